@@ -1,0 +1,411 @@
+"""Load and validate the knowledge base (TOML files in content/) into frozen dataclasses.
+
+Every problem becomes one line that names the file and the entry, so a clinician can fix the
+content without reading Python. :func:`load_knowledge_base` collects all problems it can find
+before raising, so one run of ``kiosk check`` shows every mistake at once.
+"""
+from __future__ import annotations
+
+import json
+import re
+import string
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .text import normalize
+
+CAUSE_IDS = (
+    "caffeine", "medication", "potassium_deficiency", "alcoholic_neuropathy", "stress_mood",
+    "bells_palsy", "hemifacial_spasm", "facial_nerve_trauma", "tourette_syndrome", "als",
+    "parkinsons_disease", "digeorge_syndrome", "hypoparathyroidism",
+)
+"""The cause ids other tools rely on; the shipped content must have exactly these."""
+
+CLUE_WEIGHTS = {"strong": 1.0, "medium": 0.6, "weak": 0.3}
+URGENCIES = ("routine", "soon", "prompt")
+
+DIALOGUE_KEYS = {
+    "greeting": (), "ask_describe": (), "not_understood": (), "not_understood_again": (),
+    "out_of_scope": (), "need_more": (), "screening_question": (), "red_flag_confirm": ("flag",),
+    "emergency": ("number",), "emergency_repeat": ("number",), "staff_alert": (), "help": (),
+    "yes_no_retry": (), "summary_intro": (), "summary_cause": ("name", "reason"), "summary_none": (),
+    "summary_home": (), "summary_when": (), "anything_else": (), "goodbye": (), "start_over": (),
+    "idle_warning": (), "idle_reset": (), "nothing_to_repeat": (), "reason_default": ("clue",),
+}
+"""Every sentence the dialogue needs, with the placeholders each must contain."""
+
+GUIDANCE_KEYS = ("diagnosis", "home_measures", "when_to_see", "disclaimer")
+FILES = ("sources.toml", "causes.toml", "red_flags.toml", "guidance.toml", "dialogue.toml")
+CASES_FILE = "cases.toml"
+
+
+class ContentError(ValueError):
+    """The knowledge base cannot be used. ``problems`` holds one line per mistake."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        more = f" (and {len(problems) - 1} more problem(s); run `kiosk check` to see all)" if len(problems) > 1 else ""
+        super().__init__(f"{problems[0]}{more}")
+
+
+@dataclass(frozen=True)
+class Clue:
+    phrase: str
+    weight: float
+    tier: str
+
+
+@dataclass(frozen=True)
+class Cause:
+    id: str
+    name: str
+    explanation: str
+    reason: str
+    sources: tuple[str, ...]
+    urgency: str
+    see_provider: str
+    home_care: str
+    provider_care: str
+    clues: tuple[Clue, ...]
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    id: str
+    name: str
+    phrases: tuple[str, ...]
+    question: str
+
+
+@dataclass(frozen=True)
+class Case:
+    """A clinician's regression case: what a person says and what the kiosk must answer."""
+
+    id: str
+    text: str
+    causes: tuple[str, ...]
+    emergency: bool | None
+    in_scope: bool = True
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    causes: tuple[Cause, ...]
+    red_flags: tuple[RedFlag, ...]
+    guidance: Mapping[str, str]
+    scope_terms: tuple[str, ...]
+    dialogue: Mapping[str, str]
+    sources: Mapping[str, str]
+    cases: tuple[Case, ...] = ()
+    root: Path | None = None
+
+    def cause(self, cause_id: str) -> Cause:
+        return next(c for c in self.causes if c.id == cause_id)
+
+    def red_flag(self, flag_id: str) -> RedFlag:
+        return next(f for f in self.red_flags if f.id == flag_id)
+
+    def spoken_texts(self) -> list[tuple[str, str]]:
+        """(where, text) for every text a person hears, for the reading-grade check."""
+        out: list[tuple[str, str]] = []
+        reason_key = self.dialogue["summary_cause"]
+        for c in self.causes:
+            reason = c.reason.format(clue=c.clues[0].phrase) if c.clues else c.reason
+            out.append((f"causes.toml:{c.id}.name", reason_key.format(name=c.name, reason=reason)))
+            for key in ("explanation", "see_provider", "home_care", "provider_care"):
+                out.append((f"causes.toml:{c.id}.{key}", getattr(c, key)))
+            out += [(f"causes.toml:{c.id}.question", q) for q in c.questions]
+        for f in self.red_flags:
+            out.append((f"red_flags.toml:{f.id}.question", f.question))
+            out.append((f"red_flags.toml:{f.id}.name", self.dialogue["red_flag_confirm"].format(flag=f.name)))
+        out += [(f"guidance.toml:{k}", v) for k, v in self.guidance.items()]
+        for key, text in self.dialogue.items():
+            if key != "summary_cause":
+                out.append((f"dialogue.toml:{key}", fill_placeholders(text)))
+        return out
+
+
+def fill_placeholders(text: str) -> str:
+    """Fill every {placeholder} with a typical value so a template can be graded as heard."""
+    sample = {"number": "911", "flag": "numbness", "clue": "coffee", "name": "Too much caffeine", "reason": "You mentioned coffee"}
+    return text.format(**{k: sample.get(k, "this") for _, k, _, _ in string.Formatter().parse(text) if k})
+
+
+class _Problems:
+    """Collects one-line problems, each naming the file and the entry."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.lines.append(f"{where}: {message}")
+
+
+def _read_toml(path: Path, problems: _Problems) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.add(str(path), "file is missing")
+    except UnicodeDecodeError:
+        problems.add(str(path), "is not UTF-8 text")
+    except OSError as err:
+        problems.add(str(path), f"cannot be read ({err.strerror or err})")
+    except tomllib.TOMLDecodeError as err:
+        problems.add(str(path), f"TOML syntax error: {err}")
+    return None
+
+
+def _text(entry: Mapping[str, Any], key: str, where: str, problems: _Problems, required: bool = True) -> str:
+    value = entry.get(key)
+    if value is None:
+        if required:
+            problems.add(where, f"missing field '{key}'")
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        problems.add(where, f"field '{key}' must be non-empty text")
+        return ""
+    return " ".join(value.split())
+
+
+def _str_list(entry: Mapping[str, Any], key: str, where: str, problems: _Problems, required: bool = True) -> tuple[str, ...]:
+    value = entry.get(key)
+    if value is None:
+        if required:
+            problems.add(where, f"missing field '{key}'")
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        problems.add(where, f"field '{key}' must be a list of non-empty text")
+        return ()
+    return tuple(" ".join(v.split()) for v in value)
+
+
+def _check_template(text: str, allowed: tuple[str, ...], required: tuple[str, ...], where: str, problems: _Problems) -> None:
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as err:
+        problems.add(where, f"bad braces in text ({err})")
+        return
+    for name in names - set(allowed):
+        problems.add(where, f"unknown placeholder '{{{name}}}' (allowed: {', '.join(allowed) or 'none'})")
+    for name in set(required) - names:
+        problems.add(where, f"must contain the placeholder '{{{name}}}'")
+
+
+def _entries(data: Mapping[str, Any] | None, table: str, fname: str, problems: _Problems) -> list[Mapping[str, Any]]:
+    if data is None:
+        return []
+    items = data.get(table)
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        problems.add(fname, f"needs one or more [[{table}]] entries")
+        return []
+    return items
+
+
+def _unique_ids(items: list[Mapping[str, Any]], fname: str, kind: str, problems: _Problems) -> list[tuple[str, Mapping[str, Any]]]:
+    seen: set[str] = set()
+    out = []
+    for i, item in enumerate(items, 1):
+        ident = item.get("id")
+        if not isinstance(ident, str) or not re.fullmatch(r"[a-z0-9_\-]+", ident or ""):
+            problems.add(f"{fname}: {kind} #{i}", "missing or bad 'id' (lower-case letters, digits, _ or -)")
+            continue
+        if ident in seen:
+            problems.add(f"{fname}: {kind} '{ident}'", "duplicate id")
+            continue
+        seen.add(ident)
+        out.append((ident, item))
+    return out
+
+
+def _load_sources(root: Path, problems: _Problems) -> dict[str, str]:
+    fname = "sources.toml"
+    data = _read_toml(root / fname, problems)
+    sources = {}
+    for ident, item in _unique_ids(_entries(data, "source", fname, problems), fname, "source", problems):
+        sources[ident] = _text(item, "citation", f"{fname}: source '{ident}'", problems)
+    return sources
+
+
+def _load_causes(root: Path, sources: Mapping[str, str], problems: _Problems) -> tuple[Cause, ...]:
+    fname = "causes.toml"
+    data = _read_toml(root / fname, problems)
+    causes = []
+    clue_owner: dict[str, str] = {}
+    for ident, item in _unique_ids(_entries(data, "cause", fname, problems), fname, "cause", problems):
+        where = f"{fname}: cause '{ident}'"
+        get = lambda key, required=True: _text(item, key, where, problems, required)  # noqa: E731
+        reason = get("reason", False) or ""
+        if reason:
+            _check_template(reason, ("clue",), (), where, problems)
+        urgency = get("urgency")
+        if urgency and urgency not in URGENCIES:
+            problems.add(where, f"urgency must be one of {', '.join(URGENCIES)}, not '{urgency}'")
+        cited = _str_list(item, "sources", where, problems)
+        for sid in cited:
+            if sid not in sources:
+                problems.add(where, f"unknown source id '{sid}' (not in sources.toml)")
+        clues: list[Clue] = []
+        table = item.get("clues")
+        if not isinstance(table, dict):
+            problems.add(where, "missing [cause.clues] table (strong / medium / weak lists)")
+            table = {}
+        for tier in table:
+            if tier not in CLUE_WEIGHTS:
+                problems.add(where, f"unknown clue tier '{tier}' (use strong, medium or weak)")
+        for tier, weight in CLUE_WEIGHTS.items():
+            for phrase in _str_list(table, tier, f"{where} clues", problems, required=False):
+                key = normalize_clue(phrase)
+                if not key:
+                    problems.add(where, f"clue '{phrase}' has no letters or digits")
+                    continue
+                owner = clue_owner.get(key)
+                if owner is not None:
+                    problems.add(where, f"clue '{phrase}' is also listed under cause '{owner}'")
+                    continue
+                clue_owner[key] = ident
+                clues.append(Clue(key, weight, tier))
+        if table and not clues:
+            problems.add(where, "has no clues")
+        questions = []
+        raw_questions = item.get("question", [])
+        if not isinstance(raw_questions, list) or not raw_questions:
+            problems.add(where, "needs one or two [[cause.question]] entries with 'text'")
+        else:
+            for q in raw_questions:
+                text = _text(q if isinstance(q, dict) else {}, "text", f"{where} question", problems)
+                if text:
+                    questions.append(text)
+        causes.append(Cause(
+            id=ident, name=get("name"), explanation=get("explanation"), reason=reason,
+            sources=cited, urgency=urgency, see_provider=get("see_provider"), home_care=get("home_care"),
+            provider_care=get("provider_care"), clues=tuple(clues), questions=tuple(questions),
+        ))
+    return tuple(causes)
+
+
+def _load_red_flags(root: Path, problems: _Problems) -> tuple[RedFlag, ...]:
+    fname = "red_flags.toml"
+    data = _read_toml(root / fname, problems)
+    flags = []
+    owner: dict[str, str] = {}
+    for ident, item in _unique_ids(_entries(data, "red_flag", fname, problems), fname, "red_flag", problems):
+        where = f"{fname}: red_flag '{ident}'"
+        phrases = []
+        for phrase in _str_list(item, "phrases", where, problems):
+            key = normalize_clue(phrase)
+            if not key:
+                problems.add(where, f"phrase '{phrase}' has no letters or digits")
+            elif owner.get(key, ident) != ident:
+                problems.add(where, f"phrase '{phrase}' is also listed under red_flag '{owner[key]}'")
+            else:
+                owner[key] = ident
+                phrases.append(key)
+        flags.append(RedFlag(ident, _text(item, "name", where, problems), tuple(dict.fromkeys(phrases)),
+                             _text(item, "question", where, problems)))
+    return tuple(flags)
+
+
+def _load_guidance(root: Path, problems: _Problems) -> tuple[dict[str, str], tuple[str, ...]]:
+    fname = "guidance.toml"
+    data = _read_toml(root / fname, problems)
+    if data is None:
+        return {}, ()
+    guidance = {key: _text(data, key, fname, problems) for key in GUIDANCE_KEYS}
+    scope = data.get("scope")
+    terms: tuple[str, ...] = ()
+    if not isinstance(scope, dict):
+        problems.add(fname, "missing [scope] table with 'terms'")
+    else:
+        terms = tuple(normalize_clue(t) for t in _str_list(scope, "terms", f"{fname}: [scope]", problems))
+    return guidance, terms
+
+
+def _load_dialogue(root: Path, problems: _Problems) -> dict[str, str]:
+    fname = "dialogue.toml"
+    data = _read_toml(root / fname, problems)
+    if data is None:
+        return {}
+    out = {}
+    for key, required in DIALOGUE_KEYS.items():
+        text = _text(data, key, f"{fname}: '{key}'", problems)
+        if text:
+            _check_template(text, required, required, f"{fname}: '{key}'", problems)
+        out[key] = text
+    for key in data.keys() - DIALOGUE_KEYS.keys():
+        problems.add(f"{fname}: '{key}'", "unknown key (the dialogue never says it; check the spelling)")
+    return out
+
+
+def load_cases(path: Path, cause_ids: set[str] | None = None) -> tuple[Case, ...]:
+    """Read regression cases from a cases.toml or a vignettes .json file (dev_vignettes format)."""
+    problems = _Problems()
+    fname = path.name
+    if path.suffix == ".json":
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ContentError([f"{path}: cannot read cases ({err})"]) from None
+        items = raw.get("cases", []) if isinstance(raw, dict) else raw
+        data: dict[str, Any] | None = {"case": items}
+    else:
+        data = _read_toml(path, problems)
+    cases = []
+    for ident, item in _unique_ids(_entries(data, "case", fname, problems), fname, "case", problems):
+        where = f"{fname}: case '{ident}'"
+        causes = _str_list(item, "causes", where, problems, required=False)
+        for cid in causes:
+            if cause_ids is not None and cid not in cause_ids:
+                problems.add(where, f"unknown cause id '{cid}'")
+        emergency = item.get("emergency")
+        if emergency is not None and not isinstance(emergency, bool):
+            problems.add(where, "'emergency' must be true or false (or left out)")
+        in_scope = item.get("in_scope", True)
+        if in_scope is None:
+            in_scope = True
+        if not isinstance(in_scope, bool):
+            problems.add(where, "'in_scope' must be true or false")
+            in_scope = True
+        if ident.startswith(("oos", "d-oos", "h-oos")):
+            in_scope = False
+        cases.append(Case(ident, _text(item, "text", where, problems), causes, emergency, in_scope))
+    if problems.lines:
+        raise ContentError(problems.lines)
+    return tuple(cases)
+
+
+def load_knowledge_base(root: Path | str, *, with_cases: bool = True, require_standard_causes: bool = True) -> KnowledgeBase:
+    """Load and validate the knowledge base in folder ``root``.
+
+    Raises :class:`ContentError` listing every problem found. ``require_standard_causes`` checks that
+    the 13 fixed cause ids are all there (benchmarks turn it off for generated content).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise ContentError([f"{root}: content folder not found (use --content PATH or the `content` setting)"])
+    problems = _Problems()
+    sources = _load_sources(root, problems)
+    causes = _load_causes(root, sources, problems)
+    flags = _load_red_flags(root, problems)
+    guidance, scope = _load_guidance(root, problems)
+    dialogue = _load_dialogue(root, problems)
+    if require_standard_causes and causes:
+        have = {c.id for c in causes}
+        for missing in (cid for cid in CAUSE_IDS if cid not in have):
+            problems.add("causes.toml", f"cause '{missing}' is missing (all 13 standard causes are required)")
+    cases: tuple[Case, ...] = ()
+    if with_cases and (root / CASES_FILE).exists() and not problems.lines:
+        try:
+            cases = load_cases(root / CASES_FILE, {c.id for c in causes})
+        except ContentError as err:
+            problems.lines.extend(err.problems)
+    if problems.lines:
+        raise ContentError(problems.lines)
+    return KnowledgeBase(causes, flags, guidance, scope, dialogue, sources, cases, root)
+
+
+def normalize_clue(phrase: str) -> str:
+    """A clue or phrase normalized exactly as what people say is (see :mod:`kiosk.text`)."""
+    return normalize(phrase)

@@ -1,0 +1,74 @@
+"""Text normalization shared by content loading, triage and the dialogue.
+
+Typed text and recognizer output must look the same to the matcher: lower case, no punctuation,
+contractions expanded (so "can't" and the recognizer's "cant" both become "can not"), and runs of
+single spelled letters joined ("a l s" -> "als").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CONTRACTIONS = {
+    "cant": "can not", "cannot": "can not", "dont": "do not", "doesnt": "does not", "didnt": "did not",
+    "isnt": "is not", "arent": "are not", "wasnt": "was not", "werent": "were not", "havent": "have not",
+    "hasnt": "has not", "hadnt": "had not", "wont": "will not", "wouldnt": "would not", "couldnt": "could not",
+    "shouldnt": "should not", "aint": "is not", "im": "i am", "ive": "i have", "id": "i would", "ill": "i will",
+    "its": "it is", "thats": "that is", "theres": "there is", "whats": "what is", "youre": "you are",
+    "hes": "he is", "shes": "she is", "theyre": "they are", "weve": "we have", "wanna": "want to",
+    "gonna": "going to", "gotta": "got to", "kinda": "kind of", "sorta": "sort of", "dunno": "do not know",
+    "nothin": "nothing", "nope": "no", "nah": "no",
+}
+_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+_DIGIT_WORDS = {"1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six", "7": "seven",
+                "8": "eight", "9": "nine", "10": "ten"}
+MAX_CHARS = 2000
+"""Longest utterance the kiosk analyses; longer input is refused with a clear message."""
+
+
+def tokens(text: str) -> list[str]:
+    """Split text into normalized words (see the module docstring)."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = text.replace("'", "").replace("\u2019", "").replace("`", "")
+    words: list[str] = []
+    for word in _SPLIT_RE.split(text):
+        if not word:
+            continue
+        word = _DIGIT_WORDS.get(word, word)
+        words.extend(_CONTRACTIONS.get(word, word).split())
+    return _join_spelled_letters(words)
+
+
+def _join_spelled_letters(words: list[str]) -> list[str]:
+    # Recognizers spell acronyms as letters ("a l s"); "i" and "a" alone are ordinary words.
+    out: list[str] = []
+    run: list[str] = []
+    for word in words + [""]:
+        if len(word) == 1 and word.isalpha():
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+        run = []
+        if word:
+            out.append(word)
+    return out
+
+
+def normalize(text: str) -> str:
+    """The normalized text as one string of words separated by single spaces."""
+    return " ".join(tokens(text))
+
+
+def readable_problem(text: str) -> str | None:
+    """Why a piece of input cannot be analysed (empty, too long, no words), or None when it can."""
+    if not text or not text.strip():
+        return "empty input"
+    if len(text) > MAX_CHARS:
+        return f"input longer than {MAX_CHARS} characters"
+    if not tokens(text):
+        return "no words found in the input"
+    return None

@@ -1,0 +1,6 @@
+"""Triage: what was said -> emergency, red flags, ranked causes with evidence, scope. Pure, no I/O."""
+from .assess import Assessment, CauseScore, RedFlagHit, TriageIndex, assess, score_causes, screen_red_flags
+from .negation import Polarity
+
+__all__ = ["Assessment", "CauseScore", "RedFlagHit", "TriageIndex", "assess", "score_causes",
+           "screen_red_flags", "Polarity"]

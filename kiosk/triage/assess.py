@@ -1,0 +1,151 @@
+"""Text in, assessment out: red flags first and on their own, then causes, then scope.
+
+Pure functions over a :class:`TriageIndex` built once from the knowledge base; no I/O, no clock.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from ..content import KnowledgeBase
+from ..text import tokens
+from .matching import Match, PhraseIndex, drop_contained
+from .negation import Polarity, polarity
+
+CAUSE_MIN_EVIDENCE = 0.25
+"""Least summed clue weight for a cause to be listed at all (one weak clue is 0.3)."""
+CONFIDENT_SCORE = 0.55
+"""A leading cause below this score, or one close to the runner-up, makes the dialogue ask more."""
+
+
+@dataclass(frozen=True)
+class RedFlagHit:
+    id: str
+    said: str
+    """The words that matched, as said."""
+    polarity: Polarity
+
+
+@dataclass(frozen=True)
+class CauseScore:
+    id: str
+    score: float
+    """0..1, grows with the number and specificity of clues."""
+    evidence: tuple[str, ...]
+    """What the person said that points here, e.g. ("energy drinks",)."""
+
+
+@dataclass(frozen=True)
+class Assessment:
+    text: str
+    emergency: bool
+    """A red flag was reported and not negated."""
+    red_flags: tuple[RedFlagHit, ...]
+    """Affirmed red flags."""
+    unsure_flags: tuple[RedFlagHit, ...]
+    """Red flags that may be negated or hedged: never cleared silently, the dialogue asks."""
+    negated_flags: tuple[str, ...]
+    causes: tuple[CauseScore, ...]
+    in_scope: bool
+    clarify: bool
+    """True when a follow-up question would help (no clear cause, a close call, or an unsure red flag)."""
+    scope_words: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        """The batch interface's JSON object (``kiosk triage --json``)."""
+        return {
+            "emergency": self.emergency or bool(self.unsure_flags),
+            "red_flags": list(dict.fromkeys(h.id for h in self.red_flags + self.unsure_flags)),
+            "red_flag_evidence": [{"id": h.id, "said": h.said, "certain": h.polarity is Polarity.AFFIRMED}
+                                  for h in self.red_flags + self.unsure_flags],
+            "negated_red_flags": list(self.negated_flags),
+            "causes": [{"id": c.id, "score": round(c.score, 3), "evidence": list(c.evidence)} for c in self.causes],
+            "in_scope": self.in_scope,
+            "clarify": self.clarify,
+        }
+
+
+@dataclass(frozen=True)
+class TriageIndex:
+    """The knowledge base's phrases, indexed once for fast matching."""
+
+    red_flags: PhraseIndex
+    causes: PhraseIndex
+    scope: PhraseIndex
+    cause_ids: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> "TriageIndex":
+        return cls(
+            red_flags=PhraseIndex((p, f.id, 1.0) for f in kb.red_flags for p in f.phrases),
+            causes=PhraseIndex((c.phrase, cause.id, c.weight) for cause in kb.causes for c in cause.clues),
+            scope=PhraseIndex((t, "scope", 1.0) for t in kb.scope_terms),
+            cause_ids=tuple(c.id for c in kb.causes),
+        )
+
+
+def screen_red_flags(words: list[str], index: TriageIndex) -> tuple[list[RedFlagHit], list[RedFlagHit], list[str]]:
+    """(affirmed, unsure, negated ids). Runs on its own, before and apart from cause matching."""
+    affirmed: dict[str, RedFlagHit] = {}
+    unsure: dict[str, RedFlagHit] = {}
+    negated: set[str] = set()
+    for m in index.red_flags.find(words):
+        pol = polarity(words, m.start, m.positions)
+        hit = RedFlagHit(m.phrase.owner, m.said, pol)
+        if pol is Polarity.AFFIRMED:
+            affirmed.setdefault(hit.id, hit)
+        elif pol is Polarity.UNCERTAIN:
+            unsure.setdefault(hit.id, hit)
+        else:
+            negated.add(hit.id)
+    # One affirmed mention outweighs a negated or unsure one of the same flag.
+    unsure = {k: v for k, v in unsure.items() if k not in affirmed}
+    negated -= affirmed.keys() | unsure.keys()
+    return list(affirmed.values()), list(unsure.values()), sorted(negated)
+
+
+def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, float] | None = None) -> list[CauseScore]:
+    """Causes ranked by the summed weight of the clues said (negated clues do not count).
+
+    ``boosts`` adds evidence from answered follow-up questions (positive or negative weight).
+    """
+    totals: dict[str, float] = {}
+    evidence: dict[str, list[tuple[float, str]]] = {}
+    for m in drop_contained(index.causes.find(words)):
+        if polarity(words, m.start, m.positions) is Polarity.NEGATED:
+            continue
+        cid = m.phrase.owner
+        evidence.setdefault(cid, []).append((m.phrase.weight * m.similarity, m.said))
+    for cid, items in evidence.items():
+        items.sort(reverse=True)
+        # diminishing returns: the second clue adds half, the third a quarter...
+        totals[cid] = sum(w * 0.5 ** i for i, (w, _) in enumerate(items))
+    for cid, extra in (boosts or {}).items():
+        totals[cid] = totals.get(cid, 0.0) + extra
+    ranked = sorted((t, cid) for cid, t in totals.items() if t >= CAUSE_MIN_EVIDENCE)
+    ranked.sort(key=lambda x: (-x[0], index.cause_ids.index(x[1]) if x[1] in index.cause_ids else 0))
+    return [CauseScore(cid, 1.0 - math.exp(-1.5 * t), tuple(dict.fromkeys(s for _, s in evidence.get(cid, ()))))
+            for t, cid in ranked]
+
+
+def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = None) -> Assessment:
+    """Assess one utterance. Never raises on any text; empty text gives an empty, out-of-scope assessment."""
+    words = tokens(text)
+    affirmed, unsure, negated = screen_red_flags(words, index)
+    scope_hits = index.scope.find(words)
+    in_scope = bool(affirmed or unsure or negated or scope_hits)
+    causes = score_causes(words, index, boosts) if in_scope else []
+    clear_lead = bool(causes) and causes[0].score >= CONFIDENT_SCORE and (
+        len(causes) == 1 or causes[0].score - causes[1].score >= 0.15)
+    return Assessment(
+        text=text,
+        emergency=bool(affirmed),
+        red_flags=tuple(affirmed),
+        unsure_flags=tuple(unsure),
+        negated_flags=tuple(negated),
+        causes=tuple(causes),
+        in_scope=in_scope,
+        clarify=in_scope and (bool(unsure) or not clear_lead),
+        scope_words=tuple(m.said for m in scope_hits),
+    )

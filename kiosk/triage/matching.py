@@ -1,0 +1,183 @@
+"""Find content phrases (clues, red-flag phrases, scope terms) in what a person said.
+
+Matching works word by word, then phrase by phrase:
+
+* each spoken word is compared with the words of every phrase: equal stems match at once; longer words
+  that are not ordinary function words are compared with rapidfuzz's ``ratio`` against phrase words of a
+  similar length, with a threshold that grows stricter as words get shorter. Short words (4 letters or
+  fewer) must match exactly, because one changed letter turns "week" into "weak". We do not use
+  ``token_set_ratio``: it scores 100 whenever one side is a subset of the other.
+* two neighbouring spoken words are also tried joined ("di george" -> "digeorge", "red bull" -> "redbull").
+* a phrase matches when its content words appear in order, with at most ``MAX_GAP`` other words between
+  neighbours ("my arm suddenly went weak" matches "arm went weak"). Function words in a phrase are optional.
+
+Fuzzy look-ups are cached per spoken word, so the cost of a turn is a few dictionary look-ups per word.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from rapidfuzz import fuzz, process
+
+MAX_GAP = 3
+"""Most words that may stand between two neighbouring words of a phrase."""
+
+STOPWORDS = frozenset(
+    "a an the my your his her their our its this that these those of to in on at for with by from as is am are "
+    "was were be been being it i me we you he she they them him us and or some really very just so quite "
+    "get got gets getting has have had having does do did will would should could keep keeps kept".split()
+)
+"""Function words: never fuzzy-matched, and optional inside a phrase. Negations are deliberately absent."""
+
+_FUZZY_CACHE_MAX = 20000
+
+
+def stem(word: str) -> str:
+    """A light suffix-stripper so "twitches", "twitching" and "twitch" compare equal."""
+    if len(word) <= 3:
+        return word
+    for suffix, replacement in (("nesses", ""), ("ness", ""), ("ings", ""), ("ing", ""), ("edly", ""),
+                                ("ied", "y"), ("ies", "y"), ("ed", ""), ("ches", "ch"), ("shes", "sh"),
+                                ("sses", "ss"), ("xes", "x"), ("s", ""), ("ly", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: len(word) - len(suffix)] + replacement
+            break
+    if word.endswith("i"):
+        word = word[:-1] + "y"
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz" and word[-1].isalpha():
+        word = word[:-1]
+    return word
+
+
+def fuzzy_threshold(length: int) -> float | None:
+    """Lowest rapidfuzz ratio (0-100) accepted for a word of this many letters; None: exact only."""
+    if length <= 4:
+        return None
+    if length <= 6:
+        return 85.0
+    if length <= 9:
+        return 80.0
+    return 78.0
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One phrase of the content, ready for matching."""
+
+    text: str
+    owner: str
+    """Cause id, red-flag id, or "scope"."""
+    weight: float
+    pattern: tuple[str, ...]
+    """Stems of the content words that must appear in order."""
+
+
+@dataclass(frozen=True)
+class Match:
+    phrase: Phrase
+    start: int
+    """Index of the first spoken word of the match."""
+    end: int
+    """Index after the last spoken word of the match."""
+    positions: tuple[int, ...]
+    similarity: float
+    """0..1; 1 when every word matched exactly."""
+    said: str
+    """The words the person actually said, for evidence ("you mentioned energy drinks")."""
+
+
+class PhraseIndex:
+    """All phrases of one kind (say, every red-flag phrase), indexed for fast matching."""
+
+    def __init__(self, phrases: Iterable[tuple[str, str, float]]):
+        self.phrases: list[Phrase] = []
+        by_first: dict[str, list[Phrase]] = {}
+        for text, owner, weight in phrases:
+            words = text.split()
+            content = [w for w in words if w not in STOPWORDS] or words
+            phrase = Phrase(text, owner, weight, tuple(stem(w) for w in content))
+            self.phrases.append(phrase)
+            by_first.setdefault(phrase.pattern[0], []).append(phrase)
+            if len(content) > 1:  # "red bull" also said as one word "redbull"
+                joined = "".join(content)
+                by_first.setdefault(stem(joined), []).append(Phrase(text, owner, weight, (stem(joined),)))
+        self._by_first = by_first
+        self._vocab: set[str] = {s for p in by_first.values() for ph in p for s in ph.pattern}
+        self._by_length: dict[int, list[str]] = {}
+        for word in self._vocab:
+            self._by_length.setdefault(len(word), []).append(word)
+        self._fuzzy_cache: dict[str, tuple[tuple[str, float], ...]] = {}
+
+    def _word_matches(self, word: str) -> tuple[tuple[str, float], ...]:
+        """Vocabulary stems that a spoken word may stand for, with a similarity in 0..1."""
+        s = stem(word)
+        exact = ((s, 1.0),) if s in self._vocab else ()
+        threshold = fuzzy_threshold(len(s))
+        if threshold is None or word in STOPWORDS:
+            return exact
+        cached = self._fuzzy_cache.get(s)
+        if cached is None:
+            span = max(1, len(s) // 4)
+            choices = [w for n in range(len(s) - span, len(s) + span + 1) for w in self._by_length.get(n, ())
+                       if fuzzy_threshold(min(n, len(s))) is not None]
+            found = process.extract(s, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=5)
+            cached = tuple((w, score / 100.0) for w, score, _ in found if w != s)
+            if len(self._fuzzy_cache) >= _FUZZY_CACHE_MAX:
+                self._fuzzy_cache.clear()
+            self._fuzzy_cache[s] = cached
+        return exact + cached
+
+    def find(self, words: list[str]) -> list[Match]:
+        """Every phrase occurrence in ``words`` (normalized tokens), best occurrence per phrase."""
+        # candidates: stem -> list of (start, end, similarity); single words and joined neighbours
+        where: dict[str, list[tuple[int, int, float]]] = {}
+        for i, word in enumerate(words):
+            for vocab, sim in self._word_matches(word):
+                where.setdefault(vocab, []).append((i, i + 1, sim))
+            if i + 1 < len(words) and len(words[i]) + len(words[i + 1]) >= 6:
+                for vocab, sim in self._word_matches(words[i] + words[i + 1]):
+                    where.setdefault(vocab, []).append((i, i + 2, sim))
+        best: dict[tuple[str, str], Match] = {}
+        for first in list(where):
+            for phrase in self._by_first.get(first, ()):
+                match = _match_phrase(phrase, where, words)
+                key = (phrase.owner, phrase.text)
+                if match and (key not in best or match.similarity > best[key].similarity):
+                    best[key] = match
+        return list(best.values())
+
+
+def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]], words: list[str]) -> Match | None:
+    """Best in-order occurrence of the phrase's pattern, or None."""
+    # Dynamic programming over pattern positions: chains[j] = (sum of sims, start, end, positions)
+    chains = [(sim, start, end, (start,)) for start, end, sim in where.get(phrase.pattern[0], ())]
+    for part in phrase.pattern[1:]:
+        options = where.get(part)
+        if not options:
+            return None
+        nxt = []
+        for start, end, sim in options:
+            reach = [c for c in chains if 0 <= start - c[2] <= MAX_GAP]
+            if reach:
+                total, first, _, pos = max(reach, key=lambda c: c[0])
+                nxt.append((total + sim, first, end, pos + (start,)))
+        if not nxt:
+            return None
+        chains = nxt
+    total, start, end, positions = max(chains, key=lambda c: c[0])
+    return Match(phrase, start, end, positions, total / len(phrase.pattern), " ".join(words[start:end]))
+
+
+def drop_contained(matches: list[Match]) -> list[Match]:
+    """Keep the longest matches: a match whose words all lie inside a longer accepted match is dropped.
+
+    "energy drinks" is a caffeine clue; the "drinks" inside it must not also count for alcohol.
+    """
+    accepted: list[Match] = []
+    for m in sorted(matches, key=lambda m: (-(m.end - m.start), -len(m.phrase.pattern), -m.similarity)):
+        span = set(range(m.start, m.end))
+        if any(span <= set(range(a.start, a.end)) and a.phrase.owner != m.phrase.owner for a in accepted):
+            continue
+        accepted.append(m)
+    return accepted
