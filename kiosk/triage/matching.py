@@ -40,7 +40,9 @@ def stem(word: str) -> str:
     for suffix, replacement in (("nesses", ""), ("ness", ""), ("ings", ""), ("ing", ""), ("edly", ""),
                                 ("ied", "y"), ("ies", "y"), ("ed", ""), ("ches", "ch"), ("shes", "sh"),
                                 ("sses", "ss"), ("xes", "x"), ("s", ""), ("ly", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+        if suffix == "s" and word.endswith(("ss", "us", "is")):  # "stress", "nervous", "paralysis"
+            break
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: len(word) - len(suffix)] + replacement
             break
     if word.endswith("i"):

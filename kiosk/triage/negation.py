@@ -27,7 +27,7 @@ BREAKERS = frozenset(
 """Words that end a negation's scope."""
 CLAUSE_STARTERS = frozenset("i my he she they we his her their our it its this someone everything everyone".split())
 PREPOSITIONS = frozenset("in on of at to with from around near by under over for about into across like".split())
-SCOPE_WORDS = 6
+SCOPE_WORDS = 8
 """A cue covers at most this many words after it; up to twice as far it makes the match UNCERTAIN."""
 
 
@@ -52,12 +52,17 @@ def _cue_kind(words: list[str], i: int) -> str | None:
     return "neg"
 
 
-def _breaks(words: list[str], cue: int, start: int) -> bool:
-    """True when something between the cue and the phrase ends the cue's scope."""
+def _breaks(words: list[str], cue: int, start: int, hedge: bool = False) -> bool:
+    """True when something between the cue and the phrase ends the cue's scope.
+
+    A hedge ("not sure if ...") covers the clause that follows it, so only breakers end its scope.
+    """
     for j in range(cue + 1, start):
         w = words[j]
         if w in BREAKERS:
             return True
+        if hedge:
+            continue
         if w in CLAUSE_STARTERS and j > cue + 1 and words[j - 1] not in PREPOSITIONS and words[j - 1] not in NEGATION_CUES:
             if words[j - 1] not in {"and", "or", "nor"} or w not in {"my", "his", "her", "their", "our", "its"} or _verb_follows(words, j, start):
                 return True
@@ -82,7 +87,7 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = ()) -> P
             if words[cue] in BREAKERS:
                 break
             continue
-        if _breaks(words, cue, start):
+        if _breaks(words, cue, start, hedge=kind == "hedge"):
             break
         if kind == "hedge":
             return Polarity.UNCERTAIN

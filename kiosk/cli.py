@@ -1,0 +1,198 @@
+"""Command line: `kiosk` (voice when possible, else text), triage, check, listen, devices, models, doctor.
+
+Every user-facing failure is one line on stderr and an exit status; never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .content import ContentError, KnowledgeBase, load_knowledge_base
+from .settings import Settings, SettingsError, load_settings
+from .text import readable_problem
+
+log = logging.getLogger("kiosk")
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--content", type=Path, default=argparse.SUPPRESS, help="knowledge base folder (default: the packaged content/)")
+    common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="settings file (default: ./kiosk.toml when present)")
+    common.add_argument("--emergency-number", default=argparse.SUPPRESS, help="number said in the emergency prompt (default 911)")
+    common.add_argument("--asr", choices=["auto", "vosk", "whisper"], default=argparse.SUPPRESS, help="speech recognizer")
+    common.add_argument("--idle-timeout", type=float, default=argparse.SUPPRESS, help="seconds before a silent session is forgotten")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="more detail")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(prog="kiosk", parents=[common],
+                                     description="Offline symptom-guidance kiosk for lip and facial twitching.")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--text", action="store_true", help="typed input and printed replies")
+    mode.add_argument("--voice", action="store_true", help="insist on voice (microphone + recognizer)")
+    parser.add_argument("--push-to-talk", action="store_true", default=None, help="press Enter before speaking")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("triage", parents=[common], help="assess one utterance per line of stdin")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p = sub.add_parser("check", parents=[common], help="validate content, grade its language, run its regression cases")
+    p.add_argument("path", nargs="?", type=Path, help="content folder (default: --content or the packaged content/)")
+    p = sub.add_parser("listen", parents=[common], help="recognize WAV files and triage what was said")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--json", action="store_true", help="one JSON object per file")
+    p.add_argument("--noise", type=Path, help="noise WAV mixed in before recognition")
+    p.add_argument("--snr", type=float, default=10.0, help="signal-to-noise ratio in dB for --noise")
+    sub.add_parser("devices", parents=[common], help="list microphones and speakers")
+    p = sub.add_parser("models", parents=[common], help="list or download English Vosk models")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for scripts/download_model.py")
+    p = sub.add_parser("doctor", parents=[common], help="check this machine for running a kiosk")
+    p.add_argument("--record-test", action="store_true", help="also record and play back 2 seconds")
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides = {
+        "content": getattr(args, "content", None),
+        "emergency_number": getattr(args, "emergency_number", None),
+        "asr": getattr(args, "asr", None),
+        "idle_timeout_s": getattr(args, "idle_timeout", None),
+        "push_to_talk": getattr(args, "push_to_talk", None),
+    }
+    settings = load_settings(getattr(args, "config", None), {k: v for k, v in overrides.items() if v is not None})
+    if settings.idle_warning_s >= settings.idle_timeout_s:  # a short --idle-timeout moves the warning with it
+        settings = load_settings(getattr(args, "config", None), {**{k: v for k, v in overrides.items() if v is not None},
+                                                                  "idle_warning_s": settings.idle_timeout_s * 0.75})
+    return settings
+
+
+def load_content(settings: Settings) -> KnowledgeBase:
+    return load_knowledge_base(settings.content)
+
+
+def make_dialogue(settings: Settings, kb: KnowledgeBase):
+    from .dialogue import Dialogue
+
+    return Dialogue(kb, emergency_number=settings.emergency_number, emergency_message=settings.emergency_message,
+                    idle_warning_s=settings.idle_warning_s, idle_timeout_s=settings.idle_timeout_s,
+                    min_confidence=settings.min_confidence)
+
+
+def cmd_triage(settings: Settings, as_json: bool, stdin=None, out=None) -> int:
+    """Batch triage: one utterance per input line, one answer per output line, in order."""
+    from .triage import TriageIndex, assess
+
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    index = TriageIndex.build(load_content(settings))
+    for number, line in enumerate(stdin, 1):
+        line = line.rstrip("\r\n")
+        problem = readable_problem(line)
+        if problem is not None:
+            obj = {"line": number, "error": problem}
+            out.write(json.dumps(obj) + "\n" if as_json else f"line {number}: error: {problem}\n")
+            continue
+        result = assess(line, index)
+        if as_json:
+            out.write(json.dumps(result.to_json()) + "\n")
+        else:
+            causes = ", ".join(f"{c.id} {c.score:.2f}" for c in result.causes[:3]) or "none"
+            flags = ", ".join(h.id for h in result.red_flags + result.unsure_flags) or "none"
+            out.write(f"{'EMERGENCY' if result.to_json()['emergency'] else 'ok':9}  red flags: {flags}  causes: {causes}"
+                      f"{'' if result.in_scope else '  (out of scope)'}\n")
+        out.flush()
+    return 0
+
+
+def cmd_check(settings: Settings, path: Path | None, verbose: bool) -> int:
+    from .check import report
+
+    root = path or settings.content
+    try:
+        kb = load_knowledge_base(root)
+    except ContentError as err:
+        print(f"Content in {root} is not valid ({len(err.problems)} problem(s)):")
+        for line in err.problems:
+            print(f"  - {line}")
+        return 1
+    return 0 if report(kb, sys.stdout, verbose) else 1
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """The kiosk itself: voice when a microphone and a recognizer are there (or --voice), else text."""
+    kb = load_content(settings)
+    dialogue = make_dialogue(settings, kb)
+    if not args.text:
+        try:
+            from .session import start_voice_kiosk  # the voice layer; absent in a text-only build
+        except ImportError as err:
+            reason = f"the voice layer is not available ({err})"
+        else:
+            status, reason = start_voice_kiosk(settings, dialogue, insist=args.voice)
+            if status is not None:
+                return status
+        if args.voice:
+            print(f"kiosk: cannot start voice: {reason}", file=sys.stderr)
+            return 2
+        print(f"Text mode: {reason}. Type what is wrong and press Enter.", file=sys.stderr)
+    else:
+        print("Text mode (--text). Type what is wrong and press Enter.", file=sys.stderr)
+    from .textmode import run_text_kiosk
+    from .operations import event_handler
+
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
+    with event_handler(settings) as on_event:
+        return run_text_kiosk(dialogue, on_event=on_event)
+
+
+def _delegate(module: str, func: str, *call_args) -> int:
+    """Run a command that lives in an optional module, with one clear line when it is missing."""
+    import importlib
+
+    try:
+        target = getattr(importlib.import_module(module, __package__), func)
+    except (ImportError, AttributeError) as err:
+        print(f"kiosk: this command is not available here ({err}).", file=sys.stderr)
+        return 2
+    return int(target(*call_args) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="kiosk: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "verbose", False):
+        logging.getLogger().setLevel(logging.INFO)
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
+    try:
+        settings = settings_from_args(args)
+        if args.command == "triage":
+            return cmd_triage(settings, args.json)
+        if args.command == "check":
+            return cmd_check(settings, args.path, getattr(args, "verbose", False))
+        if args.command == "listen":
+            return _delegate(".listen", "main", settings, args)
+        if args.command == "devices":
+            return _delegate(".speech.audio", "print_devices")
+        if args.command == "models":
+            return _delegate(".speech.models", "main", args.args)
+        if args.command == "doctor":
+            return _delegate(".doctor", "main", settings, args.record_test)
+        return cmd_run(settings, args)
+    except (SettingsError, ContentError) as err:
+        print(f"kiosk: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

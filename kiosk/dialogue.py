@@ -1,0 +1,353 @@
+"""The conversation as a pure state machine: (state, what was heard) -> (new state, turn).
+
+No clock, no I/O: idle time is passed in as seconds, and the caller (text kiosk, voice session)
+shows or speaks the replies and acts on the events (staff alert, event log). The flow:
+
+    greeting -> description -> [red flag: emergency prompt, repeated, staff alert]
+             -> red-flag screening question -> up to three questions that separate the leading causes
+             -> summary (likely causes with reasons, what helps, when to see a provider, disclaimer)
+             -> "anything else?" -> goodbye and reset
+
+Red flags are screened in every utterance, in every phase, before anything else.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .content import KnowledgeBase
+from .intents import Answer, Command, parse_answer, parse_command
+from .text import readable_problem
+from .triage import Assessment, TriageIndex, assess, score_causes, screen_red_flags
+from .text import tokens
+
+MAX_CAUSE_QUESTIONS = 3
+SUMMARY_CAUSES = 3
+YES_BOOST = 0.9
+"""Evidence added to a cause when the person answers yes to its question (about one strong clue)."""
+NO_PENALTY = -0.6
+PRIOR_CAUSES = ("caffeine", "stress_mood", "medication")
+"""Asked about when the description names no cause: the most common causes of a twitching lip."""
+SCREENING_FLAGS = ("sudden_onset", "one_sided_weakness", "numbness", "dizziness")
+
+
+class Phase(str, Enum):
+    LISTENING = "listening"
+    """Waiting for the person to describe the problem."""
+    QUESTION = "question"
+    EMERGENCY = "emergency"
+    ANYTHING_ELSE = "anything_else"
+
+
+class Expect(str, Enum):
+    FREE = "free"
+    YES_NO = "yes_no"
+    """The kiosk asked a yes/no question: a recognizer may use a small grammar."""
+
+
+class EventKind(str, Enum):
+    SESSION_START = "session_start"
+    SESSION_END = "session_end"
+    RED_FLAG = "red_flag"
+    EMERGENCY = "emergency"
+    STAFF_ALERT = "staff_alert"
+    NOT_UNDERSTOOD = "not_understood"
+    SUMMARY = "summary"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    urgent: bool = False
+    """Said slower and first: the emergency prompt."""
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    replies: tuple[Reply, ...]
+    events: tuple[Event, ...] = ()
+    expect: Expect = Expect.FREE
+
+    @property
+    def text(self) -> str:
+        return " ".join(r.text for r in self.replies)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The question the kiosk is waiting on."""
+
+    kind: str
+    """"screening", "red_flag", "cause", "anything_else" or "idle"."""
+    target: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class State:
+    phase: Phase = Phase.LISTENING
+    said: tuple[str, ...] = ()
+    """What the person said this session; kept in memory only and dropped at reset."""
+    boosts: tuple[tuple[str, float], ...] = ()
+    asked: tuple[str, ...] = ()
+    pending: Pending | None = None
+    screened: bool = False
+    misses: int = 0
+    last: tuple[Reply, ...] = ()
+    warned_idle: bool = False
+    started: bool = False
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """The kiosk's conversation rules for one knowledge base. Immutable; safe to share."""
+
+    kb: KnowledgeBase
+    emergency_number: str = "911"
+    emergency_message: str = ""
+    idle_warning_s: float = 90.0
+    idle_timeout_s: float = 120.0
+    min_confidence: float = 0.5
+    index: TriageIndex = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.index is None:
+            object.__setattr__(self, "index", TriageIndex.build(self.kb))
+
+    # --- public steps -------------------------------------------------------------------------
+
+    def start(self) -> tuple[State, Turn]:
+        """A fresh session and its greeting."""
+        turn = Turn((Reply(self._say("greeting")),))
+        return State(last=turn.replies), turn
+
+    def hear(self, state: State, text: str, confidence: float = 1.0) -> tuple[State, Turn]:
+        """React to one utterance (typed, or a transcript with the recognizer's confidence)."""
+        events: list[Event] = [] if state.started else [Event(EventKind.SESSION_START)]
+        state = dataclasses.replace(state, started=True, warned_idle=False)
+        state, turn = self._hear(state, text or "", confidence)
+        if events:
+            turn = dataclasses.replace(turn, events=tuple(events) + turn.events)
+        if turn.replies and not any(e.kind is EventKind.SESSION_END for e in turn.events):
+            state = dataclasses.replace(state, last=turn.replies)
+        return state, turn
+
+    def idle(self, state: State, idle_s: float) -> tuple[State, Turn | None]:
+        """Time has passed with nothing said. Warns once, then forgets the session."""
+        if not state.started:
+            return state, None
+        if idle_s >= self.idle_timeout_s:
+            fresh, greeting = self.start()
+            turn = Turn((Reply(self._say("idle_reset")),) + greeting.replies, (Event(EventKind.SESSION_END, "idle"),))
+            return fresh, turn
+        if idle_s >= self.idle_warning_s and not state.warned_idle:
+            if state.phase is Phase.EMERGENCY:
+                return dataclasses.replace(state, warned_idle=True), self._emergency_turn(repeat=True)
+            turn = Turn((Reply(self._say("idle_warning")),), expect=Expect.YES_NO)
+            return dataclasses.replace(state, warned_idle=True, last=turn.replies), turn
+        return state, None
+
+    # --- the steps behind hear() -------------------------------------------------------------
+
+    def _hear(self, state: State, text: str, confidence: float) -> tuple[State, Turn]:
+        problem = readable_problem(text)
+        words = tokens(text) if problem is None else []
+        affirmed, unsure, negated = screen_red_flags(words, self.index)
+
+        # Low confidence is never acted on silently, but a possible red flag is asked about, not dropped.
+        if confidence < self.min_confidence and not (state.pending and state.pending.kind in {"red_flag", "screening"}):
+            flagged = affirmed or unsure or [f for f in negated]
+            if flagged and state.phase is not Phase.EMERGENCY:
+                flag_id = flagged[0] if isinstance(flagged[0], str) else flagged[0].id
+                return self._ask_red_flag(state, flag_id)
+            return self._not_understood(state)
+
+        command = parse_command(text) if problem is None else None
+        if command is Command.STAFF:
+            return state, Turn((Reply(self._say("staff_alert")),), (Event(EventKind.STAFF_ALERT, "asked for a person"),))
+        if command is Command.START_OVER or command is Command.STOP:
+            key = "start_over" if command is Command.START_OVER else "goodbye"
+            fresh, greeting = self.start()
+            replies = (Reply(self._say(key)),) + (greeting.replies if command is Command.START_OVER else ())
+            return dataclasses.replace(fresh, last=greeting.replies), Turn(replies, (Event(EventKind.SESSION_END, command.value),))
+
+        if state.phase is Phase.EMERGENCY:
+            return state, self._emergency_turn(repeat=True)
+        if affirmed:
+            return self._emergency(state, [h.id for h in affirmed])
+        if command is Command.REPEAT:
+            return state, Turn(state.last or (Reply(self._say("nothing_to_repeat")),), expect=self._expect(state))
+        if command is Command.HELP:
+            replies = (Reply(self._say("help")),) + ((Reply(state.pending.text),) if state.pending else ())
+            return state, Turn(replies, expect=self._expect(state))
+
+        pending = state.pending
+        if pending and pending.kind in {"red_flag", "screening"}:
+            return self._after_red_flag_answer(state, text, unsure)
+        if unsure:
+            return self._ask_red_flag(state, unsure[0].id)
+        if problem is not None:
+            return self._not_understood(state)
+        if pending and pending.kind == "idle":
+            state = dataclasses.replace(state, pending=None)
+            if parse_answer(text) in {Answer.YES, Answer.UNSURE}:
+                return state, Turn((Reply(self._say("ask_describe")),))
+        if pending and pending.kind == "cause":
+            return self._after_cause_answer(state, text)
+        if pending and pending.kind == "anything_else":
+            answer = parse_answer(text)
+            if answer is Answer.NO:
+                fresh, greeting = self.start()
+                return dataclasses.replace(fresh, last=greeting.replies), Turn(
+                    (Reply(self._say("goodbye")),) + greeting.replies, (Event(EventKind.SESSION_END, "done"),))
+            if answer in {Answer.YES, Answer.UNSURE} and len(words) <= 3:
+                return dataclasses.replace(state, phase=Phase.LISTENING, pending=None), Turn((Reply(self._say("ask_describe")),))
+        return self._describe(dataclasses.replace(state, pending=None), text)
+
+    def _describe(self, state: State, text: str) -> tuple[State, Turn]:
+        """A description of the problem: scope, then questions, then the summary."""
+        result = assess(text, self.index)
+        if not result.in_scope:
+            if state.said:  # mid-session small talk: keep going with what we have
+                return self._next_question(state)
+            return dataclasses.replace(state, phase=Phase.LISTENING), Turn((Reply(self._say("out_of_scope")),))
+        state = dataclasses.replace(state, said=state.said + (text,), misses=0, phase=Phase.QUESTION,
+                                    screened=state.screened or self._screening_answered(result))
+        return self._next_question(state)
+
+    def _screening_answered(self, result: Assessment) -> bool:
+        return set(SCREENING_FLAGS) <= set(result.negated_flags)
+
+    def _next_question(self, state: State) -> tuple[State, Turn]:
+        if not state.screened:
+            text = self._say("screening_question")
+            pending = Pending("screening", text=text)
+            return self._ask(dataclasses.replace(state, screened=True), pending)
+        cause_questions = [a for a in state.asked if a.startswith("cause:")]
+        if len(cause_questions) < MAX_CAUSE_QUESTIONS:
+            question = self._best_question(state)
+            if question is not None:
+                return self._ask(state, question)
+        return self._summary(state)
+
+    def _best_question(self, state: State) -> Pending | None:
+        """The unasked question of the highest-ranked cause still in play (priors when none)."""
+        ranked = [c.id for c in self._scores(state)[:SUMMARY_CAUSES]]
+        boosts = dict(state.boosts)
+        if not ranked and not boosts:
+            ranked = [c for c in PRIOR_CAUSES if any(k.id == c for k in self.kb.causes)]
+        if len(ranked) == 1 and self._scores(state)[0].score >= 0.9 and len(state.asked) > 1:
+            return None  # one clear cause, already confirmed: no need to ask about others
+        for cid in ranked:
+            cause = self.kb.cause(cid)
+            for i, question in enumerate(cause.questions):
+                key = f"cause:{cid}:{i}"
+                if key not in state.asked and not any(a.startswith(f"cause:{cid}:") for a in state.asked):
+                    return Pending("cause", cid, question)
+        return None
+
+    def _ask(self, state: State, pending: Pending) -> tuple[State, Turn]:
+        key = pending.kind if pending.kind != "cause" else f"cause:{pending.target}:{self.kb.cause(pending.target).questions.index(pending.text)}"
+        state = dataclasses.replace(state, pending=pending, asked=state.asked + (key,), phase=Phase.QUESTION)
+        return state, Turn((Reply(pending.text),), expect=Expect.YES_NO)
+
+    def _ask_red_flag(self, state: State, flag_id: str) -> tuple[State, Turn]:
+        flag = self.kb.red_flag(flag_id)
+        text = flag.question or self._say("red_flag_confirm", flag=flag.name)
+        return self._ask(state, Pending("red_flag", flag_id, text))
+
+    def _after_red_flag_answer(self, state: State, text: str, unsure: list) -> tuple[State, Turn]:
+        # Anything that is not clearly "no" counts as yes: a misheard "no" must not clear an emergency.
+        answer = parse_answer(text)
+        pending = state.pending
+        assert pending is not None
+        if answer is not Answer.NO or unsure:
+            target = [pending.target] if pending.target else ["screening"]
+            return self._emergency(state, target)
+        state = dataclasses.replace(state, pending=None)
+        rest = " ".join(tokens(text)[1:])
+        if rest and assess(rest, self.index).in_scope:
+            state = dataclasses.replace(state, said=state.said + (rest,))
+        return self._next_question(state)
+
+    def _after_cause_answer(self, state: State, text: str) -> tuple[State, Turn]:
+        pending = state.pending
+        assert pending is not None
+        answer = parse_answer(text)
+        state = dataclasses.replace(state, pending=None)
+        if answer is Answer.YES:
+            state = dataclasses.replace(state, boosts=state.boosts + ((pending.target, YES_BOOST),))
+        elif answer is Answer.NO:
+            state = dataclasses.replace(state, boosts=state.boosts + ((pending.target, NO_PENALTY),))
+        if answer is Answer.UNKNOWN or len(tokens(text)) > 3:
+            state = dataclasses.replace(state, said=state.said + (text,))
+        return self._next_question(state)
+
+    def _scores(self, state: State):
+        words: list[str] = []
+        for utterance in state.said:
+            words += tokens(utterance) + ["then"]  # "then" ends a negation's scope between utterances
+        boosts: dict[str, float] = {}
+        for cid, value in state.boosts:
+            boosts[cid] = boosts.get(cid, 0.0) + value
+        return score_causes(words, self.index, boosts)
+
+    def _summary(self, state: State) -> tuple[State, Turn]:
+        scores = [s for s in self._scores(state) if s.score > 0.2][:SUMMARY_CAUSES]
+        replies = []
+        if scores:
+            replies.append(Reply(self._say("summary_intro")))
+            for s in scores:
+                cause = self.kb.cause(s.id)
+                clue = " and ".join(s.evidence[:2])
+                reason_template = cause.reason or self._say("reason_default", clue="{clue}")
+                reason = reason_template.format(clue=clue) if clue else cause.explanation
+                replies.append(Reply(self._say("summary_cause", name=cause.name, reason=reason.rstrip("."))))
+            top = self.kb.cause(scores[0].id)
+            replies += [Reply(top.explanation), Reply(self._say("summary_home")), Reply(top.home_care),
+                        Reply(self._say("summary_when")), Reply(top.see_provider)]
+        else:
+            replies += [Reply(self._say("summary_none")), Reply(self._say("summary_home")),
+                        Reply(self.kb.guidance["home_measures"]), Reply(self._say("summary_when")),
+                        Reply(self.kb.guidance["when_to_see"]), Reply(self.kb.guidance["diagnosis"])]
+        replies += [Reply(self.kb.guidance["disclaimer"]), Reply(self._say("anything_else"))]
+        state = dataclasses.replace(state, phase=Phase.ANYTHING_ELSE,
+                                    pending=Pending("anything_else", text=self._say("anything_else")))
+        detail = ",".join(s.id for s in scores)
+        return state, Turn(tuple(replies), (Event(EventKind.SUMMARY, detail),), Expect.FREE)
+
+    def _emergency(self, state: State, flag_ids: list[str]) -> tuple[State, Turn]:
+        state = dataclasses.replace(state, phase=Phase.EMERGENCY, pending=None, flags=tuple(flag_ids))
+        turn = self._emergency_turn(repeat=False)
+        events = (Event(EventKind.RED_FLAG, ",".join(flag_ids)), Event(EventKind.EMERGENCY, ",".join(flag_ids)),
+                  Event(EventKind.STAFF_ALERT, "emergency"))
+        return state, dataclasses.replace(turn, events=events)
+
+    def _emergency_turn(self, repeat: bool) -> Turn:
+        first = self.emergency_message.format(number=self.emergency_number) if self.emergency_message else \
+            self._say("emergency", number=self.emergency_number)
+        again = Reply(self._say("emergency_repeat", number=self.emergency_number), urgent=True)
+        return Turn((again,) if repeat else (Reply(first, urgent=True), again))
+
+    def _not_understood(self, state: State) -> tuple[State, Turn]:
+        misses = state.misses + 1
+        state = dataclasses.replace(state, misses=misses)
+        if misses >= 2:
+            events = (Event(EventKind.NOT_UNDERSTOOD, str(misses)), Event(EventKind.STAFF_ALERT, "not understood"))
+            return dataclasses.replace(state, misses=0), Turn((Reply(self._say("not_understood_again")),), events)
+        replies = (Reply(self._say("not_understood")),) + ((Reply(state.pending.text),) if state.pending else ())
+        return state, Turn(replies, (Event(EventKind.NOT_UNDERSTOOD, "1"),), self._expect(state))
+
+    def _expect(self, state: State) -> Expect:
+        return Expect.YES_NO if state.pending and state.pending.kind != "anything_else" else Expect.FREE
+
+    def _say(self, key: str, **values: str) -> str:
+        return self.kb.dialogue[key].format(**values) if values else self.kb.dialogue[key]

@@ -1,0 +1,62 @@
+"""Word and phrase matching: tolerant of recognizer errors, strict on short words."""
+from kiosk.text import tokens
+from kiosk.triage.matching import PhraseIndex, drop_contained, stem
+
+
+def index(*phrases, owner="x"):
+    return PhraseIndex((p, owner, 1.0) for p in phrases)
+
+
+def found(idx, text):
+    return sorted(m.phrase.text for m in idx.find(tokens(text)))
+
+
+def test_stem_makes_inflections_equal():
+    assert stem("twitches") == stem("twitching") == stem("twitch")
+    assert stem("dizziness") == stem("dizzy")
+    assert stem("numbness") == stem("numb")
+    assert stem("spinning") == stem("spin")
+
+
+def test_misrecognitions_and_spellings_match():
+    idx = index("parkinsons", "tourettes", "bells palsy", "als", "digeorge", "hypoparathyroidism")
+    assert found(idx, "i have parkinson") == ["parkinsons"]
+    assert found(idx, "my son has tourette's") == ["tourettes"]
+    assert found(idx, "i had bell's palsy") == ["bells palsy"]
+    assert found(idx, "i have a l s") == ["als"]
+    assert found(idx, "my girl has di george") == ["digeorge"]
+    assert found(idx, "i have hypoparathyroidsm") == ["hypoparathyroidism"]
+
+
+def test_short_words_need_an_exact_match():
+    idx = index("weak", "ear")
+    assert found(idx, "for a week now") == []
+    assert found(idx, "i feel weak") == ["weak"]
+    assert found(idx, "i hear a buzz") == []
+
+
+def test_subset_of_a_phrase_is_not_a_match():
+    # token_set_ratio would give 100 here; our matcher needs every content word of the phrase
+    idx = index("hit in the face")
+    assert found(idx, "my face twitches") == []
+    assert found(idx, "i got hit in the face") == ["hit in the face"]
+
+
+def test_phrase_words_in_order_with_small_gaps():
+    idx = index("arm went weak")
+    assert found(idx, "my left arm suddenly went weak") == ["arm went weak"]
+    assert found(idx, "weak went arm") == []
+    assert found(idx, "my arm is fine and later in the day my whole body went a bit weak") == []
+
+
+def test_joined_words_match_one_word_clue_and_vice_versa():
+    idx = index("red bull", "digeorge")
+    assert found(idx, "i drink redbull") == ["red bull"]
+    assert found(idx, "di george syndrome") == ["digeorge"]
+
+
+def test_longest_match_wins_across_owners():
+    idx = PhraseIndex([("energy drinks", "caffeine", 1.0), ("drinks", "alcohol", 0.6)])
+    kept = drop_contained(idx.find(tokens("my lip twitches after energy drinks")))
+    assert [m.phrase.owner for m in kept] == ["caffeine"]
+    assert kept[0].said == "energy drinks"
