@@ -1,0 +1,105 @@
+"""Loading validates everything; every mistake is one line naming the file and the entry."""
+import re
+
+import pytest
+
+from kiosk.content import CAUSE_IDS, ContentError, load_knowledge_base
+
+
+def test_shipped_content_loads_with_all_13_causes(kb):
+    assert tuple(c.id for c in kb.causes) == CAUSE_IDS
+    assert len(kb.sources) == 21
+    for cause in kb.causes:
+        assert cause.clues and 1 <= len(cause.questions) <= 2
+        assert all(s in kb.sources for s in cause.sources)
+        assert {c.tier for c in cause.clues} >= {"strong"}
+    assert {"sudden_onset", "numbness", "dizziness"} <= {f.id for f in kb.red_flags}
+    assert len(kb.cases) >= 100
+
+
+def test_article_slips_are_fixed(kb):
+    hypo = kb.cause("hypoparathyroidism")
+    assert "hyperparathyroidism" not in (hypo.explanation + hypo.home_care + hypo.provider_care).lower()
+    als = kb.cause("als").explanation.lower()
+    assert "inherited disorder" not in als
+
+
+def problems_for(root):
+    with pytest.raises(ContentError) as info:
+        load_knowledge_base(root)
+    return info.value.problems
+
+
+def edit(path, old, new, count=1):
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, count))
+
+
+def test_toml_syntax_error_names_the_file(content_copy):
+    (content_copy / "causes.toml").write_text("[[cause]\nid = ")
+    problems = problems_for(content_copy)
+    assert any(p.startswith(str(content_copy / "causes.toml")) and "TOML syntax error" in p for p in problems)
+
+
+def test_missing_field_names_the_entry(content_copy):
+    path = content_copy / "causes.toml"
+    text = path.read_text()
+    text = re.sub(r'(?m)^home_care\s*=.*$', "", text, count=1)
+    path.write_text(text)
+    problems = problems_for(content_copy)
+    assert any("causes.toml: cause 'caffeine'" in p and "missing field 'home_care'" in p for p in problems)
+
+
+def test_unknown_source_id(content_copy):
+    path = content_copy / "causes.toml"
+    text = re.sub(r'(?m)^sources\s*=\s*\[', 'sources = ["s99", ', path.read_text(), count=1)
+    path.write_text(text)
+    assert any("unknown source id 's99'" in p and "cause 'caffeine'" in p for p in problems_for(content_copy))
+
+
+def test_duplicate_id(content_copy):
+    edit(content_copy / "causes.toml", 'id = "medication"', 'id = "caffeine"')
+    assert any("cause 'caffeine'" in p and "duplicate id" in p for p in problems_for(content_copy))
+
+
+def test_clue_under_two_causes(content_copy):
+    path = content_copy / "causes.toml"
+    text = path.read_text()
+    # add the first caffeine clue to the medication cause too
+    first = re.search(r'(?s)id = "caffeine".*?strong = \[\s*"([^"]+)"', text).group(1)
+    idx = text.index('id = "medication"')
+    head, tail = text[:idx], text[idx:]
+    tail = re.sub(r'strong = \[', f'strong = ["{first}", ', tail, count=1)
+    path.write_text(head + tail)
+    assert any(f"clue '{first}' is also listed under cause 'caffeine'" in p for p in problems_for(content_copy))
+
+
+def test_missing_dialogue_key_and_bad_placeholder(content_copy):
+    path = content_copy / "dialogue.toml"
+    text = re.sub(r'(?m)^goodbye\s*=.*$', "", path.read_text())
+    text = re.sub(r'(?m)^emergency\s*=\s*"', 'emergency = "{nmber} ', text)
+    path.write_text(text)
+    problems = problems_for(content_copy)
+    assert any("dialogue.toml: 'goodbye'" in p for p in problems)
+    assert any("unknown placeholder '{nmber}'" in p for p in problems)
+
+
+def test_missing_folder_and_file(tmp_path, content_copy):
+    assert "content folder not found" in problems_for(tmp_path / "nope")[0]
+    (content_copy / "red_flags.toml").unlink()
+    assert any("red_flags.toml: file is missing" in p for p in problems_for(content_copy))
+
+
+def test_binary_junk_file(content_copy):
+    (content_copy / "guidance.toml").write_bytes(b"\xff\xfe\x00\x81junk")
+    assert any("guidance.toml" in p and "UTF-8" in p for p in problems_for(content_copy))
+
+
+def test_error_message_is_one_line_with_a_count(content_copy):
+    (content_copy / "sources.toml").write_text("")
+    (content_copy / "causes.toml").write_text("x = 1")
+    with pytest.raises(ContentError) as info:
+        load_knowledge_base(content_copy)
+    message = str(info.value)
+    assert "\n" not in message and "more problem" in message
