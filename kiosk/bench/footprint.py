@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import threading
 import time
 import tomllib
@@ -98,12 +99,13 @@ class RunResult:
 
 def run_measured(cmd: Sequence[str], *, stdin: str | None = None, env: dict | None = None, cwd: Path | None = None,
                  on_line: Callable[[str], None] | None = None, timeout: float = 1800) -> RunResult:
-    """Run ``cmd`` as its own process; wall time and that process's own peak RSS (wait4, so peaks never mix).
+    """Run ``cmd`` as its own process; wall time and that process's own peak RSS (so peaks never mix).
 
-    ``on_line`` is called with each stdout line as it arrives (progress reporting).
+    ``on_line`` is called with each stdout line as it arrives (progress reporting). ``wrap=False`` skips the
+    small measuring process (no peak figure) where its start-up time would distort a timing.
     """
     t0 = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-c", _PEAK_WRAPPER, *cmd] if wrap else list(cmd), stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     if stdin is not None:
         assert proc.stdin is not None
@@ -118,8 +120,24 @@ def run_measured(cmd: Sequence[str], *, stdin: str | None = None, env: dict | No
         lines.append(line)
         if on_line:
             on_line(line)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.wait()
     wall = time.perf_counter() - t0
     reader.join(timeout=5)
-    return RunResult(proc.returncode, wall, usage.ru_maxrss * 1024, "".join(lines), "".join(err))
+    stderr = "".join(err)
+    peak = 0
+    if _PEAK_MARK in stderr:
+        stderr, _, tail = stderr.rpartition(_PEAK_MARK)
+        peak = int(tail.split()[0]) * 1024
+    return RunResult(proc.returncode, wall, peak, "".join(lines), stderr)
+
+
+_PEAK_MARK = "\n@@peak-rss-kib "
+# A small process starts the measured one and reports that child's own peak RSS. Measuring from the
+# benchmark process itself would count the benchmark's memory too: a forked child's peak includes the
+# parent pages it shared before exec.
+_PEAK_WRAPPER = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[1:])\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    f"sys.stderr.write({_PEAK_MARK!r} + str(usage.ru_maxrss) + '\\n')\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n")

@@ -112,6 +112,11 @@ def mib(n_bytes: float) -> str:
     return "n/a" if n_bytes is None else f"{n_bytes / 2**20:.0f} MiB"
 
 
+def size(n_bytes: float) -> str:
+    """KiB below one MiB, else MiB."""
+    return f"{n_bytes / 1024:.0f} KiB" if n_bytes < 2**20 else mib(n_bytes)
+
+
 def med_p95(values: Sequence[float], fmt=ms) -> str:
     """'median / p95 (n=..)' of a sample, never one run."""
     if not values:

@@ -1,0 +1,19 @@
+#!/usr/bin/env python3
+"""The benchmark suite (issue 5): writes benchmarks/report.md and PNG plots, prints the tables.
+
+    python scripts/benchmark.py [--quick] [--out DIR] [--only STAGE ...]
+
+--quick runs a small subset of every stage in under two minutes; the full run takes about 15-20 minutes
+on a 2-core machine. Same as `kiosk bench`.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kiosk.bench import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())
