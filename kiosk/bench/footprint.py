@@ -98,14 +98,15 @@ class RunResult:
 
 
 def run_measured(cmd: Sequence[str], *, stdin: str | None = None, env: dict | None = None, cwd: Path | None = None,
-                 on_line: Callable[[str], None] | None = None, timeout: float = 1800) -> RunResult:
+                 on_line: Callable[[str], None] | None = None, wrap: bool = True) -> RunResult:
     """Run ``cmd`` as its own process; wall time and that process's own peak RSS (so peaks never mix).
 
     ``on_line`` is called with each stdout line as it arrives (progress reporting). ``wrap=False`` skips the
     small measuring process (no peak figure) where its start-up time would distort a timing.
     """
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", _PEAK_WRAPPER, *cmd] if wrap else list(cmd), stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+    argv = [sys.executable, "-c", _PEAK_WRAPPER, *cmd] if wrap else list(cmd)
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     if stdin is not None:
         assert proc.stdin is not None
