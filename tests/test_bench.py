@@ -163,3 +163,10 @@ def test_quick_argument_parsing(tmp_path):
     assert quick.out == tmp_path and full.out.name == "benchmarks"
     with pytest.raises(SystemExit):
         parse_args(["--no-such-option"])
+
+
+def test_digits_spelled_out_for_the_second_figure():
+    from kiosk.bench.wer import spell_digits
+    assert normalize(spell_digits("1,0001 90210")) == "ONE ZERO ZERO ZERO ONE NINE ZERO TWO ONE ZERO".split()
+    assert wer([("one two", spell_digits("1 2."))]) == 0.0
+    assert wer([("one two", "1 2.")]) == 1.0  # the strict rule drops digits: two deletions

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from ..evaluation import percentile
 from .corpus import NOISE_WAV, Utterance
 from .footprint import run_measured
-from .wer import TermCount, WerCount
+from .wer import TermCount, WerCount, spell_digits
 
 ENGLISH_BACKENDS = ("whisper", "vosk", "pocketsphinx")
 LABELS = {"whisper": "Whisper tiny.en (kiosk)", "vosk": "Vosk English (kiosk)",
@@ -97,12 +97,16 @@ def run_engine(backend: str, jobs: Sequence[Job], desc: str, threads: int | None
     return run
 
 
-def wer_by_group(run: EngineRun, utts: Sequence[Utterance], suffix: str = "") -> dict[str, WerCount]:
-    """Summed WER counts per utterance group ('all' too); jobs that failed count as empty transcripts."""
+def wer_by_group(run: EngineRun, utts: Sequence[Utterance], suffix: str = "", digits: bool = False) -> dict[str, WerCount]:
+    """Summed WER counts per utterance group ('all' too); jobs that failed count as empty transcripts.
+
+    ``digits`` spells out digits in the transcripts first (see :func:`spell_digits`)."""
     counts: dict[str, WerCount] = {}
     for u in utts:
         heard = run.heard.get(u.id + suffix)
         text = heard.text if heard else ""
+        if digits:
+            text = spell_digits(text)
         for key in (u.group, "all"):
             counts.setdefault(key, WerCount()).add(u.reference, text)
     return counts

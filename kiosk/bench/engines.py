@@ -22,7 +22,6 @@ from ..settings import PROJECT_ROOT, Settings
 
 RATE = 16000
 CACHE = PROJECT_ROOT / ".cache" / "speech"
-_USED_STAND_INS: set[str] = set()
 
 
 def _kiosk(module: str):
@@ -34,12 +33,22 @@ def _kiosk(module: str):
 
 
 def _stand_in(what: str) -> None:
-    _USED_STAND_INS.add(what)
+    """Marks the places where a stand-in replaces a missing part of the voice layer (see :func:`stand_ins`)."""
+
+
+_PARTS = (("audio", "read_wav", "WAV reading"), ("audio", "mix_noise", "noise mixing"),
+          ("asr", "load_recognizer", "the Whisper recognizer"), ("vad", "Endpointer", "endpointing (webrtcvad)"),
+          ("tts", "Pyttsx3Speaker", "pyttsx3 speech output"), ("synth", "synthesize", "test-speech synthesis"))
 
 
 def stand_ins() -> list[str]:
-    """Parts measured through the benchmark's stand-in instead of the kiosk's module (for the report)."""
-    return sorted(_USED_STAND_INS)
+    """Parts of the voice layer that are missing here, so the benchmark's stand-ins measured them (for the report).
+
+    Checked from the modules, not from calls: the recognizers run in worker processes."""
+    missing = [what for module, attr, what in _PARTS if not hasattr(_kiosk(module) or object(), attr)]
+    if not ENDPOINTER_WIRED and "endpointing (webrtcvad)" not in missing:
+        missing.append("endpointing (webrtcvad)")
+    return missing
 
 
 def _has(module: str) -> bool:
@@ -239,7 +248,7 @@ def endpoint(audio: np.ndarray) -> tuple[int, np.ndarray, float]:
     the utterance it returned, total compute time spent on frames after... the whole feed)."""
     vad = _kiosk("vad")
     s = Settings()
-    if vad and hasattr(vad, "Endpointer"):
+    if vad and hasattr(vad, "Endpointer") and ENDPOINTER_WIRED:
         return _kiosk_endpoint(vad, audio, s)
     _stand_in("endpointing (webrtcvad)")
     import webrtcvad
@@ -269,8 +278,12 @@ def _kiosk_endpoint(vad, audio: np.ndarray, s: Settings) -> tuple[int, np.ndarra
     return _endpoint_with(vad.Endpointer, audio, s)
 
 
-def _endpoint_with(cls, audio, s):  # replaced once the kiosk's Endpointer interface is known
-    raise NotImplementedError
+ENDPOINTER_WIRED = False
+"""Set True once _endpoint_with drives the kiosk's Endpointer; until then the stand-in below measures."""
+
+
+def _endpoint_with(cls, audio, s):
+    raise NotImplementedError("wire the kiosk's Endpointer here")
 
 
 # ---- speech synthesis ------------------------------------------------------------------------------
@@ -311,7 +324,8 @@ _piper_cache: dict = {}
 def speaker():
     tts = _kiosk("tts")
     if tts and hasattr(tts, "Pyttsx3Speaker"):
-        return tts.Pyttsx3Speaker()
+        from_settings = getattr(tts.Pyttsx3Speaker, "from_settings", None)
+        return from_settings(Settings()) if from_settings else tts.Pyttsx3Speaker()
     _stand_in("pyttsx3 speech output")
     import pyttsx3
     return pyttsx3.init()

@@ -42,7 +42,9 @@ class Plan:
     scaling_repeat: int
     factors: tuple[int, ...] = (1, 10, 100)
     reference_speeds: tuple[float, ...] = (1.2,)
-    """pocketsphinx (about twice as slow) hears the symptom speech at these speeds only."""
+    """pocketsphinx (two to three times slower in noise) hears the symptom speech at these speeds only..."""
+    reference_snrs: tuple[float | None, ...] = (None, 10.0, 0.0)
+    """...and in these noise conditions only."""
     regression_voices: tuple[str, ...] = VOICES
     vosk_ko_utts: int | None = 30
     """The Korean model only shows speed and memory: a sample of the real speech is enough."""
@@ -52,7 +54,7 @@ class Plan:
         if quick:
             return cls(True, 2, 6, 6, 4, ("espeak:en-us", "piper:joe"), (1.2,), (None, 10.0), 12, 2, 1, (1, 10),
                        vosk_ko_utts=6)
-        return cls(False, None, None, None, 40, ("espeak:en-us", "piper:joe"), SPEEDS, SNRS, 60, 5, 3)
+        return cls(False, None, None, None, 30, ("espeak:en-us", "piper:joe"), SPEEDS, SNRS, 60, 5, 3)
 
 
 @dataclass
@@ -61,8 +63,9 @@ class Context:
 
     plan: Plan
     out: Path
-    kb: KnowledgeBase
-    matchers: Matchers
+    kb: KnowledgeBase | None
+    """None when the content could not be loaded: stages that need it say so instead of running."""
+    matchers: Matchers | None
     backends: dict[str, str]
     """Backend -> '' when usable, else why not."""
     speech_runs: dict[str, EngineRun] = field(default_factory=dict)
@@ -79,6 +82,11 @@ class Context:
         if backend != "pocketsphinx":
             return self.symptom_utts
         return [x for x in self.symptom_utts if float(x[0].id.rsplit("@", 1)[1]) in self.plan.reference_speeds]
+
+    def snrs_for(self, backend: str) -> tuple[float | None, ...]:
+        if backend != "pocketsphinx" or self.plan.quick:
+            return self.plan.snrs
+        return tuple(s for s in self.plan.snrs if s in self.plan.reference_snrs)
 
     def english(self) -> list[str]:
         return [b for b in ("whisper", "vosk", "pocketsphinx") if not self.backends.get(b, "missing")]
@@ -111,8 +119,11 @@ def stage_asr(ctx: Context) -> Section:
             jobs = [Job(u.id, u.wav) for u in utts] + [Job(u.id, u.wav) for u in ctx.coffee]
         ctx.speech_runs[backend] = run_engine(backend, jobs, f"real speech: {backend}")
         # each engine alone on the machine: its timings are not disturbed by the others
-    wer_table = Table("Word error rate per set (real human speech)", ["recognizer", *sets, "all sets"],
-                      note=f"{len(utts)} utterances, {n_words} reference words; INDEX.txt scoring rule; errors summed per set")
+    wer_table = Table("Word error rate per set (real human speech)", ["recognizer", *sets, "all sets",
+                                                                       "all sets, digits spelled out"],
+                      note=f"{len(utts)} utterances, {n_words} reference words; INDEX.txt scoring rule (digits are dropped, so a "
+                           "recognizer that writes '90210' loses those words; the last column spells digits out first); "
+                           "errors summed per set")
     speed = Table("Speed and memory (each engine in its own process, alone on the machine)",
                   ["recognizer", "utterances", "audio", "real-time factor median / p95", "recognition per utt median / p95",
                    "load (this process)", "RSS after load", "peak RSS"],
@@ -127,7 +138,8 @@ def stage_asr(ctx: Context) -> Section:
         seconds = sum(run.heard[i].audio_s for i in ids if i in run.heard)
         if backend != "vosk-ko":
             counts = wer_by_group(run, utts)
-            wer_table.add(label, *(pct(counts[s].wer) for s in sets), pct(counts["all"].wer))
+            wer_table.add(label, *(pct(counts[s].wer) for s in sets), pct(counts["all"].wer),
+                          pct(wer_by_group(run, utts, digits=True)["all"].wer))
             per_set[label] = {s: counts[s].wer for s in sets} | {"all sets": counts["all"].wer}
         rtfs = run.rtf(ids)
         speed.add(label, len(ids), f"{seconds:.0f} s", rtf_summary(rtfs),
@@ -146,7 +158,12 @@ def stage_asr(ctx: Context) -> Section:
                 "meaningless for English and no WER is computed from them.")
     if "whisper" in ctx.speech_runs and ctx.speech_runs["whisper"].ok:
         w = wer_by_group(ctx.speech_runs["whisper"], utts)["all"]
-        ctx.headline.append(("Whisper tiny.en WER, real speech (all sets)", pct(w.wer), f"{w.utterances} utterances; no target"))
+        wd = wer_by_group(ctx.speech_runs["whisper"], utts, digits=True)["all"]
+        ctx.headline.append(("Whisper tiny.en WER, real speech (all sets; digits spelled out)", f"{pct(w.wer)} ({pct(wd.wer)})",
+                             f"{w.utterances} utterances; no target"))
+        if "pocketsphinx" in ctx.speech_runs and ctx.speech_runs["pocketsphinx"].ok:
+            p = wer_by_group(ctx.speech_runs["pocketsphinx"], utts)["all"]
+            ctx.headline.append(("pocketsphinx (reference) WER, same audio", pct(p.wer), f"{p.utterances} utterances"))
     return sec
 
 
@@ -189,7 +206,7 @@ def stage_symptom(ctx: Context) -> Section:
     for msg in sorted(set(failed)):
         sec.say(f"- synthesis failed: {msg}")
     utts = [u for u, _, _ in ctx.symptom_utts]
-    jobs = {b: [Job(f"{u.id}#{snr_label(snr)}", u.wav, snr) for u, _, _ in ctx.heard_utts(b) for snr in ctx.plan.snrs]
+    jobs = {b: [Job(f"{u.id}#{snr_label(snr)}", u.wav, snr) for u, _, _ in ctx.heard_utts(b) for snr in ctx.snrs_for(b)]
             for b in ctx.english()}
     # accuracy only here (timings come from the real-speech runs): engines share the two cores, one thread each
     with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
@@ -197,17 +214,18 @@ def stage_symptom(ctx: Context) -> Section:
         ctx.symptom_runs = {b: f.result() for b, f in futures.items()}
     vocab = term_vocabulary([c.name for c in ctx.kb.causes]
                             + [cl.phrase for c in ctx.kb.causes for cl in c.clues if cl.tier == "strong"]
-                            + [p for f in ctx.kb.red_flags for p in f.phrases])
+                            + [p for f in ctx.kb.red_flags for p in f.phrases]) if ctx.kb else frozenset()
     n_sets = {s for _, _, s in ctx.symptom_utts}
     sec.say(f"{len(utts)} synthesized utterances ({', '.join(sorted(n_sets))}; voices {', '.join(ctx.plan.voices)}; "
             f"speeds x{', x'.join(f'{s:g}' for s in ctx.plan.speeds)}), each clean and with "
             f"`{NOISE_WAV.name}` mixed in at {', '.join(snr_label(s) for s in ctx.plan.snrs if s is not None)} SNR "
             f"(the same noise stretch for every engine): "
             + ", ".join(f"{len(js)} recognitions by {LABELS[b]}" for b, js in jobs.items())
-            + f". pocketsphinx, about twice as slow, hears the x{', x'.join(f'{v:g}' for v in ctx.plan.reference_speeds)} "
-            "utterances only; Whisper's figures on that same subset are shown beside it. Medical terms: "
-            f"{len(vocab)} words taken from the content (cause names, strong clues, red-flag phrases), e.g. "
-            f"{', '.join(sorted(vocab)[:12]).lower()}.")
+            + f". pocketsphinx, two to three times slower in noise, hears the x{', x'.join(f'{v:g}' for v in ctx.plan.reference_speeds)} "
+            f"utterances only, {', '.join(snr_label(v) for v in ctx.snrs_for('pocketsphinx'))}; Whisper's figures on that "
+            "same subset are shown beside it. Medical terms: "
+            + (f"{len(vocab)} words taken from the content (cause names, strong clues, red-flag phrases), e.g. "
+               f"{', '.join(sorted(vocab)[:12]).lower()}." if vocab else "none: the content could not be loaded."))
     conds = [snr_label(s) for s in ctx.plan.snrs]
     t = Table("WER on symptom speech: all words / medical terms only", ["recognizer", "utterances", *conds],
               note="each row over the utterances it names, every condition; term WER = reference terms substituted or deleted / reference terms")
@@ -224,6 +242,9 @@ def stage_symptom(ctx: Context) -> Section:
         mine = [u for u, _, _ in ctx.heard_utts(subset)]
         cells = []
         for c in conds:
+            if c not in {snr_label(v) for v in ctx.snrs_for(subset)}:
+                cells.append("\u2014")
+                continue
             w = wer_by_group(run, mine, f"#{c}")["all"].wer
             tw = term_wer(run, mine, vocab, f"#{c}").wer
             if b == subset:
@@ -239,6 +260,8 @@ def stage_symptom(ctx: Context) -> Section:
             counts = wer_by_group(run, [u for u, _, _ in ctx.heard_utts(b)], "#clean")
             by_voice.add(LABELS[b], *(pct(counts[g].wer) if g in counts else "\u2014" for g in by_voice.columns[1:]))
     sec.table(by_voice)
+    if not vocab:
+        panels.pop("medical terms")
     if panels["all words"]:
         sec.image(plots.lines_vs_snr(panels, conds, "WER on symptom speech vs noise", ctx.plot("symptom_wer_vs_snr.png")),
                   "WER vs SNR")
@@ -274,7 +297,7 @@ def stage_triage(ctx: Context) -> Section:
             continue
         for set_name in sets:
             chosen = [(u, c) for u, c, s in ctx.heard_utts(b) if s == set_name]
-            for cond in conds:
+            for cond in [snr_label(v) for v in ctx.snrs_for(b)]:
                 cases = [as_heard(c, run.heard[f"{u.id}#{cond}"].text if f"{u.id}#{cond}" in run.heard else "",
                                   u.id[len(c.id):] + f"#{cond}") for u, c in chosen]
                 for mname, answer in ctx.matchers.items():
@@ -443,7 +466,7 @@ def stage_footprint(ctx: Context) -> Section:
     st = Table("Start-up: from starting the kiosk to ready to listen", ["path", "ready median / p95", "of which model load median / p95",
                                                                        "peak RSS median"],
                note=f"{ctx.plan.startup_repeats} fresh processes each; the kiosk's load path (settings, content, triage index, VAD, recognizer, TTS)")
-    for b in tqdm(backends, desc="start-up per backend", file=sys.stderr):
+    for b in tqdm(backends if ctx.kb else [], desc="start-up per backend", file=sys.stderr):
         r = measure_startup(b, ctx.plan.startup_repeats, ctx.kb.root or PROJECT_ROOT / "content")
         if r.error:
             st.add(LABELS.get(b, b), f"failed: {r.error}", "", "")
@@ -453,7 +476,10 @@ def stage_footprint(ctx: Context) -> Section:
         if b == "whisper":
             ctx.headline.append(("Start-up to ready to listen (Whisper), median", ms(statistics.median(r.ready_s)),
                                  f"{ctx.plan.startup_repeats} starts; no target"))
-    sec.table(st)
+    if ctx.kb:
+        sec.table(st)
+    else:
+        sec.say("Start-up time: not measured, the knowledge base could not be loaded (the kiosk cannot start without it).")
     sizes = Table("Installed size (site-packages, files each distribution recorded)", ["install", "size", "distributions"],
                   note="an extra's size counts only what it adds beyond the base install")
     for s in install_sizes(PROJECT_ROOT / "pyproject.toml", {"bench": ["matplotlib", "pocketsphinx", "psutil"]}):
@@ -468,15 +494,20 @@ def stage_footprint(ctx: Context) -> Section:
 def build_context(content: Path, plan: Plan, out: Path, backends: tuple[str, ...] | None = None) -> Context:
     """Load the content and find the recognizers; ``backends`` limits which are run."""
     from .engines import available_backends
+    kb, problem = None, ""
     try:
         kb = load_knowledge_base(content)
     except ContentError as err:
-        raise BenchError(f"cannot load the knowledge base: {err}") from None
+        problem = str(err)
     found = available_backends()
     if backends is not None:
         found = {b: why for b, why in found.items() if b in backends}
     out.mkdir(parents=True, exist_ok=True)
-    return Context(plan, out, kb, Matchers.build(kb), found)
+    ctx = Context(plan, out, kb, Matchers.build(kb) if kb else None, found)
+    if problem:
+        ctx.notes.append(f"**The knowledge base could not be loaded** ({problem}): every figure that needs the "
+                         "content (triage, medical-term WER, turn latency, scaling, start-up) is missing from this run.")
+    return ctx
 
 
 TIMED_FIRST = ("asr", "latency", "scaling", "footprint", "symptom", "triage")
@@ -486,11 +517,19 @@ STAGE_FUNCS: dict[str, Callable[[Context], Section]] = {
     "symptom": stage_symptom, "triage": stage_triage}
 
 
+NEEDS_CONTENT = {"triage": "2. Triage accuracy", "latency": "3. Latency of a spoken turn",
+                 "scaling": "4. Scaling: knowledge-base size and utterance length"}
+
+
 def run_stages(ctx: Context, names: tuple[str, ...] | list[str]) -> list[Section]:
     """Run the named stages in :data:`TIMED_FIRST` order; return their sections in report order."""
     sections: dict[str, Section] = {}
     for name in TIMED_FIRST:
         if name not in names:
+            continue
+        if ctx.kb is None and name in NEEDS_CONTENT:
+            sections[name] = Section(NEEDS_CONTENT[name])
+            sections[name].say("Not run: the knowledge base (content/) could not be loaded when this ran.")
             continue
         t0 = time.perf_counter()
         sections[name] = STAGE_FUNCS[name](ctx)

@@ -15,12 +15,12 @@ from .corpus import DEV_VIGNETTES
 Answerer = Callable[[str], Mapping]
 
 
-def case_sets(kb: KnowledgeBase, root: Path = PROJECT_ROOT) -> list[tuple[str, tuple[Case, ...]]]:
+def case_sets(kb: KnowledgeBase | None, root: Path = PROJECT_ROOT) -> list[tuple[str, tuple[Case, ...]]]:
     """The labelled sets that exist: dev vignettes, the content's regression cases, the held-out sets."""
     out: list[tuple[str, tuple[Case, ...]]] = []
     if DEV_VIGNETTES.exists():
         out.append(("dev vignettes", load_cases(DEV_VIGNETTES)))
-    if kb.cases:
+    if kb is not None and kb.cases:
         out.append(("content regression cases", kb.cases))
     for name, rel in (("held-out cases", "eval/heldout_cases.json"),
                       ("held-out red-flag sentences", "eval/redflag_sentences.json")):

@@ -18,6 +18,16 @@ def normalize(text: str) -> list[str]:
     return _DROP.sub("", text).split()
 
 
+_DIGIT_WORDS = "ZERO ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE".split()
+
+
+def spell_digits(text: str) -> str:
+    """Each digit as its word ("1,0001" -> "ONE ZERO ZERO ZERO ONE"): a recognizer that writes digits is not
+    charged for them (the INDEX.txt rule drops digits). Used only for the second, labelled figure."""
+    text = re.sub(r"(?<=\d)[,.](?=\d)", "", text)
+    return re.sub(r"\d", lambda m: f" {_DIGIT_WORDS[int(m.group())]} ", text)
+
+
 def align(ref: Sequence[str], hyp: Sequence[str]) -> list[tuple[str | None, str | None]]:
     """A minimum-edit alignment as (ref word or None, hyp word or None) pairs."""
     n, m = len(ref), len(hyp)
