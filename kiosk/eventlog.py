@@ -19,6 +19,7 @@ from .settings import Settings
 log = logging.getLogger("kiosk.eventlog")
 
 LOG_NAME = "events.jsonl"
+DEFAULT_MAX_BYTES = 1_000_000
 BACKUPS = 5
 """Rotated files kept (events.jsonl.1 ... .5); older ones are deleted."""
 TRANSCRIPT_FIELDS = frozenset({"transcript", "text"})
@@ -89,7 +90,7 @@ class EventLog:
     """
 
     def __init__(self, folder: str | os.PathLike[str], *, log_transcripts: bool = False,
-                 max_bytes: int = 1_000_000, backups: int = BACKUPS,
+                 max_bytes: int = DEFAULT_MAX_BYTES, backups: int = BACKUPS,
                  clock: Callable[[], datetime] | None = None) -> None:
         self.path = Path(folder).expanduser() / LOG_NAME
         self.log_transcripts = log_transcripts
@@ -100,7 +101,11 @@ class EventLog:
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._reported = False
         self._closed = False
-        self._handler = _Handler(self.path, max(0, int(max_bytes)), max(0, int(backups)), self._failed)
+        if max_bytes <= 0:
+            # RotatingFileHandler would never rotate: on an unattended kiosk that fills the disk in the end.
+            log.warning("event_log_max_bytes must be more than 0; using %d", DEFAULT_MAX_BYTES)
+            max_bytes = DEFAULT_MAX_BYTES
+        self._handler = _Handler(self.path, int(max_bytes), max(1, int(backups)), self._failed)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "EventLog":

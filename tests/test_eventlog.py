@@ -221,3 +221,10 @@ def test_values_that_cannot_be_written_are_counted_not_raised(tmp_path):
     elog.close()
     elog.record("after_close")
     assert elog.failures == 1 and [g["event"] for g in lines(tmp_path)] == ["session_start"]
+
+
+def test_a_size_of_zero_still_rotates(tmp_path, caplog):
+    """RotatingFileHandler never rotates at 0 bytes; an unattended kiosk would fill its disk."""
+    elog = EventLog(tmp_path, max_bytes=0)
+    assert elog._handler.maxBytes == 1_000_000
+    assert any("event_log_max_bytes" in r.getMessage() for r in caplog.records)

@@ -1,0 +1,189 @@
+"""load_settings: defaults, the file, command-line overrides, one-line errors; and the shipped example file."""
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from kiosk.settings import DEFAULT_CONTENT, Settings, SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "deploy" / "kiosk.example.toml"
+FIELDS = [f.name for f in dataclasses.fields(Settings)]
+
+
+def write(tmp_path: Path, text: str, name: str = "kiosk.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def one_line_error(excinfo) -> str:
+    message = str(excinfo.value)
+    assert message and "\n" not in message
+    return message
+
+
+# the example file
+
+def test_example_file_loads_and_holds_the_defaults():
+    assert load_settings(EXAMPLE) == Settings()
+
+
+def test_example_file_explains_every_setting():
+    text = EXAMPLE.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    for name in FIELDS:
+        at = [i for i, line in enumerate(lines) if re.match(rf"#?\s*{name}\s*=", line)]
+        assert at, f"{name} is not in {EXAMPLE.name}"
+        comment = lines[at[0] - 1]
+        assert comment.startswith("#") and len(comment) > 10, f"{name} has no comment above it"
+
+
+def test_example_file_with_changes_an_it_person_would_make(tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace('event_log = ""', 'event_log = "/var/log/kiosk"')
+    text = text.replace('staff_alert_url = ""', 'staff_alert_url = "http://10.0.0.5:8080/kiosk-alert"')
+    text = text.replace("staff_alert_command = []", 'staff_alert_command = ["/usr/local/bin/page", "--desk", "2"]')
+    text = text.replace("# content = ", "content = ")
+    s = load_settings(write(tmp_path, text))
+    assert s.event_log == "/var/log/kiosk" and s.staff_alert_command == ("/usr/local/bin/page", "--desk", "2")
+    assert s.staff_alert_url.startswith("http://10.0.0.5") and s.content == Path("/opt/kiosk/content")
+
+
+# load_settings
+
+def test_defaults_without_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./kiosk.toml here
+    s = load_settings()
+    assert s == Settings()
+    assert s.content == DEFAULT_CONTENT and s.event_log == "" and not s.log_transcripts
+
+
+def test_kiosk_toml_in_the_working_folder_is_read(tmp_path, monkeypatch):
+    write(tmp_path, 'emergency_number = "112"\n')
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().emergency_number == "112"
+
+
+def test_file_values(tmp_path):
+    path = write(tmp_path, 'emergency_number = "999"\nidle_timeout_s = 300\nidle_warning_s = 200\n'
+                           'vad_aggressiveness = 3\npush_to_talk = true\nstaff_alert_command = ["notify", "-u"]\n')
+    s = load_settings(path)
+    assert (s.emergency_number, s.idle_timeout_s, s.idle_warning_s) == ("999", 300.0, 200.0)
+    assert isinstance(s.idle_timeout_s, float)  # a whole number in the file is still a float setting
+    assert s.vad_aggressiveness == 3 and s.push_to_talk is True and s.staff_alert_command == ("notify", "-u")
+
+
+def test_values_in_a_kiosk_table(tmp_path):
+    path = write(tmp_path, '[kiosk]\nasr = "vosk"\n')
+    assert load_settings(path).asr == "vosk"
+
+
+def test_relative_paths_are_taken_from_the_files_folder(tmp_path, monkeypatch):
+    conf = tmp_path / "etc"
+    conf.mkdir()
+    path = write(conf, 'content = "clinic-content"\nmodels_dir = "../models"\n')
+    monkeypatch.chdir(tmp_path)  # the working folder must not matter
+    s = load_settings(path)
+    assert s.content == conf / "clinic-content"
+    assert s.models_dir == conf / "../models"
+    assert load_settings(write(conf, 'content = "/srv/content"\n', "abs.toml")).content == Path("/srv/content")
+
+
+def test_command_line_overrides_win(tmp_path):
+    path = write(tmp_path, 'emergency_number = "999"\nasr = "vosk"\n')
+    s = load_settings(path, {"emergency_number": "112", "asr": None})
+    assert s.emergency_number == "112"
+    assert s.asr == "vosk"  # an option not given (None) leaves the file's value
+
+
+def test_unknown_key_is_one_line_naming_it(tmp_path):
+    path = write(tmp_path, 'emergency_numbr = "112"\n')
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings(path)
+    message = one_line_error(excinfo)
+    assert "emergency_numbr" in message and str(path) in message
+
+
+def test_unknown_option_is_one_line_too():
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings(None, {"colour": "blue"})
+    assert "colour" in one_line_error(excinfo)
+
+
+@pytest.mark.parametrize("line, name", [
+    ('idle_timeout_s = "soon"', "idle_timeout_s"),
+    ("push_to_talk = 1", "push_to_talk"),
+    ("vad_aggressiveness = 2.5", "vad_aggressiveness"),
+    ('staff_alert_command = "notify-send help"', "staff_alert_command"),
+    ("content = 7", "content"),
+    ("emergency_number = true", "emergency_number"),
+])
+def test_wrong_type_is_one_line(tmp_path, line, name):
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings(write(tmp_path, line + "\n"))
+    assert name in one_line_error(excinfo)
+
+
+def test_bad_toml_is_one_line_naming_the_file(tmp_path):
+    path = write(tmp_path, "idle_timeout_s = = 3\n")
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings(path)
+    message = one_line_error(excinfo)
+    assert str(path) in message and "not valid TOML" in message
+
+
+def test_missing_and_unreadable_files(tmp_path):
+    with pytest.raises(SettingsError, match="settings file not found"):
+        load_settings(tmp_path / "nope.toml")
+    (tmp_path / "latin1.toml").write_bytes('emergency_message = "Urgence: appelez le 15 tout de suite \xe9"\n'
+                                           .encode("latin-1"))
+    with pytest.raises(SettingsError, match="cannot read"):
+        load_settings(tmp_path / "latin1.toml")
+    with pytest.raises(SettingsError, match="cannot read"):
+        load_settings(tmp_path)  # a folder, not a file
+
+
+@pytest.mark.parametrize("warning, timeout", [(120, 120), (200, 120)])
+def test_idle_warning_must_come_before_the_timeout(tmp_path, warning, timeout):
+    path = write(tmp_path, f"idle_warning_s = {warning}\nidle_timeout_s = {timeout}\n")
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings(path)
+    assert "idle_warning_s" in one_line_error(excinfo)
+
+
+@pytest.mark.parametrize("line, name", [
+    ('asr = "google"', "asr"),
+    ("vad_aggressiveness = 4", "vad_aggressiveness"),
+    ("min_confidence = 1.5", "min_confidence"),
+    ("tts_volume = -0.1", "tts_volume"),
+    ('emergency_number = "  "', "emergency_number"),
+    ("idle_timeout_s = 0", "idle"),
+])
+def test_values_out_of_range_are_one_line(tmp_path, line, name):
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings(write(tmp_path, line + "\n"))
+    assert name in one_line_error(excinfo)
+
+
+# Known gaps in kiosk/settings.py (reported to its owner); strict, so fixing them makes these tests say so.
+
+@pytest.mark.xfail(strict=True, raises=TypeError, reason="a 'kiosk' key that is not a table raises TypeError")
+def test_kiosk_key_that_is_not_a_table(tmp_path):
+    with pytest.raises(SettingsError):
+        load_settings(write(tmp_path, "kiosk = 1\n"))
+
+
+@pytest.mark.xfail(strict=True, reason="nan passes the idle-time checks (every comparison with nan is false)")
+def test_nan_idle_time_is_rejected(tmp_path):
+    with pytest.raises(SettingsError):
+        load_settings(write(tmp_path, "idle_timeout_s = nan\nidle_warning_s = nan\n"))
+
+
+@pytest.mark.xfail(strict=True, reason="an empty content path in a file becomes the file's own folder")
+def test_empty_content_path_in_a_file_is_rejected(tmp_path):
+    with pytest.raises(SettingsError):
+        load_settings(write(tmp_path, 'content = ""\n'))
