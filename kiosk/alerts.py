@@ -306,3 +306,39 @@ class StaffAlerter:
             self._abandon.set()  # no more retries; the attempt in progress ends with its own timeout
             log.warning("staff alerts still pending at shutdown were abandoned")
         return idle
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m kiosk.alerts [--config FILE] [REASON]`: send one test alert and wait for the outcome.
+
+    For the IT person setting up the kiosk: every configured action runs once, and each result is one line.
+    """
+    import argparse
+
+    from .settings import load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m kiosk.alerts", description="Send a test staff alert.")
+    parser.add_argument("--config", help="settings file (default: ./kiosk.toml when present)")
+    parser.add_argument("reason", nargs="?", default="test alert from the kiosk (please ignore)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="kiosk: %(message)s")
+    try:
+        settings = load_settings(args.config)
+        alerter = StaffAlerter.from_settings(settings, terminal=sys.stdout if settings.staff_alert_bell else None)
+    except SettingsError as err:
+        print(f"kiosk: {err}", file=sys.stderr)
+        return 2
+    if not alerter.actions:
+        print("No staff alert action is configured: set staff_alert_command or staff_alert_url.")
+        return 1
+    alerter.alert(args.reason)
+    limit = (1 + alerter.retries) * (alerter.timeout_s + alerter.backoff_s * 2 ** alerter.retries) + 5
+    alerter.close(timeout=limit)
+    for outcome in alerter.outcomes:
+        status = "delivered" if outcome.delivered else f"FAILED ({outcome.error})"
+        print(f"{outcome.action:8} {status} after {outcome.attempts} attempt(s), alert id {outcome.alert_id}")
+    return 0 if alerter.outcomes and all(o.delivered for o in alerter.outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -263,3 +263,22 @@ def test_close_with_a_short_timeout_abandons_retries():
         assert alerter.wait_idle(30)  # the backoff wait was cut short: no second attempt
     assert len(clinic.requests) == 1
     assert alerter.outcomes[-1].attempts == 1 and not alerter.outcomes[-1].delivered
+
+
+def test_test_alert_command_for_the_it_person(tmp_path, capsys):
+    from kiosk.alerts import main
+
+    with Clinic() as clinic:
+        config = tmp_path / "kiosk.toml"
+        config.write_text(f'staff_alert_url = "{clinic.url}"\nstaff_alert_bell = false\n')
+        assert main(["--config", str(config), "hello from the test"]) == 0
+    assert clinic.requests[0]["body"]["reason"] == "hello from the test"
+    out = capsys.readouterr().out
+    assert out.startswith("url      delivered after 1 attempt(s)")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('staff_alert_url = "nurse:80"\n')
+    assert main(["--config", str(bad)]) == 2
+    assert "staff_alert_url must start with http" in capsys.readouterr().err
+    none = tmp_path / "none.toml"
+    none.write_text("staff_alert_bell = false\n")
+    assert main(["--config", str(none)]) == 1
