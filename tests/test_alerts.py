@@ -282,3 +282,20 @@ def test_test_alert_command_for_the_it_person(tmp_path, capsys):
     none = tmp_path / "none.toml"
     none.write_text("staff_alert_bell = false\n")
     assert main(["--config", str(none)]) == 1
+
+
+def test_dialogue_events_reach_the_event_log_and_the_staff(tmp_path):
+    """The kiosk's router (kiosk.operations) with these pieces: a staff-alert event runs the command."""
+    from kiosk.dialogue import Event, EventKind
+    from kiosk.operations import event_handler
+
+    out = tmp_path / "paged.txt"
+    settings = Settings(event_log=str(tmp_path / "log"), staff_alert_bell=False,
+                        staff_alert_command=(sys.executable, "-c", "import sys; open(sys.argv[1], 'w').write(sys.argv[2])",
+                                             str(out)))
+    with event_handler(settings) as on_event:
+        on_event(Event(EventKind.SESSION_START))
+        on_event(Event(EventKind.STAFF_ALERT, "asked for a person"))
+    assert out.read_text() == "asked for a person"  # closing the router drained the alert
+    events = [json.loads(line)["event"] for line in (tmp_path / "log" / "events.jsonl").read_text().splitlines()]
+    assert events == ["session_start", "staff_alert"]
