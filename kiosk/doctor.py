@@ -338,11 +338,11 @@ def _shared_find_vosk_model(settings: Settings) -> tuple[Path | None, str] | Non
                                                                                      param.VAR_KEYWORD):
                     return None  # a parameter we cannot fill: use our own rule
             found = finder(**kwargs)
+            return (Path(found), module) if found else (None, module)
         except (TypeError, ValueError):
-            return None
+            return None  # a call or a result we do not understand: use our own rule
         except Exception as err:  # noqa: BLE001 - its own "no model" error: the message is for the operator
             return None, _line(err)
-        return (Path(found), module) if found else (None, module)
     return None
 
 

@@ -287,3 +287,24 @@ def test_kiosk_doctor_command_exit_status(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     assert any(line.startswith("FAIL  event log") for line in done.stdout.splitlines())
     assert "Traceback" not in done.stderr
+
+
+def test_the_speech_layers_finder_is_used_when_it_is_there(tmp_path, monkeypatch):
+    """kiosk/speech/models.py is written by someone else; the doctor adapts to its finder or falls back."""
+    import types
+
+    fake = types.ModuleType("kiosk.speech.models")
+    monkeypatch.setitem(sys.modules, "kiosk.speech.models", fake)
+    fake.find_vosk_model = lambda configured, models_dir: tmp_path / "found-by-speech-layer"
+    assert doctor._shared_find_vosk_model(Settings()) == (tmp_path / "found-by-speech-layer", ".speech.models")
+
+    def refuses(settings):
+        raise RuntimeError("No English Vosk model: run `kiosk models`")
+
+    fake.find_vosk_model = refuses
+    check = doctor.check_vosk_model(Settings())
+    assert check.status is Status.WARN and "run `kiosk models`" in check.detail
+    fake.find_vosk_model = lambda language, size: None  # parameters the doctor cannot fill
+    assert doctor._shared_find_vosk_model(Settings()) is None
+    fake.find_vosk_model = lambda settings: ("a", "tuple")  # a result it does not understand
+    assert doctor._shared_find_vosk_model(Settings()) is None
