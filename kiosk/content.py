@@ -33,6 +33,7 @@ DIALOGUE_KEYS = {
     "yes_no_retry": (), "summary_intro": (), "summary_cause": ("name", "reason"), "summary_none": (),
     "summary_home": (), "summary_when": (), "anything_else": (), "goodbye": (), "start_over": (),
     "idle_warning": (), "idle_reset": (), "nothing_to_repeat": (), "reason_default": ("clue",),
+    "louder": (), "softer": (), "slower": (), "faster": (),
 }
 """Every sentence the dialogue needs, with the placeholders each must contain."""
 

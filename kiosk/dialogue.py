@@ -70,10 +70,25 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Voice:
+    """How the kiosk speaks for this person; back to the defaults at every reset."""
+
+    rate: float = 1.0
+    """Multiplier of the configured speaking rate."""
+    volume: float = 1.0
+    """Multiplier of the configured volume."""
+
+
+VOICE_STEPS = {Command.LOUDER: (1.0, 1.25), Command.SOFTER: (1.0, 0.8), Command.SLOWER: (0.85, 1.0), Command.FASTER: (1.15, 1.0)}
+VOICE_LIMITS = {"rate": (0.6, 1.5), "volume": (0.3, 1.0 / 0.8 ** 2)}
+
+
+@dataclass(frozen=True)
 class Turn:
     replies: tuple[Reply, ...]
     events: tuple[Event, ...] = ()
     expect: Expect = Expect.FREE
+    voice: Voice = Voice()
 
     @property
     def text(self) -> str:
@@ -104,6 +119,7 @@ class State:
     warned_idle: bool = False
     started: bool = False
     flags: tuple[str, ...] = ()
+    voice: Voice = Voice()
 
 
 @dataclass(frozen=True)
@@ -138,7 +154,7 @@ class Dialogue:
             turn = dataclasses.replace(turn, events=tuple(events) + turn.events)
         if turn.replies and not any(e.kind is EventKind.SESSION_END for e in turn.events):
             state = dataclasses.replace(state, last=turn.replies)
-        return state, turn
+        return state, dataclasses.replace(turn, voice=state.voice)
 
     def idle(self, state: State, idle_s: float) -> tuple[State, Turn | None]:
         """Time has passed with nothing said. Warns once, then forgets the session."""
@@ -183,6 +199,15 @@ class Dialogue:
             return state, self._emergency_turn(repeat=True)
         if affirmed:
             return self._emergency(state, [h.id for h in affirmed])
+        if command in VOICE_STEPS:
+            rate_step, volume_step = VOICE_STEPS[command]
+            lo_r, hi_r = VOICE_LIMITS["rate"]
+            lo_v, hi_v = VOICE_LIMITS["volume"]
+            voice = Voice(min(hi_r, max(lo_r, state.voice.rate * rate_step)),
+                          min(hi_v, max(lo_v, state.voice.volume * volume_step)))
+            state = dataclasses.replace(state, voice=voice)
+            replies = (Reply(self._say(command.value)),) + ((Reply(state.pending.text),) if state.pending else ())
+            return state, Turn(replies, expect=self._expect(state))
         if command is Command.REPEAT:
             return state, Turn(state.last or (Reply(self._say("nothing_to_repeat")),), expect=self._expect(state))
         if command is Command.HELP:
@@ -191,7 +216,7 @@ class Dialogue:
 
         pending = state.pending
         if pending and pending.kind in {"red_flag", "screening"}:
-            return self._after_red_flag_answer(state, text, unsure)
+            return self._after_red_flag_answer(state, text, unsure, confidence)
         if unsure:
             return self._ask_red_flag(state, unsure[0].id)
         if problem is not None:
@@ -264,12 +289,13 @@ class Dialogue:
         text = flag.question or self._say("red_flag_confirm", flag=flag.name)
         return self._ask(state, Pending("red_flag", flag_id, text))
 
-    def _after_red_flag_answer(self, state: State, text: str, unsure: list) -> tuple[State, Turn]:
+    def _after_red_flag_answer(self, state: State, text: str, unsure: list,
+                               confidence: float) -> tuple[State, Turn]:
         # Anything that is not clearly "no" counts as yes: a misheard "no" must not clear an emergency.
         answer = parse_answer(text)
         pending = state.pending
         assert pending is not None
-        if answer is not Answer.NO or unsure:
+        if answer is not Answer.NO or unsure or confidence < self.min_confidence:
             target = [pending.target] if pending.target else ["screening"]
             return self._emergency(state, target)
         state = dataclasses.replace(state, pending=None)

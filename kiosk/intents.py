@@ -26,6 +26,10 @@ class Command(str, Enum):
     HELP = "help"
     STOP = "stop"
     STAFF = "staff"
+    LOUDER = "louder"
+    SOFTER = "softer"
+    SLOWER = "slower"
+    FASTER = "faster"
 
 
 _YES = ["yes", "yeah", "yea", "yep", "yup", "ya", "yes please", "sure", "correct", "right", "that is right",
@@ -53,6 +57,10 @@ _COMMANDS: dict[Command, list[str]] = {
                    "i need help", "instructions"],
     Command.STOP: ["stop", "quit", "exit", "goodbye", "good bye", "bye", "bye bye", "cancel", "i am done",
                    "that is all", "never mind", "end", "finish", "we are done", "stop please", "please stop"],
+    Command.LOUDER: ["louder", "speak up", "speak louder", "talk louder", "turn it up", "volume up", "i can not hear you"],
+    Command.SOFTER: ["softer", "quieter", "speak softer", "talk quieter", "too loud", "turn it down", "volume down"],
+    Command.SLOWER: ["slower", "slow down", "speak slower", "talk slower", "too fast", "more slowly"],
+    Command.FASTER: ["faster", "speed up", "speak faster", "talk faster", "too slow"],
 }
 _STAFF_VERBS = {"talk", "speak", "see", "get", "call", "want", "need"}
 _STAFF_NOUNS = {"person", "human", "someone", "somebody", "staff", "nurse", "receptionist", "attendant", "desk",

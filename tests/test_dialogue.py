@@ -1,0 +1,190 @@
+"""The dialogue end to end, scripted: each test is a whole conversation with the shipped content."""
+from __future__ import annotations
+
+import pytest
+
+from kiosk.dialogue import Dialogue, EventKind, Expect, Phase
+
+
+def run(dialogue: Dialogue, lines, confidence=1.0):
+    """Play lines into a fresh session; returns (final state, list of turns after the greeting)."""
+    state, _ = dialogue.start()
+    turns = []
+    for line in lines:
+        state, turn = dialogue.hear(state, line, confidence)
+        turns.append(turn)
+    return state, turns
+
+
+def kinds(turn):
+    return [e.kind for e in turn.events]
+
+
+def test_greeting_invites_a_description(dialogue, kb):
+    state, turn = dialogue.start()
+    assert turn.text == kb.dialogue["greeting"]
+    assert state.phase is Phase.LISTENING and not state.said
+
+
+def test_full_flow_caffeine(dialogue, kb):
+    state, turn = dialogue.start()
+    state, turn = dialogue.hear(state, "my lip keeps twitching since I started these energy drinks")
+    assert EventKind.SESSION_START in kinds(turn)
+    # safety first: the red-flag screening question comes before the cause questions
+    assert turn.text == kb.dialogue["screening_question"] and turn.expect is Expect.YES_NO
+    state, turn = dialogue.hear(state, "no")
+    questions = []
+    while state.phase is Phase.QUESTION:
+        assert turn.expect is Expect.YES_NO and len(turn.replies) == 1
+        questions.append(turn.text)
+        is_caffeine_q = turn.text in kb.cause("caffeine").questions
+        state, turn = dialogue.hear(state, "yeah" if is_caffeine_q else "nope")
+    assert 1 <= len(questions) <= 3
+    assert kb.cause("caffeine").questions[0] in questions
+    # the summary: causes with reasons, what helps, when to see someone, the disclaimer, anything else?
+    assert EventKind.SUMMARY in kinds(turn)
+    assert turn.events[-1].detail.split(",")[0] == "caffeine"
+    text = turn.text
+    assert kb.cause("caffeine").name in text and "energy drinks" in text
+    assert kb.cause("caffeine").home_care in text and kb.cause("caffeine").see_provider in text
+    assert kb.guidance["disclaimer"] in text
+    assert turn.replies[-1].text == kb.dialogue["anything_else"]
+    state, turn = dialogue.hear(state, "no thanks")
+    assert kb.dialogue["goodbye"] in turn.text and EventKind.SESSION_END in kinds(turn)
+    assert state.said == () and state.phase is Phase.LISTENING and not state.started
+
+
+def test_emergency_prompt_at_once_repeated_and_staff_alerted(dialogue, kb):
+    state, turns = run(dialogue, ["my lip is twitching and my left arm suddenly went weak"])
+    turn = turns[0]
+    assert state.phase is Phase.EMERGENCY
+    assert all(r.urgent for r in turn.replies) and len(turn.replies) == 2
+    assert "911" in turn.replies[0].text
+    assert {EventKind.EMERGENCY, EventKind.STAFF_ALERT, EventKind.RED_FLAG} <= set(kinds(turn))
+    red = next(e for e in turn.events if e.kind is EventKind.RED_FLAG)
+    assert "one_sided_weakness" in red.detail
+    state, turn = dialogue.hear(state, "what should I do")
+    assert turn.replies[0].urgent and state.phase is Phase.EMERGENCY
+
+
+def test_emergency_number_and_wording_are_settings(kb, index):
+    d = Dialogue(kb, index=index, emergency_number="112")
+    _, turns = run(d, ["i feel dizzy and my lip twitches"])
+    assert "112" in turns[0].replies[0].text and "911" not in turns[0].text
+    d = Dialogue(kb, index=index, emergency_number="999", emergency_message="Call {number} now. Tell the desk.")
+    _, turns = run(d, ["my face went numb"])
+    assert turns[0].replies[0].text == "Call 999 now. Tell the desk."
+
+
+@pytest.mark.parametrize("answer", ["yes", "maybe", "I think so", "mmm hmm kind of", "", "the room is spinning"])
+def test_screening_answer_not_clearly_no_is_an_emergency(dialogue, kb, answer):
+    state, turns = run(dialogue, ["my lip keeps twitching", answer])
+    assert turns[0].text == kb.dialogue["screening_question"]
+    assert state.phase is Phase.EMERGENCY, answer
+
+
+def test_misheard_no_to_a_red_flag_question_is_not_acted_on_silently(dialogue):
+    # a low-confidence "no" to the screening question counts as yes
+    state, turn = dialogue.start()
+    state, turn = dialogue.hear(state, "my lip keeps twitching")
+    state, turn = dialogue.hear(state, "no", confidence=0.2)
+    assert state.phase is Phase.EMERGENCY
+
+
+def test_low_confidence_red_flag_words_are_asked_about(dialogue, kb):
+    state, turns = run(dialogue, ["my face is numb"], confidence=0.3)
+    assert state.phase is Phase.QUESTION and state.pending.kind == "red_flag"
+    assert turns[0].text == kb.red_flag("numbness").question
+    state, turn = dialogue.hear(state, "yes")
+    assert state.phase is Phase.EMERGENCY
+
+
+def test_low_confidence_is_not_understood_then_offers_help(dialogue, kb):
+    state, turns = run(dialogue, ["blah blah", "mumble"], confidence=0.2)
+    assert turns[0].replies[0].text == kb.dialogue["not_understood"]
+    assert turns[1].text == kb.dialogue["not_understood_again"]
+    assert EventKind.STAFF_ALERT in kinds(turns[1])
+
+
+def test_negated_red_flags_do_not_alarm(dialogue):
+    state, turns = run(dialogue, ["no numbness and no weakness just my lip twitching when I drink coffee"])
+    assert state.phase is Phase.QUESTION and EventKind.EMERGENCY not in kinds(turns[0])
+
+
+def test_hedged_red_flag_is_asked_not_cleared(dialogue, kb):
+    state, turns = run(dialogue, ["my lip twitches and i'm not sure if my arm is weak"])
+    assert state.pending.kind == "red_flag" and state.pending.target == "one_sided_weakness"
+    state, turn = dialogue.hear(state, "no")
+    assert state.phase is not Phase.EMERGENCY
+
+
+def test_out_of_scope(dialogue, kb):
+    state, turns = run(dialogue, ["where is the bathroom"])
+    assert turns[0].text == kb.dialogue["out_of_scope"] and state.phase is Phase.LISTENING
+    assert not state.said
+
+
+def test_commands_anytime(dialogue, kb):
+    state, turns = run(dialogue, ["my lip twitches when I drink coffee", "say that again", "help"])
+    assert turns[1].replies == turns[0].replies
+    assert turns[2].replies[0].text == kb.dialogue["help"] and turns[2].replies[1].text == turns[0].text
+    state, turn = dialogue.hear(state, "I want to talk to a person")
+    assert EventKind.STAFF_ALERT in kinds(turn) and turn.text == kb.dialogue["staff_alert"]
+    state, turn = dialogue.hear(state, "start over")
+    assert EventKind.SESSION_END in kinds(turn) and kb.dialogue["greeting"] in turn.text and not state.said
+    state, turn = dialogue.hear(state, "stop")
+    assert kb.dialogue["goodbye"] in turn.text
+
+
+def test_stop_in_a_description_is_not_a_command(dialogue):
+    state, turns = run(dialogue, ["my lip won't stop twitching since I drink more coffee"])
+    assert EventKind.SESSION_END not in kinds(turns[0]) and state.said
+
+
+def test_idle_warns_then_forgets(dialogue, kb):
+    state, turns = run(dialogue, ["my lip twitches when I drink coffee"])
+    state, turn = dialogue.idle(state, dialogue.idle_warning_s - 1)
+    assert turn is None
+    state, turn = dialogue.idle(state, dialogue.idle_warning_s)
+    assert turn.text == kb.dialogue["idle_warning"]
+    state, turn = dialogue.idle(state, dialogue.idle_warning_s + 5)
+    assert turn is None  # warned once only
+    state, turn = dialogue.idle(state, dialogue.idle_timeout_s)
+    assert EventKind.SESSION_END in kinds(turn) and kb.dialogue["greeting"] in turn.text
+    assert state.said == () and not state.started
+
+
+def test_fresh_kiosk_does_not_time_out(dialogue):
+    state, _ = dialogue.start()
+    assert dialogue.idle(state, 10_000) == (state, None)
+
+
+SCRIPTS = [
+    ["my lip keeps twitching", "no", "yes", "no", "no", "no", "no"],
+    ["i have parkinsons and my chin trembles", "no", "yes", "yes", "no", "yes"],
+    ["my baby has a cleft palate and her lip twitches", "no", "no", "yes", "no", "yes", "I need help", "no"],
+    ["i drink a lot of beer and my feet tingle and my lip twitches", "nope", "repeat", "yes", "no", "no", "no"],
+]
+
+
+@pytest.mark.parametrize("lines", SCRIPTS)
+def test_one_question_per_prompt_and_short_prompts(dialogue, lines):
+    state, turns = run(dialogue, lines)
+    for turn in turns:
+        assert turn.text.count("?") <= 1, turn.text
+        for reply in turn.replies:
+            if "?" in reply.text:
+                assert len(reply.text.split()) <= 25, reply.text
+            assert len(reply.text.split()) <= 45, reply.text
+
+
+def test_voice_adjustments_last_for_the_session_only(dialogue, kb):
+    state, turns = run(dialogue, ["my lip twitches when I drink coffee", "speak slower please", "louder"])
+    assert turns[1].replies[0].text == kb.dialogue["slower"] and turns[1].voice.rate < 1.0
+    assert turns[2].voice.volume > 1.0 and turns[2].voice.rate < 1.0
+    assert turns[2].replies[-1].text == turns[0].text  # the pending question is asked again
+    state, turn = dialogue.hear(state, "start over")
+    assert turn.voice.rate == 1.0 and turn.voice.volume == 1.0
+    state, turn = dialogue.hear(state, "slower")
+    state, turn = dialogue.idle(state, dialogue.idle_timeout_s)
+    assert state.voice.rate == 1.0 and turn.voice.rate == 1.0
