@@ -45,3 +45,14 @@ def test_affirmed(text, target):
 ])
 def test_hedged_is_uncertain_not_cleared(text, target):
     assert pol(text, target) is Polarity.UNCERTAIN
+
+
+def test_negation_inside_a_gappy_phrase_match():
+    from kiosk.triage.matching import PhraseIndex
+
+    idx = PhraseIndex([("my face is numb", "numbness", 1.0), ("can not feel my face", "numbness", 1.0)])
+    for text, expected in [("my face is not numb", Polarity.NEGATED), ("my face is numb", Polarity.AFFIRMED),
+                           ("i can not feel my face", Polarity.AFFIRMED)]:
+        words = tokens(text)
+        (m,) = idx.find(words)
+        assert polarity(words, m.start, m.positions) is expected, text

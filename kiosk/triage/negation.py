@@ -78,6 +78,14 @@ def _verb_follows(words: list[str], j: int, start: int) -> bool:
 def polarity(words: list[str], start: int, positions: tuple[int, ...] = ()) -> Polarity:
     """Whether the phrase that begins at word ``start`` is affirmed, negated, or uncertain."""
     inside = set(positions)
+    # "my face is not numb" matches the phrase "my face is numb" around the negation: a cue in a gap counts
+    for gap in range(start, max(positions, default=start)):
+        if gap not in inside:
+            kind = _cue_kind(words, gap)
+            if kind == "neg":
+                return Polarity.NEGATED
+            if kind == "hedge":
+                return Polarity.UNCERTAIN
     result = Polarity.AFFIRMED
     for cue in range(start - 1, max(-1, start - 2 * SCOPE_WORDS - 1), -1):
         if cue in inside:
