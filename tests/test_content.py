@@ -8,7 +8,7 @@ from kiosk.content import CAUSE_IDS, ContentError, load_knowledge_base
 
 def test_shipped_content_loads_with_all_13_causes(kb):
     assert tuple(c.id for c in kb.causes) == CAUSE_IDS
-    assert len(kb.sources) == 21
+    assert len(kb.sources) == 20  # the article says 21 sources but cites 20
     for cause in kb.causes:
         assert cause.clues and 1 <= len(cause.questions) <= 2
         assert all(s in kb.sources for s in cause.sources)
