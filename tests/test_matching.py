@@ -1,4 +1,6 @@
 """Word and phrase matching: tolerant of recognizer errors, strict on short words."""
+import pytest
+
 from kiosk.text import tokens
 from kiosk.triage.matching import PhraseIndex, drop_contained, stem
 
@@ -60,3 +62,15 @@ def test_longest_match_wins_across_owners():
     kept = drop_contained(idx.find(tokens("my lip twitches after energy drinks")))
     assert [m.phrase.owner for m in kept] == ["caffeine"]
     assert kept[0].said == "energy drinks"
+
+
+@pytest.mark.parametrize("said, phrase", [("i have trouble sleeping", "trouble seeing"),
+                                          ("i feel fine otherwise", "feel faint")])
+def test_joined_neighbours_are_not_fuzzy_matched(said, phrase):
+    index = PhraseIndex([(phrase, "flag", 1.0)])
+    assert index.find(said.split()) == []
+
+
+def test_joined_neighbours_match_exactly():
+    index = PhraseIndex([("digeorge", "digeorge_syndrome", 1.0)])
+    assert [m.phrase.owner for m in index.find("i have di george syndrome".split())] == ["digeorge_syndrome"]

@@ -7,7 +7,8 @@ Matching works word by word, then phrase by phrase:
   similar length, with a threshold that grows stricter as words get shorter. Short words (4 letters or
   fewer) must match exactly, because one changed letter turns "week" into "weak". We do not use
   ``token_set_ratio``: it scores 100 whenever one side is a subset of the other.
-* two neighbouring spoken words are also tried joined ("di george" -> "digeorge", "red bull" -> "redbull").
+* two neighbouring spoken words are also tried joined, exactly ("di george" -> "digeorge", "red bull" ->
+  "redbull"); fuzzy matching of joined pairs made too many false red flags.
 * a phrase matches when its content words appear in order, with at most ``MAX_GAP`` other words between
   neighbours ("my arm suddenly went weak" matches "arm went weak"). Function words in a phrase are optional.
 
@@ -138,8 +139,11 @@ class PhraseIndex:
             for vocab, sim in self._word_matches(word):
                 where.setdefault(vocab, []).append((i, i + 1, sim))
             if i + 1 < len(words) and len(words[i]) + len(words[i + 1]) >= 6:
-                for vocab, sim in self._word_matches(words[i] + words[i + 1]):
-                    where.setdefault(vocab, []).append((i, i + 2, sim))
+                # Joined words must match exactly: fuzzy on a joined pair reads "trouble sleeping" as
+                # "trouble seeing" and "feel fine" as "feel faint".
+                joined = stem(words[i] + words[i + 1])
+                if joined in self._vocab:
+                    where.setdefault(joined, []).append((i, i + 2, 1.0))
         best: dict[tuple[str, str], Match] = {}
         for first in list(where):
             for phrase in self._by_first.get(first, ()):
