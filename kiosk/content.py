@@ -109,6 +109,10 @@ class KnowledgeBase:
     def red_flag(self, flag_id: str) -> RedFlag:
         return next(f for f in self.red_flags if f.id == flag_id)
 
+    def recognition_phrases(self) -> list[str]:
+        """Cause names and strong clues: the content's own terms, from which a recognizer prompt is built."""
+        return [c.name for c in self.causes] + [k.phrase for c in self.causes for k in c.clues if k.tier == "strong"]
+
     def spoken_texts(self) -> list[tuple[str, str]]:
         """(where, text) for every text a person hears, for the reading-grade check."""
         out: list[tuple[str, str]] = []

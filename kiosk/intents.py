@@ -103,14 +103,23 @@ def parse_command(text: str) -> Command | None:
     if len(words) > _SHORT:
         return None
     core = [w for w in words if w not in {"please", "kiosk", "hey", "um", "uh", "ok", "okay", "can", "you", "could", "would"}]
-    joined = " ".join(core or words)
     best: tuple[float, Command | None] = (0.0, None)
-    for command, phrases in _COMMANDS.items():
-        for phrase in phrases:
-            score = 100.0 if joined == phrase else (fuzz.ratio(joined, phrase) if len(phrase) >= 6 else 0.0)
-            if score > best[0]:
-                best = (score, command)
+    for joined in {" ".join(words), " ".join(core or words)}:  # "what can you do" is a command as said
+        for command, phrases in _COMMANDS.items():
+            for phrase in phrases:
+                score = 100.0 if joined == phrase else (fuzz.ratio(joined, phrase) if len(phrase) >= 6 else 0.0)
+                if score > best[0]:
+                    best = (score, command)
     return best[1] if best[0] >= 88 else None
+
+
+def answer_phrases() -> list[str]:
+    """Every yes/no answer and command phrase, e.g. for a recognizer's grammar while a yes/no question is open.
+
+    The voice session adds the red-flag phrases, so an emergency said in place of an answer is still heard."""
+    phrases = _YES + _NO + _UNSURE + [p for group in _COMMANDS.values() for p in group]
+    phrases += ["talk to a person", "speak to a person", "i want to talk to a person", "a real person", "front desk"]
+    return list(dict.fromkeys(phrases))
 
 
 def _asks_for_staff(words: list[str]) -> bool:

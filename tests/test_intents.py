@@ -40,3 +40,13 @@ def test_commands(text, command):
                                   "when i see people my lip twitches", "i need help with my twitching lip please now"])
 def test_descriptions_are_not_commands(text):
     assert parse_command(text) is None
+
+
+def test_answer_phrases_cover_every_answer_and_command():
+    from kiosk.intents import answer_phrases
+
+    phrases = answer_phrases()
+    assert len(phrases) == len(set(phrases))
+    for phrase in ("yes", "nope", "not sure", "say that again", "start over", "talk to a person"):
+        assert phrase in phrases
+    assert all(parse_answer(p) is not Answer.UNKNOWN or parse_command(p) is not None for p in phrases)
