@@ -6,6 +6,7 @@ result down. Every mistake in the settings file becomes one :class:`SettingsErro
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,11 @@ class Settings:
     """For home use: when set, the kiosk only acts after hearing this phrase."""
     min_confidence: float = 0.5
     """Transcripts below this confidence are not acted on."""
+    barge_in: bool = False
+    """Stop talking when the person starts to speak. Off by default: without echo cancellation a kiosk
+    loudspeaker would interrupt itself. Turn on with a headset. Enter always interrupts."""
+    asr_timeout_s: float = 20.0
+    """A recognizer that takes longer than this on one utterance is treated as failed (text mode)."""
     # speech out
     tts_voice: str = ""
     tts_rate_wpm: int = 160
@@ -78,6 +84,8 @@ class Settings:
 
 
 _PATH_FIELDS = {"content", "models_dir"}
+_RELATIVE_TEXT_PATHS = {"event_log", "vosk_model", "whisper_model"}
+"""Text settings that name a path: relative ones are taken from the settings file's folder too."""
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 
 
@@ -98,6 +106,8 @@ def _coerce(name: str, value: Any, where: str) -> Any:
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SettingsError(f"{where}: '{name}' must be a number, not {value!r}")
+        if not math.isfinite(value):
+            raise SettingsError(f"{where}: '{name}' must be a finite number, not {value!r}")
         return float(value)
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -121,6 +131,12 @@ def _check_values(s: Settings, where: str) -> None:
         raise SettingsError(f"{where}: 'min_confidence' must be between 0 and 1")
     if not 0.0 <= s.tts_volume <= 1.0:
         raise SettingsError(f"{where}: 'tts_volume' must be between 0 and 1")
+    for name in ("end_silence_ms", "max_utterance_s", "tts_rate_wpm", "emergency_rate_wpm", "asr_timeout_s",
+                 "staff_alert_timeout_s"):
+        if getattr(s, name) <= 0:
+            raise SettingsError(f"{where}: '{name}' must be more than 0")
+    if s.staff_alert_retries < 0 or s.event_log_max_bytes < 0:
+        raise SettingsError(f"{where}: 'staff_alert_retries' and 'event_log_max_bytes' must not be negative")
     if not s.emergency_number.strip():
         raise SettingsError(f"{where}: 'emergency_number' must not be empty")
 
@@ -156,9 +172,14 @@ def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None 
             raise SettingsError(f"{path}: cannot read settings file ({err})") from None
         except tomllib.TOMLDecodeError as err:
             raise SettingsError(f"{path}: not valid TOML ({err})") from None
-        data = dict(data.get("kiosk", data))
-        for name in _PATH_FIELDS & data.keys():
-            if isinstance(data[name], str) and not Path(data[name]).expanduser().is_absolute():
+        table = data.get("kiosk", data)
+        if not isinstance(table, dict):
+            raise SettingsError(f"{path}: 'kiosk' must be a table ([kiosk]) of settings")
+        data = dict(table)
+        for name in (_PATH_FIELDS | _RELATIVE_TEXT_PATHS) & data.keys():
+            if name in _PATH_FIELDS and data[name] == "":
+                raise SettingsError(f"{path}: '{name}' must be a folder path")
+            if isinstance(data[name], str) and data[name] and not Path(data[name]).expanduser().is_absolute():
                 data[name] = str(path.parent / data[name])
         settings = settings_from_mapping(data, str(path), settings)
     if overrides:
