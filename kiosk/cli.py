@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--text", action="store_true", help="typed input and printed replies")
     mode.add_argument("--voice", action="store_true", help="insist on voice (microphone + recognizer)")
     parser.add_argument("--push-to-talk", action="store_true", default=None, help="press Enter before speaking")
+    parser.add_argument("--from-wav", type=Path, metavar="FILE.wav",
+                        help="run one voice session from a recording instead of the microphone")
+    parser.add_argument("--reply-wav", type=Path, metavar="OUT.wav", help="also save the last spoken reply here")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("triage", parents=[common], help="assess one utterance per line of stdin")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -48,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--noise", type=Path, help="noise WAV mixed in before recognition")
     p.add_argument("--snr", type=float, default=10.0, help="signal-to-noise ratio in dB for --noise")
     sub.add_parser("devices", parents=[common], help="list microphones and speakers")
+    p = sub.add_parser("bench", parents=[common], help="run the benchmark suite (same as scripts/benchmark.py)")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for scripts/benchmark.py (--quick, ...)")
     p = sub.add_parser("models", parents=[common], help="list or download English Vosk models")
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for scripts/download_model.py")
     p = sub.add_parser("doctor", parents=[common], help="check this machine for running a kiosk")
@@ -132,9 +137,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         except ImportError as err:
             reason = f"the voice layer is not available ({err})"
         else:
-            status, reason = start_voice_kiosk(settings, dialogue, insist=args.voice)
+            status, reason = start_voice_kiosk(settings, dialogue, insist=args.voice, wav=args.from_wav,
+                                               reply_wav=args.reply_wav)
             if status is not None:
                 return status
+        if args.from_wav is not None:
+            print(f"kiosk: cannot run a voice session from {args.from_wav}: {reason}", file=sys.stderr)
+            return 2
         if args.voice:
             print(f"kiosk: cannot start voice: {reason}", file=sys.stderr)
             return 2
@@ -148,6 +157,22 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         sys.stdin.reconfigure(errors="replace")
     with event_handler(settings) as on_event:
         return run_text_kiosk(dialogue, on_event=on_event)
+
+
+def cmd_devices() -> int:
+    """`kiosk devices`: the microphones and speakers PortAudio sees, for the input/output_device settings."""
+    from .speech.audio import AudioError, format_devices, list_devices
+
+    try:
+        devices = list_devices()
+    except AudioError as err:
+        print(f"kiosk devices: {err}", file=sys.stderr)
+        return 2
+    if not devices:
+        print("No audio devices found (no sound card, or PortAudio sees none); the kiosk will use text mode.")
+        return 0
+    print(format_devices(devices))
+    return 0
 
 
 def _delegate(module: str, func: str, *call_args) -> int:
@@ -179,9 +204,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "listen":
             return _delegate(".listen", "main", settings, args)
         if args.command == "devices":
-            return _delegate(".speech.audio", "print_devices")
+            return cmd_devices()
         if args.command == "models":
-            return _delegate(".speech.models", "main", args.args)
+            return _delegate(".speech.models", "main", ["--models-dir", str(settings.models_dir), *args.args])
+        if args.command == "bench":
+            return _delegate(".bench", "main", args.args)
         if args.command == "doctor":
             return _delegate(".doctor", "main", settings, args.record_test)
         return cmd_run(settings, args)

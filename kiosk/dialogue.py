@@ -156,6 +156,12 @@ class Dialogue:
             state = dataclasses.replace(state, last=turn.replies)
         return state, dataclasses.replace(turn, voice=state.voice)
 
+    def resume(self, state: State) -> Turn:
+        """What to say again when a session continues on another channel (voice failed, now typing)."""
+        if state.phase is Phase.EMERGENCY:
+            return self._emergency_turn(repeat=False)
+        return Turn(state.last or self.start()[1].replies, expect=self._expect(state))
+
     def idle(self, state: State, idle_s: float) -> tuple[State, Turn | None]:
         """Time has passed with nothing said. Warns once, then forgets the session."""
         if not state.started:

@@ -6,7 +6,7 @@ import sys
 import time
 from typing import Callable, TextIO
 
-from .dialogue import Dialogue, Event, EventKind, Turn
+from .dialogue import Dialogue, Event, EventKind, State, Turn
 
 EventSink = Callable[[Event], None]
 
@@ -28,10 +28,17 @@ def _wait_for_line(stream: TextIO, timeout_s: float) -> bool:
 
 
 def run_text_kiosk(dialogue: Dialogue, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
-                   on_event: EventSink | None = None, clock: Callable[[], float] = time.monotonic) -> int:
-    """Run sessions until end of input. Idle time is measured here (the edge), not in the dialogue."""
+                   on_event: EventSink | None = None, clock: Callable[[], float] = time.monotonic,
+                   resume: State | None = None) -> int:
+    """Run sessions until end of input. Idle time is measured here (the edge), not in the dialogue.
+
+    ``resume`` continues a voice session that lost its microphone or recognizer: its last replies (the
+    emergency prompt, when that is where it was) are shown again."""
     interactive = hasattr(stdin, "isatty") and stdin.isatty()
-    state, turn = dialogue.start()
+    if resume is None:
+        state, turn = dialogue.start()
+    else:
+        state, turn = resume, dialogue.resume(resume)
     print_turn(turn, out)
     last_input = clock()
     while True:

@@ -1,0 +1,86 @@
+"""`kiosk listen`: recognize WAV files and triage what was heard, one line (or JSON object) per file.
+
+This is the interface benchmarks and acceptance checks use: the same recognizer the voice kiosk would
+choose (``--asr``), the same triage as `kiosk triage --json`, plus the transcript, its confidence and
+timings. A bad file gives an error object for that file and the others go on.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterable, TextIO
+
+import numpy as np
+
+from .content import load_knowledge_base
+from .settings import Settings
+from .triage import TriageIndex, assess
+
+
+def listen_one(path: Path, recognizer, index: TriageIndex, noise: np.ndarray | None = None,
+               snr_db: float = 10.0, seed: int = 0) -> dict[str, Any]:
+    """Recognize one file (optionally with noise mixed in) and triage the transcript."""
+    from .speech.asr import transcribe
+    from .speech.audio import AudioError, mix_noise, read_wav
+
+    started = time.perf_counter()
+    try:
+        samples = read_wav(path)
+    except AudioError as err:
+        return {"file": str(path), "error": str(err)}
+    if noise is not None:
+        samples = mix_noise(samples, noise, snr_db, seed=seed)
+    asr_start = time.perf_counter()
+    try:
+        heard = transcribe(recognizer, samples.astype("<i2").tobytes())
+    except Exception as err:  # noqa: BLE001 - one file's failure must not end the batch
+        return {"file": str(path), "error": f"recognizer failed on this file: {err.__class__.__name__}: {err}"}
+    asr_ms = (time.perf_counter() - asr_start) * 1000
+    result = assess(heard.text, index).to_json() if heard.text.strip() else {
+        "emergency": False, "red_flags": [], "causes": [], "in_scope": False}
+    total_ms = (time.perf_counter() - started) * 1000
+    return {"file": str(path), "transcript": heard.text, "confidence": round(heard.confidence, 3), **result,
+            "asr": recognizer.name, "asr_ms": round(asr_ms, 1), "total_ms": round(total_ms, 1)}
+
+
+def listen_files(files: Iterable[Path], recognizer, index: TriageIndex, out: TextIO, as_json: bool,
+                 noise: np.ndarray | None = None, snr_db: float = 10.0) -> int:
+    """Write one line per file; exit status 1 when any file failed, else 0."""
+    failed = 0
+    for number, path in enumerate(files):
+        obj = listen_one(Path(path), recognizer, index, noise, snr_db, seed=number)
+        failed += "error" in obj
+        if as_json:
+            out.write(json.dumps(obj) + "\n")
+        elif "error" in obj:
+            out.write(f"{obj['file']}: error: {obj['error']}\n")
+        else:
+            causes = ", ".join(f"{c['id']} {c['score']:.2f}" for c in obj["causes"][:3]) or "none"
+            flag = "EMERGENCY" if obj["emergency"] else ("ok" if obj["in_scope"] else "out of scope")
+            out.write(f"{obj['file']}: \"{obj['transcript']}\" ({obj['confidence']:.2f}, {obj['asr_ms']:.0f} ms)"
+                      f"  {flag}  causes: {causes}\n")
+        out.flush()
+    return 1 if failed else 0
+
+
+def main(settings: Settings, args: argparse.Namespace) -> int:
+    """`kiosk listen [--json] [--asr X] [--noise FILE --snr DB] FILE.wav ...`"""
+    from .speech.asr import open_recognizer
+    from .speech.audio import AudioError, read_wav
+
+    kb = load_knowledge_base(settings.content)
+    noise = None
+    if args.noise is not None:
+        try:
+            noise = read_wav(args.noise)
+        except AudioError as err:
+            print(f"kiosk listen: --noise: {err}", file=sys.stderr)
+            return 2
+    recognizer, reason = open_recognizer(settings, kb.recognition_phrases())
+    if recognizer is None:
+        print(f"kiosk listen: no recognizer: {reason}", file=sys.stderr)
+        return 2
+    return listen_files(args.files, recognizer, TriageIndex.build(kb), sys.stdout, args.json, noise, args.snr)
