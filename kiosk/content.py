@@ -113,6 +113,13 @@ class KnowledgeBase:
         """Cause names and strong clues: the content's own terms, from which a recognizer prompt is built."""
         return [c.name for c in self.causes] + [k.phrase for c in self.causes for k in c.clues if k.tier == "strong"]
 
+    def red_flag_keywords(self) -> list[str]:
+        """The first one-word phrase of each red flag ("numb", "dizzy"): words a recognizer must not miss."""
+        words = ["twitching"]
+        for flag in self.red_flags:
+            words += [p for p in flag.phrases if " " not in p][:1]
+        return list(dict.fromkeys(words))
+
     def spoken_texts(self) -> list[tuple[str, str]]:
         """(where, text) for every text a person hears, for the reading-grade check."""
         out: list[tuple[str, str]] = []

@@ -79,7 +79,7 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
         except AudioError as err:
             print(f"kiosk listen: --noise: {err}", file=sys.stderr)
             return 2
-    recognizer, reason = open_recognizer(settings, kb.recognition_phrases())
+    recognizer, reason = open_recognizer(settings, kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords())
     if recognizer is None:
         print(f"kiosk listen: no recognizer: {reason}", file=sys.stderr)
         return 2

