@@ -36,6 +36,7 @@ class FailingRecognizer:
     def __init__(self, recognizer, mode: str = "raise", at: int = 1):
         self.recognizer = recognizer
         self.name = getattr(recognizer, "name", "recognizer")
+        self.streaming = getattr(recognizer, "streaming", True)
         self.mode = mode
         self.at = at
         self.finished = 0

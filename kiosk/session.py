@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 
 from .dialogue import Dialogue, Event, EventKind, Expect, State, Turn
 from .intents import answer_phrases
+from .speech.asr import transcribe
 from .settings import Settings
 from .text import tokens
 
@@ -68,6 +69,9 @@ class VoiceSession:
         self.barge_in = barge_in
         self.rate_wpm, self.emergency_rate_wpm, self.volume = rate_wpm, emergency_rate_wpm, volume
         self.asr_timeout_s = asr_timeout_s
+        self.streaming = getattr(recognizer, "streaming", True)
+        """Streaming engines (Vosk) get every frame and show partials; others get whole utterances."""
+        self.speculation: tuple[bytes, threading.Thread, dict] | None = None
         self.reply_wav = reply_wav
         self.awake = not self.wake_words
         self.armed = not push_to_talk
@@ -126,10 +130,12 @@ class VoiceSession:
                 if self._speaking():
                     self._stop_speaking()
                 self._begin_utterance()
+            elif event.kind is VadKind.PAUSE and not self.streaming:
+                self._speculate(event.utterance.pcm)
             elif event.kind is VadKind.UTTERANCE:
-                state = self._end_utterance(state)
+                state = self._end_utterance(state, event.utterance.pcm)
         self.in_speech = self.in_speech and self.endpointer.in_speech  # a cough was dropped: not an utterance
-        if self.in_speech:
+        if self.in_speech and self.streaming:
             partial = self._asr(self.recognizer.accept, frame)
             if partial is not None and partial.text and self._tty():
                 self.out.write(f"\r  (hearing) {partial.text[-70:]}\x1b[K")
@@ -137,13 +143,48 @@ class VoiceSession:
         return self._idle(state)
 
     def _begin_utterance(self) -> None:
-        self._asr(self.recognizer.start, self.grammar)
         self.in_speech = True
-        self._asr(self.recognizer.accept, b"".join(self.ring))
+        if self.streaming:
+            self._asr(self.recognizer.start, self.grammar)
+            self._asr(self.recognizer.accept, b"".join(list(self.ring)[:-1]))  # this frame is fed below
 
-    def _end_utterance(self, state: State) -> State:
+    def _speculate(self, pcm: bytes) -> None:
+        """Recognize the utterance so far during the closing silence; used if nothing more is said."""
+        if self.speculation is not None and self.speculation[1].is_alive():
+            return  # one recognition at a time: the recognizer is not thread-safe
+        box: dict = {}
+
+        def work() -> None:
+            try:
+                box["result"] = transcribe(self.recognizer, pcm, self.grammar)
+            except BaseException as err:  # noqa: BLE001 - reported on the main thread
+                box["error"] = err
+
+        worker = threading.Thread(target=work, name="kiosk-asr-ahead", daemon=True)
+        worker.start()
+        self.speculation = (pcm, worker, box)
+
+    def _recognize_whole(self, pcm: bytes):
+        """A whole utterance: the recognition started at the pause when it heard the same audio, else anew."""
+        speculation, self.speculation = self.speculation, None
+        if speculation is not None:
+            ahead_pcm, worker, box = speculation
+            worker.join(self.asr_timeout_s)
+            if worker.is_alive():
+                raise VoiceFault(f"The speech recognizer stopped answering (over {self.asr_timeout_s:g} s)")
+            if ahead_pcm == pcm:
+                if "error" in box:
+                    err = box["error"]
+                    raise VoiceFault(f"The speech recognizer failed ({err.__class__.__name__}: {err})")
+                return box["result"]
+        return self._asr(transcribe, self.recognizer, pcm, self.grammar, timeout=True)
+
+    def _end_utterance(self, state: State, pcm: bytes) -> State:
         self.in_speech = False
-        heard = self._asr(self.recognizer.finish, timeout=True)
+        if self.streaming:
+            heard = self._asr(self.recognizer.finish, timeout=True)
+        else:
+            heard = self._recognize_whole(pcm)
         self.last_activity_s = self.audio_s
         if self.push_to_talk:
             self.armed = False
@@ -381,6 +422,8 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
         finally:
             _wait_for_speech(speaker)
             source.close()
+        if reply_wav is not None and reply_wav.exists():
+            print(f"The last spoken reply is in {reply_wav}.", file=sys.stderr)
         if not result.fault:
             return 0, asr_reason
         print(f"{result.fault}. Please type instead.", file=out)

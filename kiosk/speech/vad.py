@@ -20,6 +20,8 @@ START_WINDOW = 10
 """Frames (300 ms) looked at to decide that speech has started."""
 START_RATIO = 0.7
 """Share of voiced frames in the start window that means speech."""
+TAIL_FRAMES = 6
+"""Silence kept after speech (180 ms): word endings are quiet and webrtcvad calls them silence."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Utterance:
 
 class EventKind(Enum):
     SPEECH_START = "speech_start"
+    PAUSE = "pause"
+    """A short silence inside speech: the utterance so far, for recognizing ahead of the end decision."""
     UTTERANCE = "utterance"
     NO_SPEECH = "no_speech"
 
@@ -51,7 +55,8 @@ class Endpointer:
     """Frames in, events out: speech started, an utterance ended (with its audio), or nothing said."""
 
     def __init__(self, end_silence_ms: int = 700, max_utterance_s: float = 15.0, aggressiveness: int = 2,
-                 min_speech_ms: int = 200, pre_roll_ms: int = 300, no_speech_s: float | None = None):
+                 min_speech_ms: int = 200, pre_roll_ms: int = 300, no_speech_s: float | None = None,
+                 pause_ms: int | None = 300):
         import webrtcvad
 
         self.vad = webrtcvad.Vad(aggressiveness)
@@ -60,6 +65,8 @@ class Endpointer:
         self.min_speech_frames = max(1, min_speech_ms // FRAME_MS)
         self.pre_roll = max(START_WINDOW, pre_roll_ms // FRAME_MS)
         self.no_speech_frames = int(no_speech_s * 1000 / FRAME_MS) if no_speech_s else None
+        # A pause event needs the same audio as the utterance would get: at least the kept tail of silence.
+        self.pause_frames = max(TAIL_FRAMES, pause_ms // FRAME_MS) if pause_ms and pause_ms < end_silence_ms else None
         self.position = 0
         self.reset()
 
@@ -108,17 +115,25 @@ class Endpointer:
         self.silent_run = 0 if voiced else self.silent_run + 1
         ended = self.silent_run >= self.end_frames
         truncated = len(self.speech) >= self.max_frames
+        if self.pause_frames and self.silent_run == self.pause_frames and not (ended or truncated):
+            if self.voiced_in_utterance >= self.min_speech_frames:
+                events.append(VadEvent(EventKind.PAUSE, now, self._so_far(ended=True)))
         if ended or truncated:
-            speech_frames = len(self.speech) - (self.silent_run if ended else 0)
-            keep = min(len(self.speech), speech_frames + 6)  # a 180 ms tail: word endings are quiet
-            start_s = self.start_frame * FRAME_MS / 1000
-            utterance = Utterance(b"".join(self.speech[:keep]), start_s,
-                                  start_s + speech_frames * FRAME_MS / 1000, truncated and not ended)
+            utterance = self._so_far(ended)
             long_enough = self.voiced_in_utterance >= self.min_speech_frames
             self.reset()
             if long_enough:
                 events.append(VadEvent(EventKind.UTTERANCE, now, utterance))
         return events
+
+    def _so_far(self, ended: bool) -> Utterance:
+        """The utterance up to the current silence (plus the kept tail); the same bytes at a pause and at
+        the end when nothing was said in between, so a recognition started at the pause can be used."""
+        speech_frames = len(self.speech) - (self.silent_run if ended else 0)
+        keep = min(len(self.speech), speech_frames + TAIL_FRAMES)
+        start_s = self.start_frame * FRAME_MS / 1000
+        return Utterance(b"".join(self.speech[:keep]), start_s, start_s + speech_frames * FRAME_MS / 1000,
+                         not ended)
 
 
 def utterances(frames: Iterable[bytes], **endpointer_kwargs) -> Iterator[Utterance]:

@@ -111,6 +111,7 @@ class VoskRecognizer:
     """A Vosk model loaded once; each :meth:`start` begins a new utterance (optionally with a grammar)."""
 
     name = "vosk"
+    streaming = True
 
     def __init__(self, model_path: str | Path, probe: bool = True) -> None:
         """Load ``model_path``; AsrError with one line when it is missing, incomplete or damaged.

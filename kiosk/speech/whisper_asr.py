@@ -131,6 +131,8 @@ class WhisperRecognizer:
     """faster-whisper on CPU (int8); one utterance per start()/finish()."""
 
     name = "whisper"
+    streaming = False
+    """No partials: the session hands it whole utterances (and may start one at a pause, ahead of the end)."""
 
     def __init__(self, model_path: str | Path | None = None, *, cpu_threads: int = 2, beam_size: int = BEAM_SIZE,
                  prompt_phrases: Iterable[str] = (), prompt: str | None = None, language: str = "en",
