@@ -44,11 +44,20 @@ class Speaker(Protocol):
         """Stop and release everything (temporary files included)."""
 
 
+_ENGINE = None
+
+
 def _engine():
+    """The one pyttsx3 engine, held for the life of the process: pyttsx3 keeps engines only weakly, and
+    espeak-ng callbacks into a collected engine print tracebacks at exit."""
+    global _ENGINE
+    if _ENGINE is not None:
+        return _ENGINE
     try:
         import pyttsx3
 
-        return pyttsx3.init()
+        _ENGINE = pyttsx3.init()
+        return _ENGINE
     except Exception as err:  # noqa: BLE001 - RuntimeError/OSError without libespeak-ng
         raise TtsError(f"no text-to-speech engine ({err.__class__.__name__}); install espeak-ng "
                        "(apt-get install espeak-ng)") from None
