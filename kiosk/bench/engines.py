@@ -115,23 +115,30 @@ ENDPOINTER_WIRED = True
 """The kiosk's own Endpointer (kiosk.speech.vad) is measured."""
 
 
-def endpoint(audio: np.ndarray) -> tuple[int, np.ndarray, float]:
+def endpoint(audio: np.ndarray) -> tuple[int, np.ndarray, float, int | None]:
     """Feed audio to the kiosk's endpointer frame by frame: (sample where it decided the utterance ended,
-    the utterance it returned, compute time spent in the endpointer)."""
+    the utterance it returned, compute time spent in the endpointer, sample of the last pause whose audio
+    equals the utterance, or None). The voice session starts recognizing at that pause (as the kiosk does
+    for Whisper), so its result can be ready by the end decision."""
     from ..speech.audio import FRAME_SAMPLES
     from ..speech.vad import Endpointer, EventKind
 
     endpointer = Endpointer.from_settings(Settings())
     compute = 0.0
+    pause: tuple[int, bytes] | None = None
     audio = np.asarray(audio, dtype=np.int16)
     for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
         t0 = time.perf_counter()
         events = endpointer.push(audio[i:i + FRAME_SAMPLES].tobytes())
         compute += time.perf_counter() - t0
         for event in events:
+            if event.kind is EventKind.PAUSE:
+                pause = (i + FRAME_SAMPLES, event.utterance.pcm)
             if event.kind is EventKind.UTTERANCE:
-                return i + FRAME_SAMPLES, np.frombuffer(event.utterance.pcm, dtype=np.int16), compute
-    return len(audio), audio, compute
+                pcm = event.utterance.pcm
+                ahead = pause[0] if pause is not None and pause[1] == pcm else None
+                return i + FRAME_SAMPLES, np.frombuffer(pcm, dtype=np.int16), compute, ahead
+    return len(audio), audio, compute, None
 
 
 # ---- speech synthesis ------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ class TurnTiming:
     dialogue_s: float
     tts_first_s: float
     tts_full_s: float
+    asr_compute_s: float = 0.0
+    """Recognition compute time; asr_s is what is left of it after the end decision."""
 
     @property
     def total_s(self) -> float:
@@ -84,11 +86,13 @@ def measure_turns(kb: KnowledgeBase, count: int, voices: Sequence[str]) -> tuple
         audio = engines.read(engines.synthesize(text, voice, speed))
         end = speech_end(audio)
         padded = np.concatenate([audio[:end], np.zeros(int(TRAILING_SILENCE_S * SAMPLE_RATE), dtype=audio.dtype)])
-        detected, utterance, vad_compute = engines.endpoint(padded)
+        detected, utterance, vad_compute, ahead = engines.endpoint(padded)
         vad_s = max(0.0, (detected - end) / SAMPLE_RATE) + vad_compute
         t0 = time.perf_counter()
         heard_text, confidence = engines.transcribe(recognizer, utterance)
-        asr_s = time.perf_counter() - t0
+        asr_compute = time.perf_counter() - t0
+        # Started at the pause when the pause heard the same audio: only what is left after the decision counts.
+        asr_s = asr_compute if ahead is None else max(0.0, asr_compute - (detected - ahead) / SAMPLE_RATE)
         t0 = time.perf_counter()
         assess(heard_text, index)
         triage_s = time.perf_counter() - t0
@@ -103,11 +107,12 @@ def measure_turns(kb: KnowledgeBase, count: int, voices: Sequence[str]) -> tuple
         t0 = time.perf_counter()
         engines.speak_to_wav(speaker, reply, workdir / "full.wav")
         tts_full = time.perf_counter() - t0
-        out.append(TurnTiming(text, heard_text, vad_s, asr_s, triage_s, dialogue_s, tts_first, tts_full))
+        out.append(TurnTiming(text, heard_text, vad_s, asr_s, triage_s, dialogue_s, tts_first, tts_full, asr_compute))
     how = (f"{len(out)} first turns: dev vignettes spoken by {', '.join(voices)} at x0.8 and x1.2, clean, each followed by "
            f"{TRAILING_SILENCE_S:g} s of silence and fed to the endpointer in its frames. End-of-speech detection = audio time "
            "from the true end of speech (last 10 ms frame within 35 dB of the loudest) to the endpointer's decision, plus its "
-           "compute time. Recognition = Whisper on the endpointed utterance after the decision. Dialogue includes its own "
+           "compute time. Recognition = what is left of Whisper's time after the end decision: the session starts Whisper at "
+           "the first 300 ms pause and uses that result when nothing more was said (its full compute time is shown too). Dialogue includes its own "
            "triage (triage is also shown alone). Speech synthesis to first audio = pyttsx3 writing the reply's first sentence "
            "to a WAV (the whole reply is shown for comparison). One warm-up turn is not counted.")
     return out, how

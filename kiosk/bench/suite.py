@@ -392,13 +392,16 @@ def stage_latency(ctx: Context) -> Section:
         return sec
     turns, how = measure_turns(ctx.kb, ctx.plan.latency_turns, ctx.plan.voices)
     sec.say(how)
-    parts = ["end-of-speech detection (VAD)", "recognition (Whisper)", "triage", "dialogue", "speech synthesis to first audio",
-             "end of speech to spoken reply"]
+    parts = ["end-of-speech detection (VAD)", "recognition left after the end decision (Whisper)", "triage", "dialogue",
+             "speech synthesis to first audio", "end of speech to spoken reply"]
     t = Table("Turn latency, median / p95", ["part", "median", "p95", "max"],
               note=f"{len(turns)} spoken turns; {machine()['cores (nproc)']} cores")
     samples = {p: [getattr(x, k) for x in turns] for p, k in zip(parts, ("vad_s", "asr_s", "triage_s", "dialogue_s", "tts_first_s", "total_s"))}
     for p, v in samples.items():
         t.add(p, ms(statistics.median(v)), ms(percentile(v, 95)), ms(max(v)))
+    compute = [x.asr_compute_s for x in turns]
+    t.add("(Whisper compute per utterance, started at the pause)", ms(statistics.median(compute)),
+          ms(percentile(compute, 95)), ms(max(compute)))
     full = [x.tts_full_s for x in turns]
     t.add("(synthesis of the whole reply, for comparison)", ms(statistics.median(full)), ms(percentile(full, 95)), ms(max(full)))
     sec.table(t)
