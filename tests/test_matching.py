@@ -74,3 +74,14 @@ def test_joined_neighbours_are_not_fuzzy_matched(said, phrase):
 def test_joined_neighbours_match_exactly():
     index = PhraseIndex([("digeorge", "digeorge_syndrome", 1.0)])
     assert [m.phrase.owner for m in index.find("i have di george syndrome".split())] == ["digeorge_syndrome"]
+
+
+@pytest.mark.parametrize("said, phrase", [("numbess", "numbness"), ("quikly", "quickly"), ("weakess", "weakness")])
+def test_one_letter_typos_of_long_words_match(said, phrase):
+    idx = index(phrase)
+    assert found(idx, f"my face {said}") == [phrase]
+
+
+@pytest.mark.parametrize("said, phrase", [("painted", "fainted"), ("sleeping", "seeing")])
+def test_typo_matching_needs_the_first_letter_and_one_edit(said, phrase):
+    assert found(index(phrase), f"i {said} today") == []

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 MAX_GAP = 3
 """Most words that may stand between two neighbouring words of a phrase."""
@@ -32,6 +33,10 @@ STOPWORDS = frozenset(
 """Function words: never fuzzy-matched, and optional inside a phrase. Negations are deliberately absent."""
 
 _FUZZY_CACHE_MAX = 20000
+TYPO_MIN_LENGTH = 6
+"""Words this long may also match a content word as written, one letter off ("numbess" for "numbness"),
+which the stem comparison misses when the typo hides a suffix. The first letter must agree: "painted" is
+not "fainted"."""
 
 
 def stem(word: str) -> str:
@@ -106,6 +111,13 @@ class PhraseIndex:
                 joined = "".join(content)
                 by_first.setdefault(stem(joined), []).append(Phrase(text, owner, weight, (stem(joined),)))
         self._by_first = by_first
+        self._surface: dict[str, str] = {}
+        self._surface_near: dict[tuple[str, int], list[str]] = {}
+        for phrase in self.phrases:
+            for word in phrase.text.split():
+                if len(word) >= TYPO_MIN_LENGTH and word not in STOPWORDS and word not in self._surface:
+                    self._surface[word] = stem(word)
+                    self._surface_near.setdefault((word[0], len(word)), []).append(word)
         self._vocab: set[str] = {s for p in by_first.values() for ph in p for s in ph.pattern}
         self._by_length: dict[int, list[str]] = {}
         for word in self._vocab:
@@ -117,18 +129,25 @@ class PhraseIndex:
         s = stem(word)
         exact = ((s, 1.0),) if s in self._vocab else ()
         threshold = fuzzy_threshold(len(s))
-        if threshold is None or word in STOPWORDS:
+        if word in STOPWORDS or (threshold is None and len(word) < TYPO_MIN_LENGTH):
             return exact
-        cached = self._fuzzy_cache.get(s)
+        cached = self._fuzzy_cache.get(word)
         if cached is None:
-            span = max(1, len(s) // 4)
-            choices = [w for n in range(len(s) - span, len(s) + span + 1) for w in self._by_length.get(n, ())
-                       if fuzzy_threshold(min(n, len(s))) is not None]
-            found = process.extract(s, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=5)
+            found = []
+            if threshold is not None:
+                span = max(1, len(s) // 4)
+                choices = [w for n in range(len(s) - span, len(s) + span + 1) for w in self._by_length.get(n, ())
+                           if fuzzy_threshold(min(n, len(s))) is not None]
+                found = process.extract(s, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=5)
             cached = tuple((w, score / 100.0) for w, score, _ in found if w != s)
+            if len(word) >= TYPO_MIN_LENGTH and word not in self._surface:
+                near = {self._surface[w] for n in (len(word) - 1, len(word), len(word) + 1)
+                        for w in self._surface_near.get((word[0], n), ())
+                        if Levenshtein.distance(word, w, score_cutoff=1) <= 1}
+                cached += tuple((t, 0.9) for t in near if t != s and all(t != c for c, _ in cached))
             if len(self._fuzzy_cache) >= _FUZZY_CACHE_MAX:
                 self._fuzzy_cache.clear()
-            self._fuzzy_cache[s] = cached
+            self._fuzzy_cache[word] = cached
         return exact + cached
 
     def find(self, words: list[str]) -> list[Match]:
