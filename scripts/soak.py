@@ -102,9 +102,9 @@ def text_soak(n: int, content: Path, seed: int = 7) -> dict:
             try:
                 state, turn = dialogue.start()
                 showed_emergency = False
-                for n, line in enumerate(lines):
+                for turn_no, line in enumerate(lines):
                     # the description is heard clearly; answers sometimes with a low confidence
-                    confidence = 1.0 if n == 0 else rng.choice([1.0, 1.0, 1.0, 0.3])
+                    confidence = 1.0 if turn_no == 0 else rng.choice([1.0, 1.0, 1.0, 0.3])
                     state, turn = dialogue.hear(state, line, confidence=confidence)
                     for event in turn.events:
                         on_event(event)
