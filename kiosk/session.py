@@ -191,6 +191,10 @@ class VoiceSession:
         if self._tty():
             self.out.write("\r\x1b[K")
         text = (heard.text or "").strip()
+        if not text:
+            # Noise the endpointer took for speech (a clatter, a cough) comes back empty: not worth a
+            # "sorry?" in a waiting room. A person who spoke and was not understood will speak again.
+            return state
         if not self.awake:
             rest = self._after_wake_phrase(text)
             if rest is None:
@@ -201,7 +205,7 @@ class VoiceSession:
                 self.deliver(turn)
                 return state
             text = rest
-        self._caption(f"You said: {text}" if text else "(nothing I could understand)")
+        self._caption(f"You said: {text}")
         return self.hear(state, text, heard.confidence)
 
     def hear(self, state: State, text: str, confidence: float = 1.0) -> State:

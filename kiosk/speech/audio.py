@@ -54,29 +54,57 @@ def read_wav(path: str | os.PathLike) -> np.ndarray:
     if size == 0:
         raise AudioError(f"{name}: empty file (0 bytes); record it again")
     try:
-        with open(path, "rb") as f:
-            head = f.read(12)
-        if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-            raise AudioError(f"{name}: not a WAV file (expected RIFF/WAVE); {CONVERT_HINT}")
-        with wave.open(str(path), "rb") as w:
-            rate, channels, width, n = w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getnframes()
-            raw = w.readframes(n)
-    except AudioError:
-        raise
-    except (wave.Error, EOFError) as err:
-        hint = "float or compressed WAV; " if "unknown format" in str(err) else "truncated or damaged; "
-        raise AudioError(f"{name}: cannot read this WAV ({hint}{CONVERT_HINT})") from None
+        data = path.read_bytes()
     except OSError as err:
         raise AudioError(f"{name}: cannot read ({err.strerror or err})") from None
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise AudioError(f"{name}: not a WAV file (expected RIFF/WAVE); {CONVERT_HINT}")
+    rate, channels, width, tag, raw = _parse_wav(data, name)
     usable = len(raw) - len(raw) % (width * channels)
     if usable == 0 or rate <= 0:
         raise AudioError(f"{name}: no audio in this WAV (truncated?); record it again")
-    samples = _to_float(raw[:usable], width).reshape(-1, channels).mean(axis=1)
+    samples = (_to_float(raw[:usable], width) if tag == 1 else _float_samples(raw[:usable], width, name))
+    samples = samples.reshape(-1, channels).mean(axis=1)
     samples = resample(samples, rate, SAMPLE_RATE)
     out = np.clip(np.round(samples * 32767.0), -32768, 32767).astype(np.int16)
     if out.size == 0 or int(np.abs(out.astype(np.int32)).max()) < SILENT_PEAK:
         raise AudioError(f"{name}: the recording is silent; check the microphone and record again")
     return out
+
+
+def _parse_wav(data: bytes, name: str) -> tuple[int, int, int, int, bytes]:
+    """(rate, channels, bytes per sample, 1 for PCM or 3 for float, sample bytes) from RIFF chunks.
+
+    Parsed here because the standard wave module rejects WAVE_FORMAT_EXTENSIBLE (what sox writes for
+    24-bit audio) and float files."""
+    fmt = None
+    raw = None
+    pos = 12
+    while pos + 8 <= len(data):
+        chunk, size = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "little")
+        body = data[pos + 8:pos + 8 + size]
+        if chunk == b"fmt " and len(body) >= 16:
+            tag = int.from_bytes(body[0:2], "little")
+            if tag == 0xFFFE and len(body) >= 26:  # extensible: the real format is in the sub-format GUID
+                tag = int.from_bytes(body[24:26], "little")
+            fmt = (tag, int.from_bytes(body[2:4], "little"), int.from_bytes(body[4:8], "little"),
+                   int.from_bytes(body[14:16], "little"))
+        elif chunk == b"data":
+            raw = body  # may be shorter than its size says: a truncated file keeps what it has
+            break
+        pos += 8 + size + (size & 1)
+    if fmt is None or raw is None:
+        raise AudioError(f"{name}: cannot read this WAV (truncated or damaged; {CONVERT_HINT})")
+    tag, channels, rate, bits = fmt
+    if tag not in (1, 3) or channels < 1 or bits not in (8, 16, 24, 32, 64):
+        raise AudioError(f"{name}: unsupported WAV encoding (format {tag}, {bits} bits); {CONVERT_HINT}")
+    return rate, channels, bits // 8, tag, raw
+
+
+def _float_samples(raw: bytes, width: int, name: str) -> np.ndarray:
+    if width not in (4, 8):
+        raise AudioError(f"{name}: unsupported float WAV; {CONVERT_HINT}")
+    return np.clip(np.frombuffer(raw, dtype="<f4" if width == 4 else "<f8").astype(np.float64), -1.0, 1.0)
 
 
 def _to_float(raw: bytes, width: int) -> np.ndarray:

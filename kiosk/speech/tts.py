@@ -184,34 +184,46 @@ class WavSpeaker:
 
         maker = threading.Thread(target=make, name="kiosk-tts-synth", daemon=True)
         maker.start()
-        for i in range(len(rest) + 1):
-            if i not in made:
+        stream = None
+        try:
+            for i in range(len(rest) + 1):
                 while i not in made and maker.is_alive() and not self._stop.is_set():
                     maker.join(0.02)
-            if self._stop.is_set() or i not in made:
-                break
-            self._play(made[i])
+                if self._stop.is_set() or i not in made or not self.play:
+                    break
+                stream = self._play(made[i], stream)
+        finally:
+            if stream is not None:
+                try:
+                    stream.abort() if self._stop.is_set() else stream.stop()
+                    stream.close()
+                except Exception:  # noqa: BLE001 - the device is gone already
+                    pass
         maker.join()
 
-    def _play(self, path: Path) -> None:
+    def _play(self, path: Path, stream):
+        """Play one WAV on the open stream (one stream for a whole reply: no gap between sentences)."""
         try:
             import sounddevice as sd
 
             with wave.open(str(path), "rb") as w:
                 rate = w.getframerate()
                 data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-            device = None if self.output_device in (None, "") else self.output_device
-            with sd.OutputStream(samplerate=rate, channels=1, dtype="int16", device=device) as stream:
-                block = rate // 20
-                for i in range(0, len(data), block):
-                    if self._stop.is_set():
-                        stream.abort()
-                        return
-                    stream.write(np.ascontiguousarray(data[i:i + block]))
+            if stream is None or stream.samplerate != rate:
+                device = None if self.output_device in (None, "") else self.output_device
+                stream = sd.OutputStream(samplerate=rate, channels=1, dtype="int16", device=device)
+                stream.start()
+            block = rate // 20
+            for i in range(0, len(data), block):
+                if self._stop.is_set():
+                    return stream
+                stream.write(np.ascontiguousarray(data[i:i + block]))
+            return stream
         except Exception as err:  # noqa: BLE001 - no device or it vanished: captions still show everything
             if not self.problem:
                 self.problem = f"speaker stopped working ({(str(err).splitlines() or [''])[0]}); replies are shown on screen only"
             self.play = False
+            return stream
 
     def stop(self) -> None:
         self._stop.set()

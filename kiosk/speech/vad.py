@@ -141,5 +141,5 @@ def utterances(frames: Iterable[bytes], **endpointer_kwargs) -> Iterator[Utteran
     endpointer = Endpointer(**endpointer_kwargs)
     for frame in frames:
         for event in endpointer.push(frame):
-            if event.utterance is not None:
+            if event.kind is EventKind.UTTERANCE:
                 yield event.utterance
