@@ -7,7 +7,9 @@ starts playing while the rest is made, so the person hears an answer sooner.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import io
 import os
 import re
@@ -47,6 +49,14 @@ class Speaker(Protocol):
 _ENGINE = None
 
 
+def _release_engine() -> None:
+    """Drop the engine before interpreter shutdown, when pyttsx3's own __del__ would fail noisily."""
+    global _ENGINE
+    with _ENGINE_LOCK:
+        _ENGINE = None
+        gc.collect()
+
+
 def _engine():
     """The one pyttsx3 engine, held for the life of the process: pyttsx3 keeps engines only weakly, and
     espeak-ng callbacks into a collected engine print tracebacks at exit."""
@@ -57,6 +67,7 @@ def _engine():
         import pyttsx3
 
         _ENGINE = pyttsx3.init()
+        atexit.register(_release_engine)
         return _ENGINE
     except Exception as err:  # noqa: BLE001 - RuntimeError/OSError without libespeak-ng
         raise TtsError(f"no text-to-speech engine ({err.__class__.__name__}); install espeak-ng "
