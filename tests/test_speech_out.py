@@ -104,3 +104,14 @@ def test_playback_through_a_fake_alsa_speaker(tmp_path, mode):
         assert seconds > 4.0 and rms(np.frombuffer(played[: len(played) // 2 * 2], dtype="<i2")) > 300
     else:
         assert seconds < 10.0  # far short of the whole reply (about 23 s): barge-in on the real output path
+
+
+def test_rate_changes_apply_to_the_right_file_every_time(tmp_path):
+    # pyttsx3 2.99 applied rate changes to the wrong file at times; the emergency prompt is said slower
+    text = "Call 911 now and tell the front desk."
+    seconds = {}
+    for i, rate in enumerate([160, 110, 200, 160, 110, 130, 200, 130]):
+        samples = read_wav(synthesize(text, tmp_path / f"{i}.wav", rate_wpm=rate))
+        seconds.setdefault(rate, set()).add(round(len(samples) / 16000, 2))
+    assert all(len(v) == 1 for v in seconds.values()), seconds
+    assert seconds[110] > seconds[130] > seconds[160] > seconds[200]
