@@ -112,6 +112,6 @@ def test_rate_changes_apply_to_the_right_file_every_time(tmp_path):
     seconds = {}
     for i, rate in enumerate([160, 110, 200, 160, 110, 130, 200, 130]):
         samples = read_wav(synthesize(text, tmp_path / f"{i}.wav", rate_wpm=rate))
-        seconds.setdefault(rate, set()).add(round(len(samples) / 16000, 2))
-    assert all(len(v) == 1 for v in seconds.values()), seconds
-    assert seconds[110] > seconds[130] > seconds[160] > seconds[200]
+        seconds.setdefault(rate, []).append(len(samples) / 16000)
+    assert all(max(v) - min(v) < 0.05 for v in seconds.values()), seconds  # same rate, same length
+    assert min(seconds[110]) > max(seconds[130]) > max(seconds[160]) > max(seconds[200])
