@@ -1,8 +1,11 @@
 """Endpointing: where an utterance starts and ends, from webrtcvad's per-frame speech decisions.
 
 webrtcvad judges each 30 ms frame; one voiced frame in a noisy room means little, so speech starts only
-when most frames of a short window are voiced, and ends after ``end_silence_ms`` of mostly unvoiced
-frames. Bursts shorter than ``min_speech_ms`` (a cough, a click, a door) are dropped.
+when most frames of a short window are voiced (START_RATIO of START_WINDOW), and ends after
+``end_silence_ms`` without sustained voicing: a voiced frame keeps an utterance open only when most of the
+last few frames (SUSTAIN_VOICED of SUSTAIN_WINDOW) are voiced too, so stray voiced frames in background
+noise do not hold an utterance open. Bursts with fewer than ``min_speech_ms`` of voiced frames (a cough, a
+click, a door) are dropped. No energy threshold is used: loudness differs too much between microphones.
 """
 from __future__ import annotations
 
@@ -22,6 +25,10 @@ START_RATIO = 0.7
 """Share of voiced frames in the start window that means speech."""
 TAIL_FRAMES = 6
 """Silence kept after speech (180 ms): word endings are quiet and webrtcvad calls them silence."""
+SUSTAIN_WINDOW = 5
+SUSTAIN_VOICED = 3
+"""Inside speech, a voiced frame counts as speech going on when at least this many of the last
+SUSTAIN_WINDOW frames (150 ms) are voiced."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ class Endpointer:
         self.end_frames = max(1, end_silence_ms // FRAME_MS)
         self.max_frames = int(max_utterance_s * 1000 / FRAME_MS)
         self.min_speech_frames = max(1, min_speech_ms // FRAME_MS)
-        self.pre_roll = max(START_WINDOW, pre_roll_ms // FRAME_MS)
+        self.pre_roll = max(0, pre_roll_ms // FRAME_MS)
         self.no_speech_frames = int(no_speech_s * 1000 / FRAME_MS) if no_speech_s else None
         # A pause event needs the same audio as the utterance would get: at least the kept tail of silence.
         self.pause_frames = max(TAIL_FRAMES, pause_ms // FRAME_MS) if pause_ms and pause_ms < end_silence_ms else None
@@ -76,12 +83,15 @@ class Endpointer:
 
     def reset(self) -> None:
         """Forget any speech in progress (after the kiosk spoke, or a new session)."""
-        self.recent: collections.deque[tuple[bytes, bool]] = collections.deque(maxlen=self.pre_roll)
+        # the start window plus the pre-roll kept before the first voiced frame of that window
+        self.recent: collections.deque[tuple[bytes, bool]] = collections.deque(maxlen=START_WINDOW + self.pre_roll)
+        self.last_voiced: collections.deque[bool] = collections.deque(maxlen=SUSTAIN_WINDOW)
         self.speech: list[bytes] = []
         self.in_speech = False
         self.voiced_in_utterance = 0
         self.silent_run = 0
         self.start_frame = 0
+        self.audio_start_frame = 0
         self.quiet_frames = 0
         self.reported_no_speech = False
 
@@ -98,9 +108,14 @@ class Endpointer:
             window = list(self.recent)[-START_WINDOW:]
             if len(window) == START_WINDOW and sum(v for _, v in window) >= START_RATIO * START_WINDOW:
                 self.in_speech = True
-                self.speech = [f for f, _ in self.recent]
-                self.voiced_in_utterance = sum(v for _, v in self.recent)
-                self.start_frame = self.position - len(self.recent)
+                recent = list(self.recent)
+                onset = len(recent) - START_WINDOW + next(i for i, (_, v) in enumerate(window) if v)
+                first = max(0, onset - self.pre_roll)
+                self.speech = [f for f, _ in recent[first:]]
+                self.voiced_in_utterance = sum(v for _, v in window)
+                self.start_frame = self.position - len(recent) + onset
+                self.audio_start_frame = self.position - len(recent) + first
+                self.last_voiced.extend(v for _, v in window[-SUSTAIN_WINDOW:])
                 self.silent_run = 0
                 events.append(VadEvent(EventKind.SPEECH_START, now))
             else:
@@ -112,9 +127,11 @@ class Endpointer:
             return events
         self.speech.append(frame)
         self.voiced_in_utterance += voiced
-        self.silent_run = 0 if voiced else self.silent_run + 1
+        self.last_voiced.append(voiced)
+        sustained = voiced and sum(self.last_voiced) >= SUSTAIN_VOICED
+        self.silent_run = 0 if sustained else self.silent_run + 1
         ended = self.silent_run >= self.end_frames
-        truncated = len(self.speech) >= self.max_frames
+        truncated = self.position - self.start_frame >= self.max_frames
         if self.pause_frames and self.silent_run == self.pause_frames and not (ended or truncated):
             if self.voiced_in_utterance >= self.min_speech_frames:
                 events.append(VadEvent(EventKind.PAUSE, now, self._so_far(ended=True)))
@@ -129,11 +146,11 @@ class Endpointer:
     def _so_far(self, ended: bool) -> Utterance:
         """The utterance up to the current silence (plus the kept tail); the same bytes at a pause and at
         the end when nothing was said in between, so a recognition started at the pause can be used."""
-        speech_frames = len(self.speech) - (self.silent_run if ended else 0)
-        keep = min(len(self.speech), speech_frames + TAIL_FRAMES)
+        kept = len(self.speech) - (self.silent_run if ended else 0)
+        keep = min(len(self.speech), kept + TAIL_FRAMES)
         start_s = self.start_frame * FRAME_MS / 1000
-        return Utterance(b"".join(self.speech[:keep]), start_s, start_s + speech_frames * FRAME_MS / 1000,
-                         not ended)
+        end_s = (self.audio_start_frame + kept) * FRAME_MS / 1000
+        return Utterance(b"".join(self.speech[:keep]), start_s, end_s, not ended)
 
 
 def utterances(frames: Iterable[bytes], **endpointer_kwargs) -> Iterator[Utterance]:
