@@ -66,7 +66,8 @@ def read_wav(path: str | os.PathLike) -> np.ndarray:
     samples = (_to_float(raw[:usable], width) if tag == 1 else _float_samples(raw[:usable], width, name))
     samples = samples.reshape(-1, channels).mean(axis=1)
     samples = resample(samples, rate, SAMPLE_RATE)
-    out = np.clip(np.round(samples * 32767.0), -32768, 32767).astype(np.int16)
+    # the inverse of the /32768 in _to_float, so a 16 kHz 16-bit mono file comes back bit for bit
+    out = np.clip(np.round(samples * 32768.0), -32768, 32767).astype(np.int16)
     if out.size == 0 or int(np.abs(out.astype(np.int32)).max()) < SILENT_PEAK:
         raise AudioError(f"{name}: the recording is silent; check the microphone and record again")
     return out
