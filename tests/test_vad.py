@@ -1,0 +1,196 @@
+"""The endpointer on real audio: espeak-ng sentences with known pauses, real human recordings, real kitchen
+noise; clicks dropped, long speech truncated, silence reported. webrtcvad is the real one throughout."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kiosk.settings import Settings
+from kiosk.speech.audio import FRAME_BYTES, SAMPLE_RATE, MemorySource, mix_noise, read_wav
+from kiosk.speech.vad import Endpointer, EventKind, Utterance, utterances
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "audio"
+NOISE = sorted((SHARED / "noise").glob("*.wav"))
+REAL = sorted((SHARED / "speech" / "librispeech-test-clean-mini").glob("*.wav")) + sorted(
+    (SHARED / "coffee-orders").glob("*.wav"))[:6]
+needs_noise = pytest.mark.skipif(not NOISE, reason="no noise recordings in ../shared/audio/noise")
+
+
+def espeak(text: str, path: Path) -> np.ndarray:
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(path), text], check=True)
+    return read_wav(path)
+
+
+@pytest.fixture(scope="module")
+def sentences(tmp_path_factory) -> tuple[np.ndarray, np.ndarray]:
+    folder = tmp_path_factory.mktemp("espeak")
+    return (espeak("my lip is twitching", folder / "a.wav"),
+            espeak("it started three days ago after I drank a lot of coffee", folder / "b.wav"))
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(SAMPLE_RATE * seconds), dtype=np.int16)
+
+
+def events(audio: np.ndarray, **kwargs) -> list:
+    endpointer = Endpointer(**kwargs)
+    return [e for frame in MemorySource(audio).frames() for e in endpointer.push(frame)]
+
+
+def speech_bounds(samples: np.ndarray) -> tuple[float, float]:
+    """Where the synthetic speech really starts and ends: espeak pads with digital zeros."""
+    loud = np.nonzero(np.abs(samples) > 0)[0]
+    return loud[0] / SAMPLE_RATE, (loud[-1] + 1) / SAMPLE_RATE
+
+
+@pytest.mark.slow
+def test_two_sentences_with_a_1_5_s_pause_are_two_utterances(sentences):
+    a, b = sentences
+    audio = np.concatenate([silence(0.5), a, silence(1.5), b])
+    found = events(audio)
+    kinds = [e.kind for e in found if e.kind is not EventKind.PAUSE]
+    assert kinds == [EventKind.SPEECH_START, EventKind.UTTERANCE] * 2
+    first, second = (e.utterance for e in found if e.kind is EventKind.UTTERANCE)
+    a_start, a_end = speech_bounds(a)
+    b_start, b_end = speech_bounds(b)
+    b_offset = 0.5 + len(a) / SAMPLE_RATE + 1.5
+    assert first.start_s == pytest.approx(0.5 + a_start, abs=0.1)
+    assert first.end_s == pytest.approx(0.5 + a_end, abs=0.25)
+    assert second.start_s == pytest.approx(b_offset + b_start, abs=0.1)
+    assert second.end_s == pytest.approx(b_offset + b_end, abs=0.25)
+    assert not first.truncated and not second.truncated
+    # the audio handed to the recognizer holds the whole sentence plus the pre-roll
+    assert len(first.pcm) >= (a_end - a_start + 0.25) * SAMPLE_RATE * 2
+    pcm = np.frombuffer(first.pcm, dtype="<i2")
+    assert not pcm[:int(0.2 * SAMPLE_RATE)].any()  # it begins in the silence before the speech
+
+
+@pytest.mark.slow
+def test_a_short_pause_inside_a_sentence_does_not_split_it(sentences):
+    a, b = sentences
+    found = list(utterances(MemorySource(np.concatenate([a, silence(0.3), b])).frames()))
+    assert len(found) == 1
+
+
+def test_a_100_ms_click_and_a_single_burst_are_dropped():
+    rng = np.random.default_rng(0)
+    click = rng.normal(0, 12000, int(0.1 * SAMPLE_RATE)).clip(-32768, 32767).astype(np.int16)
+    audio = np.concatenate([silence(1.0), click, silence(1.5), click, silence(1.0)])
+    found = events(audio, no_speech_s=None)
+    assert not [e for e in found if e.kind is EventKind.UTTERANCE]
+
+
+@pytest.mark.slow
+def test_a_short_voiced_burst_is_dropped(sentences):
+    a, _ = sentences
+    start, _ = speech_bounds(a)
+    burst = a[int(start * SAMPLE_RATE):int((start + 0.12) * SAMPLE_RATE)]  # 120 ms of real voice
+    found = events(np.concatenate([silence(1.0), burst, silence(1.5)]))
+    assert not [e for e in found if e.kind is EventKind.UTTERANCE]
+
+
+@pytest.mark.slow
+def test_long_speech_is_truncated_at_max_utterance_s(sentences):
+    _, b = sentences
+    long_speech = np.tile(b, 5)  # about 17 s; espeak's pauses are shorter than the 2 s end silence
+    found = list(utterances(MemorySource(long_speech, trailing_silence_ms=3000).frames(), max_utterance_s=5.0,
+                             end_silence_ms=2000))
+    assert found[0].truncated
+    assert found[0].end_s - found[0].start_s == pytest.approx(5.0, abs=0.05)
+    assert len(found) >= 3  # speaking on starts the next utterance
+    assert not found[-1].truncated  # the last one ends in the trailing silence
+
+
+def test_no_speech_is_reported_once_then_again_after_reset():
+    endpointer = Endpointer(no_speech_s=1.0)
+    kinds = [e.kind for f in MemorySource(silence(3.0), trailing_silence_ms=0).frames() for e in endpointer.push(f)]
+    assert kinds == [EventKind.NO_SPEECH]
+    endpointer.reset()
+    at = [e.at_s for f in MemorySource(silence(1.5), trailing_silence_ms=0).frames() for e in endpointer.push(f)
+          if e.kind is EventKind.NO_SPEECH]
+    assert at == [pytest.approx(3.0 + 1.0, abs=0.031)]  # times run on from the source start
+    assert not [e for e in events(silence(5.0)) if e.kind is EventKind.NO_SPEECH]  # off by default
+
+
+@pytest.mark.slow
+def test_reset_forgets_speech_in_progress(sentences):
+    a, _ = sentences
+    endpointer = Endpointer()
+    frames = list(MemorySource(a).frames())
+    half = len(frames) // 2
+    started = [e for f in frames[:half] for e in endpointer.push(f)]
+    assert EventKind.SPEECH_START in [e.kind for e in started] and endpointer.in_speech
+    endpointer.reset()
+    rest = [e.kind for f in MemorySource(silence(2.0)).frames() for e in endpointer.push(f)]
+    assert EventKind.UTTERANCE not in rest
+
+
+@pytest.mark.slow
+def test_pause_audio_is_the_utterance_when_nothing_more_is_said(sentences):
+    a, _ = sentences
+    found = events(a)
+    pauses = [e.utterance.pcm for e in found if e.kind is EventKind.PAUSE]
+    final = [e.utterance.pcm for e in found if e.kind is EventKind.UTTERANCE]
+    assert len(final) == 1 and pauses and pauses[-1] == final[0]
+
+
+def test_short_or_long_frames_are_padded_or_cut():
+    endpointer = Endpointer(no_speech_s=0.06)
+    assert [e.kind for e in endpointer.push(b"\0" * 100)] == []
+    assert [e.kind for e in endpointer.push(b"\0" * (FRAME_BYTES * 2))] == [EventKind.NO_SPEECH]
+
+
+def test_from_settings_takes_the_speech_settings():
+    endpointer = Endpointer.from_settings(Settings(end_silence_ms=900, max_utterance_s=6.0, vad_aggressiveness=3))
+    assert endpointer.end_frames == 30 and endpointer.max_frames == 200
+
+
+@pytest.mark.skipif(not REAL, reason="no real speech in ../shared/audio")
+def test_real_human_recordings_are_one_utterance_each():
+    for path in REAL:
+        samples = read_wav(path)
+        found = list(utterances(MemorySource(samples).frames()))
+        assert len(found) == 1, (path.name, found)
+        utterance: Utterance = found[0]
+        # the utterance holds nearly all of the recording's sound, and ends where the sound ends
+        power = samples.astype(np.float64) ** 2
+        first = int(utterance.start_s * SAMPLE_RATE)
+        inside = power[max(0, first - SAMPLE_RATE * 3 // 10):int(utterance.end_s * SAMPLE_RATE) + 3000].sum()
+        assert inside > 0.97 * power.sum(), (path.name, inside / power.sum())
+        assert utterance.end_s <= len(samples) / SAMPLE_RATE + 0.2, path.name
+
+
+@needs_noise
+def test_false_starts_on_real_kitchen_noise_are_measured():
+    noise = read_wav(NOISE[0])
+    minutes = len(noise) / SAMPLE_RATE / 60
+    rates = {}
+    for aggressiveness in (1, 2, 3):
+        found = list(utterances(MemorySource(noise).frames(), aggressiveness=aggressiveness))
+        rates[aggressiveness] = len(found) / minutes
+        assert all(u.end_s - u.start_s < 15.0 for u in found)
+    print(f"false utterances per minute of {NOISE[0].name}: {rates}")
+    # webrtcvad takes this kitchen (clatter, voices in the background) for speech at every setting:
+    # measured 17.6, 16.1 and 16.6 per minute. The recognizer returns nothing for most of them and the
+    # session ignores empty transcripts. The bound catches a regression, not a goal.
+    assert all(rate < 25 for rate in rates.values()), rates
+
+
+@needs_noise
+@pytest.mark.slow
+def test_speech_in_real_noise_is_found_and_ended(sentences):
+    _, b = sentences
+    noise = read_wav(NOISE[0])
+    start, end = speech_bounds(b)
+    audio = np.concatenate([silence(1.0), b, silence(3.0)])
+    hits = 0
+    for seed in range(5):
+        noisy = mix_noise(audio, noise, 10.0, seed=seed)
+        found = [u for u in utterances(MemorySource(noisy).frames(), aggressiveness=3)
+                 if u.start_s < 1.0 + end and u.end_s > 1.0 + start]
+        hits += len(found) == 1 and found[0].start_s < 1.0 + start + 0.3
+    assert hits >= 4
