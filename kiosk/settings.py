@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,15 @@ DEFAULT_MODELS = PROJECT_ROOT / "models"
 
 
 class SettingsError(ValueError):
-    """A settings file or option that cannot be used; the message is one line for the operator."""
+    """Settings that cannot be used: one line per mistake for the operator.
+
+    ``problems`` holds the lines; ``str()`` is all of them, one per line, so every mistake in a file is
+    reported at once instead of one per restart.
+    """
+
+    def __init__(self, *problems: str) -> None:
+        self.problems: tuple[str, ...] = tuple(problems) or ("settings are not valid",)
+        super().__init__("\n".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -33,9 +42,13 @@ class Settings:
     emergency_message: str = ""
     """Emergency wording; empty uses the content's wording. May contain {number}."""
     idle_warning_s: float = 90.0
-    """Seconds of silence before the kiosk asks "Do you need more time?"."""
+    """Seconds of silence before the kiosk asks "Do you need more time?". When it is not set and
+    ``idle_timeout_s`` is set to this or less, it is 75% of ``idle_timeout_s``."""
     idle_timeout_s: float = 120.0
     """Seconds of silence after which the session is forgotten and the kiosk greets again."""
+    unattended: bool = False
+    """Typed input on a terminal: end of input (Ctrl+D) starts a new session after a short pause instead of
+    ending the kiosk. For a kiosk nobody watches (the systemd service). Piped input always ends at its end."""
     # speech in
     asr: str = "auto"
     """Recognizer: vosk, whisper or auto."""
@@ -118,70 +131,149 @@ def _coerce(name: str, value: Any, where: str) -> Any:
     return str(value)
 
 
-def _check_values(s: Settings, where: str) -> None:
-    if s.asr not in {"auto", "vosk", "whisper"}:
-        raise SettingsError(f"{where}: 'asr' must be auto, vosk or whisper, not {s.asr!r}")
-    if s.idle_timeout_s <= 0 or s.idle_warning_s <= 0:
-        raise SettingsError(f"{where}: idle times must be more than 0 seconds")
-    if s.idle_warning_s >= s.idle_timeout_s:
-        raise SettingsError(f"{where}: 'idle_warning_s' must be less than 'idle_timeout_s'")
-    if not 0 <= s.vad_aggressiveness <= 3:
-        raise SettingsError(f"{where}: 'vad_aggressiveness' must be 0 to 3")
-    if not 0.0 <= s.min_confidence <= 1.0:
-        raise SettingsError(f"{where}: 'min_confidence' must be between 0 and 1")
-    if not 0.0 <= s.tts_volume <= 1.0:
-        raise SettingsError(f"{where}: 'tts_volume' must be between 0 and 1")
+IDLE_WARNING_SHARE = 0.75
+"""The idle warning's share of the timeout when only the timeout is set (and the default warning would not
+come before it)."""
+EMERGENCY_PLACEHOLDERS = frozenset({"number"})
+"""Placeholders kiosk.dialogue fills in ``emergency_message`` (it calls ``.format(number=...)``)."""
+
+
+def _emergency_message_problem(message: str, number: str) -> str:
+    """Why ``message`` cannot be used as the emergency wording, or '' when it can."""
+    known = ", ".join(f"{{{name}}}" for name in sorted(EMERGENCY_PLACEHOLDERS))
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(message) if name is not None]
+    except ValueError:
+        return f"'emergency_message' has a stray '{{' or '}}' (write {{{{ or }}}} for a brace itself; {known} " \
+               f"is replaced by the emergency number)"
+    for name in fields:
+        if name not in EMERGENCY_PLACEHOLDERS:
+            shown = f"{{{name}}}" if name else "{}"
+            return f"'emergency_message' uses the unknown placeholder {shown}; only {known} may be used"
+    try:
+        # the way the dialogue formats it, so a bad conversion or format spec ({number!x}) is caught here too
+        message.format(number=number)
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError) as err:
+        return f"'emergency_message' cannot be filled in ({err}); only {known} may be used"
+    return ""
+
+
+def _check_values(s: Settings, where: str, skip: frozenset[str] = frozenset()) -> list[str]:
+    """Every value out of range, one line each. Checks that involve a name in ``skip`` (a value that had
+    the wrong type, so ``s`` holds its old value) are left out: they would blame the wrong value."""
+    checks: list[tuple[tuple[str, ...], bool, str]] = [
+        (("asr",), s.asr not in {"auto", "vosk", "whisper"}, f"'asr' must be auto, vosk or whisper, not {s.asr!r}"),
+        (("idle_timeout_s",), s.idle_timeout_s <= 0, "'idle_timeout_s' must be more than 0 seconds"),
+        (("idle_warning_s",), s.idle_warning_s <= 0, "'idle_warning_s' must be more than 0 seconds"),
+        (("idle_warning_s", "idle_timeout_s"), 0 < s.idle_timeout_s <= s.idle_warning_s,
+         f"'idle_warning_s' ({s.idle_warning_s:g}) must be less than 'idle_timeout_s' ({s.idle_timeout_s:g})"),
+        (("vad_aggressiveness",), not 0 <= s.vad_aggressiveness <= 3, "'vad_aggressiveness' must be 0 to 3"),
+        (("min_confidence",), not 0.0 <= s.min_confidence <= 1.0, "'min_confidence' must be between 0 and 1"),
+        (("tts_volume",), not 0.0 <= s.tts_volume <= 1.0, "'tts_volume' must be between 0 and 1"),
+    ]
     for name in ("end_silence_ms", "max_utterance_s", "tts_rate_wpm", "emergency_rate_wpm", "asr_timeout_s",
                  "staff_alert_timeout_s"):
-        if getattr(s, name) <= 0:
-            raise SettingsError(f"{where}: '{name}' must be more than 0")
-    if s.staff_alert_retries < 0 or s.event_log_max_bytes < 0:
-        raise SettingsError(f"{where}: 'staff_alert_retries' and 'event_log_max_bytes' must not be negative")
-    if not s.emergency_number.strip():
-        raise SettingsError(f"{where}: 'emergency_number' must not be empty")
+        checks.append(((name,), getattr(s, name) <= 0, f"'{name}' must be more than 0"))
+    for name in ("staff_alert_retries", "event_log_max_bytes"):
+        checks.append(((name,), getattr(s, name) < 0, f"'{name}' must not be negative"))
+    checks.append((("emergency_number",), not s.emergency_number.strip(), "'emergency_number' must not be empty"))
+    message_problem = _emergency_message_problem(s.emergency_message, s.emergency_number)
+    checks.append((("emergency_message",), bool(message_problem), message_problem))
+    return [f"{where}: {text}" for names, bad, text in checks if bad and not skip.intersection(names)]
+
+
+def _with_idle_warning(values: Mapping[str, Any], explicit: bool) -> dict[str, Any]:
+    """``values`` with the idle warning that goes with their idle timeout, unless a warning was set.
+
+    A short ``idle_timeout_s`` alone (``--idle-timeout 60``) must not fail against a default warning nobody
+    asked for: the warning moves to 75% of it. A longer one keeps the default warning. An explicit
+    ``idle_warning_s`` (``explicit``) is left alone and checked as given.
+    """
+    timeout = values.get("idle_timeout_s")
+    if explicit or isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        return dict(values)
+    if not math.isfinite(timeout) or timeout <= 0:
+        return dict(values)  # reported as a mistake by the checks
+    default = Settings().idle_warning_s
+    return {**values, "idle_warning_s": float(timeout) * IDLE_WARNING_SHARE if default >= timeout else default}
 
 
 def settings_from_mapping(values: Mapping[str, Any], where: str = "settings", base: Settings | None = None) -> Settings:
-    """Apply a mapping of setting names to values on top of ``base`` (defaults when None)."""
-    changes = {}
+    """Apply a mapping of setting names to values on top of ``base`` (defaults when None).
+
+    Raises one :class:`SettingsError` listing every mistake (unknown names, wrong types, values out of range),
+    one line each, each naming the setting.
+    """
+    base = base or Settings()
+    changes: dict[str, Any] = {}
+    problems: list[str] = []
+    wrong: set[str] = set()
     for name, value in values.items():
         if name not in _FIELDS:
-            raise SettingsError(f"{where}: unknown setting '{name}'")
-        changes[name] = _coerce(name, value, where)
-    result = dataclasses.replace(base or Settings(), **changes)
-    _check_values(result, where)
+            problems.append(f"{where}: unknown setting '{name}'")
+            continue
+        try:
+            changes[name] = _coerce(name, value, where)
+        except SettingsError as err:
+            problems.extend(err.problems)
+            wrong.add(name)
+    result = dataclasses.replace(base, **changes)
+    problems += _check_values(result, where, frozenset(wrong))
+    if problems:
+        raise SettingsError(*problems)
     return result
 
 
-def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+def find_settings_file(path: str | Path | None = None) -> Path | None:
+    """The settings file the kiosk reads: ``path``, else ./kiosk.toml when it exists, else None."""
+    if path is not None:
+        return Path(path)
+    default = Path("kiosk.toml")
+    return default if default.is_file() else None
+
+
+def read_settings_file(path: str | Path) -> dict[str, Any]:
+    """The settings in a TOML file as a mapping, relative paths taken from the file's folder.
+
+    A file that cannot be read or parsed is one :class:`SettingsError` line naming the file.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: settings file not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SettingsError(f"{path}: cannot read settings file ({err})") from None
+    except tomllib.TOMLDecodeError as err:
+        raise SettingsError(f"{path}: not valid TOML ({err})") from None
+    table = data.get("kiosk", data)
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: 'kiosk' must be a table ([kiosk]) of settings")
+    data = dict(table)
+    for name in (_PATH_FIELDS | _RELATIVE_TEXT_PATHS) & data.keys():
+        # An empty folder path is left as it is: _coerce reports it along with any other mistake.
+        if isinstance(data[name], str) and data[name] and not Path(data[name]).expanduser().is_absolute():
+            data[name] = str(path.parent / data[name])
+    return data
+
+
+def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None = None, *,
+                  read_file: bool = True) -> Settings:
     """Read ``path`` (or ./kiosk.toml when it exists) and apply command-line ``overrides``.
 
     Options given on the command line win over the file. A relative path in the file is taken
-    relative to the file's folder.
+    relative to the file's folder. ``read_file=False`` uses the defaults and the overrides only (the
+    doctor, when the file itself is what is wrong).
     """
     settings = Settings()
-    if path is None and Path("kiosk.toml").is_file():
-        path = Path("kiosk.toml")
+    path = find_settings_file(path) if read_file else None
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    from_file: dict[str, Any] = {}
     if path is not None:
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SettingsError(f"{path}: settings file not found") from None
-        except (OSError, UnicodeDecodeError) as err:
-            raise SettingsError(f"{path}: cannot read settings file ({err})") from None
-        except tomllib.TOMLDecodeError as err:
-            raise SettingsError(f"{path}: not valid TOML ({err})") from None
-        table = data.get("kiosk", data)
-        if not isinstance(table, dict):
-            raise SettingsError(f"{path}: 'kiosk' must be a table ([kiosk]) of settings")
-        data = dict(table)
-        for name in (_PATH_FIELDS | _RELATIVE_TEXT_PATHS) & data.keys():
-            if name in _PATH_FIELDS and data[name] == "":
-                raise SettingsError(f"{path}: '{name}' must be a folder path")
-            if isinstance(data[name], str) and data[name] and not Path(data[name]).expanduser().is_absolute():
-                data[name] = str(path.parent / data[name])
-        settings = settings_from_mapping(data, str(path), settings)
-    if overrides:
-        settings = settings_from_mapping({k: v for k, v in overrides.items() if v is not None}, "options", settings)
+        from_file = read_settings_file(path)
+        settings = settings_from_mapping(_with_idle_warning(from_file, "idle_warning_s" in from_file), str(path),
+                                         settings)
+    if given:
+        explicit = "idle_warning_s" in given or "idle_warning_s" in from_file
+        settings = settings_from_mapping(_with_idle_warning(given, explicit), "options", settings)
     return settings

@@ -194,3 +194,107 @@ def test_negative_durations_and_relative_log_path(tmp_path):
         load_settings(write(tmp_path, "end_silence_ms = -5\n"))
     settings = load_settings(write(tmp_path, 'event_log = "logs"\n'))
     assert settings.event_log == str(tmp_path / "logs")
+
+
+# every mistake at once
+
+def test_four_mistakes_give_four_lines_each_naming_its_setting(tmp_path):
+    path = write(tmp_path, 'emergency_numbr = "112"\nidle_timeout_s = "soon"\nvad_aggressiveness = 7\n'
+                           'tts_volume = 3\n')
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings(path)
+    problems = excinfo.value.problems
+    assert str(excinfo.value).splitlines() == list(problems)
+    assert len(problems) == 4
+    for line, name in zip(problems, ["emergency_numbr", "idle_timeout_s", "vad_aggressiveness", "tts_volume"]):
+        assert f"'{name}'" in line and line.startswith(f"{path}: ") and "\n" not in line
+
+
+def test_a_wrong_type_does_not_also_blame_the_setting_it_is_compared_with(tmp_path):
+    # the timeout keeps its default (120) while its own value is wrong; 100 for the warning is not the mistake
+    path = write(tmp_path, 'idle_timeout_s = "soon"\nidle_warning_s = 100\n')
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings(path)
+    assert len(excinfo.value.problems) == 1 and "idle_timeout_s" in excinfo.value.problems[0]
+
+
+def test_every_range_mistake_is_reported(tmp_path):
+    path = write(tmp_path, 'asr = "google"\nmin_confidence = 2.0\nend_silence_ms = 0\nstaff_alert_retries = -1\n'
+                           'event_log_max_bytes = -1\nemergency_number = " "\n')
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings(path)
+    named = [re.search(r"'(\w+)'", p).group(1) for p in excinfo.value.problems]
+    assert named == ["asr", "min_confidence", "end_silence_ms", "staff_alert_retries", "event_log_max_bytes",
+                     "emergency_number"]
+
+
+# the emergency wording
+
+@pytest.mark.parametrize("message", ["Call {number} now.", "Call emergency services now.", "Braces {{like this}} {number}",
+                                     ""])
+def test_emergency_message_with_known_placeholders_loads(tmp_path, message):
+    s = load_settings(write(tmp_path, f"emergency_message = {message!r}\n".replace("'", '"')))
+    assert s.emergency_message == message
+    message.format(number=s.emergency_number)  # what kiosk.dialogue does with it
+
+
+@pytest.mark.parametrize("message, says", [
+    ("Call {numbr} now.", "{numbr}"),
+    ("Call {} now.", "{}"),
+    ("Call {0} now.", "{0}"),
+    ("Call {number.real} now.", "{number.real}"),
+    ("Call {number now.", "stray"),
+    ("Call number} now.", "stray"),
+    ("Call {number:d} now.", "cannot be filled in"),
+    ("Call {number!x} now.", "cannot be filled in"),
+])
+def test_emergency_message_with_an_unknown_placeholder_or_a_stray_brace_is_one_line(tmp_path, message, says):
+    path = write(tmp_path, f'emergency_message = "{message}"\n')
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings(path)
+    line = one_line_error(excinfo)
+    assert "'emergency_message'" in line and says in line and str(path) in line and "{number}" in line
+
+
+def test_emergency_message_from_the_dialogue_uses_the_number(tmp_path, kb):
+    from kiosk.dialogue import Dialogue
+
+    s = load_settings(write(tmp_path, 'emergency_number = "112"\nemergency_message = "Call {number} now."\n'))
+    dialogue = Dialogue(kb, emergency_number=s.emergency_number, emergency_message=s.emergency_message)
+    _, turn = dialogue.hear(dialogue.start()[0], "my face went numb")
+    assert "Call 112 now." in turn.text
+
+
+# a short idle timeout
+
+def test_a_short_idle_timeout_moves_the_default_warning(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(None, {"idle_timeout_s": 60})
+    assert (s.idle_timeout_s, s.idle_warning_s) == (60.0, 45.0)
+    assert load_settings(write(tmp_path, "idle_timeout_s = 20\n", "short.toml")).idle_warning_s == 15.0
+    long = load_settings(None, {"idle_timeout_s": 600})
+    assert long.idle_warning_s == Settings().idle_warning_s  # a longer timeout keeps the default warning
+
+
+def test_an_option_timeout_overrides_the_files_and_takes_its_own_warning(tmp_path):
+    path = write(tmp_path, "idle_timeout_s = 30\n")
+    assert load_settings(path).idle_warning_s == 22.5
+    s = load_settings(path, {"idle_timeout_s": 300})
+    assert (s.idle_timeout_s, s.idle_warning_s) == (300.0, 90.0)
+
+
+def test_an_explicit_warning_is_kept_and_checked(tmp_path):
+    path = write(tmp_path, "idle_warning_s = 20\n")
+    assert load_settings(path, {"idle_timeout_s": 60}).idle_warning_s == 20.0
+    clash = write(tmp_path, "idle_warning_s = 100\nidle_timeout_s = 200\n", "clash.toml")
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings(clash, {"idle_timeout_s": 60})
+    assert "idle_warning_s" in one_line_error(excinfo) and "options" in one_line_error(excinfo)
+
+
+def test_read_file_false_ignores_the_working_folders_file(tmp_path, monkeypatch):
+    write(tmp_path, "emergency_numbr = 1\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError):
+        load_settings()
+    assert load_settings(None, {"emergency_number": "112"}, read_file=False).emergency_number == "112"
