@@ -56,3 +56,44 @@ def test_negation_inside_a_gappy_phrase_match():
         words = tokens(text)
         (m,) = idx.find(words)
         assert polarity(words, m.start, m.positions) is expected, text
+
+
+def pol_punct(text, target):
+    from kiosk.text import tokens_with_breaks
+
+    words, breaks = tokens_with_breaks(text)
+    return polarity(words, words.index(target), breaks=breaks)
+
+
+@pytest.mark.parametrize("text,target", [
+    ("no fever. face drooping on the left", "drooping"),
+    ("No pain. My face is numb since lunch.", "numb"),
+    ("No headache; left arm weak.", "weak"),
+    ("not much pain, my speech is slurred", "slurred"),
+    ("no cold or flu, and my face went numb this morning", "numb"),
+    ("Not really... I feel dizzy.", "dizzy"),
+])
+def test_a_sentence_end_or_a_new_clause_stops_a_negation(text, target):
+    assert pol_punct(text, target) is Polarity.AFFIRMED
+
+
+@pytest.mark.parametrize("text,target", [
+    ("no fever, face drooping", "drooping"),
+    ("no pain, face numb since lunch", "numb"),
+    ("not much pain, slurred speech", "slurred"),
+    ("no cold, vertigo since this morning", "vertigo"),
+])
+def test_after_a_comma_a_negation_that_may_not_reach_is_asked_about(text, target):
+    assert pol_punct(text, target) is Polarity.UNCERTAIN
+
+
+@pytest.mark.parametrize("text,target", [
+    ("No numbness, tingling, or weakness.", "weakness"),
+    ("no numbness, weakness or dizziness", "weakness"),
+    ("no numbness, weakness or dizziness", "dizziness"),
+    ("I don't have any numbness, weakness, or dizziness.", "weakness"),
+    ("No numbness, no weakness, just my lip twitching.", "weakness"),
+    ("It did not come on suddenly.", "suddenly"),
+])
+def test_lists_after_a_negation_stay_negated_across_commas(text, target):
+    assert pol_punct(text, target) is Polarity.NEGATED

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from ..content import KnowledgeBase
-from ..text import tokens
+from ..text import tokens_with_breaks
 from .matching import Match, PhraseIndex, drop_contained
 from .negation import Polarity, polarity
 
@@ -85,13 +85,16 @@ class TriageIndex:
         )
 
 
-def screen_red_flags(words: list[str], index: TriageIndex) -> tuple[list[RedFlagHit], list[RedFlagHit], list[str]]:
-    """(affirmed, unsure, negated ids). Runs on its own, before and apart from cause matching."""
+def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None = None
+                     ) -> tuple[list[RedFlagHit], list[RedFlagHit], list[str]]:
+    """(affirmed, unsure, negated ids). Runs on its own, before and apart from cause matching.
+
+    ``breaks``: punctuation between the words (:func:`kiosk.text.tokens_with_breaks`), for negation scope."""
     affirmed: dict[str, RedFlagHit] = {}
     unsure: dict[str, RedFlagHit] = {}
     negated: set[str] = set()
     for m in index.red_flags.find(words):
-        pol = polarity(words, m.start, m.positions)
+        pol = polarity(words, m.start, m.positions, breaks)
         hit = RedFlagHit(m.phrase.owner, m.said, pol)
         if pol is Polarity.AFFIRMED:
             affirmed.setdefault(hit.id, hit)
@@ -105,7 +108,8 @@ def screen_red_flags(words: list[str], index: TriageIndex) -> tuple[list[RedFlag
     return list(affirmed.values()), list(unsure.values()), sorted(negated)
 
 
-def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, float] | None = None) -> list[CauseScore]:
+def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, float] | None = None,
+                 breaks: Mapping[int, str] | None = None) -> list[CauseScore]:
     """Causes ranked by the summed weight of the clues said (negated clues do not count).
 
     ``boosts`` adds evidence from answered follow-up questions (positive or negative weight).
@@ -113,7 +117,7 @@ def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, floa
     totals: dict[str, float] = {}
     evidence: dict[str, list[tuple[float, str]]] = {}
     for m in drop_contained(index.causes.find(words)):
-        if polarity(words, m.start, m.positions) is Polarity.NEGATED:
+        if polarity(words, m.start, m.positions, breaks) is Polarity.NEGATED:
             continue
         cid = m.phrase.owner
         evidence.setdefault(cid, []).append((m.phrase.weight * m.similarity, m.said))
@@ -131,11 +135,11 @@ def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, floa
 
 def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = None) -> Assessment:
     """Assess one utterance. Never raises on any text; empty text gives an empty, out-of-scope assessment."""
-    words = tokens(text)
-    affirmed, unsure, negated = screen_red_flags(words, index)
+    words, breaks = tokens_with_breaks(text)
+    affirmed, unsure, negated = screen_red_flags(words, index, breaks)
     scope_hits = index.scope.find(words)
     in_scope = bool(affirmed or unsure or negated or scope_hits)
-    causes = score_causes(words, index, boosts) if in_scope else []
+    causes = score_causes(words, index, boosts, breaks) if in_scope else []
     clear_lead = bool(causes) and causes[0].score >= CONFIDENT_SCORE and (
         len(causes) == 1 or causes[0].score - causes[1].score >= 0.15)
     return Assessment(

@@ -11,6 +11,7 @@ cover it, so the dialogue asks instead of clearing it; AFFIRMED otherwise.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Mapping
 
 NEGATION_CUES = frozenset({"no", "not", "never", "without", "none", "neither", "nor", "nothing", "zero", "hardly"})
 HEDGE_AFTER_NOT = frozenset({"sure", "know", "certain", "think", "believe", "positive", "remember", "tell"})
@@ -27,6 +28,11 @@ BREAKERS = frozenset(
 """Words that end a negation's scope."""
 CLAUSE_STARTERS = frozenset("i my he she they we his her their our it its this someone everything everyone".split())
 PREPOSITIONS = frozenset("in on of at to with from around near by under over for about into across like".split())
+COORDINATORS = frozenset({"or", "nor", "and"})
+LIST_ITEM_WORDS = 2
+"""After a comma, a negation still covers a phrase that is one more item of a short list ("no numbness,
+tingling or weakness"): at most this many words between the comma and the phrase, and an "or", "nor" or
+"and" in the list. Without one ("no fever, face drooping") it cannot be told from a new clause: uncertain."""
 SCOPE_WORDS = 8
 """A cue covers at most this many words after it; up to twice as far it makes the match UNCERTAIN."""
 
@@ -75,12 +81,41 @@ def _verb_follows(words: list[str], j: int, start: int) -> bool:
                for w in words[j + 1:start + 1])
 
 
-def polarity(words: list[str], start: int, positions: tuple[int, ...] = ()) -> Polarity:
-    """Whether the phrase that begins at word ``start`` is affirmed, negated, or uncertain."""
+def _across_punctuation(words: list[str], cue: int, start: int, end: int, breaks: Mapping[int, str]) -> Polarity | None:
+    """How punctuation between a cue and a phrase changes the cue's reach; None when there is none.
+
+    A sentence end always stops it. After a comma the phrase is NEGATED only as one more item of a short
+    list, AFFIRMED when a new clause begins, and UNCERTAIN when it cannot be told.
+    """
+    marks = [(j, kind) for j, kind in breaks.items() if cue < j <= start]
+    if not marks:
+        return None
+    if any(kind == "." for _, kind in marks):
+        return Polarity.AFFIRMED
+    last = max(j for j, _ in marks)
+    between = words[last:start]
+    if len(between) > LIST_ITEM_WORDS or any(w in CLAUSE_STARTERS or w in BREAKERS for w in between):
+        return Polarity.AFFIRMED
+    after = words[end:end + 3]
+    if any(w in COORDINATORS for w in words[cue + 1:start]) or any(w in {"or", "nor"} for w in after) or \
+            (after[:1] == ["and"] and end in breaks):
+        return Polarity.NEGATED
+    return Polarity.UNCERTAIN
+
+
+def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
+             breaks: Mapping[int, str] | None = None) -> Polarity:
+    """Whether the phrase that begins at word ``start`` is affirmed, negated, or uncertain.
+
+    ``breaks`` marks punctuation between words (see :func:`kiosk.text.tokens_with_breaks`)."""
+    breaks = breaks or {}
     inside = set(positions)
+    end = max(positions, default=start) + 1
     # "my face is not numb" matches the phrase "my face is numb" around the negation: a cue in a gap counts
-    for gap in range(start, max(positions, default=start)):
+    for gap in range(start, end - 1):
         if gap not in inside:
+            if any(gap < j <= end - 1 and kind == "." for j, kind in breaks.items()):
+                break
             kind = _cue_kind(words, gap)
             if kind == "neg":
                 return Polarity.NEGATED
@@ -97,7 +132,12 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = ()) -> P
             continue
         if _breaks(words, cue, start, hedge=kind == "hedge"):
             break
+        across = _across_punctuation(words, cue, start, end, breaks)
+        if across is Polarity.AFFIRMED:
+            break
         if kind == "hedge":
+            return Polarity.UNCERTAIN
+        if across is Polarity.UNCERTAIN:
             return Polarity.UNCERTAIN
         if start - cue <= SCOPE_WORDS:
             return Polarity.NEGATED
