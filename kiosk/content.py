@@ -27,7 +27,7 @@ CLUE_WEIGHTS = {"strong": 1.0, "medium": 0.6, "weak": 0.3}
 URGENCIES = ("routine", "soon", "prompt")
 
 DIALOGUE_KEYS = {
-    "greeting": (), "ask_describe": (), "not_understood": (), "not_understood_again": (),
+    "greeting": (), "ask_describe": (), "not_understood": (), "not_understood_again": (), "too_long": (),
     "out_of_scope": (), "need_more": (), "screening_question": (), "red_flag_confirm": ("flag",),
     "emergency": ("number",), "emergency_repeat": ("number",), "staff_alert": (), "help": (),
     "yes_no_retry": (), "summary_intro": (), "summary_cause": ("name", "reason"), "summary_none": (),

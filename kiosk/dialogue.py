@@ -20,7 +20,7 @@ from .content import KnowledgeBase
 from .intents import Answer, Command, parse_answer, parse_command
 from .text import readable_problem
 from .triage import Assessment, TriageIndex, assess, score_causes, screen_red_flags
-from .text import tokens
+from .text import tokens, tokens_with_breaks
 
 MAX_CAUSE_QUESTIONS = 3
 SUMMARY_CAUSES = 3
@@ -30,6 +30,9 @@ NO_PENALTY = -0.6
 PRIOR_CAUSES = ("caffeine", "stress_mood", "medication")
 """Asked about when the description names no cause: the most common causes of a twitching lip."""
 SCREENING_FLAGS = ("sudden_onset", "one_sided_weakness", "numbness", "dizziness")
+MAX_MISSES = 2
+"""Misunderstood turns in a row (nothing heard, or only things the kiosk cannot help with) before it
+offers typing or a staff member and alerts staff."""
 
 
 class Phase(str, Enum):
@@ -120,6 +123,8 @@ class State:
     started: bool = False
     flags: tuple[str, ...] = ()
     voice: Voice = Voice()
+    paused: Pending | None = None
+    """The question that was open when the idle warning was asked; asked again when the person goes on."""
 
 
 @dataclass(frozen=True)
@@ -173,16 +178,19 @@ class Dialogue:
         if idle_s >= self.idle_warning_s and not state.warned_idle:
             if state.phase is Phase.EMERGENCY:
                 return dataclasses.replace(state, warned_idle=True), self._emergency_turn(repeat=True)
-            turn = Turn((Reply(self._say("idle_warning")),), expect=Expect.YES_NO)
-            return dataclasses.replace(state, warned_idle=True, last=turn.replies), turn
+            warning = Pending("idle", text=self._say("idle_warning"))
+            paused = state.paused if state.pending and state.pending.kind == "idle" else state.pending
+            turn = Turn((Reply(warning.text),), expect=Expect.YES_NO)
+            return dataclasses.replace(state, warned_idle=True, last=turn.replies, pending=warning, paused=paused), turn
         return state, None
 
     # --- the steps behind hear() -------------------------------------------------------------
 
     def _hear(self, state: State, text: str, confidence: float) -> tuple[State, Turn]:
         problem = readable_problem(text)
-        words = tokens(text) if problem is None else []
-        affirmed, unsure, negated = screen_red_flags(words, self.index)
+        # Red flags are screened in everything said, however long: a long story can still hold an emergency.
+        words, breaks = tokens_with_breaks(text)
+        affirmed, unsure, negated = screen_red_flags(words, self.index, breaks)
 
         # Low confidence is never acted on silently, but a possible red flag is asked about, not dropped.
         if confidence < self.min_confidence and not (state.pending and state.pending.kind in {"red_flag", "screening"}):
@@ -192,9 +200,15 @@ class Dialogue:
                 return self._ask_red_flag(state, flag_id)
             return self._not_understood(state)
 
+        if affirmed and state.phase is not Phase.EMERGENCY:
+            # before any command: "get me a nurse, my arm went weak" is an emergency first
+            return self._emergency(state, [h.id for h in affirmed])
         command = parse_command(text) if problem is None else None
         if command is Command.STAFF:
-            return state, Turn((Reply(self._say("staff_alert")),), (Event(EventKind.STAFF_ALERT, "asked for a person"),))
+            turn = Turn((Reply(self._say("staff_alert")),), (Event(EventKind.STAFF_ALERT, "asked for a person"),))
+            if state.phase is Phase.EMERGENCY:
+                turn = dataclasses.replace(turn, replies=turn.replies + self._emergency_turn(repeat=True).replies)
+            return state, turn
         if command is Command.START_OVER or command is Command.STOP:
             key = "start_over" if command is Command.START_OVER else "goodbye"
             fresh, greeting = self.start()
@@ -203,8 +217,6 @@ class Dialogue:
 
         if state.phase is Phase.EMERGENCY:
             return state, self._emergency_turn(repeat=True)
-        if affirmed:
-            return self._emergency(state, [h.id for h in affirmed])
         if command in VOICE_STEPS:
             rate_step, volume_step = VOICE_STEPS[command]
             lo_r, hi_r = VOICE_LIMITS["rate"]
@@ -226,22 +238,37 @@ class Dialogue:
         if unsure:
             return self._ask_red_flag(state, unsure[0].id)
         if problem is not None:
-            return self._not_understood(state)
+            return self._not_understood(state, too_long=bool(words))
         if pending and pending.kind == "idle":
-            state = dataclasses.replace(state, pending=None)
-            if parse_answer(text) in {Answer.YES, Answer.UNSURE}:
+            # back to the question that was open before "Do you need more time?"
+            answer = parse_answer(text)
+            previous = state.paused
+            state = dataclasses.replace(state, pending=previous, paused=None)
+            if answer is Answer.NO:
+                return self._goodbye("done")
+            if answer in {Answer.YES, Answer.UNSURE}:
+                if previous is not None:
+                    return state, Turn((Reply(previous.text),), expect=self._expect(state))
                 return state, Turn((Reply(self._say("ask_describe")),))
+            pending = previous
+            if pending and pending.kind in {"red_flag", "screening"}:
+                return self._after_red_flag_answer(state, text, unsure, confidence)
         if pending and pending.kind == "cause":
             return self._after_cause_answer(state, text)
         if pending and pending.kind == "anything_else":
             answer = parse_answer(text)
             if answer is Answer.NO:
-                fresh, greeting = self.start()
-                return dataclasses.replace(fresh, last=greeting.replies), Turn(
-                    (Reply(self._say("goodbye")),) + greeting.replies, (Event(EventKind.SESSION_END, "done"),))
+                return self._goodbye("done")
+            # The summary is given: what was said so far is forgotten, and a new problem is judged afresh.
+            state = State(started=True, voice=state.voice, last=state.last)
             if answer in {Answer.YES, Answer.UNSURE} and len(words) <= 3:
-                return dataclasses.replace(state, phase=Phase.LISTENING, pending=None), Turn((Reply(self._say("ask_describe")),))
+                return state, Turn((Reply(self._say("ask_describe")),))
         return self._describe(dataclasses.replace(state, pending=None), text)
+
+    def _goodbye(self, reason: str) -> tuple[State, Turn]:
+        fresh, greeting = self.start()
+        return dataclasses.replace(fresh, last=greeting.replies), Turn(
+            (Reply(self._say("goodbye")),) + greeting.replies, (Event(EventKind.SESSION_END, reason),))
 
     def _describe(self, state: State, text: str) -> tuple[State, Turn]:
         """A description of the problem: scope, then questions, then the summary."""
@@ -249,7 +276,10 @@ class Dialogue:
         if not result.in_scope:
             if state.said:  # mid-session small talk: keep going with what we have
                 return self._next_question(state)
-            return dataclasses.replace(state, phase=Phase.LISTENING), Turn((Reply(self._say("out_of_scope")),))
+            if state.misses >= MAX_MISSES:  # the third thing in a row the kiosk cannot help with: a person can
+                return self._not_understood(dataclasses.replace(state, misses=MAX_MISSES - 1))
+            state = dataclasses.replace(state, phase=Phase.LISTENING, misses=state.misses + 1)
+            return state, Turn((Reply(self._say("out_of_scope")),))
         state = dataclasses.replace(state, said=state.said + (text,), misses=0, phase=Phase.QUESTION,
                                     screened=state.screened or self._screening_answered(result))
         return self._next_question(state)
@@ -315,6 +345,14 @@ class Dialogue:
         assert pending is not None
         answer = parse_answer(text)
         state = dataclasses.replace(state, pending=None)
+        if answer in {Answer.YES, Answer.UNSURE}:
+            # A question that asks about a red flag ("Is one side of your face weak?") gets a red-flag answer.
+            asked, maybe, _ = screen_red_flags(*tokens_with_breaks(pending.text)[:1], self.index)
+            flags = [h.id for h in asked + maybe]
+            if flags and answer is Answer.YES:
+                return self._emergency(state, flags)
+            if flags:
+                return self._ask_red_flag(state, flags[0])
         if answer is Answer.YES:
             state = dataclasses.replace(state, boosts=state.boosts + ((pending.target, YES_BOOST),))
         elif answer is Answer.NO:
@@ -325,12 +363,15 @@ class Dialogue:
 
     def _scores(self, state: State):
         words: list[str] = []
+        breaks: dict[int, str] = {}
         for utterance in state.said:
-            words += tokens(utterance) + ["then"]  # "then" ends a negation's scope between utterances
+            said, marks = tokens_with_breaks(utterance)
+            breaks.update({len(words) + i: kind for i, kind in marks.items()})
+            words += said + ["then"]  # "then" ends a negation's scope between utterances
         boosts: dict[str, float] = {}
         for cid, value in state.boosts:
             boosts[cid] = boosts.get(cid, 0.0) + value
-        return score_causes(words, self.index, boosts)
+        return score_causes(words, self.index, boosts, breaks)
 
     def _summary(self, state: State) -> tuple[State, Turn]:
         scores = [s for s in self._scores(state) if s.score > 0.2][:SUMMARY_CAUSES]
@@ -364,19 +405,24 @@ class Dialogue:
         return state, dataclasses.replace(turn, events=events)
 
     def _emergency_turn(self, repeat: bool) -> Turn:
-        first = self.emergency_message.format(number=self.emergency_number) if self.emergency_message else \
-            self._say("emergency", number=self.emergency_number)
+        first = self._say("emergency", number=self.emergency_number)
+        if self.emergency_message:
+            try:
+                first = self.emergency_message.format(number=self.emergency_number)
+            except (KeyError, IndexError, ValueError):  # a bad setting must never lose the emergency prompt
+                pass
         again = Reply(self._say("emergency_repeat", number=self.emergency_number), urgent=True)
         return Turn((again,) if repeat else (Reply(first, urgent=True), again))
 
-    def _not_understood(self, state: State) -> tuple[State, Turn]:
+    def _not_understood(self, state: State, too_long: bool = False) -> tuple[State, Turn]:
         misses = state.misses + 1
         state = dataclasses.replace(state, misses=misses)
-        if misses >= 2:
+        if misses >= MAX_MISSES:
             events = (Event(EventKind.NOT_UNDERSTOOD, str(misses)), Event(EventKind.STAFF_ALERT, "not understood"))
             return dataclasses.replace(state, misses=0), Turn((Reply(self._say("not_understood_again")),), events)
-        replies = (Reply(self._say("not_understood")),) + ((Reply(state.pending.text),) if state.pending else ())
-        return state, Turn(replies, (Event(EventKind.NOT_UNDERSTOOD, "1"),), self._expect(state))
+        first = self._say("too_long") if too_long else self._say("not_understood")
+        replies = (Reply(first),) + ((Reply(state.pending.text),) if state.pending else ())
+        return state, Turn(replies, (Event(EventKind.NOT_UNDERSTOOD, str(misses)),), self._expect(state))
 
     def _expect(self, state: State) -> Expect:
         return Expect.YES_NO if state.pending and state.pending.kind != "anything_else" else Expect.FREE

@@ -103,3 +103,15 @@ def test_error_message_is_one_line_with_a_count(content_copy):
         load_knowledge_base(content_copy)
     message = str(info.value)
     assert "\n" not in message and "more problem" in message
+
+
+def test_no_cause_question_asks_about_a_red_flag(kb, index):
+    """A yes to such a question is taken as that red flag (an emergency), so it would not separate causes."""
+    from kiosk.text import tokens_with_breaks
+    from kiosk.triage import screen_red_flags
+
+    for cause in kb.causes:
+        for question in cause.questions:
+            words, breaks = tokens_with_breaks(question)
+            affirmed, unsure, _ = screen_red_flags(words, index, breaks)
+            assert not affirmed and not unsure, (cause.id, question)

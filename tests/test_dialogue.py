@@ -188,3 +188,97 @@ def test_voice_adjustments_last_for_the_session_only(dialogue, kb):
     state, turn = dialogue.hear(state, "slower")
     state, turn = dialogue.idle(state, dialogue.idle_timeout_s)
     assert state.voice.rate == 1.0 and turn.voice.rate == 1.0
+
+
+# --- safety and session fixes found in review ------------------------------------------------------
+
+@pytest.mark.parametrize("said", ["i want to talk to a person, my face is numb and my arm went weak",
+                                  "get the front desk my arm went weak", "stop my face is drooping"])
+def test_a_red_flag_beats_any_command_said_with_it(dialogue, said):
+    state, (turn,) = run(dialogue, [said])
+    assert state.phase is Phase.EMERGENCY
+    assert {EventKind.EMERGENCY, EventKind.STAFF_ALERT} <= set(kinds(turn))
+    assert turn.replies[0].urgent
+
+
+def test_asking_for_a_person_during_an_emergency_keeps_the_prompt(dialogue):
+    state, turns = run(dialogue, ["my face is numb", "i want to talk to a person"])
+    assert state.phase is Phase.EMERGENCY
+    assert EventKind.STAFF_ALERT in kinds(turns[-1]) and any(r.urgent for r in turns[-1].replies)
+
+
+def test_yes_to_more_time_goes_back_to_the_open_question(dialogue, kb):
+    state, turns = run(dialogue, ["my lip twitches"])
+    assert turns[-1].text == kb.dialogue["screening_question"]
+    state, warning = dialogue.idle(state, dialogue.idle_warning_s + 1)
+    assert warning.text == kb.dialogue["idle_warning"] and warning.expect is Expect.YES_NO
+    state, turn = dialogue.hear(state, "yes")
+    assert state.phase is not Phase.EMERGENCY and not kinds(turn)  # "yes, more time" is not a yes to a red flag
+    assert turn.text == kb.dialogue["screening_question"]
+    state, turn = dialogue.hear(state, "no")  # the screening question is answered as usual
+    assert state.phase is Phase.QUESTION and state.pending.kind == "cause"
+
+
+def test_no_to_more_time_ends_the_session(dialogue):
+    state, _ = run(dialogue, ["my lip twitches"])
+    state, _ = dialogue.idle(state, dialogue.idle_warning_s + 1)
+    state, turn = dialogue.hear(state, "no")
+    assert EventKind.SESSION_END in kinds(turn) and not state.said
+
+
+def test_answering_the_old_question_after_the_idle_warning_counts(dialogue):
+    state, _ = run(dialogue, ["my lip twitches"])
+    state, _ = dialogue.idle(state, dialogue.idle_warning_s + 1)
+    state, turn = dialogue.hear(state, "my arm feels weak")
+    assert state.phase is Phase.EMERGENCY
+
+
+def test_a_long_story_is_still_screened_for_red_flags(dialogue, kb):
+    story = "so let me tell you everything that happened this week at work and at home " * 40
+    state, (turn,) = run(dialogue, [story + " and now my face is numb and my arm went weak"])
+    assert len(story) > 2000 and state.phase is Phase.EMERGENCY
+    state, (turn,) = run(dialogue, [story])
+    assert turn.replies[0].text == kb.dialogue["too_long"]
+
+
+def test_a_bad_emergency_message_setting_falls_back_to_the_standard_prompt(kb, index):
+    dialogue = Dialogue(kb, index=index, emergency_message="Ring {numbr} now.")
+    state, (turn,) = run(dialogue, ["my face is numb"])
+    assert state.phase is Phase.EMERGENCY and "911" in turn.replies[0].text
+
+
+def test_after_the_summary_a_new_problem_starts_afresh(dialogue):
+    state, turns = run(dialogue, ["my lip twitches after energy drinks", "no"])
+    while state.phase is Phase.QUESTION:
+        state, turn = dialogue.hear(state, "no")
+    assert state.phase is Phase.ANYTHING_ELSE
+    state, turn = dialogue.hear(state, "yes")
+    assert not state.said and not state.boosts and not state.asked  # the first problem is forgotten
+    state, turn = dialogue.hear(state, "i started prednisone and my lip jumps")
+    while state.phase is Phase.QUESTION:
+        state, turn = dialogue.hear(state, "no")
+    assert turn.events[-1].kind is EventKind.SUMMARY
+    assert "caffeine" not in turn.events[-1].detail.split(",")
+
+
+def test_things_the_kiosk_cannot_help_with_three_times_bring_a_person(dialogue, kb):
+    state, turns = run(dialogue, ["asdf", "where is the bathroom", "qwer zxcv"])
+    assert turns[0].text == kb.dialogue["out_of_scope"]
+    assert EventKind.STAFF_ALERT in kinds(turns[-1])
+    assert turns[-1].text == kb.dialogue["not_understood_again"]
+
+
+def test_yes_to_a_cause_question_that_names_a_red_flag_is_an_emergency(kb, index):
+    import dataclasses
+
+    bells = kb.cause("bells_palsy")
+    flagged = "Is one side of your face weak or hard to move?"
+    kb2 = dataclasses.replace(kb, causes=tuple(dataclasses.replace(c, questions=(flagged,) + c.questions[1:])
+                                               if c.id == "bells_palsy" else c for c in kb.causes))
+    dialogue = Dialogue(kb2, index=index)
+    state, _ = run(dialogue, ["i had bells palsy and my lip twitches", "no"])
+    while state.phase is Phase.QUESTION and state.pending.text != flagged:
+        state, _ = dialogue.hear(state, "no")
+    assert state.pending is not None and state.pending.target == bells.id
+    state, turn = dialogue.hear(state, "yes")
+    assert state.phase is Phase.EMERGENCY
