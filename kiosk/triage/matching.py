@@ -197,12 +197,13 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
 def drop_contained(matches: list[Match]) -> list[Match]:
     """Keep the longest matches: a match whose words all lie inside a longer accepted match is dropped.
 
-    "energy drinks" is a caffeine clue; the "drinks" inside it must not also count for alcohol.
+    "energy drinks" is a caffeine clue; the "drinks" inside it must not also count for alcohol, and
+    "palsy" inside "bells palsy" must not count a second time for the same cause.
     """
     accepted: list[Match] = []
     for m in sorted(matches, key=lambda m: (-(m.end - m.start), -len(m.phrase.pattern), -m.similarity)):
-        span = set(range(m.start, m.end))
-        if any(span <= set(range(a.start, a.end)) and a.phrase.owner != m.phrase.owner for a in accepted):
+        used = set(m.positions)
+        if any(used <= set(range(a.start, a.end)) for a in accepted):
             continue
         accepted.append(m)
     return accepted
