@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .content import ContentError, KnowledgeBase, load_knowledge_base
-from .settings import Settings, SettingsError, load_settings
+from .settings import Settings, SettingsError, find_settings_file, load_settings
 from .text import readable_problem
 
 log = logging.getLogger("kiosk")
@@ -60,7 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
+def settings_from_args(args: argparse.Namespace, read_file: bool = True) -> Settings:
+    """The settings file (``--config``, else ./kiosk.toml) with the command-line options on top.
+
+    A short ``--idle-timeout`` moves an idle warning that was not set with it (see load_settings).
+    ``read_file=False`` leaves the file out (the doctor, when the file itself is broken).
+    """
     overrides = {
         "content": getattr(args, "content", None),
         "emergency_number": getattr(args, "emergency_number", None),
@@ -68,11 +73,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "idle_timeout_s": getattr(args, "idle_timeout", None),
         "push_to_talk": getattr(args, "push_to_talk", None),
     }
-    settings = load_settings(getattr(args, "config", None), {k: v for k, v in overrides.items() if v is not None})
-    if settings.idle_warning_s >= settings.idle_timeout_s:  # a short --idle-timeout moves the warning with it
-        settings = load_settings(getattr(args, "config", None), {**{k: v for k, v in overrides.items() if v is not None},
-                                                                  "idle_warning_s": settings.idle_timeout_s * 0.75})
-    return settings
+    return load_settings(getattr(args, "config", None), {k: v for k, v in overrides.items() if v is not None},
+                         read_file=read_file)
 
 
 def load_content(settings: Settings) -> KnowledgeBase:
@@ -187,6 +189,26 @@ def _delegate(module: str, func: str, *call_args) -> int:
     return int(target(*call_args) or 0)
 
 
+def _doctor_settings(args: argparse.Namespace) -> tuple[Settings, Path | None]:
+    """Settings for `kiosk doctor` and the settings file it checks.
+
+    A broken settings file must not stop the doctor: it reports the file's mistakes as its failing lines
+    and runs every other check with the defaults (and the options). Mistakes in the options themselves,
+    or a file that is fine alone but clashes with them, stay one line each and exit status 2.
+    """
+    path = find_settings_file(getattr(args, "config", None))
+    try:
+        return settings_from_args(args), path
+    except SettingsError:
+        if path is None:
+            raise
+        try:
+            load_settings(path)
+        except SettingsError:  # the file is broken: the doctor says how, one FAIL line per mistake
+            return settings_from_args(args, read_file=False), path
+        raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="kiosk: %(message)s")
     parser = build_parser()
@@ -196,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")
     try:
+        if args.command == "doctor":
+            return _delegate(".doctor", "main", *_doctor_settings(args), args.record_test)
         settings = settings_from_args(args)
         if args.command == "triage":
             return cmd_triage(settings, args.json)
@@ -209,10 +233,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _delegate(".speech.models", "main", ["--models-dir", str(settings.models_dir), *args.args])
         if args.command == "bench":
             return _delegate(".bench", "main", args.args)
-        if args.command == "doctor":
-            return _delegate(".doctor", "main", settings, args.record_test)
         return cmd_run(settings, args)
-    except (SettingsError, ContentError) as err:
+    except SettingsError as err:
+        for problem in err.problems:  # every mistake at once, one line each
+            print(f"kiosk: {problem}", file=sys.stderr)
+        return 2
+    except ContentError as err:
         print(f"kiosk: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

