@@ -163,6 +163,8 @@ class StaffAlerter:
                 self._done()
                 log.error("staff alert %s: too many alerts waiting for %s; this one is dropped",
                           alert.alert_id, channel.name)
+                # an outcome like any failed delivery, so the event log records the dropped alert too
+                self._outcome(AlertOutcome(alert.alert_id, channel.name, False, 0, "too many alerts waiting; dropped"))
                 continue
             if channel.thread is None:
                 channel.thread = threading.Thread(target=self._work, args=(channel,),

@@ -10,6 +10,7 @@ import json
 import logging
 import logging.handlers
 import os
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol
@@ -101,6 +102,8 @@ class EventLog:
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._reported = False
         self._closed = False
+        self._lock = threading.Lock()
+        """Staff-alert failures are recorded from the alerter's threads: one event at a time."""
         if max_bytes <= 0:
             # RotatingFileHandler would never rotate: on an unattended kiosk that fills the disk in the end.
             log.warning("event_log_max_bytes must be more than 0; using %d", DEFAULT_MAX_BYTES)
@@ -127,7 +130,11 @@ class EventLog:
         return json.dumps(obj, ensure_ascii=False, default=str)
 
     def record(self, kind: str, **fields: Any) -> None:
-        """Write one event. Never raises: a failure is counted and reported once."""
+        """Write one event. Never raises: a failure is counted and reported once. Thread-safe."""
+        with self._lock:
+            self._record(kind, fields)
+
+    def _record(self, kind: str, fields: dict[str, Any]) -> None:
         if self._closed:
             return
         try:
@@ -157,7 +164,8 @@ class EventLog:
 
     def close(self) -> None:
         """Flush and close the file. Never raises."""
-        self._closed = True
+        with self._lock:
+            self._closed = True
         try:
             self._handler.close()
         except Exception as err:  # noqa: BLE001 - a final flush on a full disk

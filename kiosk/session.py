@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 
 from .dialogue import Dialogue, Event, EventKind, Expect, State, Turn
 from .intents import answer_phrases
+from .operations import report_error
 from .speech.asr import transcribe
 from .settings import Settings
 from .text import tokens
@@ -104,13 +105,16 @@ class VoiceSession:
                     break
                 state = self._frame(state, frame)
         except VoiceFault as fault:
+            report_error(self.on_event, "recognizer", str(fault))
             return SessionResult(state, str(fault), self.turns)
         except Exception as err:  # noqa: BLE001 - a broken adapter must not take the kiosk down
             from .speech.audio import AudioError
 
             if isinstance(err, AudioError):
+                report_error(self.on_event, "microphone", f"The microphone stopped ({err})")
                 return SessionResult(state, f"The microphone stopped ({err})", self.turns)
             log.exception("voice session failed")
+            report_error(self.on_event, "voice input", f"Voice input failed ({err.__class__.__name__}: {err})")
             return SessionResult(state, f"Voice input failed ({err.__class__.__name__})", self.turns)
         return SessionResult(state, "", self.turns)
 
@@ -286,8 +290,9 @@ class VoiceSession:
         except Exception as err:  # noqa: BLE001 - any TTS failure: print only from now on
             from .speech.tts import PrintSpeaker
 
-            self._caption(f"(Speech output failed: {str(err).splitlines()[0] if str(err) else err.__class__.__name__}; "
-                          "replies are shown on screen only.)")
+            reason = str(err).splitlines()[0] if str(err) else err.__class__.__name__
+            self._caption(f"(Speech output failed: {reason}; replies are shown on screen only.)")
+            report_error(self.on_event, "speech output", f"Speech output failed ({err.__class__.__name__}: {reason})")
             self.speaker = PrintSpeaker()
 
     def _save_reply(self, text: str, rate_wpm: int) -> None:

@@ -7,6 +7,7 @@ import time
 from typing import Callable, TextIO
 
 from .dialogue import Dialogue, Event, EventKind, State, Turn
+from .operations import emit, report_error
 
 EventSink = Callable[[Event], None]
 
@@ -61,6 +62,7 @@ def run_text_kiosk(dialogue: Dialogue, stdin: TextIO = sys.stdin, out: TextIO = 
             line = stdin.readline()
         except (UnicodeDecodeError, OSError) as err:
             out.write(f"Kiosk: I could not read that input ({err.__class__.__name__}). Please type again.\n")
+            report_error(on_event, "keyboard", f"typed input could not be read ({err.__class__.__name__}: {err})")
             continue
         except KeyboardInterrupt:
             out.write("\n")
@@ -68,16 +70,16 @@ def run_text_kiosk(dialogue: Dialogue, stdin: TextIO = sys.stdin, out: TextIO = 
         if not line:
             return 0
         last_input = clock()
-        state, turn = dialogue.hear(state, line.rstrip("\n"))
+        said = line.rstrip("\n")
+        state, turn = dialogue.hear(state, said)
         print_turn(turn, out)
-        _emit(turn, on_event)
+        _emit(turn, on_event, said)
 
 
-def _emit(turn: Turn, on_event: EventSink | None) -> None:
-    if on_event is None:
-        return
+def _emit(turn: Turn, on_event: EventSink | None, said: str = "") -> None:
+    """The turn's events; ``said`` (the line that caused them) goes to the event log only if it takes it."""
     for event in turn.events:
-        on_event(event)
+        emit(on_event, event, said)
 
 
 __all__ = ["run_text_kiosk", "print_turn", "EventKind"]

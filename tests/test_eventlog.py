@@ -228,3 +228,20 @@ def test_a_size_of_zero_still_rotates(tmp_path, caplog):
     elog = EventLog(tmp_path, max_bytes=0)
     assert elog._handler.maxBytes == 1_000_000
     assert any("event_log_max_bytes" in r.getMessage() for r in caplog.records)
+
+
+def test_events_from_several_threads_are_whole_lines_and_all_counted(tmp_path):
+    """Failed staff alerts are recorded from the alerter's threads while the conversation records its own."""
+    import threading
+
+    elog = EventLog(tmp_path, max_bytes=20_000, backups=50)
+    workers = [threading.Thread(target=lambda n=n: [elog.record("error", detail=f"{n}-{i}") for i in range(300)])
+               for n in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elog.close()
+    got = [json.loads(line) for p in tmp_path.iterdir() for line in p.read_text(encoding="utf-8").splitlines()]
+    assert len(got) == elog.written == 2400 and elog.failures == 0
+    assert len({g["detail"] for g in got}) == 2400
