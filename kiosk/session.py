@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from .dialogue import Dialogue, Event, EventKind, Expect, State, Turn
 from .intents import answer_phrases
-from .operations import report_error
+from .operations import emit, report_error
 from .speech.asr import transcribe
 from .settings import Settings
 from .text import tokens
@@ -216,7 +216,7 @@ class VoiceSession:
         """Pass one utterance (heard or typed) to the dialogue and deliver the answer."""
         state, turn = self.dialogue.hear(state, text, confidence)
         self.turns += 1
-        self.deliver(turn)
+        self.deliver(turn, said=text)
         return state
 
     def _idle(self, state: State) -> State:
@@ -257,18 +257,16 @@ class VoiceSession:
 
     # --- output -----------------------------------------------------------------------------------
 
-    def deliver(self, turn: Turn) -> None:
-        """Captions first (so nothing depends on the speaker), then events, then speech."""
+    def deliver(self, turn: Turn, said: str = "") -> None:
+        """Captions first (so nothing depends on the speaker), then events, then speech.
+
+        ``said`` is what caused the turn; the event log keeps it only when log_transcripts is on."""
         for reply in turn.replies:
             self._caption(("!! " if reply.urgent else "Kiosk: ") + reply.text)
         for event in turn.events:
             if event.kind is EventKind.SESSION_END and self.wake_words:
                 self.awake = False
-            if self.on_event is not None:
-                try:
-                    self.on_event(event)
-                except Exception:  # noqa: BLE001 - logging or alerting must never stop the conversation
-                    log.exception("event handler failed")
+            emit(self.on_event, event, said)  # never raises: logging or alerting must not stop the conversation
         self.grammar = self._grammar_for(turn.expect)
         self.endpointer.reset()
         self.in_speech = False

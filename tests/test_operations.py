@@ -236,3 +236,19 @@ def test_unreadable_typed_input_is_an_error_event(kb, tmp_path):
 def test_deploy_readme_describes_what_is_logged():
     text = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
     assert '"event": "error"' in text and "log_transcripts" in text and '"transcript"' in text
+
+
+@pytest.mark.slow
+def test_a_voice_session_logs_what_was_heard_only_when_asked(kb, tmp_path, whisper, numb_audio):
+    from kiosk.speech.audio import MemorySource
+    from kiosk.speech.tts import WavSpeaker
+
+    for on in (False, True):
+        settings = quiet_settings(tmp_path / str(on), log_transcripts=on)
+        result, captions, events = voice_session(kb, settings, MemorySource(numb_audio), whisper,
+                                                 WavSpeaker(play=False))
+        heard = captions.split("You said: ", 1)[1].splitlines()[0]
+        assert result.turns == 1 and events[0]["event"] == "session_start"
+        assert events[0].get("transcript") == (heard if on else None)
+        raw = (tmp_path / str(on) / "log" / LOG_NAME).read_text(encoding="utf-8")
+        assert ("twitching" in raw.lower()) is on
