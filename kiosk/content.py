@@ -79,6 +79,17 @@ class RedFlag:
     name: str
     phrases: tuple[str, ...]
     question: str
+    pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    """(body words, sign words) groups: any body word said near any sign word, in either order, is this
+    red flag ("my whole left side feels heavy", "the vision in one eye went black")."""
+    exclude: tuple[str, ...] = ()
+    """Exact words that look like a phrase but are not the sign ("this form is confusing")."""
+
+    def match_phrases(self) -> tuple[tuple[str, bool], ...]:
+        """Every phrase the matcher looks for, with whether it is a body-sign pair (said in either order)."""
+        made = {f"{a} {b}": True for body, sign in self.pairs for x in body for y in sign for a, b in ((x, y), (y, x))}
+        listed = {p: False for p in self.phrases}
+        return tuple({**made, **listed}.items())
 
 
 @dataclass(frozen=True)
@@ -315,8 +326,19 @@ def _load_red_flags(root: Path, problems: _Problems) -> tuple[RedFlag, ...]:
             else:
                 owner[key] = ident
                 phrases.append(key)
+        pairs = []
+        for k, group in enumerate(item.get("pair", []) if isinstance(item.get("pair", []), list) else [None]):
+            at = f"{where} pair {k + 1}"
+            if not isinstance(group, dict):
+                problems.add(at, "each [[red_flag.pair]] needs 'body' and 'sign' lists")
+                continue
+            body = tuple(normalize_clue(w) for w in _str_list(group, "body", at, problems))
+            sign = tuple(normalize_clue(w) for w in _str_list(group, "sign", at, problems))
+            if body and sign:
+                pairs.append((body, sign))
+        exclude = tuple(normalize_clue(w) for w in _str_list(item, "exclude", where, problems, required=False))
         flags.append(RedFlag(ident, _text(item, "name", where, problems), tuple(dict.fromkeys(phrases)),
-                             _text(item, "question", where, problems)))
+                             _text(item, "question", where, problems), tuple(pairs), exclude))
     return tuple(flags)
 
 

@@ -11,9 +11,10 @@ from kiosk.triage import TriageIndex, assess
 
 KB = load_knowledge_base(CONTENT, with_cases=False)
 INDEX = TriageIndex.build(KB)
-PHRASES = sorted({(p, f.id) for f in KB.red_flags for p in f.phrases})
+PHRASES = sorted({(p, f.id) for f in KB.red_flags for p, _ in f.match_phrases()})
+"""Listed phrases and every body-sign pair in both orders ("arm heavy", "heavy arm")."""
 CLAUSE_WORDS = {"is", "are", "am", "feels", "feel", "lost", "went", "can", "not", "my", "i", "me", "came", "started",
-                "come", "out", "of", "to", "hard", "sounds", "go", "going"}
+                "come", "out", "of", "to", "hard", "sounds", "go", "going", "everything"}
 """Phrases with these words are clauses; "no <clause>" is not English, so they are negated in test_negation."""
 
 
@@ -61,4 +62,44 @@ def test_one_letter_off_is_still_caught_or_asked(typo, phrase, flag):
 
 
 def test_the_generated_sets_are_not_empty():
-    assert len(PHRASES) >= 100 and len(NOUNISH) >= 40 and len(TYPOS) >= 50
+    assert len(PHRASES) >= 1000 and len(NOUNISH) >= 40 and len(TYPOS) >= 50
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("my whole left side feels heavy and clumsy", "one_sided_weakness"),
+    ("lip is jumping and my one side of body have no power since morning", "one_sided_weakness"),
+    ("the vision in one eye just went black", "vision_loss"),
+    ("my words are coming out all wrong and my lip is twitching", "speech_trouble"),
+    ("i can not feel anything on the left side of my face", "numbness"),
+    ("the corner of my mouth is hanging down", "facial_droop"),
+])
+def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
+    affirmed, _ = flags(text)
+    assert flag in affirmed, text
+
+
+@pytest.mark.parametrize("text", [
+    "they said my glands are not working right and my face twitches",
+    "my son has a weak immune system and his lip twitches",
+    "this form is confusing and my lip twitches",
+    "i feel faint hearted about needles and my lip twitches",
+    "he has motor neuron disease and his lips and tongue twitch constantly",
+])
+def test_look_alikes_are_not_red_flags(text):
+    affirmed, unsure = flags(text)
+    assert not affirmed and not unsure, text
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("i had a seizure as a kid and my lip twitches", "passing_out"),
+    ("years ago my face was numb for a day and now my lip twitches", "numbness"),
+])
+def test_a_sign_long_in_the_past_is_asked_about_not_cleared(text, flag):
+    affirmed, unsure = flags(text)
+    assert flag in unsure and flag not in affirmed, text
+    assert assess(text, INDEX).to_json()["emergency"]  # still flagged in the batch answer
+
+
+def test_a_sign_days_ago_is_still_now():
+    affirmed, _ = flags("two days ago my face went numb")
+    assert "numbness" in affirmed

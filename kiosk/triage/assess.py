@@ -11,7 +11,7 @@ from typing import Mapping
 from ..content import KnowledgeBase
 from ..text import tokens_with_breaks
 from .matching import Match, PhraseIndex, drop_contained
-from .negation import Polarity, polarity
+from .negation import Polarity, in_the_past, polarity
 
 CAUSE_MIN_EVIDENCE = 0.25
 """Least summed clue weight for a cause to be listed at all (one weak clue is 0.3)."""
@@ -74,14 +74,17 @@ class TriageIndex:
     causes: PhraseIndex
     scope: PhraseIndex
     cause_ids: tuple[str, ...] = field(default=())
+    exclusions: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    """Red-flag id -> exact word runs that are not that sign ("confusing")."""
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> "TriageIndex":
         return cls(
-            red_flags=PhraseIndex((p, f.id, 1.0) for f in kb.red_flags for p in f.phrases),
+            red_flags=PhraseIndex((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.match_phrases()),
             causes=PhraseIndex((c.phrase, cause.id, c.weight) for cause in kb.causes for c in cause.clues),
             scope=PhraseIndex((t, "scope", 1.0) for t in kb.scope_terms),
             cause_ids=tuple(c.id for c in kb.causes),
+            exclusions={f.id: tuple(tuple(e.split()) for e in f.exclude) for f in kb.red_flags if f.exclude},
         )
 
 
@@ -94,7 +97,11 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
     unsure: dict[str, RedFlagHit] = {}
     negated: set[str] = set()
     for m in index.red_flags.find(words):
+        if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())):
+            continue
         pol = polarity(words, m.start, m.positions, breaks)
+        if pol is Polarity.AFFIRMED and in_the_past(words, m.start, m.end, breaks):
+            pol = Polarity.UNCERTAIN
         hit = RedFlagHit(m.phrase.owner, m.said, pol)
         if pol is Polarity.AFFIRMED:
             affirmed.setdefault(hit.id, hit)
@@ -106,6 +113,16 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
     unsure = {k: v for k, v in unsure.items() if k not in affirmed}
     negated -= affirmed.keys() | unsure.keys()
     return list(affirmed.values()), list(unsure.values()), sorted(negated)
+
+
+def _excluded(words: list[str], m: Match, runs: tuple[tuple[str, ...], ...]) -> bool:
+    """True when every matched word lies inside an exact run listed as not this sign."""
+    for run in runs:
+        n = len(run)
+        for i in range(max(0, m.start - n + 1), min(len(words) - n, m.end - 1) + 1):
+            if tuple(words[i:i + n]) == run and all(i <= p < i + n for p in m.positions):
+                return True
+    return False
 
 
 def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, float] | None = None,

@@ -24,6 +24,10 @@ from rapidfuzz.distance import Levenshtein
 
 MAX_GAP = 3
 """Most words that may stand between two neighbouring words of a phrase."""
+PAIR_GAP = 4
+"""The same for a red flag's body-sign pairs ("words are coming out all wrong"); their gaps may not hold a
+word that joins two clauses (PAIR_BLOCKERS), so "not working right and my face twitches" is no pair."""
+PAIR_BLOCKERS = frozenset("and but or so because then when while after before if".split())
 
 STOPWORDS = frozenset(
     "a an the my your his her their our its this that these those of to in on at for with by from as is am are "
@@ -64,9 +68,7 @@ def fuzzy_threshold(length: int) -> float | None:
         return None
     if length <= 6:
         return 85.0
-    if length <= 9:
-        return 80.0
-    return 78.0
+    return 85.0  # two letters off in a 7-10 letter word is another word: "constant"/"instant", "concussion"/"confusion"
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class Phrase:
     weight: float
     pattern: tuple[str, ...]
     """Stems of the content words that must appear in order."""
+    pair: bool = False
+    """A generated body-sign pair: a wider gap, but not across a clause."""
 
 
 @dataclass(frozen=True)
@@ -98,13 +102,14 @@ class Match:
 class PhraseIndex:
     """All phrases of one kind (say, every red-flag phrase), indexed for fast matching."""
 
-    def __init__(self, phrases: Iterable[tuple[str, str, float]]):
+    def __init__(self, phrases: Iterable[tuple[str, str, float] | tuple[str, str, float, bool]]):
+        """``phrases``: (text, owner, weight) or (text, owner, weight, is_pair)."""
         self.phrases: list[Phrase] = []
         by_first: dict[str, list[Phrase]] = {}
-        for text, owner, weight in phrases:
+        for text, owner, weight, *rest in phrases:
             words = text.split()
             content = [w for w in words if w not in STOPWORDS] or words
-            phrase = Phrase(text, owner, weight, tuple(stem(w) for w in content))
+            phrase = Phrase(text, owner, weight, tuple(stem(w) for w in content), bool(rest and rest[0]))
             self.phrases.append(phrase)
             by_first.setdefault(phrase.pattern[0], []).append(phrase)
             if len(content) > 1:  # "red bull" also said as one word "redbull"
@@ -183,7 +188,11 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
             return None
         nxt = []
         for start, end, sim in options:
-            reach = [c for c in chains if 0 <= start - c[2] <= MAX_GAP]
+            if phrase.pair:
+                reach = [c for c in chains if 0 <= start - c[2] <= PAIR_GAP
+                         and not PAIR_BLOCKERS.intersection(words[c[2]:start])]
+            else:
+                reach = [c for c in chains if 0 <= start - c[2] <= MAX_GAP]
             if reach:
                 total, first, _, pos = max(reach, key=lambda c: c[0])
                 nxt.append((total + sim, first, end, pos + (start,)))

@@ -143,3 +143,27 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
             return Polarity.NEGATED
         result = Polarity.UNCERTAIN
     return result
+
+
+PAST_MARKERS = tuple(tuple(m.split()) for m in (
+    "last year", "years ago", "year ago", "a few years back", "as a kid", "as a child", "when i was a kid",
+    "when i was little", "when i was young", "when i was younger", "in the past", "used to", "long ago",
+    "long time ago", "back in high school", "in college",
+))
+"""Time words that put a sign years back: "I had a seizure as a kid" is history, not an emergency now,
+but it is asked about ("Is that happening now?"), never cleared. Days or weeks ago still count as now."""
+PAST_REACH = 8
+"""Words either side of a red-flag phrase searched for a past marker, within its sentence."""
+
+
+def in_the_past(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> bool:
+    """True when a past marker stands near the phrase at ``words[start:end]``, in the same sentence."""
+    breaks = breaks or {}
+    lo, hi = max(0, start - PAST_REACH), min(len(words), end + PAST_REACH)
+    for j, kind in breaks.items():
+        if kind == "." and lo < j <= start:
+            lo = j
+        if kind == "." and end <= j < hi:
+            hi = j
+    span = words[lo:hi]
+    return any(tuple(span[i:i + len(m)]) == m for m in PAST_MARKERS for i in range(len(span) - len(m) + 1))
