@@ -158,7 +158,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")
     with event_handler(settings) as on_event:
-        return run_text_kiosk(dialogue, on_event=on_event)
+        return run_text_kiosk(dialogue, on_event=on_event, unattended=settings.unattended)
 
 
 def cmd_devices() -> int:

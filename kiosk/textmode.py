@@ -1,6 +1,7 @@
 """The text kiosk: typed (or piped) lines in, printed replies out, same dialogue as the voice kiosk."""
 from __future__ import annotations
 
+import logging
 import select
 import sys
 import time
@@ -10,6 +11,15 @@ from .dialogue import Dialogue, Event, EventKind, State, Turn
 from .operations import emit, report_error
 
 EventSink = Callable[[Event], None]
+log = logging.getLogger("kiosk")
+
+RESTART_PAUSE_S = 2.0
+"""Pause after Ctrl+D at an unattended kiosk before the next greeting."""
+MAX_RESTARTS_WITHOUT_INPUT = 10
+"""End of input this many times in a row with no line typed between: the terminal is broken, not a person
+pressing Ctrl+D; the kiosk ends (exit 0) and the service manager starts it afresh."""
+MAX_READ_ERRORS = 3
+"""Read errors in a row after which typed input is taken as gone for good."""
 
 
 def print_turn(turn: Turn, out: TextIO) -> None:
@@ -30,11 +40,18 @@ def _wait_for_line(stream: TextIO, timeout_s: float) -> bool:
 
 def run_text_kiosk(dialogue: Dialogue, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
                    on_event: EventSink | None = None, clock: Callable[[], float] = time.monotonic,
-                   resume: State | None = None) -> int:
-    """Run sessions until end of input. Idle time is measured here (the edge), not in the dialogue.
+                   resume: State | None = None, unattended: bool = False, restart_pause_s: float = RESTART_PAUSE_S,
+                   sleep: Callable[[float], None] = time.sleep) -> int:
+    """Run sessions until end of input (exit status 0). Idle time is measured here (the edge), not in the dialogue.
 
     ``resume`` continues a voice session that lost its microphone or recognizer: its last replies (the
-    emergency prompt, when that is where it was) are shown again."""
+    emergency prompt, when that is where it was) are shown again.
+
+    End of input: piped input (one line a turn) always ends the kiosk at its end. On a terminal, Ctrl+D
+    ends it too, unless ``unattended``: then the session is forgotten and, after ``restart_pause_s``, the
+    kiosk greets the next person (a kiosk nobody watches must not be ended by a key press). A terminal that
+    keeps failing to read (hung up) ends the kiosk with status 1, so its service manager can start it afresh.
+    """
     interactive = hasattr(stdin, "isatty") and stdin.isatty()
     if resume is None:
         state, turn = dialogue.start()
@@ -42,6 +59,8 @@ def run_text_kiosk(dialogue: Dialogue, stdin: TextIO = sys.stdin, out: TextIO = 
         state, turn = resume, dialogue.resume(resume)
     print_turn(turn, out)
     last_input = clock()
+    read_errors = 0
+    ends = 0
     while True:
         if interactive:
             out.write("> ")
@@ -61,19 +80,44 @@ def run_text_kiosk(dialogue: Dialogue, stdin: TextIO = sys.stdin, out: TextIO = 
         try:
             line = stdin.readline()
         except (UnicodeDecodeError, OSError) as err:
-            out.write(f"Kiosk: I could not read that input ({err.__class__.__name__}). Please type again.\n")
             report_error(on_event, "keyboard", f"typed input could not be read ({err.__class__.__name__}: {err})")
+            read_errors += 1
+            if isinstance(err, OSError) and read_errors >= MAX_READ_ERRORS:
+                # The same error again and again (a terminal that hung up): retrying would only spin.
+                log.error("typed input cannot be read (%s); the kiosk stops", err)
+                return 1
+            out.write(f"Kiosk: I could not read that input ({err.__class__.__name__}). Please type again.\n")
             continue
         except KeyboardInterrupt:
             out.write("\n")
             return 0
+        read_errors = 0
         if not line:
-            return 0
+            ends += 1
+            if not (interactive and unattended) or ends > MAX_RESTARTS_WITHOUT_INPUT:
+                return 0
+            state = _start_again(dialogue, state, out, on_event, restart_pause_s, sleep)
+            last_input = clock()
+            continue
+        ends = 0
         last_input = clock()
         said = line.rstrip("\n")
         state, turn = dialogue.hear(state, said)
         print_turn(turn, out)
         _emit(turn, on_event, said)
+
+
+def _start_again(dialogue: Dialogue, state: State, out: TextIO, on_event: EventSink | None, pause_s: float,
+                 sleep: Callable[[float], None]) -> State:
+    """End of input at an unattended kiosk: forget the session, pause, greet the next person."""
+    if state.started:
+        emit(on_event, Event(EventKind.SESSION_END, "end of input"))
+    out.write("\n")
+    out.flush()
+    sleep(pause_s)  # a short pause, so a held Ctrl+D does not flood the screen with greetings
+    fresh, turn = dialogue.start()
+    print_turn(turn, out)
+    return fresh
 
 
 def _emit(turn: Turn, on_event: EventSink | None, said: str = "") -> None:
