@@ -81,7 +81,8 @@ class TriageIndex:
     def build(cls, kb: KnowledgeBase) -> "TriageIndex":
         return cls(
             red_flags=PhraseIndex((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.match_phrases()),
-            causes=PhraseIndex((c.phrase, cause.id, c.weight) for cause in kb.causes for c in cause.clues),
+            causes=PhraseIndex(((c.phrase, cause.id, c.weight) for cause in kb.causes for c in cause.clues),
+                               fuzzy_joins=True),
             scope=PhraseIndex((t, "scope", 1.0) for t in kb.scope_terms),
             cause_ids=tuple(c.id for c in kb.causes),
             exclusions={f.id: tuple(tuple(e.split()) for e in f.exclude) for f in kb.red_flags if f.exclude},

@@ -37,6 +37,9 @@ STOPWORDS = frozenset(
 """Function words: never fuzzy-matched, and optional inside a phrase. Negations are deliberately absent."""
 
 _FUZZY_CACHE_MAX = 20000
+JOIN_MIN_LENGTH = 8
+"""Content words this long may be matched by two or three spoken words joined (fuzzy_joins)."""
+JOIN_THRESHOLD = 85.0
 TYPO_MIN_LENGTH = 6
 """Words this long may also match a content word as written, one letter off ("numbess" for "numbness"),
 which the stem comparison misses when the typo hides a suffix. The first letter must agree: "painted" is
@@ -102,8 +105,14 @@ class Match:
 class PhraseIndex:
     """All phrases of one kind (say, every red-flag phrase), indexed for fast matching."""
 
-    def __init__(self, phrases: Iterable[tuple[str, str, float] | tuple[str, str, float, bool]]):
-        """``phrases``: (text, owner, weight) or (text, owner, weight, is_pair)."""
+    def __init__(self, phrases: Iterable[tuple[str, str, float] | tuple[str, str, float, bool]],
+                 fuzzy_joins: bool = False):
+        """``phrases``: (text, owner, weight) or (text, owner, weight, is_pair).
+
+        ``fuzzy_joins``: also compare two or three spoken words joined with long content words, loosely, for
+        a recognizer that splits a rare word ("pred nis own" -> "prednisone"). Cause clues only: on red
+        flags it made false alarms (see :meth:`find`)."""
+        self.fuzzy_joins = fuzzy_joins
         self.phrases: list[Phrase] = []
         by_first: dict[str, list[Phrase]] = {}
         for text, owner, weight, *rest in phrases:
@@ -128,6 +137,8 @@ class PhraseIndex:
         for word in self._vocab:
             self._by_length.setdefault(len(word), []).append(word)
         self._fuzzy_cache: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._long = [w for w in self._vocab if len(w) >= JOIN_MIN_LENGTH]
+        self._join_cache: dict[str, tuple[tuple[str, float], ...]] = {}
 
     def _word_matches(self, word: str) -> tuple[tuple[str, float], ...]:
         """Vocabulary stems that a spoken word may stand for, with a similarity in 0..1."""
@@ -155,6 +166,20 @@ class PhraseIndex:
             self._fuzzy_cache[word] = cached
         return exact + cached
 
+    def _joined_matches(self, joined: str) -> tuple[tuple[str, float], ...]:
+        """Long vocabulary stems that a run of joined spoken words may stand for."""
+        if len(joined) < JOIN_MIN_LENGTH:
+            return ()
+        cached = self._join_cache.get(joined)
+        if cached is None:
+            choices = [w for w in self._long if abs(len(w) - len(joined)) <= 2]
+            found = process.extract(joined, choices, scorer=fuzz.ratio, score_cutoff=JOIN_THRESHOLD, limit=2)
+            cached = tuple((w, score / 100.0) for w, score, _ in found)
+            if len(self._join_cache) >= _FUZZY_CACHE_MAX:
+                self._join_cache.clear()
+            self._join_cache[joined] = cached
+        return cached
+
     def find(self, words: list[str]) -> list[Match]:
         """Every phrase occurrence in ``words`` (normalized tokens), best occurrence per phrase."""
         # candidates: stem -> list of (start, end, similarity); single words and joined neighbours
@@ -168,6 +193,12 @@ class PhraseIndex:
                 joined = stem(words[i] + words[i + 1])
                 if joined in self._vocab:
                     where.setdefault(joined, []).append((i, i + 2, 1.0))
+            if self.fuzzy_joins:
+                for n in (2, 3):
+                    part = words[i:i + n]
+                    if len(part) == n and not any(w in STOPWORDS for w in part):
+                        for vocab, sim in self._joined_matches(stem("".join(part))):
+                            where.setdefault(vocab, []).append((i, i + n, sim))
         best: dict[tuple[str, str], Match] = {}
         for first in list(where):
             for phrase in self._by_first.get(first, ()):
@@ -212,7 +243,8 @@ def drop_contained(matches: list[Match]) -> list[Match]:
     accepted: list[Match] = []
     for m in sorted(matches, key=lambda m: (-(m.end - m.start), -len(m.phrase.pattern), -m.similarity)):
         used = set(m.positions)
-        if any(used <= set(range(a.start, a.end)) for a in accepted):
+        # only the words a match is made of count: "drink cola all day" must leave "cola" to caffeine
+        if any(used <= set(a.positions) | {a.end - 1} for a in accepted):
             continue
         accepted.append(m)
     return accepted
