@@ -13,6 +13,7 @@ Red flags are screened in every utterance, in every phase, before anything else.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -28,8 +29,12 @@ YES_BOOST = 0.9
 """Evidence added to a cause when the person answers yes to its question (about one strong clue)."""
 NO_PENALTY = -0.6
 PRIOR_CAUSES = ("caffeine", "stress_mood", "medication")
+PRIOR_WEIGHT = 0.1
+"""Score given to a candidate cause with no evidence yet, when choosing which question to ask."""
 """Asked about when the description names no cause: the most common causes of a twitching lip."""
 SCREENING_FLAGS = ("sudden_onset", "one_sided_weakness", "numbness", "dizziness")
+NO_OPENERS = frozenset({"no", "nope", "nah", "never", "none", "not"})
+"""First words of a "no" that goes on to say more."""
 MAX_MISSES = 2
 """Misunderstood turns in a row (nothing heard, or only things the kiosk cannot help with) before it
 offers typing or a staff member and alerts staff."""
@@ -300,20 +305,25 @@ class Dialogue:
         return self._summary(state)
 
     def _best_question(self, state: State) -> Pending | None:
-        """The unasked question of the highest-ranked cause still in play (priors when none)."""
-        ranked = [c.id for c in self._scores(state)[:SUMMARY_CAUSES]]
-        boosts = dict(state.boosts)
-        if not ranked and not boosts:
-            ranked = [c for c in PRIOR_CAUSES if any(k.id == c for k in self.kb.causes)]
-        if len(ranked) == 1 and self._scores(state)[0].score >= 0.9 and len(state.asked) > 1:
+        """The question that best separates the leading causes: the one whose answer is least predictable,
+        so it tells the most (the most information when a yes points to that cause and a no away from it).
+        A cause's chance is its share of the candidates' scores. With fewer than two causes in play, the
+        most common causes (PRIOR_CAUSES) are candidates too. One question per cause."""
+        scores = self._scores(state)
+        if len(scores) == 1 and scores[0].score >= 0.9 and len(state.asked) > 1:
             return None  # one clear cause, already confirmed: no need to ask about others
-        for cid in ranked:
-            cause = self.kb.cause(cid)
-            for i, question in enumerate(cause.questions):
-                key = f"cause:{cid}:{i}"
-                if key not in state.asked and not any(a.startswith(f"cause:{cid}:") for a in state.asked):
-                    return Pending("cause", cid, question)
-        return None
+        candidates = [c.id for c in scores[:SUMMARY_CAUSES]]
+        if len(candidates) < 2:
+            candidates += [c for c in PRIOR_CAUSES if c not in candidates and any(k.id == c for k in self.kb.causes)]
+        asked = {a.split(":")[1] for a in state.asked if a.startswith("cause:")}
+        options = [cid for cid in candidates if cid not in asked and self.kb.cause(cid).questions]
+        if not options:
+            return None
+        current = {c.id: c.score for c in scores}
+        weights = {cid: max(current.get(cid, 0.0), PRIOR_WEIGHT) for cid in candidates}
+        total = sum(weights.values())
+        best = max(options, key=lambda cid: (round(_answer_entropy(weights[cid] / total), 6), -candidates.index(cid)))
+        return Pending("cause", best, self.kb.cause(best).questions[0])
 
     def _ask(self, state: State, pending: Pending) -> tuple[State, Turn]:
         key = pending.kind if pending.kind != "cause" else f"cause:{pending.target}:{self.kb.cause(pending.target).questions.index(pending.text)}"
@@ -331,6 +341,11 @@ class Dialogue:
         answer = parse_answer(text)
         pending = state.pending
         assert pending is not None
+        words = tokens(text)
+        if answer is Answer.UNKNOWN and words and words[0] in NO_OPENERS and not unsure:
+            # "no numbness", "no, it came on slowly": a no with more said. An affirmed red flag in the rest
+            # ("no, my face is numb") was already answered with the emergency prompt before this point.
+            answer = Answer.NO
         if answer is not Answer.NO or unsure or confidence < self.min_confidence:
             target = [pending.target] if pending.target else ["screening"]
             return self._emergency(state, target)
@@ -429,3 +444,8 @@ class Dialogue:
 
     def _say(self, key: str, **values: str) -> str:
         return self.kb.dialogue[key].format(**values) if values else self.kb.dialogue[key]
+
+
+def _answer_entropy(p_yes: float) -> float:
+    """Bits of information in a yes/no answer that comes out yes with chance ``p_yes``."""
+    return -sum(p * math.log2(p) for p in (p_yes, 1.0 - p_yes) if p > 0)

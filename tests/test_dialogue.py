@@ -282,3 +282,27 @@ def test_yes_to_a_cause_question_that_names_a_red_flag_is_an_emergency(kb, index
     assert state.pending is not None and state.pending.target == bells.id
     state, turn = dialogue.hear(state, "yes")
     assert state.phase is Phase.EMERGENCY
+
+
+@pytest.mark.parametrize("answer", ["no numbness", "no, it came on slowly", "nope none of that", "no nothing like that"])
+def test_a_no_that_says_more_clears_the_screening_question(dialogue, answer):
+    state, turns = run(dialogue, ["my lip twitches after coffee", answer])
+    assert state.phase is Phase.QUESTION and state.pending.kind == "cause", turns[-1].text
+
+
+@pytest.mark.parametrize("answer", ["no, my face is numb", "no but my arm is weak", "not sure", "maybe a little dizzy"])
+def test_a_no_with_a_red_flag_or_a_doubt_is_not_a_no(dialogue, answer):
+    state, _ = run(dialogue, ["my lip twitches after coffee", answer])
+    assert state.phase is Phase.EMERGENCY
+
+
+def test_a_vague_twitch_gets_questions_about_the_common_causes(dialogue, kb):
+    state, turns = run(dialogue, ["my lip keeps twitching", "no", "no"])
+    assert state.phase is Phase.QUESTION  # a no to the first common cause moves on to the next
+    asked = [t.text for t in turns[1:]]
+    assert any(t in kb.cause("caffeine").questions or t in kb.cause("stress_mood").questions for t in asked)
+
+
+def test_the_leading_cause_is_asked_about_before_unlikely_ones(dialogue, kb):
+    state, turns = run(dialogue, ["i had bells palsy last year and my lip twitches on that side", "no"])
+    assert turns[-1].text in kb.cause("bells_palsy").questions
