@@ -84,6 +84,9 @@ class RedFlag:
     red flag ("my whole left side feels heavy", "the vision in one eye went black")."""
     exclude: tuple[str, ...] = ()
     """Exact words that look like a phrase but are not the sign ("this form is confusing")."""
+    unfinished: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    """(body words, linking verbs): "my face feels..." with nothing after the verb (the recognizer lost
+    the last word, or the person trailed off) makes this red flag uncertain, so the kiosk asks."""
 
     def match_phrases(self) -> tuple[tuple[str, bool], ...]:
         """Every phrase the matcher looks for, with whether it is a body-sign pair (said in either order)."""
@@ -337,8 +340,19 @@ def _load_red_flags(root: Path, problems: _Problems) -> tuple[RedFlag, ...]:
             if body and sign:
                 pairs.append((body, sign))
         exclude = tuple(normalize_clue(w) for w in _str_list(item, "exclude", where, problems, required=False))
+        unfinished = None
+        if "unfinished" in item:
+            group, at = item["unfinished"], f"{where} unfinished"
+            if not isinstance(group, dict):
+                problems.add(at, "[red_flag.unfinished] needs 'body' and 'verbs' lists")
+            else:
+                body = tuple(normalize_clue(w) for w in _str_list(group, "body", at, problems))
+                verbs = tuple(normalize_clue(w) for w in _str_list(group, "verbs", at, problems))
+                unfinished = (body, verbs) if body and verbs else None
+        if not phrases and not pairs and unfinished is None:
+            problems.add(where, "needs 'phrases', a [[red_flag.pair]] or a [red_flag.unfinished] table")
         flags.append(RedFlag(ident, _text(item, "name", where, problems), tuple(dict.fromkeys(phrases)),
-                             _text(item, "question", where, problems), tuple(pairs), exclude))
+                             _text(item, "question", where, problems), tuple(pairs), exclude, unfinished))
     return tuple(flags)
 
 

@@ -103,3 +103,32 @@ def test_a_sign_long_in_the_past_is_asked_about_not_cleared(text, flag):
 def test_a_sign_days_ago_is_still_now():
     affirmed, _ = flags("two days ago my face went numb")
     assert "numbness" in affirmed
+
+
+@pytest.mark.parametrize("text", [
+    "My lip is twitching and the left side of my face feels...",
+    "The right side of my face went and my lip twitches.",
+    "the left side of my face is, um",
+    "my arm just went",
+])
+def test_a_statement_cut_off_after_the_verb_is_asked_about(text):
+    result = assess(text, INDEX)
+    assert "unclear_sign" in {h.id for h in result.unsure_flags}, text
+    assert not result.red_flags and result.to_json()["emergency"], text
+
+
+@pytest.mark.parametrize("text", ["my face is twitching", "my face feels fine", "my face went red and my lip twitches",
+                                  "my lip twitches when my face is cold"])
+def test_a_finished_statement_is_not_asked_about(text):
+    assert not assess(text, INDEX).unsure_flags, text
+
+
+def test_an_unfinished_statement_in_the_dialogue_asks_and_a_yes_is_an_emergency():
+    from kiosk.dialogue import Dialogue, Phase
+
+    dialogue = Dialogue(KB, index=INDEX)
+    state, _ = dialogue.start()
+    state, turn = dialogue.hear(state, "My lip is twitching and the left side of my face feels...")
+    assert turn.text == KB.red_flag("unclear_sign").question
+    state, turn = dialogue.hear(state, "yes")
+    assert state.phase is Phase.EMERGENCY

@@ -10,7 +10,7 @@ from typing import Mapping
 
 from ..content import KnowledgeBase
 from ..text import tokens_with_breaks
-from .matching import Match, PhraseIndex, drop_contained
+from .matching import Match, PhraseIndex, drop_contained, stem
 from .negation import Polarity, in_the_past, polarity
 
 CAUSE_MIN_EVIDENCE = 0.25
@@ -76,6 +76,8 @@ class TriageIndex:
     cause_ids: tuple[str, ...] = field(default=())
     exclusions: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     """Red-flag id -> exact word runs that are not that sign ("confusing")."""
+    unfinished: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()
+    """(red-flag id, body stems, linking verbs) for statements cut off after the verb."""
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> "TriageIndex":
@@ -86,6 +88,8 @@ class TriageIndex:
             scope=PhraseIndex((t, "scope", 1.0) for t in kb.scope_terms),
             cause_ids=tuple(c.id for c in kb.causes),
             exclusions={f.id: tuple(tuple(e.split()) for e in f.exclude) for f in kb.red_flags if f.exclude},
+            unfinished=tuple((f.id, frozenset(stem(w) for w in f.unfinished[0]), frozenset(f.unfinished[1]))
+                             for f in kb.red_flags if f.unfinished),
         )
 
 
@@ -110,10 +114,32 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
             unsure.setdefault(hit.id, hit)
         else:
             negated.add(hit.id)
+    for flag_id, body, verbs in index.unfinished:
+        said = _unfinished(words, breaks or {}, body, verbs)
+        if said and flag_id not in affirmed:
+            unsure.setdefault(flag_id, RedFlagHit(flag_id, said, Polarity.UNCERTAIN))
     # One affirmed mention outweighs a negated or unsure one of the same flag.
     unsure = {k: v for k, v in unsure.items() if k not in affirmed}
     negated -= affirmed.keys() | unsure.keys()
     return list(affirmed.values()), list(unsure.values()), sorted(negated)
+
+
+UNFINISHED_NEXT = frozenset("and but so then um uh erm er uhm hmm like you know".split())
+"""Words after a linking verb that show the statement stopped there ("my face went, um, and ...")."""
+
+
+def _unfinished(words: list[str], breaks: Mapping[int, str], body: frozenset[str], verbs: frozenset[str]) -> str:
+    """The words of "my face feels..." cut off after the verb, or "" when there is none."""
+    for i, word in enumerate(words):
+        if stem(word) not in body:
+            continue
+        for j in (i + 1, i + 2):
+            if j < len(words) and words[j] in verbs and (j == i + 1 or words[i + 1] in {"just", "kind", "sort", "all"}):
+                nxt = j + 1
+                if nxt >= len(words) or words[nxt] in UNFINISHED_NEXT or breaks.get(nxt) == ".":
+                    if not any(k in breaks and breaks[k] == "." for k in range(i + 1, j + 1)):
+                        return " ".join(words[i:j + 1])
+    return ""
 
 
 def _excluded(words: list[str], m: Match, runs: tuple[tuple[str, ...], ...]) -> bool:
