@@ -79,9 +79,9 @@ class RedFlag:
     name: str
     phrases: tuple[str, ...]
     question: str
-    pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
-    """(body words, sign words) groups: any body word said near any sign word, in either order, is this
-    red flag ("my whole left side feels heavy", "the vision in one eye went black")."""
+    pairs: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...] = ()
+    """(body words, sign words, body first only) groups: any body word said near any sign word, in either
+    order unless the third is true, is this red flag ("my whole left side feels heavy")."""
     exclude: tuple[str, ...] = ()
     """Exact words that look like a phrase but are not the sign ("this form is confusing")."""
     unfinished: tuple[tuple[str, ...], tuple[str, ...]] | None = None
@@ -90,7 +90,8 @@ class RedFlag:
 
     def match_phrases(self) -> tuple[tuple[str, bool], ...]:
         """Every phrase the matcher looks for, with whether it is a body-sign pair (said in either order)."""
-        made = {f"{a} {b}": True for body, sign in self.pairs for x in body for y in sign for a, b in ((x, y), (y, x))}
+        made = {f"{a} {b}": True for body, sign, body_first in self.pairs for x in body for y in sign
+                for a, b in (((x, y),) if body_first else ((x, y), (y, x)))}
         listed = {p: False for p in self.phrases}
         return tuple({**made, **listed}.items())
 
@@ -116,6 +117,9 @@ class KnowledgeBase:
     sources: Mapping[str, str]
     cases: tuple[Case, ...] = ()
     root: Path | None = None
+    things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    """(words for things, sign words): a sign word said of a thing ("the plant is drooping", "the wifi is
+    weak") is not a red flag. From red_flags.toml's [things] table."""
 
     def cause(self, cause_id: str) -> Cause:
         return next(c for c in self.causes if c.id == cause_id)
@@ -312,7 +316,8 @@ def _load_causes(root: Path, sources: Mapping[str, str], problems: _Problems) ->
     return tuple(causes)
 
 
-def _load_red_flags(root: Path, problems: _Problems) -> tuple[RedFlag, ...]:
+def _load_red_flags(root: Path, problems: _Problems
+                    ) -> tuple[tuple[RedFlag, ...], tuple[tuple[str, ...], tuple[str, ...]]]:
     fname = "red_flags.toml"
     data = _read_toml(root / fname, problems)
     flags = []
@@ -337,8 +342,11 @@ def _load_red_flags(root: Path, problems: _Problems) -> tuple[RedFlag, ...]:
                 continue
             body = tuple(normalize_clue(w) for w in _str_list(group, "body", at, problems))
             sign = tuple(normalize_clue(w) for w in _str_list(group, "sign", at, problems))
+            order = group.get("order", "either")
+            if order not in ("either", "body first"):
+                problems.add(at, f"'order' must be \"either\" or \"body first\", not {order!r}")
             if body and sign:
-                pairs.append((body, sign))
+                pairs.append((body, sign, order == "body first"))
         exclude = tuple(normalize_clue(w) for w in _str_list(item, "exclude", where, problems, required=False))
         unfinished = None
         if "unfinished" in item:
@@ -353,7 +361,16 @@ def _load_red_flags(root: Path, problems: _Problems) -> tuple[RedFlag, ...]:
             problems.add(where, "needs 'phrases', a [[red_flag.pair]] or a [red_flag.unfinished] table")
         flags.append(RedFlag(ident, _text(item, "name", where, problems), tuple(dict.fromkeys(phrases)),
                              _text(item, "question", where, problems), tuple(pairs), exclude, unfinished))
-    return tuple(flags)
+    things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    if data is not None and "things" in data:
+        table = data["things"]
+        if not isinstance(table, dict):
+            problems.add(f"{fname}: [things]", "must be a table with a 'words' list")
+        else:
+            words = tuple(normalize_clue(w) for w in _str_list(table, "words", f"{fname}: [things]", problems))
+            signs = tuple(normalize_clue(w) for w in _str_list(table, "signs", f"{fname}: [things]", problems))
+            things = (words, signs)
+    return tuple(flags), things
 
 
 def _load_guidance(root: Path, problems: _Problems) -> tuple[dict[str, str], tuple[str, ...]]:
@@ -436,7 +453,7 @@ def load_knowledge_base(root: Path | str, *, with_cases: bool = True, require_st
     problems = _Problems()
     sources = _load_sources(root, problems)
     causes = _load_causes(root, sources, problems)
-    flags = _load_red_flags(root, problems)
+    flags, things = _load_red_flags(root, problems)
     guidance, scope = _load_guidance(root, problems)
     dialogue = _load_dialogue(root, problems)
     if require_standard_causes and causes:
@@ -451,7 +468,7 @@ def load_knowledge_base(root: Path | str, *, with_cases: bool = True, require_st
             problems.lines.extend(err.problems)
     if problems.lines:
         raise ContentError(problems.lines)
-    return KnowledgeBase(causes, flags, guidance, scope, dialogue, sources, cases, root)
+    return KnowledgeBase(causes, flags, guidance, scope, dialogue, sources, cases, root, things)
 
 
 def normalize_clue(phrase: str) -> str:

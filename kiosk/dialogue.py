@@ -20,7 +20,7 @@ from enum import Enum
 from .content import KnowledgeBase
 from .intents import Answer, Command, parse_answer, parse_command
 from .text import readable_problem
-from .triage import Assessment, TriageIndex, assess, score_causes, screen_red_flags
+from .triage import Assessment, Polarity, TriageIndex, assess, score_causes, screen_red_flags
 from .text import tokens, tokens_with_breaks
 
 MAX_CAUSE_QUESTIONS = 3
@@ -241,7 +241,7 @@ class Dialogue:
         if pending and pending.kind in {"red_flag", "screening"}:
             return self._after_red_flag_answer(state, text, unsure, confidence)
         if unsure:
-            return self._ask_red_flag(state, unsure[0].id)
+            return self._ask_red_flag(state, unsure[0].id, past=unsure[0].polarity is Polarity.PAST)
         if problem is not None:
             return self._not_understood(state, too_long=bool(words))
         if pending and pending.kind == "idle":
@@ -330,9 +330,9 @@ class Dialogue:
         state = dataclasses.replace(state, pending=pending, asked=state.asked + (key,), phase=Phase.QUESTION)
         return state, Turn((Reply(pending.text),), expect=Expect.YES_NO)
 
-    def _ask_red_flag(self, state: State, flag_id: str) -> tuple[State, Turn]:
+    def _ask_red_flag(self, state: State, flag_id: str, past: bool = False) -> tuple[State, Turn]:
         flag = self.kb.red_flag(flag_id)
-        text = flag.question or self._say("red_flag_confirm", flag=flag.name)
+        text = self._say("red_flag_confirm", flag=flag.name) if past or not flag.question else flag.question
         return self._ask(state, Pending("red_flag", flag_id, text))
 
     def _after_red_flag_answer(self, state: State, text: str, unsure: list,
@@ -342,6 +342,7 @@ class Dialogue:
         pending = state.pending
         assert pending is not None
         words = tokens(text)
+        unsure = [h for h in unsure if h.polarity is not Polarity.PAST]  # "no, that was years ago"
         if answer is Answer.UNKNOWN and words and words[0] in NO_OPENERS and not unsure:
             # "no numbness", "no, it came on slowly": a no with more said. An affirmed red flag in the rest
             # ("no, my face is numb") was already answered with the emergency prompt before this point.

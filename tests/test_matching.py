@@ -85,3 +85,23 @@ def test_one_letter_typos_of_long_words_match(said, phrase):
 @pytest.mark.parametrize("said, phrase", [("painted", "fainted"), ("sleeping", "seeing")])
 def test_typo_matching_needs_the_first_letter_and_one_edit(said, phrase):
     assert found(index(phrase), f"i {said} today") == []
+
+
+@pytest.mark.parametrize("said, cause", [
+    ("i am taking hollow perry doll and my lip keeps moving", "medication"),
+    ("my pot a sium level was low and my lip twitches", "potassium_deficiency"),
+    ("i have hypo para thigh roid ism and my face twitches", "hypoparathyroidism"),
+    ("i take pred nis own for my arthritis and my lip twitches", "medication"),
+    ("i drink red bowl all day and my lip twitches", "caffeine"),
+])
+def test_rare_words_a_recognizer_split_or_misspelt_by_sound_are_found(index, said, cause):
+    from kiosk.triage import assess
+
+    assert cause in [c.id for c in assess(said, index).causes[:3]], said
+
+
+def test_sound_matching_leaves_everyday_words_alone(index):
+    from kiosk.triage import assess
+
+    # "stairs" sounds like "stress" but is too short a word to be matched by sound
+    assert "stress_mood" not in [c.id for c in assess("i fell down the stairs and my lip twitches", index).causes]

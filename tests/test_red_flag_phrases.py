@@ -14,7 +14,7 @@ INDEX = TriageIndex.build(KB)
 PHRASES = sorted({(p, f.id) for f in KB.red_flags for p, _ in f.match_phrases()})
 """Listed phrases and every body-sign pair in both orders ("arm heavy", "heavy arm")."""
 CLAUSE_WORDS = {"is", "are", "am", "feels", "feel", "lost", "went", "can", "not", "my", "i", "me", "came", "started",
-                "come", "out", "of", "to", "hard", "sounds", "go", "going", "everything"}
+                "come", "out", "of", "to", "hard", "sounds", "go", "going", "everything", "his", "her", "only"}
 """Phrases with these words are clauses; "no <clause>" is not English, so they are negated in test_negation."""
 
 
@@ -95,9 +95,16 @@ def test_look_alikes_are_not_red_flags(text):
     ("years ago my face was numb for a day and now my lip twitches", "numbness"),
 ])
 def test_a_sign_long_in_the_past_is_asked_about_not_cleared(text, flag):
+    from kiosk.dialogue import Dialogue
+
     affirmed, unsure = flags(text)
     assert flag in unsure and flag not in affirmed, text
-    assert assess(text, INDEX).to_json()["emergency"]  # still flagged in the batch answer
+    assert not assess(text, INDEX).to_json()["emergency"]  # history is not an emergency by itself...
+    dialogue = Dialogue(KB, index=INDEX)
+    state, turn = dialogue.hear(dialogue.start()[0], text)
+    assert turn.text == KB.dialogue["red_flag_confirm"].format(flag=KB.red_flag(flag).name)  # ...but it is asked
+    state, turn = dialogue.hear(state, "yes")
+    assert state.phase.value == "emergency"
 
 
 def test_a_sign_days_ago_is_still_now():
@@ -132,3 +139,27 @@ def test_an_unfinished_statement_in_the_dialogue_asks_and_a_yes_is_an_emergency(
     assert turn.text == KB.red_flag("unclear_sign").question
     state, turn = dialogue.hear(state, "yes")
     assert state.phase is Phase.EMERGENCY
+
+
+@pytest.mark.parametrize("text", [
+    "the wifi signal is weak in here", "the plant in the waiting room is drooping", "the blinds in here are crooked",
+    "the lift came to a sudden stop", "the washing machine is spinning really loudly", "i am weak at maths",
+    "my eyesight is fine", "not once have i passed out", "i fainted once at my wedding twenty years ago",
+    "my mother used to have seizures",
+])
+def test_signs_said_of_things_or_long_ago_are_not_emergencies(text):
+    assert not assess(text, INDEX).to_json()["emergency"], text
+
+
+@pytest.mark.parametrize("text", [
+    "my arm is weak and the wifi is slow", "the tv is loud and my face is drooping", "he had a fit at school",
+    "she collapsed and went stiff", "there are two of you", "half his face has fallen",
+    "it came on like someone flipped a switch", "my head feels like it is about to explode",
+])
+def test_signs_next_to_things_or_in_new_words_still_count(text):
+    assert assess(text, INDEX).to_json()["emergency"], text
+
+
+def test_a_one_word_phrase_keeps_its_function_words():
+    """'had a fit' must not fire on 'keep fit'."""
+    assert not assess("i go to the gym to keep fit and my lip twitches", INDEX).to_json()["emergency"]

@@ -44,7 +44,8 @@ class Assessment:
     red_flags: tuple[RedFlagHit, ...]
     """Affirmed red flags."""
     unsure_flags: tuple[RedFlagHit, ...]
-    """Red flags that may be negated or hedged: never cleared silently, the dialogue asks."""
+    """Red flags that may be negated or hedged (UNCERTAIN) or said to be years back (PAST): never cleared
+    silently, the dialogue asks."""
     negated_flags: tuple[str, ...]
     causes: tuple[CauseScore, ...]
     in_scope: bool
@@ -55,8 +56,10 @@ class Assessment:
     def to_json(self) -> dict:
         """The batch interface's JSON object (``kiosk triage --json``)."""
         return {
-            "emergency": self.emergency or bool(self.unsure_flags),
-            "red_flags": list(dict.fromkeys(h.id for h in self.red_flags + self.unsure_flags)),
+            # a sign that may be there counts (the kiosk asks); one said to be years back does not
+            "emergency": self.emergency or any(h.polarity is Polarity.UNCERTAIN for h in self.unsure_flags),
+            "red_flags": list(dict.fromkeys(h.id for h in self.red_flags + self.unsure_flags
+                                            if h.polarity is not Polarity.PAST)),
             "red_flag_evidence": [{"id": h.id, "said": h.said, "certain": h.polarity is Polarity.AFFIRMED}
                                   for h in self.red_flags + self.unsure_flags],
             "negated_red_flags": list(self.negated_flags),
@@ -76,6 +79,10 @@ class TriageIndex:
     cause_ids: tuple[str, ...] = field(default=())
     exclusions: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     """Red-flag id -> exact word runs that are not that sign ("confusing")."""
+    things: frozenset[str] = frozenset()
+    """Stems of words for things (KnowledgeBase.things)."""
+    thing_signs: frozenset[str] = frozenset()
+    """Stems of the sign words that may be said of a thing."""
     unfinished: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()
     """(red-flag id, body stems, linking verbs) for statements cut off after the verb."""
 
@@ -88,6 +95,8 @@ class TriageIndex:
             scope=PhraseIndex((t, "scope", 1.0) for t in kb.scope_terms),
             cause_ids=tuple(c.id for c in kb.causes),
             exclusions={f.id: tuple(tuple(e.split()) for e in f.exclude) for f in kb.red_flags if f.exclude},
+            things=frozenset(stem(w) for w in kb.things[0]),
+            thing_signs=frozenset(stem(w) for w in kb.things[1]),
             unfinished=tuple((f.id, frozenset(stem(w) for w in f.unfinished[0]), frozenset(f.unfinished[1]))
                              for f in kb.red_flags if f.unfinished),
         )
@@ -102,16 +111,17 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
     unsure: dict[str, RedFlagHit] = {}
     negated: set[str] = set()
     for m in index.red_flags.find(words):
-        if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())):
+        if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())) or _said_of_a_thing(words, m, index, breaks or {}):
             continue
         pol = polarity(words, m.start, m.positions, breaks)
         if pol is Polarity.AFFIRMED and in_the_past(words, m.start, m.end, breaks):
-            pol = Polarity.UNCERTAIN
+            pol = Polarity.PAST
         hit = RedFlagHit(m.phrase.owner, m.said, pol)
         if pol is Polarity.AFFIRMED:
             affirmed.setdefault(hit.id, hit)
-        elif pol is Polarity.UNCERTAIN:
-            unsure.setdefault(hit.id, hit)
+        elif pol in (Polarity.UNCERTAIN, Polarity.PAST):
+            if pol is Polarity.UNCERTAIN or hit.id not in unsure:
+                unsure[hit.id] = hit
         else:
             negated.add(hit.id)
     for flag_id, body, verbs in index.unfinished:
@@ -140,6 +150,28 @@ def _unfinished(words: list[str], breaks: Mapping[int, str], body: frozenset[str
                     if not any(k in breaks and breaks[k] == "." for k in range(i + 1, j + 1)):
                         return " ".join(words[i:j + 1])
     return ""
+
+
+PERSONAL = frozenset("i me my mine he him his she her hers we us our they them their you your myself himself herself "
+                     "face arm arms leg legs hand hands side body head eye eyes mouth lip lips speech vision".split())
+THING_REACH = 6
+
+
+def _said_of_a_thing(words: list[str], m: Match, index: TriageIndex, breaks: Mapping[int, str]) -> bool:
+    """True when a one-word sign is said of a thing: "the wifi is weak", "the plant is drooping".
+
+    Only for the sign words that can describe a thing (TriageIndex.thing_signs). Looks back at most
+    THING_REACH words in the clause for a thing word, with no person or body word in between. Pairs and
+    longer phrases name the body themselves and are never dropped."""
+    things = index.things
+    if m.phrase.pair or len(m.phrase.pattern) > 1 or not things or stem(words[m.start]) not in index.thing_signs:
+        return False
+    for j in range(m.start - 1, max(-1, m.start - THING_REACH - 1), -1):
+        if breaks.get(j + 1) or words[j] in PERSONAL or words[j] in {"and", "but", "or"}:
+            return False
+        if stem(words[j]) in things:
+            return True
+    return False
 
 
 def _excluded(words: list[str], m: Match, runs: tuple[tuple[str, ...], ...]) -> bool:

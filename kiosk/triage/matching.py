@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+import jellyfish
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
@@ -37,9 +38,18 @@ STOPWORDS = frozenset(
 """Function words: never fuzzy-matched, and optional inside a phrase. Negations are deliberately absent."""
 
 _FUZZY_CACHE_MAX = 20000
+LITERAL_BELOW = 4
+"""A phrase whose only content word is this short keeps its function words as required words."""
 JOIN_MIN_LENGTH = 8
 """Content words this long may be matched by two or three spoken words joined (fuzzy_joins)."""
 JOIN_THRESHOLD = 85.0
+MAX_JOINED = 4
+"""Most spoken words tried joined as one content word ("hypo para thigh roid" -> "hypoparathyroid")."""
+SOUND_MIN_LENGTH = 7
+"""Content words this long are also matched by sound (metaphone) from joined spoken words: recognizers
+write rare drug and disease names as common words that sound alike ("hollow perry doll" -> "haloperidol",
+"pot a sium" -> "potassium"). Shorter words would collide with everyday words ("stairs" -> "stress")."""
+SOUND_SIMILARITY = 0.85
 TYPO_MIN_LENGTH = 6
 """Words this long may also match a content word as written, one letter off ("numbess" for "numbness"),
 which the stem comparison misses when the typo hides a suffix. The first letter must agree: "painted" is
@@ -115,15 +125,19 @@ class PhraseIndex:
         self.fuzzy_joins = fuzzy_joins
         self.phrases: list[Phrase] = []
         by_first: dict[str, list[Phrase]] = {}
+        joined_stems: set[str] = set()
         for text, owner, weight, *rest in phrases:
             words = text.split()
             content = [w for w in words if w not in STOPWORDS] or words
+            if len(words) > 1 and len(content) == 1 and len(content[0]) <= LITERAL_BELOW:
+                content = words  # "had a fit" is not "fit", "my son" is not "son": keep every word
             phrase = Phrase(text, owner, weight, tuple(stem(w) for w in content), bool(rest and rest[0]))
             self.phrases.append(phrase)
             by_first.setdefault(phrase.pattern[0], []).append(phrase)
             if len(content) > 1:  # "red bull" also said as one word "redbull"
                 joined = "".join(content)
                 by_first.setdefault(stem(joined), []).append(Phrase(text, owner, weight, (stem(joined),)))
+                joined_stems.add(stem(joined))
         self._by_first = by_first
         self._surface: dict[str, str] = {}
         self._surface_near: dict[tuple[str, int], list[str]] = {}
@@ -134,11 +148,20 @@ class PhraseIndex:
                     self._surface_near.setdefault((word[0], len(word)), []).append(word)
         self._vocab: set[str] = {s for p in by_first.values() for ph in p for s in ph.pattern}
         self._by_length: dict[int, list[str]] = {}
-        for word in self._vocab:
+        written = {s for ph in self.phrases for s in ph.pattern}
+        for word in self._vocab - (joined_stems - written):  # a joined form matches exactly, never loosely:
+            # "eyesight" is one letter pair off "eyesightgo" ("eyesight going" joined)
             self._by_length.setdefault(len(word), []).append(word)
         self._fuzzy_cache: dict[str, tuple[tuple[str, float], ...]] = {}
         self._long = [w for w in self._vocab if len(w) >= JOIN_MIN_LENGTH]
         self._join_cache: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._sounds: dict[str, set[str]] = {}
+        if fuzzy_joins:
+            for phrase in self.phrases:
+                written = [w for w in phrase.text.split() if w not in STOPWORDS]
+                for word in written + ["".join(written)]:
+                    if len(word) >= SOUND_MIN_LENGTH and stem(word) in self._vocab:
+                        self._sounds.setdefault(jellyfish.metaphone(word), set()).add(stem(word))
 
     def _word_matches(self, word: str) -> tuple[tuple[str, float], ...]:
         """Vocabulary stems that a spoken word may stand for, with a similarity in 0..1."""
@@ -180,6 +203,12 @@ class PhraseIndex:
             self._join_cache[joined] = cached
         return cached
 
+    def _sounds_like(self, joined: str) -> tuple[tuple[str, float], ...]:
+        """Long vocabulary stems that sound like the joined spoken words (same metaphone key)."""
+        if len(joined) < SOUND_MIN_LENGTH - 1:
+            return ()
+        return tuple((w, SOUND_SIMILARITY) for w in self._sounds.get(jellyfish.metaphone(joined), ()))
+
     def find(self, words: list[str]) -> list[Match]:
         """Every phrase occurrence in ``words`` (normalized tokens), best occurrence per phrase."""
         # candidates: stem -> list of (start, end, similarity); single words and joined neighbours
@@ -194,11 +223,14 @@ class PhraseIndex:
                 if joined in self._vocab:
                     where.setdefault(joined, []).append((i, i + 2, 1.0))
             if self.fuzzy_joins:
-                for n in (2, 3):
+                for n in range(2, MAX_JOINED + 1):
                     part = words[i:i + n]
-                    if len(part) == n and not any(w in STOPWORDS for w in part):
-                        for vocab, sim in self._joined_matches(stem("".join(part))):
-                            where.setdefault(vocab, []).append((i, i + n, sim))
+                    # a split word may hold a stopword inside ("pot a sium"), never at its ends
+                    if len(part) < n or part[0] in STOPWORDS or part[-1] in STOPWORDS:
+                        continue
+                    joined = "".join(part)
+                    for vocab, sim in self._joined_matches(stem(joined)) + self._sounds_like(joined):
+                        where.setdefault(vocab, []).append((i, i + n, sim))
         best: dict[tuple[str, str], Match] = {}
         for first in list(where):
             for phrase in self._by_first.get(first, ()):

@@ -41,6 +41,9 @@ class Polarity(str, Enum):
     AFFIRMED = "affirmed"
     NEGATED = "negated"
     UNCERTAIN = "uncertain"
+    PAST = "past"
+    """Said to be years back ("I fainted once as a teenager"): asked about ("Is that happening now?"),
+    never cleared silently, but not an emergency by itself."""
 
 
 def _cue_kind(words: list[str], i: int) -> str | None:
@@ -58,11 +61,17 @@ def _cue_kind(words: list[str], i: int) -> str | None:
     return "neg"
 
 
+INVERTING = frozenset({"once", "one", "ever"})
+"""After a cue, these put the subject after the verb: "not once have I passed out", "never once did I"."""
+
+
 def _breaks(words: list[str], cue: int, start: int, hedge: bool = False) -> bool:
     """True when something between the cue and the phrase ends the cue's scope.
 
     A hedge ("not sure if ...") covers the clause that follows it, so only breakers end its scope.
     """
+    if cue + 1 < len(words) and words[cue + 1] in INVERTING:
+        hedge = True  # the subject that follows belongs to the negated clause
     for j in range(cue + 1, start):
         w = words[j]
         if w in BREAKERS:
@@ -148,7 +157,8 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
 PAST_MARKERS = tuple(tuple(m.split()) for m in (
     "last year", "years ago", "year ago", "a few years back", "as a kid", "as a child", "when i was a kid",
     "when i was little", "when i was young", "when i was younger", "in the past", "used to", "long ago",
-    "long time ago", "back in high school", "in college",
+    "long time ago", "back in high school", "in college", "years back", "as a teenager", "when i was a teenager",
+    "in my twenties", "decades ago", "in two thousand", "in nineteen", "when i was pregnant", "as a baby",
 ))
 """Time words that put a sign years back: "I had a seizure as a kid" is history, not an emergency now,
 but it is asked about ("Is that happening now?"), never cleared. Days or weeks ago still count as now."""
