@@ -140,7 +140,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             reason = f"the voice layer is not available ({err})"
         else:
             status, reason = start_voice_kiosk(settings, dialogue, insist=args.voice, wav=args.from_wav,
-                                               reply_wav=args.reply_wav)
+                                               reply_wav=args.reply_wav, rebuild=lambda kb: make_dialogue(settings, kb))
             if status is not None:
                 return status
         if args.from_wav is not None:
@@ -153,12 +153,15 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print("Text mode (--text). Type what is wrong and press Enter.", file=sys.stderr)
     from .textmode import run_text_kiosk
-    from .operations import event_handler
+    from .live_content import LiveContent
+    from .operations import event_handler, report_error
 
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")
     with event_handler(settings) as on_event:
-        return run_text_kiosk(dialogue, on_event=on_event, unattended=settings.unattended)
+        live = LiveContent(settings.content, dialogue, lambda kb: make_dialogue(settings, kb),
+                           on_problem=lambda line: report_error(on_event, "content", line))
+        return run_text_kiosk(dialogue, on_event=on_event, unattended=settings.unattended, live=live)
 
 
 def cmd_devices() -> int:

@@ -18,6 +18,7 @@ from typing import Callable, TextIO
 
 from rapidfuzz import fuzz
 
+from .content import KnowledgeBase
 from .dialogue import Dialogue, Event, EventKind, Expect, State, Turn
 from .intents import answer_phrases
 from .operations import emit, report_error
@@ -56,8 +57,11 @@ class VoiceSession:
                  on_event: EventSink | None = None, captions: TextIO = sys.stdout,
                  keyboard: "queue.Queue[str] | None" = None, wake_phrase: str = "", push_to_talk: bool = False,
                  barge_in: bool = False, rate_wpm: int = 160, emergency_rate_wpm: int = 130, volume: float = 1.0,
-                 asr_timeout_s: float = 20.0, reply_wav: Path | None = None) -> None:
+                 asr_timeout_s: float = 20.0, reply_wav: Path | None = None,
+                 live: Callable[[], Dialogue] | None = None) -> None:
         self.dialogue = dialogue
+        self.live = live
+        """Gives the dialogue for each new session (content edited while running); see kiosk.live_content."""
         self.source = source
         self.recognizer = recognizer
         self.speaker = speaker
@@ -214,6 +218,8 @@ class VoiceSession:
 
     def hear(self, state: State, text: str, confidence: float = 1.0) -> State:
         """Pass one utterance (heard or typed) to the dialogue and deliver the answer."""
+        if self.live is not None and not state.started:
+            self.dialogue = self.live()
         state, turn = self.dialogue.hear(state, text, confidence)
         self.turns += 1
         self.deliver(turn, said=text)
@@ -383,13 +389,16 @@ def keyboard_queue(stream: TextIO = sys.stdin) -> "queue.Queue[str | None]":
 
 
 def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = False, wav: Path | None = None,
-                      reply_wav: Path | None = None, out: TextIO = sys.stdout) -> tuple[int | None, str]:
+                      reply_wav: Path | None = None, out: TextIO = sys.stdout,
+                      rebuild: Callable[[KnowledgeBase], Dialogue] | None = None) -> tuple[int | None, str]:
     """Run the voice kiosk: (exit status, reason), or (None, reason) when voice cannot start here.
 
     ``wav`` runs one session from a recording instead of the microphone (the newcomer's first try,
-    and the end-to-end tests); ``reply_wav`` also saves the kiosk's last spoken reply there.
+    and the end-to-end tests); ``reply_wav`` also saves the kiosk's last spoken reply there. ``rebuild``
+    makes a dialogue from edited content, picked up between sessions (none: the content stays as loaded).
     """
-    from .operations import event_handler
+    from .live_content import LiveContent
+    from .operations import event_handler, report_error
 
     try:
         from .speech.asr import open_recognizer
@@ -419,11 +428,13 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
           + ("" if wav else " Speak after the greeting; you can also type. Enter interrupts."), file=sys.stderr)
     keyboard = None if wav is not None or not sys.stdin.isatty() else keyboard_queue()
     with event_handler(settings) as on_event:
+        live = None if rebuild is None else LiveContent(
+            settings.content, dialogue, rebuild, on_problem=lambda line: report_error(on_event, "content", line))
         session = VoiceSession(
             dialogue, source, recognizer, speaker, Endpointer.from_settings(settings), on_event=on_event,
             captions=out, keyboard=keyboard, wake_phrase=settings.wake_phrase, push_to_talk=settings.push_to_talk,
             barge_in=settings.barge_in, rate_wpm=settings.tts_rate_wpm, emergency_rate_wpm=settings.emergency_rate_wpm,
-            volume=settings.tts_volume, asr_timeout_s=settings.asr_timeout_s, reply_wav=reply_wav)
+            volume=settings.tts_volume, asr_timeout_s=settings.asr_timeout_s, reply_wav=reply_wav, live=live)
         try:
             result = session.run()
         finally:
@@ -438,7 +449,7 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
             return 1, result.fault
         from .textmode import run_text_kiosk
 
-        return run_text_kiosk(dialogue, on_event=on_event, resume=result.state), result.fault
+        return run_text_kiosk(session.dialogue, on_event=on_event, resume=result.state, live=live), result.fault
 
 
 def _wait_for_speech(speaker, limit_s: float = 30.0) -> None:

@@ -41,7 +41,7 @@ def _wait_for_line(stream: TextIO, timeout_s: float) -> bool:
 def run_text_kiosk(dialogue: Dialogue, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
                    on_event: EventSink | None = None, clock: Callable[[], float] = time.monotonic,
                    resume: State | None = None, unattended: bool = False, restart_pause_s: float = RESTART_PAUSE_S,
-                   sleep: Callable[[float], None] = time.sleep) -> int:
+                   sleep: Callable[[float], None] = time.sleep, live: Callable[[], Dialogue] | None = None) -> int:
     """Run sessions until end of input (exit status 0). Idle time is measured here (the edge), not in the dialogue.
 
     ``resume`` continues a voice session that lost its microphone or recognizer: its last replies (the
@@ -51,6 +51,9 @@ def run_text_kiosk(dialogue: Dialogue, stdin: TextIO = sys.stdin, out: TextIO = 
     ends it too, unless ``unattended``: then the session is forgotten and, after ``restart_pause_s``, the
     kiosk greets the next person (a kiosk nobody watches must not be ended by a key press). A terminal that
     keeps failing to read (hung up) ends the kiosk with status 1, so its service manager can start it afresh.
+
+    ``live`` gives the dialogue for each new session (content edited while running, see
+    :class:`kiosk.live_content.LiveContent`); a session in progress keeps the content it started with.
     """
     interactive = hasattr(stdin, "isatty") and stdin.isatty()
     if resume is None:
@@ -102,6 +105,8 @@ def run_text_kiosk(dialogue: Dialogue, stdin: TextIO = sys.stdin, out: TextIO = 
         ends = 0
         last_input = clock()
         said = line.rstrip("\n")
+        if live is not None and not state.started:
+            dialogue = live()
         state, turn = dialogue.hear(state, said)
         print_turn(turn, out)
         _emit(turn, on_event, said)
