@@ -125,6 +125,8 @@ class State:
     misses: int = 0
     last: tuple[Reply, ...] = ()
     warned_idle: bool = False
+    reprompted: bool = False
+    """The open question was asked again after a silence (voice); once only."""
     started: bool = False
     flags: tuple[str, ...] = ()
     voice: Voice = Voice()
@@ -142,6 +144,8 @@ class Dialogue:
     idle_warning_s: float = 90.0
     idle_timeout_s: float = 120.0
     min_confidence: float = 0.5
+    reprompt_s: float = 0.0
+    """Seconds of silence after a question before it is asked once more (the voice kiosk); 0: never."""
     index: TriageIndex = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
@@ -158,7 +162,7 @@ class Dialogue:
     def hear(self, state: State, text: str, confidence: float = 1.0) -> tuple[State, Turn]:
         """React to one utterance (typed, or a transcript with the recognizer's confidence)."""
         events: list[Event] = [] if state.started else [Event(EventKind.SESSION_START)]
-        state = dataclasses.replace(state, started=True, warned_idle=False)
+        state = dataclasses.replace(state, started=True, warned_idle=False, reprompted=False)
         state, turn = self._hear(state, text or "", confidence)
         if events:
             turn = dataclasses.replace(turn, events=tuple(events) + turn.events)
@@ -180,6 +184,11 @@ class Dialogue:
             fresh, greeting = self.start()
             turn = Turn((Reply(self._say("idle_reset")),) + greeting.replies, (Event(EventKind.SESSION_END, "idle"),))
             return fresh, turn
+        if (self.reprompt_s and idle_s >= self.reprompt_s and idle_s < self.idle_warning_s and not state.reprompted
+                and state.pending is not None and state.phase is not Phase.EMERGENCY):
+            # no answer to a question: ask it once more (a person may not have heard it)
+            turn = Turn((Reply(state.pending.text),), expect=self._expect(state))
+            return dataclasses.replace(state, reprompted=True), turn
         if idle_s >= self.idle_warning_s and not state.warned_idle:
             if state.phase is Phase.EMERGENCY:
                 return dataclasses.replace(state, warned_idle=True), self._emergency_turn(repeat=True)

@@ -8,6 +8,7 @@ after any fault, never lost.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import logging
 import queue
 import sys
@@ -427,6 +428,9 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
     print(f"Voice mode: {asr_reason}." + (f" {speaker_reason}." if speaker_reason else "")
           + ("" if wav else " Speak after the greeting; you can also type. Enter interrupts."), file=sys.stderr)
     keyboard = None if wav is not None or not sys.stdin.isatty() else keyboard_queue()
+    if settings.reprompt_s:  # a question not heard over the room's noise is asked once more
+        dialogue = dataclasses.replace(dialogue, reprompt_s=settings.reprompt_s)
+        rebuild = rebuild and (lambda kb, make=rebuild: dataclasses.replace(make(kb), reprompt_s=settings.reprompt_s))
     with event_handler(settings) as on_event:
         live = None if rebuild is None else LiveContent(
             settings.content, dialogue, rebuild, on_problem=lambda line: report_error(on_event, "content", line))

@@ -46,6 +46,8 @@ class Settings:
     ``idle_timeout_s`` is set to this or less, it is 75% of ``idle_timeout_s``."""
     idle_timeout_s: float = 120.0
     """Seconds of silence after which the session is forgotten and the kiosk greets again."""
+    reprompt_s: float = 12.0
+    """Voice kiosk: seconds of silence after a question before it is asked once more (0: never)."""
     unattended: bool = False
     """Typed input on a terminal: end of input (Ctrl+D) starts a new session after a short pause instead of
     ending the kiosk. For a kiosk nobody watches (the systemd service). Piped input always ends at its end."""
@@ -165,6 +167,7 @@ def _check_values(s: Settings, where: str, skip: frozenset[str] = frozenset()) -
         (("asr",), s.asr not in {"auto", "vosk", "whisper"}, f"'asr' must be auto, vosk or whisper, not {s.asr!r}"),
         (("idle_timeout_s",), s.idle_timeout_s <= 0, "'idle_timeout_s' must be more than 0 seconds"),
         (("idle_warning_s",), s.idle_warning_s <= 0, "'idle_warning_s' must be more than 0 seconds"),
+        (("reprompt_s",), s.reprompt_s < 0, "'reprompt_s' must be 0 (off) or more seconds"),
         (("idle_warning_s", "idle_timeout_s"), 0 < s.idle_timeout_s <= s.idle_warning_s,
          f"'idle_warning_s' ({s.idle_warning_s:g}) must be less than 'idle_timeout_s' ({s.idle_timeout_s:g})"),
         (("vad_aggressiveness",), not 0 <= s.vad_aggressiveness <= 3, "'vad_aggressiveness' must be 0 to 3"),

@@ -306,3 +306,22 @@ def test_a_vague_twitch_gets_questions_about_the_common_causes(dialogue, kb):
 def test_the_leading_cause_is_asked_about_before_unlikely_ones(dialogue, kb):
     state, turns = run(dialogue, ["i had bells palsy last year and my lip twitches on that side", "no"])
     assert turns[-1].text in kb.cause("bells_palsy").questions
+
+
+def test_the_voice_kiosk_asks_an_unanswered_question_once_more(kb, index):
+    dialogue = Dialogue(kb, index=index, reprompt_s=12.0)
+    state, turns = run(dialogue, ["my lip twitches"])
+    question = turns[-1].text
+    state, turn = dialogue.idle(state, 5.0)
+    assert turn is None
+    state, turn = dialogue.idle(state, 12.5)
+    assert turn is not None and turn.text == question and turn.expect is Expect.YES_NO
+    state, turn = dialogue.idle(state, 30.0)
+    assert turn is None  # once only; the idle warning and reset come later as usual
+    state, turn = dialogue.idle(state, dialogue.idle_warning_s + 1)
+    assert turn.text == kb.dialogue["idle_warning"]
+
+
+def test_the_text_kiosk_does_not_reprompt(dialogue):
+    state, _ = run(dialogue, ["my lip twitches"])
+    assert dialogue.idle(state, 30.0)[1] is None
