@@ -14,7 +14,7 @@ INDEX = TriageIndex.build(KB)
 PHRASES = sorted({(p, f.id) for f in KB.red_flags for p, _ in f.match_phrases()})
 """Listed phrases and every body-sign pair in both orders ("arm heavy", "heavy arm")."""
 CLAUSE_WORDS = {"is", "are", "am", "feels", "feel", "lost", "went", "can", "not", "my", "i", "me", "came", "started",
-                "come", "out", "of", "to", "hard", "sounds", "go", "going", "everything", "his", "her", "only"}
+                "come", "out", "of", "to", "hard", "sounds", "go", "going", "everything", "his", "her", "only", "then"}
 """Phrases with these words are clauses; "no <clause>" is not English, so they are negated in test_negation."""
 
 
@@ -163,3 +163,26 @@ def test_signs_next_to_things_or_in_new_words_still_count(text):
 def test_a_one_word_phrase_keeps_its_function_words():
     """'had a fit' must not fire on 'keep fit'."""
     assert not assess("i go to the gym to keep fit and my lip twitches", INDEX).to_json()["emergency"]
+
+
+@pytest.mark.parametrize("text", [
+    "dizzy no weak no only the lip is jump when i am stress",
+    "the nurse asked about numbness or weakness and i said neither",
+    "the pharmacist asked if i had any sudden weakness or trouble seeing and i had not",
+    "the nurse said because i have none of the warning signs like a droopy face a weak arm or slurred speech",
+    "i fainted once when i was a young girl in church but that was sixty years ago",
+    "she had a fit as a toddler and never again",
+    "it did not come on suddenly it crept up over months",
+])
+def test_denied_reported_or_long_past_signs_are_not_emergencies(text):
+    assert not assess(text, INDEX).to_json()["emergency"], text
+
+
+@pytest.mark.parametrize("text", [
+    "the nurse asked about numbness",  # a mention with no answer: asked about, not cleared
+    "i fainted as a kid and now my face is numb",  # the present comes back
+    "it was not there at breakfast and then bang there it was",
+    "when i was driving here my face went numb",  # "when i was" without an age is not the past
+])
+def test_mentions_and_the_present_are_still_flagged(text):
+    assert assess(text, INDEX).to_json()["emergency"], text

@@ -11,7 +11,7 @@ from typing import Mapping
 from ..content import KnowledgeBase
 from ..text import tokens_with_breaks
 from .matching import Match, PhraseIndex, drop_contained, stem
-from .negation import Polarity, in_the_past, polarity
+from .negation import Polarity, in_the_past, mentioned, polarity
 
 CAUSE_MIN_EVIDENCE = 0.25
 """Least summed clue weight for a cause to be listed at all (one weak clue is 0.3)."""
@@ -114,6 +114,8 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
         if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())) or _said_of_a_thing(words, m, index, breaks or {}):
             continue
         pol = polarity(words, m.start, m.positions, breaks)
+        if pol is not Polarity.NEGATED:
+            pol = mentioned(words, m.start, m.end, breaks) or pol  # "the nurse asked about numbness"
         if pol is Polarity.AFFIRMED and in_the_past(words, m.start, m.end, breaks):
             pol = Polarity.PAST
         hit = RedFlagHit(m.phrase.owner, m.said, pol)
@@ -152,8 +154,10 @@ def _unfinished(words: list[str], breaks: Mapping[int, str], body: frozenset[str
     return ""
 
 
-PERSONAL = frozenset("i me my mine he him his she her hers we us our they them their you your myself himself herself "
-                     "face arm arms leg legs hand hands side body head eye eyes mouth lip lips speech vision".split())
+PERSONAL = frozenset("i me he him she her we us they them you myself himself herself face arm arms leg legs hand "
+                     "hands side body head eye eyes mouth lip lips smile cheek speech vision words".split())
+"""A person or body word: the look-back for a thing stops here ("the tv is loud and my face is drooping").
+Possessives are left out: "the shelf in my kitchen is crooked" is about the shelf."""
 THING_REACH = 6
 
 

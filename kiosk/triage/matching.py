@@ -252,8 +252,9 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
         nxt = []
         for start, end, sim in options:
             if phrase.pair:
+                blockers = PAIR_BLOCKERS.difference(phrase.text.split())  # "hurts so bad" may hold its own "so"
                 reach = [c for c in chains if 0 <= start - c[2] <= PAIR_GAP
-                         and not PAIR_BLOCKERS.intersection(words[c[2]:start])]
+                         and not blockers.intersection(words[c[2]:start])]
             else:
                 reach = [c for c in chains if 0 <= start - c[2] <= MAX_GAP]
             if reach:

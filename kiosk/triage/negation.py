@@ -131,7 +131,10 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
             if kind == "hedge":
                 return Polarity.UNCERTAIN
     result = Polarity.AFFIRMED
-    for cue in range(start - 1, max(-1, start - 2 * SCOPE_WORDS - 1), -1):
+    # a phrase that opens with a breaker ("then bang", "but suddenly") starts a new clause of its own
+    opens_clause = len(positions) > 1 and words[start] in {"then", "but", "and", "so", "now"}
+    reach = start - 1 if opens_clause else max(-1, start - 2 * SCOPE_WORDS - 1)
+    for cue in range(start - 1, reach, -1):
         if cue in inside:
             continue
         kind = _cue_kind(words, cue)
@@ -148,26 +151,95 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
             return Polarity.UNCERTAIN
         if across is Polarity.UNCERTAIN:
             return Polarity.UNCERTAIN
-        if start - cue <= SCOPE_WORDS:
+        if start - cue <= SCOPE_WORDS or _a_list_under(words, cue, start, end):
             return Polarity.NEGATED
         result = Polarity.UNCERTAIN
+    if result is Polarity.AFFIRMED and _denied_after(words, end, breaks):
+        return Polarity.NEGATED
     return result
 
 
-PAST_MARKERS = tuple(tuple(m.split()) for m in (
-    "last year", "years ago", "year ago", "a few years back", "as a kid", "as a child", "when i was a kid",
-    "when i was little", "when i was young", "when i was younger", "in the past", "used to", "long ago",
-    "long time ago", "back in high school", "in college", "years back", "as a teenager", "when i was a teenager",
-    "in my twenties", "decades ago", "in two thousand", "in nineteen", "when i was pregnant", "as a baby",
+def _a_list_under(words: list[str], cue: int, start: int, end: int) -> bool:
+    """ "none of the warning signs like a droopy face, a weak arm or slurred speech": a list the cue
+    governs, with an "or"/"nor" in it or just after the phrase, reaches up to twice SCOPE_WORDS."""
+    span = words[cue + 1:min(len(words), end + 2)]
+    return any(w in {"or", "nor"} for w in span)
+
+
+DENIALS_AFTER = frozenset({"no", "not", "none", "never", "nope", "nah"})
+
+
+def _denied_after(words: list[str], end: int, breaks: Mapping[int, str]) -> bool:
+    """ "dizzy no, weak no, only the lip": a sign answered with a bare no right after it. The no must end
+    the clause (the text, punctuation, a breaker such as "only", or the next sign with its own no)."""
+    if end >= len(words) or words[end] not in DENIALS_AFTER or breaks.get(end) == ".":
+        return False
+    nxt = end + 1
+    if nxt >= len(words) or breaks.get(nxt) or words[nxt] in BREAKERS:
+        return True
+    # "dizzy no weak no": another short item follows, itself answered with a no
+    return nxt + 1 < len(words) and words[nxt + 1] in DENIALS_AFTER or (nxt + 2 < len(words) and words[nxt + 2] in DENIALS_AFTER)
+
+
+REPORTED = tuple(tuple(m.split()) for m in (
+    "asked about", "asked me about", "asked if", "asked me if", "asked whether", "asked me whether",
+    "checked for", "checked me for", "looked for", "tested for", "tested me for", "warning signs", "signs like",
+    "signs such as", "symptoms like", "symptoms such as", "screened for", "ruled out",
 ))
+"""Words that make a sign a mention, not a report: "the nurse asked about numbness"."""
+REPORTED_REACH = 10
+ANSWERED_NO = tuple(tuple(m.split()) for m in (
+    "said no", "said neither", "said none", "said not", "i had not", "i have not", "i did not", "i do not",
+    "i had none", "i have none", "neither", "none of them", "none of those", "ruled out", "all clear", "were fine",
+))
+
+
+def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> Polarity | None:
+    """A sign inside a reported question or a list of warning signs: NEGATED when the answer that follows
+    in the sentence is a no ("... and I said neither"), else UNCERTAIN (asked about); None when the sign
+    is not a mention."""
+    breaks = breaks or {}
+    lo = max(0, start - REPORTED_REACH)
+    for j, kind in breaks.items():
+        if kind == "." and lo < j <= start:
+            lo = j
+    before = words[lo:start]
+    if not any(tuple(before[i:i + len(m)]) == m for m in REPORTED for i in range(len(before) - len(m) + 1)):
+        return None
+    hi = len(words)
+    for j, kind in breaks.items():
+        if kind == "." and end <= j < hi:
+            hi = j
+    after = words[end:hi]
+    if any(tuple(after[i:i + len(m)]) == m for m in ANSWERED_NO for i in range(len(after) - len(m) + 1)):
+        return Polarity.NEGATED
+    return Polarity.UNCERTAIN
+
+
+_AGES = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+         "seventeen eighteen nineteen twenty a kid a child a boy a girl a baby a toddler a teenager a teen "
+         "a young little young younger small in school at school").split()
+PAST_MARKERS = tuple(tuple(m.split()) for m in (
+    "last year", "years ago", "year ago", "a few years back", "as a kid", "as a child", "as a toddler",
+    "as a baby", "as a teenager", "as a teen", "in the past", "used to", "long ago", "long time ago",
+    "back in high school", "in college", "years back", "decades ago", "for decades", "in my teens",
+    "in my twenties", "in my thirties", "in my forties", "in two thousand", "in nineteen", "when i was pregnant",
+    "never again", "years now",
+) + tuple(f"when i was {age}" for age in _AGES) + tuple(f"when she was {age}" for age in _AGES)
+  + tuple(f"when he was {age}" for age in _AGES))
 """Time words that put a sign years back: "I had a seizure as a kid" is history, not an emergency now,
-but it is asked about ("Is that happening now?"), never cleared. Days or weeks ago still count as now."""
-PAST_REACH = 8
+but it is asked about ("Is that happening now?"), never cleared. Days or weeks ago still count as now;
+"when I was driving" is not a marker, only an age or a stage of life after it is."""
+PAST_REACH = 15
 """Words either side of a red-flag phrase searched for a past marker, within its sentence."""
+PRESENT = frozenset("now today tonight currently again suddenly since yesterday".split())
+"""Words that bring the story back to the present: a past marker beyond one of them does not count
+("I fainted as a kid and now my face is numb"). "now and then" does not count as present."""
 
 
 def in_the_past(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> bool:
-    """True when a past marker stands near the phrase at ``words[start:end]``, in the same sentence."""
+    """True when a past marker stands near the phrase at ``words[start:end]``, in the same sentence, with
+    no word of the present between them."""
     breaks = breaks or {}
     lo, hi = max(0, start - PAST_REACH), min(len(words), end + PAST_REACH)
     for j, kind in breaks.items():
@@ -175,5 +247,13 @@ def in_the_past(words: list[str], start: int, end: int, breaks: Mapping[int, str
             lo = j
         if kind == "." and end <= j < hi:
             hi = j
-    span = words[lo:hi]
-    return any(tuple(span[i:i + len(m)]) == m for m in PAST_MARKERS for i in range(len(span) - len(m) + 1))
+    for m in PAST_MARKERS:
+        n = len(m)
+        for i in range(lo, hi - n + 1):
+            if tuple(words[i:i + n]) != m:
+                continue
+            between = words[i + n:start] if i < start else words[end:i]
+            if not any(w in PRESENT and not (w == "now" and words[k + 1:k + 3] == ["and", "then"])
+                       for k, w in enumerate(between, start=(i + n if i < start else end))):
+                return True
+    return False
