@@ -71,8 +71,13 @@ def _one_line(err: BaseException) -> str:
 class _Channel:
     name: str
     send: Callable[[Alert], None]
-    queue: "queue.Queue[Alert]" = field(default_factory=lambda: queue.Queue(MAX_QUEUED))
+    # one slot more than MAX_QUEUED: room for the stop marker that close() puts behind a full queue
+    queue: "queue.Queue[Alert]" = field(default_factory=lambda: queue.Queue(MAX_QUEUED + 1))
     thread: threading.Thread | None = None
+
+
+_STOP: Any = object()
+"""Put on a channel's queue by close(): its worker thread ends once everything queued before it is done."""
 
 
 def _is_terminal(stream: Any) -> bool:
@@ -158,6 +163,8 @@ class StaffAlerter:
             with self._idle:
                 self._pending += 1
             try:
+                if channel.queue.qsize() >= MAX_QUEUED:
+                    raise queue.Full
                 channel.queue.put_nowait(alert)
             except queue.Full:
                 self._done()
@@ -174,6 +181,8 @@ class StaffAlerter:
     def _work(self, channel: _Channel) -> None:
         while True:
             alert = channel.queue.get()
+            if alert is _STOP:
+                return  # close(): nothing is left to send on this channel
             try:
                 self._deliver(channel, alert)
             except Exception as err:  # noqa: BLE001 - keep the worker alive for the next alert
@@ -299,14 +308,26 @@ class StaffAlerter:
     def close(self, timeout: float = 5.0) -> bool:
         """Stop taking alerts and give the queued ones up to ``timeout`` seconds. Never raises.
 
-        True when everything was delivered or given up in time; otherwise what is left is abandoned (its
-        threads are daemons and do not hold the process).
+        True when everything was delivered or given up in time, and then the worker threads have ended;
+        otherwise what is left is abandoned (its threads end after their attempt in progress; they are
+        daemons and do not hold the process).
         """
         self._closed = True
         idle = self.wait_idle(timeout)
         if not idle:
             self._abandon.set()  # no more retries; the attempt in progress ends with its own timeout
             log.warning("staff alerts still pending at shutdown were abandoned")
+        # The workers wait on their queues for ever: tell each to end, so no thread outlives the alerter.
+        # An abandoned one ends after the attempt in progress (it is a daemon, so it never holds the process).
+        for channel in self._channels:
+            if channel.thread is None:
+                continue
+            try:
+                channel.queue.put_nowait(_STOP)
+            except queue.Full:  # cannot happen (a slot is kept for it); the daemon thread is left behind
+                continue
+            if idle and channel.thread is not threading.current_thread():
+                channel.thread.join(timeout=1.0)
         return idle
 
 

@@ -117,6 +117,11 @@ class KnowledgeBase:
     sources: Mapping[str, str]
     cases: tuple[Case, ...] = ()
     root: Path | None = None
+    scope_body: tuple[str, ...] = ()
+    """Body words that show a request is about the body only after "my", "the", "his"...: "my mouth" is,
+    a recognizer's "12-mouth coffee" is not."""
+    scope_clue_causes: tuple[str, ...] = ()
+    """Causes whose strong clues alone put a request in scope ("side effect from my prescription")."""
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     """(words for things, sign words): a sign word said of a thing ("the plant is drooping", "the wifi is
     weak") is not a red flag. From red_flags.toml's [things] table."""
@@ -373,19 +378,24 @@ def _load_red_flags(root: Path, problems: _Problems
     return tuple(flags), things
 
 
-def _load_guidance(root: Path, problems: _Problems) -> tuple[dict[str, str], tuple[str, ...]]:
+def _load_guidance(root: Path, problems: _Problems) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     fname = "guidance.toml"
     data = _read_toml(root / fname, problems)
     if data is None:
-        return {}, ()
+        return {}, (), (), ()
     guidance = {key: _text(data, key, fname, problems) for key in GUIDANCE_KEYS}
     scope = data.get("scope")
     terms: tuple[str, ...] = ()
+    body: tuple[str, ...] = ()
+    clue_causes: tuple[str, ...] = ()
     if not isinstance(scope, dict):
         problems.add(fname, "missing [scope] table with 'terms'")
     else:
-        terms = tuple(normalize_clue(t) for t in _str_list(scope, "terms", f"{fname}: [scope]", problems))
-    return guidance, terms
+        where = f"{fname}: [scope]"
+        terms = tuple(normalize_clue(t) for t in _str_list(scope, "terms", where, problems))
+        body = tuple(normalize_clue(t) for t in _str_list(scope, "body", where, problems, required=False))
+        clue_causes = _str_list(scope, "strong_clues_from", where, problems, required=False)
+    return guidance, terms, body, clue_causes
 
 
 def _load_dialogue(root: Path, problems: _Problems) -> dict[str, str]:
@@ -454,7 +464,7 @@ def load_knowledge_base(root: Path | str, *, with_cases: bool = True, require_st
     sources = _load_sources(root, problems)
     causes = _load_causes(root, sources, problems)
     flags, things = _load_red_flags(root, problems)
-    guidance, scope = _load_guidance(root, problems)
+    guidance, scope, scope_body, scope_clue_causes = _load_guidance(root, problems)
     dialogue = _load_dialogue(root, problems)
     if require_standard_causes and causes:
         have = {c.id for c in causes}
@@ -468,7 +478,14 @@ def load_knowledge_base(root: Path | str, *, with_cases: bool = True, require_st
             problems.lines.extend(err.problems)
     if problems.lines:
         raise ContentError(problems.lines)
-    return KnowledgeBase(causes, flags, guidance, scope, dialogue, sources, cases, root, things)
+    if causes:
+        for cid in scope_clue_causes:
+            if cid not in {c.id for c in causes}:
+                problems.add("guidance.toml: [scope]", f"'strong_clues_from' names unknown cause '{cid}'")
+        if problems.lines:
+            raise ContentError(problems.lines)
+    return KnowledgeBase(causes, flags, guidance, scope, dialogue, sources, cases, root, scope_body, scope_clue_causes,
+                         things)
 
 
 def normalize_clue(phrase: str) -> str:

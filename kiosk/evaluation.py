@@ -117,7 +117,8 @@ def scaled_knowledge_base(kb: KnowledgeBase, factor: int, seed: int = 7) -> Know
                                 c.see_provider, c.home_care, c.provider_care, clues, c.questions))
         for f in kb.red_flags:
             flags.append(RedFlag(f"{f.id}_{copy}", f.name, tuple(f"{word()} {p}" for p in f.phrases), f.question))
-    return KnowledgeBase(tuple(causes), tuple(flags), kb.guidance, kb.scope_terms, kb.dialogue, kb.sources, (), kb.root, kb.things)
+    return KnowledgeBase(tuple(causes), tuple(flags), kb.guidance, kb.scope_terms, kb.dialogue, kb.sources, (), kb.root,
+                         kb.scope_body, kb.scope_clue_causes, kb.things)
 
 
 def percentile(values: Iterable[float], q: float) -> float:

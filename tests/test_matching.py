@@ -105,3 +105,18 @@ def test_sound_matching_leaves_everyday_words_alone(index):
 
     # "stairs" sounds like "stress" but is too short a word to be matched by sound
     assert "stress_mood" not in [c.id for c in assess("i fell down the stairs and my lip twitches", index).causes]
+
+
+@pytest.mark.parametrize("said, in_scope", [
+    ("Can I get a 12-mouth house coffee with lots of whole milk?", False),  # Whisper's "12-ounce"
+    ("make me a medium triple shot espresso with soy milk", False),
+    ("my mouth keeps moving on its own", True),
+    ("me lip has been going for a fortnight", True),
+    ("the nurse said my mothers lip movements might be from her medicine", True),
+    ("side effect from my prescription", True),  # a strong clue of a cause other than caffeine
+    ("twenty two q eleven deletion", True),
+])
+def test_scope_body_words_need_an_owner_and_strong_clues_count(index, said, in_scope):
+    from kiosk.triage import assess
+
+    assert assess(said, index).in_scope is in_scope, said

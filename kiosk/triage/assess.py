@@ -10,7 +10,7 @@ from typing import Mapping
 
 from ..content import KnowledgeBase
 from ..text import tokens_with_breaks
-from .matching import Match, PhraseIndex, drop_contained, stem
+from .matching import STOPWORDS, Match, PhraseIndex, drop_contained, stem
 from .negation import Polarity, in_the_past, mentioned, polarity
 
 CAUSE_MIN_EVIDENCE = 0.25
@@ -79,6 +79,8 @@ class TriageIndex:
     cause_ids: tuple[str, ...] = field(default=())
     exclusions: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     """Red-flag id -> exact word runs that are not that sign ("confusing")."""
+    scope_clue_causes: frozenset[str] = frozenset()
+    """Causes whose strong clues alone put a request in scope."""
     things: frozenset[str] = frozenset()
     """Stems of words for things (KnowledgeBase.things)."""
     thing_signs: frozenset[str] = frozenset()
@@ -92,9 +94,10 @@ class TriageIndex:
             red_flags=PhraseIndex((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.match_phrases()),
             causes=PhraseIndex(((c.phrase, cause.id, c.weight) for cause in kb.causes for c in cause.clues),
                                fuzzy_joins=True),
-            scope=PhraseIndex((t, "scope", 1.0) for t in kb.scope_terms),
+            scope=PhraseIndex([(t, "scope", 1.0) for t in kb.scope_terms] + [(t, "body", 1.0) for t in kb.scope_body]),
             cause_ids=tuple(c.id for c in kb.causes),
             exclusions={f.id: tuple(tuple(e.split()) for e in f.exclude) for f in kb.red_flags if f.exclude},
+            scope_clue_causes=frozenset(kb.scope_clue_causes),
             things=frozenset(stem(w) for w in kb.things[0]),
             thing_signs=frozenset(stem(w) for w in kb.things[1]),
             unfinished=tuple((f.id, frozenset(stem(w) for w in f.unfinished[0]), frozenset(f.unfinished[1]))
@@ -178,6 +181,29 @@ def _said_of_a_thing(words: list[str], m: Match, index: TriageIndex, breaks: Map
     return False
 
 
+OWNERS = frozenset("my me his her their your our the a an both left right upper lower whole half one each that "
+                   "this its some".split())
+"""("me lip": "my" in some dialects.)"""
+STRONG_SCORE = 0.75
+"""Score of one strong clue (weight 1.0 -> 1 - e^-1.5 = 0.78): what a strong clue alone reaches."""
+
+
+BODY_ADJECTIVES = frozenset("upper lower left right whole bottom top own other same".split())
+
+
+def _possessive(word: str) -> bool:
+    """ "my mothers lip": a noun that lost its apostrophe (the text normalizer drops it)."""
+    return len(word) > 3 and word.endswith("s") and word not in STOPWORDS and not word.endswith("ss")
+
+
+def _owned(words: list[str], start: int) -> bool:
+    """A body word counts for scope right after "my", "the", "her"... or with a side word between
+    ("my upper lip", "the left eye")."""
+    if start >= 1 and (words[start - 1] in OWNERS or _possessive(words[start - 1])):
+        return True
+    return start >= 2 and words[start - 2] in OWNERS and words[start - 1] in BODY_ADJECTIVES
+
+
 def _excluded(words: list[str], m: Match, runs: tuple[tuple[str, ...], ...]) -> bool:
     """True when every matched word lies inside an exact run listed as not this sign."""
     for run in runs:
@@ -217,9 +243,14 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
     """Assess one utterance. Never raises on any text; empty text gives an empty, out-of-scope assessment."""
     words, breaks = tokens_with_breaks(text)
     affirmed, unsure, negated = screen_red_flags(words, index, breaks)
-    scope_hits = index.scope.find(words)
+    scope_hits = [m for m in index.scope.find(words) if m.phrase.owner == "scope" or _owned(words, m.start)]
     in_scope = bool(affirmed or unsure or negated or scope_hits)
     causes = score_causes(words, index, boosts, breaks) if in_scope else []
+    if not in_scope and index.scope_clue_causes:
+        # "side effect from my prescription": a strong clue of these causes is about a symptom on its own
+        strong = score_causes(words, index, boosts, breaks)
+        if any(c.id in index.scope_clue_causes and c.score >= STRONG_SCORE for c in strong):
+            in_scope, causes = True, strong
     clear_lead = bool(causes) and causes[0].score >= CONFIDENT_SCORE and (
         len(causes) == 1 or causes[0].score - causes[1].score >= 0.15)
     return Assessment(

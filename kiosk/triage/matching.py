@@ -225,11 +225,15 @@ class PhraseIndex:
             if self.fuzzy_joins:
                 for n in range(2, MAX_JOINED + 1):
                     part = words[i:i + n]
-                    # a split word may hold a stopword inside ("pot a sium"), never at its ends
-                    if len(part) < n or part[0] in STOPWORDS or part[-1] in STOPWORDS:
+                    if len(part) < n:
                         continue
                     joined = "".join(part)
-                    for vocab, sim in self._joined_matches(stem(joined)) + self._sounds_like(joined):
+                    # by letters, a split word may hold a stopword inside ("pot a sium"), never at its ends;
+                    # by sound, anywhere ("really zole" is riluzole): extra words change the sound key anyway
+                    found = self._sounds_like(joined)
+                    if part[0] not in STOPWORDS and part[-1] not in STOPWORDS:
+                        found += self._joined_matches(stem(joined))
+                    for vocab, sim in found:
                         where.setdefault(vocab, []).append((i, i + n, sim))
         best: dict[tuple[str, str], Match] = {}
         for first in list(where):

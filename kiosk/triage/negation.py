@@ -174,6 +174,11 @@ def _denied_after(words: list[str], end: int, breaks: Mapping[int, str]) -> bool
     the clause (the text, punctuation, a breaker such as "only", or the next sign with its own no)."""
     if end >= len(words) or words[end] not in DENIALS_AFTER or breaks.get(end) == ".":
         return False
+    start = end - 1
+    while start > 0 and words[start - 1] not in DENIALS_AFTER and not breaks.get(start) and end - start < 3:
+        start -= 1
+    if start > 0 and words[start - 1] not in DENIALS_AFTER and not breaks.get(start):
+        return False  # not the start of a "x no, y no" list: "a crazy diet no potatoes no beans" lists what is not eaten
     nxt = end + 1
     if nxt >= len(words) or breaks.get(nxt) or words[nxt] in BREAKERS:
         return True
