@@ -122,6 +122,8 @@ class KnowledgeBase:
     a recognizer's "12-mouth coffee" is not."""
     scope_clue_causes: tuple[str, ...] = ()
     """Causes whose strong clues alone put a request in scope ("side effect from my prescription")."""
+    scope_not_about: tuple[str, ...] = ()
+    """Words that show a request is about something else ("streaming on twitch", "my cat's tail")."""
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     """(words for things, sign words): a sign word said of a thing ("the plant is drooping", "the wifi is
     weak") is not a red flag. From red_flags.toml's [things] table."""
@@ -331,7 +333,10 @@ def _load_red_flags(root: Path, problems: _Problems
         where = f"{fname}: red_flag '{ident}'"
         phrases = []
         for phrase in _str_list(item, "phrases", where, problems):
-            key = normalize_clue(phrase)
+            # "=she is mumbling": every word is required, "she" and "is" too (see LITERAL in matching)
+            literal = phrase.startswith("=")
+            key = normalize_clue(phrase[1:] if literal else phrase)
+            key = f"={key}" if literal and key else key
             if not key:
                 problems.add(where, f"phrase '{phrase}' has no letters or digits")
             elif owner.get(key, ident) != ident:
@@ -378,16 +383,18 @@ def _load_red_flags(root: Path, problems: _Problems
     return tuple(flags), things
 
 
-def _load_guidance(root: Path, problems: _Problems) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _load_guidance(root: Path, problems: _Problems
+                   ) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     fname = "guidance.toml"
     data = _read_toml(root / fname, problems)
     if data is None:
-        return {}, (), (), ()
+        return {}, (), (), (), ()
     guidance = {key: _text(data, key, fname, problems) for key in GUIDANCE_KEYS}
     scope = data.get("scope")
     terms: tuple[str, ...] = ()
     body: tuple[str, ...] = ()
     clue_causes: tuple[str, ...] = ()
+    not_about: tuple[str, ...] = ()
     if not isinstance(scope, dict):
         problems.add(fname, "missing [scope] table with 'terms'")
     else:
@@ -395,7 +402,8 @@ def _load_guidance(root: Path, problems: _Problems) -> tuple[dict[str, str], tup
         terms = tuple(normalize_clue(t) for t in _str_list(scope, "terms", where, problems))
         body = tuple(normalize_clue(t) for t in _str_list(scope, "body", where, problems, required=False))
         clue_causes = _str_list(scope, "strong_clues_from", where, problems, required=False)
-    return guidance, terms, body, clue_causes
+        not_about = tuple(normalize_clue(t) for t in _str_list(scope, "not_about", where, problems, required=False))
+    return guidance, terms, body, clue_causes, not_about
 
 
 def _load_dialogue(root: Path, problems: _Problems) -> dict[str, str]:
@@ -464,7 +472,7 @@ def load_knowledge_base(root: Path | str, *, with_cases: bool = True, require_st
     sources = _load_sources(root, problems)
     causes = _load_causes(root, sources, problems)
     flags, things = _load_red_flags(root, problems)
-    guidance, scope, scope_body, scope_clue_causes = _load_guidance(root, problems)
+    guidance, scope, scope_body, scope_clue_causes, scope_not_about = _load_guidance(root, problems)
     dialogue = _load_dialogue(root, problems)
     if require_standard_causes and causes:
         have = {c.id for c in causes}
@@ -485,7 +493,7 @@ def load_knowledge_base(root: Path | str, *, with_cases: bool = True, require_st
         if problems.lines:
             raise ContentError(problems.lines)
     return KnowledgeBase(causes, flags, guidance, scope, dialogue, sources, cases, root, scope_body, scope_clue_causes,
-                         things)
+                         scope_not_about, things)
 
 
 def normalize_clue(phrase: str) -> str:

@@ -118,7 +118,7 @@ def scaled_knowledge_base(kb: KnowledgeBase, factor: int, seed: int = 7) -> Know
         for f in kb.red_flags:
             flags.append(RedFlag(f"{f.id}_{copy}", f.name, tuple(f"{word()} {p}" for p in f.phrases), f.question))
     return KnowledgeBase(tuple(causes), tuple(flags), kb.guidance, kb.scope_terms, kb.dialogue, kb.sources, (), kb.root,
-                         kb.scope_body, kb.scope_clue_causes, kb.things)
+                         kb.scope_body, kb.scope_clue_causes, kb.scope_not_about, kb.things)
 
 
 def percentile(values: Iterable[float], q: float) -> float:

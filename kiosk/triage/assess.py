@@ -94,7 +94,8 @@ class TriageIndex:
             red_flags=PhraseIndex((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.match_phrases()),
             causes=PhraseIndex(((c.phrase, cause.id, c.weight) for cause in kb.causes for c in cause.clues),
                                fuzzy_joins=True),
-            scope=PhraseIndex([(t, "scope", 1.0) for t in kb.scope_terms] + [(t, "body", 1.0) for t in kb.scope_body]),
+            scope=PhraseIndex([(t, "scope", 1.0) for t in kb.scope_terms] + [(t, "body", 1.0) for t in kb.scope_body]
+                              + [(t, "elsewhere", 1.0) for t in kb.scope_not_about]),
             cause_ids=tuple(c.id for c in kb.causes),
             exclusions={f.id: tuple(tuple(e.split()) for e in f.exclude) for f in kb.red_flags if f.exclude},
             scope_clue_causes=frozenset(kb.scope_clue_causes),
@@ -139,7 +140,7 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
     return list(affirmed.values()), list(unsure.values()), sorted(negated)
 
 
-UNFINISHED_NEXT = frozenset("and but so then um uh erm er uhm hmm like you know".split())
+UNFINISHED_NEXT = frozenset("and but so then um uh erm er uhm hmm".split())
 """Words after a linking verb that show the statement stopped there ("my face went, um, and ...")."""
 
 
@@ -184,11 +185,22 @@ def _said_of_a_thing(words: list[str], m: Match, index: TriageIndex, breaks: Map
 OWNERS = frozenset("my me his her their your our the a an both left right upper lower whole half one each that "
                    "this its some".split())
 """("me lip": "my" in some dialects.)"""
+ELSEWHERE_REACH = 6
+"""A scope word this close to a word of something else ("cats tail keeps twitching") does not count."""
 STRONG_SCORE = 0.75
 """Score of one strong clue (weight 1.0 -> 1 - e^-1.5 = 0.78): what a strong clue alone reaches."""
 
 
 BODY_ADJECTIVES = frozenset("upper lower left right whole bottom top own other same".split())
+
+
+def _same_clause(words: list[str], breaks: Mapping[int, str], a: int, b: int) -> bool:
+    """Words ``a`` and ``b`` are close and no "and", "but" or punctuation divides them: "my cats tail keeps
+    twitching" is about the cat, "my cat scratched me and my lip twitches" is not."""
+    lo, hi = min(a, b), max(a, b)
+    if hi - lo > ELSEWHERE_REACH:
+        return False
+    return not any(words[j] in {"and", "but", "so", "then"} or breaks.get(j) for j in range(lo + 1, hi + 1))
 
 
 def _possessive(word: str) -> bool:
@@ -243,10 +255,13 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
     """Assess one utterance. Never raises on any text; empty text gives an empty, out-of-scope assessment."""
     words, breaks = tokens_with_breaks(text)
     affirmed, unsure, negated = screen_red_flags(words, index, breaks)
-    scope_hits = [m for m in index.scope.find(words) if m.phrase.owner == "scope" or _owned(words, m.start)]
+    found = index.scope.find(words)
+    elsewhere = [m.start for m in found if m.phrase.owner == "elsewhere"]
+    scope_hits = [m for m in found if (m.phrase.owner == "scope" or (m.phrase.owner == "body" and _owned(words, m.start)))
+                  and not any(_same_clause(words, breaks or {}, m.start, e) for e in elsewhere)]
     in_scope = bool(affirmed or unsure or negated or scope_hits)
     causes = score_causes(words, index, boosts, breaks) if in_scope else []
-    if not in_scope and index.scope_clue_causes:
+    if not in_scope and index.scope_clue_causes and not elsewhere:
         # "side effect from my prescription": a strong clue of these causes is about a symptom on its own
         strong = score_causes(words, index, boosts, breaks)
         if any(c.id in index.scope_clue_causes and c.score >= STRONG_SCORE for c in strong):

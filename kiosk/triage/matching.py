@@ -29,6 +29,7 @@ PAIR_GAP = 4
 """The same for a red flag's body-sign pairs ("words are coming out all wrong"); their gaps may not hold a
 word that joins two clauses (PAIR_BLOCKERS), so "not working right and my face twitches" is no pair."""
 PAIR_BLOCKERS = frozenset("and but or so because then when while after before if".split())
+"""("and"/"or" only before a new subject: see _new_clause.)"""
 
 STOPWORDS = frozenset(
     "a an the my your his her their our its this that these those of to in on at for with by from as is am are "
@@ -38,6 +39,8 @@ STOPWORDS = frozenset(
 """Function words: never fuzzy-matched, and optional inside a phrase. Negations are deliberately absent."""
 
 _FUZZY_CACHE_MAX = 20000
+LITERAL = "="
+"""A phrase written "=she is mumbling" needs every one of its words, function words too."""
 LITERAL_BELOW = 4
 """A phrase whose only content word is this short keeps its function words as required words."""
 JOIN_MIN_LENGTH = 8
@@ -127,9 +130,11 @@ class PhraseIndex:
         by_first: dict[str, list[Phrase]] = {}
         joined_stems: set[str] = set()
         for text, owner, weight, *rest in phrases:
+            literal = text.startswith(LITERAL)
+            text = text[len(LITERAL):] if literal else text
             words = text.split()
             content = [w for w in words if w not in STOPWORDS] or words
-            if len(words) > 1 and len(content) == 1 and len(content[0]) <= LITERAL_BELOW:
+            if literal or (len(words) > 1 and len(content) == 1 and len(content[0]) <= LITERAL_BELOW):
                 content = words  # "had a fit" is not "fit", "my son" is not "son": keep every word
             phrase = Phrase(text, owner, weight, tuple(stem(w) for w in content), bool(rest and rest[0]))
             self.phrases.append(phrase)
@@ -257,10 +262,10 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
         for start, end, sim in options:
             if phrase.pair:
                 blockers = PAIR_BLOCKERS.difference(phrase.text.split())  # "hurts so bad" may hold its own "so"
-                reach = [c for c in chains if 0 <= start - c[2] <= PAIR_GAP
-                         and not blockers.intersection(words[c[2]:start])]
+                reach = [c for c in chains if 0 <= start - c[2] <= PAIR_GAP and not _new_clause(words, c[2], start, blockers)]
             else:
                 reach = [c for c in chains if 0 <= start - c[2] <= MAX_GAP]
+            reach = [c for c in reach if words[c[2] - 1] != "not" or _bridges_not(words[c[2]:start])]
             if reach:
                 total, first, _, pos = max(reach, key=lambda c: c[0])
                 nxt.append((total + sim, first, end, pos + (start,)))
@@ -269,6 +274,27 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
         chains = nxt
     total, start, end, positions = max(chains, key=lambda c: c[0])
     return Match(phrase, start, end, positions, total / len(phrase.pattern), " ".join(words[start:end]))
+
+
+def _bridges_not(gap: list[str]) -> bool:
+    """What may stand between "not" and the next word of a phrase: function words ("can not keep my
+    balance") or one coordinated word ("can not whistle or smile"), not a whole clause ("is not confused he
+    knows where he is" is no "not know where")."""
+    return all(w in STOPWORDS for w in gap) or (len(gap) == 2 and gap[1] in {"or", "and", "nor"})
+
+
+CLAUSE_OPENERS = frozenset("i my he his she her they their we our it its this that someone".split())
+
+
+def _new_clause(words: list[str], lo: int, hi: int, blockers: frozenset[str]) -> bool:
+    """True when ``words[lo:hi]`` starts a new clause: a blocker word, except "and"/"or" joining two words
+    about the same thing ("tingling and heavy"); those block only before a new subject ("and my face")."""
+    for j in range(lo, hi):
+        if words[j] in blockers:
+            if words[j] in {"and", "or"} and not (j + 1 < len(words) and words[j + 1] in CLAUSE_OPENERS):
+                continue
+            return True
+    return False
 
 
 def drop_contained(matches: list[Match]) -> list[Match]:

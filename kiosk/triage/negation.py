@@ -61,8 +61,8 @@ def _cue_kind(words: list[str], i: int) -> str | None:
     return "neg"
 
 
-INVERTING = frozenset({"once", "one", "ever"})
-"""After a cue, these put the subject after the verb: "not once have I passed out", "never once did I"."""
+INVERTING = frozenset({"once"})
+"""After a cue, this puts the subject after the verb: "not once have I passed out", "never once did I"."""
 
 
 def _breaks(words: list[str], cue: int, start: int, hedge: bool = False) -> bool:
@@ -196,7 +196,21 @@ REPORTED_REACH = 10
 ANSWERED_NO = tuple(tuple(m.split()) for m in (
     "said no", "said neither", "said none", "said not", "i had not", "i have not", "i did not", "i do not",
     "i had none", "i have none", "neither", "none of them", "none of those", "ruled out", "all clear", "were fine",
+    "it is not", "it was not", "they do not", "they are not", "they did not", "there is none", "there was none",
+    "never have", "never had", "i never did", "not at all", "and no", "i said no",
 ))
+
+
+ASKING = frozenset({"asked", "asking", "checked", "wanted", "wondered"})
+"""A question word anywhere shortly before the sign, with "if"/"whether"/"about" between: "they asked me at
+the front desk if my face was drooping"."""
+
+
+def _asked_before(before: list[str]) -> bool:
+    for i, word in enumerate(before):
+        if word in ASKING and any(w in {"if", "whether", "about"} for w in before[i + 1:]):
+            return True
+    return False
 
 
 def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> Polarity | None:
@@ -209,7 +223,8 @@ def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] 
         if kind == "." and lo < j <= start:
             lo = j
     before = words[lo:start]
-    if not any(tuple(before[i:i + len(m)]) == m for m in REPORTED for i in range(len(before) - len(m) + 1)):
+    if not (_asked_before(before) or
+            any(tuple(before[i:i + len(m)]) == m for m in REPORTED for i in range(len(before) - len(m) + 1))):
         return None
     hi = len(words)
     for j, kind in breaks.items():
@@ -229,7 +244,9 @@ PAST_MARKERS = tuple(tuple(m.split()) for m in (
     "as a baby", "as a teenager", "as a teen", "in the past", "used to", "long ago", "long time ago",
     "back in high school", "in college", "years back", "decades ago", "for decades", "in my teens",
     "in my twenties", "in my thirties", "in my forties", "in two thousand", "in nineteen", "when i was pregnant",
-    "never again", "years now",
+    "never again", "years now", "back in nineteen", "back in twenty", "back in two thousand", "last summer",
+    "last winter", "last spring", "last autumn", "last fall", "in high school", "at high school", "decade ago",
+    "that was it", "that is all gone", "all gone now",
 ) + tuple(f"when i was {age}" for age in _AGES) + tuple(f"when she was {age}" for age in _AGES)
   + tuple(f"when he was {age}" for age in _AGES))
 """Time words that put a sign years back: "I had a seizure as a kid" is history, not an emergency now,
@@ -237,7 +254,7 @@ but it is asked about ("Is that happening now?"), never cleared. Days or weeks a
 "when I was driving" is not a marker, only an age or a stage of life after it is."""
 PAST_REACH = 15
 """Words either side of a red-flag phrase searched for a past marker, within its sentence."""
-PRESENT = frozenset("now today tonight currently again suddenly since yesterday".split())
+PRESENT = frozenset("now today tonight currently again suddenly yesterday morning afternoon evening".split())
 """Words that bring the story back to the present: a past marker beyond one of them does not count
 ("I fainted as a kid and now my face is numb"). "now and then" does not count as present."""
 
