@@ -120,3 +120,22 @@ def test_scope_body_words_need_an_owner_and_strong_clues_count(index, said, in_s
     from kiosk.triage import assess
 
     assert assess(said, index).in_scope is in_scope, said
+
+
+@pytest.mark.parametrize("said, in_scope", [
+    ("how do i start streaming on twitch", False),
+    ("my cats tail keeps twitching is she happy or mad", False),
+    ("my cat scratched me and my lip twitches", True),  # the cat is in another clause
+])
+def test_words_of_something_else_take_their_clause_out_of_scope(index, said, in_scope):
+    from kiosk.triage import assess
+
+    assert assess(said, index).in_scope is in_scope, said
+
+
+def test_a_literal_phrase_needs_every_word(index):
+    from kiosk.triage import assess
+
+    assert assess("my dad does not know where he is", index).to_json()["emergency"]
+    for said in ("i do not know where the toilet is", "he is not confused he knows exactly where he is"):
+        assert not assess(said, index).to_json()["emergency"], said
