@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.metadata
-import inspect
 import io
 import math
 import os
@@ -304,47 +303,14 @@ def _looks_like_vosk_model(folder: Path) -> bool:
     return folder.is_dir() and (folder / "am").is_dir() and (folder / "conf").is_dir()
 
 
-def _own_find_vosk_model(settings: Settings) -> tuple[Path | None, str]:
-    """(folder, where it came from) by the rule in Settings.vosk_model; folder None when there is none."""
-    if settings.vosk_model:
-        return Path(settings.vosk_model).expanduser(), "vosk_model"
-    env = os.environ.get("KIOSK_VOSK_MODEL", "")
-    if env:
-        return Path(env).expanduser(), "KIOSK_VOSK_MODEL"
-    models = Path(settings.models_dir)
-    if models.is_dir():
-        found = sorted(p for p in models.iterdir() if _looks_like_vosk_model(p))
-        english = [p for p in found if "-en" in p.name.lower()]
-        if english or found:
-            return (english or found)[0], str(models)
-    return None, str(models)
+def _find_vosk_model(settings: Settings) -> tuple[Path | None, str]:
+    """(folder, where it came from), by the same rule the kiosk uses (kiosk.speech.models); folder None
+    when there is none."""
+    from .speech.models import ENV_VAR, find_vosk_model
 
-
-def _shared_find_vosk_model(settings: Settings) -> tuple[Path | None, str] | None:
-    """Ask the speech layer's own finder, when it is there and its parameters can be matched; else None."""
-    for module in (".speech.models", ".speech.vosk_asr"):
-        try:
-            finder = getattr(importlib.import_module(module, __package__), "find_vosk_model")
-        except (ImportError, AttributeError):
-            continue
-        values = {"settings": settings, "configured": settings.vosk_model, "vosk_model": settings.vosk_model,
-                  "path": settings.vosk_model, "model": settings.vosk_model, "models_dir": settings.models_dir,
-                  "folder": settings.models_dir, "env": os.environ, "environ": os.environ}
-        kwargs = {}
-        try:
-            for name, param in inspect.signature(finder).parameters.items():
-                if name in values:
-                    kwargs[name] = values[name]
-                elif param.default is inspect.Parameter.empty and param.kind not in (param.VAR_POSITIONAL,
-                                                                                     param.VAR_KEYWORD):
-                    return None  # a parameter we cannot fill: use our own rule
-            found = finder(**kwargs)
-            return (Path(found), module) if found else (None, module)
-        except (TypeError, ValueError):
-            return None  # a call or a result we do not understand: use our own rule
-        except Exception as err:  # noqa: BLE001 - its own "no model" error: the message is for the operator
-            return None, _line(err)
-    return None
+    where = ("vosk_model" if settings.vosk_model else ENV_VAR if os.environ.get(ENV_VAR)
+             else str(settings.models_dir))
+    return find_vosk_model(settings.models_dir, settings.vosk_model, os.environ), where
 
 
 def _load_vosk_in_child(folder: Path) -> tuple[bool, str]:
@@ -368,8 +334,7 @@ def check_vosk_model(settings: Settings, load: bool = True) -> Check:
     """The Vosk model is found and (with ``load``) loads."""
     needed = settings.asr == "vosk"
     bad = Status.FAIL if needed else Status.WARN
-    found = _shared_find_vosk_model(settings)
-    folder, where = found if found is not None else _own_find_vosk_model(settings)
+    folder, where = _find_vosk_model(settings)
     get_one = "download an English model with `kiosk models` (vosk-model-small-en-us-0.15, about 40 MB)"
     if folder is None:
         return Check("vosk model", bad, f"no Vosk model found ({where}): {get_one}")

@@ -26,8 +26,7 @@ def one_line(check: Check) -> None:
 
 @pytest.fixture
 def no_vosk_finder(monkeypatch):
-    """Use the doctor's own model rule, whatever the speech layer's finder does today."""
-    monkeypatch.setattr(doctor, "_shared_find_vosk_model", lambda settings: None)
+    """No model named by the environment: the model rule looks at settings and models/ only."""
     monkeypatch.delenv("KIOSK_VOSK_MODEL", raising=False)
 
 
@@ -222,10 +221,10 @@ def test_model_rule_vosk_model_then_env_then_models_dir(tmp_path, no_vosk_finder
     for name in ("vosk-model-small-fr-0.22", "vosk-model-small-en-us-0.15"):
         (tmp_path / name / "am").mkdir(parents=True)
         (tmp_path / name / "conf").mkdir()
-    assert doctor._own_find_vosk_model(Settings(models_dir=tmp_path))[0].name == "vosk-model-small-en-us-0.15"
+    assert doctor._find_vosk_model(Settings(models_dir=tmp_path))[0].name == "vosk-model-small-en-us-0.15"
     monkeypatch.setenv("KIOSK_VOSK_MODEL", str(tmp_path / "vosk-model-small-fr-0.22"))
-    assert doctor._own_find_vosk_model(Settings(models_dir=tmp_path))[0].name == "vosk-model-small-fr-0.22"
-    assert doctor._own_find_vosk_model(Settings(vosk_model="/m", models_dir=tmp_path)) == (Path("/m"), "vosk_model")
+    assert doctor._find_vosk_model(Settings(models_dir=tmp_path))[0].name == "vosk-model-small-fr-0.22"
+    assert doctor._find_vosk_model(Settings(vosk_model="/m", models_dir=tmp_path)) == (Path("/m"), "vosk_model")
     assert doctor.check_vosk_model(Settings(models_dir=tmp_path), load=False).status is Status.OK
 
 
@@ -348,22 +347,14 @@ def test_kiosk_doctor_with_a_broken_settings_file_still_checks_everything(tmp_pa
     assert bad_option.returncode == 2 and "idle_timeout_s" in bad_option.stderr  # a usage mistake, as before
 
 
-def test_the_speech_layers_finder_is_used_when_it_is_there(tmp_path, monkeypatch):
-    """kiosk/speech/models.py is written by someone else; the doctor adapts to its finder or falls back."""
-    import types
+def test_the_doctor_reports_the_model_the_kiosk_would_load(tmp_path, no_vosk_finder):
+    from kiosk.speech.models import find_vosk_model
 
-    fake = types.ModuleType("kiosk.speech.models")
-    monkeypatch.setitem(sys.modules, "kiosk.speech.models", fake)
-    fake.find_vosk_model = lambda configured, models_dir: tmp_path / "found-by-speech-layer"
-    assert doctor._shared_find_vosk_model(Settings()) == (tmp_path / "found-by-speech-layer", ".speech.models")
-
-    def refuses(settings):
-        raise RuntimeError("No English Vosk model: run `kiosk models`")
-
-    fake.find_vosk_model = refuses
-    check = doctor.check_vosk_model(Settings())
-    assert check.status is Status.WARN and "run `kiosk models`" in check.detail
-    fake.find_vosk_model = lambda language, size: None  # parameters the doctor cannot fill
-    assert doctor._shared_find_vosk_model(Settings()) is None
+    for name in ("vosk-model-small-fr-0.22", "vosk-model-small-en-us-0.15"):
+        (tmp_path / name / "am").mkdir(parents=True)
+        (tmp_path / name / "conf").mkdir()
+    folder, where = doctor._find_vosk_model(Settings(models_dir=tmp_path))
+    assert folder == find_vosk_model(tmp_path) and folder.name == "vosk-model-small-en-us-0.15"
+    assert where == str(tmp_path)
     fake.find_vosk_model = lambda settings: ("a", "tuple")  # a result it does not understand
     assert doctor._shared_find_vosk_model(Settings()) is None
