@@ -356,5 +356,3 @@ def test_the_doctor_reports_the_model_the_kiosk_would_load(tmp_path, no_vosk_fin
     folder, where = doctor._find_vosk_model(Settings(models_dir=tmp_path))
     assert folder == find_vosk_model(tmp_path) and folder.name == "vosk-model-small-en-us-0.15"
     assert where == str(tmp_path)
-    fake.find_vosk_model = lambda settings: ("a", "tuple")  # a result it does not understand
-    assert doctor._shared_find_vosk_model(Settings()) is None
