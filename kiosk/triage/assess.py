@@ -91,7 +91,9 @@ class TriageIndex:
     @classmethod
     def build(cls, kb: KnowledgeBase) -> "TriageIndex":
         return cls(
-            red_flags=PhraseIndex((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.match_phrases()),
+            red_flags=PhraseIndex(((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.match_phrases()),
+                                  known=[w for c in kb.causes for k in c.clues for w in k.phrase.split()]
+                                  + [w for t in kb.scope_terms for w in t.split()]),
             causes=PhraseIndex(((c.phrase, cause.id, c.weight) for cause in kb.causes for c in cause.clues),
                                fuzzy_joins=True),
             scope=PhraseIndex([(t, "scope", 1.0) for t in kb.scope_terms] + [(t, "body", 1.0) for t in kb.scope_body]
@@ -162,7 +164,7 @@ PERSONAL = frozenset("i me he him she her we us they them you myself himself her
                      "hands side body head eye eyes mouth lip lips smile cheek speech vision words".split())
 """A person or body word: the look-back for a thing stops here ("the tv is loud and my face is drooping").
 Possessives are left out: "the shelf in my kitchen is crooked" is about the shelf."""
-THING_REACH = 6
+THING_REACH = 8
 
 
 def _said_of_a_thing(words: list[str], m: Match, index: TriageIndex, breaks: Mapping[int, str]) -> bool:
@@ -175,7 +177,9 @@ def _said_of_a_thing(words: list[str], m: Match, index: TriageIndex, breaks: Map
     if m.phrase.pair or len(m.phrase.pattern) > 1 or not things or stem(words[m.start]) not in index.thing_signs:
         return False
     for j in range(m.start - 1, max(-1, m.start - THING_REACH - 1), -1):
-        if breaks.get(j + 1) or words[j] in PERSONAL or words[j] in {"and", "but", "or"}:
+        # "and" ends the look-back only before a new subject: "the flowers are wilting and drooping"
+        joins = words[j] in {"and", "or"} and j + 1 < len(words) and words[j + 1] in PERSONAL
+        if breaks.get(j + 1) or words[j] in PERSONAL or words[j] == "but" or joins:
             return False
         if stem(words[j]) in things:
             return True

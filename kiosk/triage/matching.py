@@ -28,7 +28,7 @@ MAX_GAP = 3
 PAIR_GAP = 4
 """The same for a red flag's body-sign pairs ("words are coming out all wrong"); their gaps may not hold a
 word that joins two clauses (PAIR_BLOCKERS), so "not working right and my face twitches" is no pair."""
-PAIR_BLOCKERS = frozenset("and but or so because then when while after before if".split())
+PAIR_BLOCKERS = frozenset("and but or so because then when while after before if now".split())
 """("and"/"or" only before a new subject: see _new_clause.)"""
 
 STOPWORDS = frozenset(
@@ -99,6 +99,9 @@ class Phrase:
     """Stems of the content words that must appear in order."""
     pair: bool = False
     """A generated body-sign pair: a wider gap, but not across a clause."""
+    slack: tuple[int, ...] = ()
+    """For each pattern word, the phrase's own function words before it: each may be said, so each adds
+    one to the gap allowed there ("like i have been to the dentist")."""
 
 
 @dataclass(frozen=True)
@@ -119,13 +122,18 @@ class PhraseIndex:
     """All phrases of one kind (say, every red-flag phrase), indexed for fast matching."""
 
     def __init__(self, phrases: Iterable[tuple[str, str, float] | tuple[str, str, float, bool]],
-                 fuzzy_joins: bool = False):
+                 fuzzy_joins: bool = False, known: Iterable[str] = ()):
         """``phrases``: (text, owner, weight) or (text, owner, weight, is_pair).
 
         ``fuzzy_joins``: also compare two or three spoken words joined with long content words, loosely, for
         a recognizer that splits a rare word ("pred nis own" -> "prednisone"). Cause clues only: on red
-        flags it made false alarms (see :meth:`find`)."""
+        flags it made false alarms (see :meth:`find`).
+
+        ``known``: words the knowledge base uses for other things (cause clues, scope words). Said exactly,
+        they stand for themselves and are never read loosely as one of these phrases' words: "blinking"
+        (a tic) is not "blinding", one letter off."""
         self.fuzzy_joins = fuzzy_joins
+        self._known = set(known)
         self.phrases: list[Phrase] = []
         by_first: dict[str, list[Phrase]] = {}
         joined_stems: set[str] = set()
@@ -136,7 +144,15 @@ class PhraseIndex:
             content = [w for w in words if w not in STOPWORDS] or words
             if literal or (len(words) > 1 and len(content) == 1 and len(content[0]) <= LITERAL_BELOW):
                 content = words  # "had a fit" is not "fit", "my son" is not "son": keep every word
-            phrase = Phrase(text, owner, weight, tuple(stem(w) for w in content), bool(rest and rest[0]))
+            slack, run = [], 0
+            for w in words:
+                if content is not words and w in STOPWORDS:
+                    run += 1
+                else:
+                    slack.append(run)
+                    run = 0
+            phrase = Phrase(text, owner, weight, tuple(stem(w) for w in content), bool(rest and rest[0]),
+                            tuple(slack))
             self.phrases.append(phrase)
             by_first.setdefault(phrase.pattern[0], []).append(phrase)
             if len(content) > 1:  # "red bull" also said as one word "redbull"
@@ -173,7 +189,7 @@ class PhraseIndex:
         s = stem(word)
         exact = ((s, 1.0),) if s in self._vocab else ()
         threshold = fuzzy_threshold(len(s))
-        if word in STOPWORDS or (threshold is None and len(word) < TYPO_MIN_LENGTH):
+        if word in STOPWORDS or (threshold is None and len(word) < TYPO_MIN_LENGTH) or (word in self._known and not exact):
             return exact
         cached = self._fuzzy_cache.get(word)
         if cached is None:
@@ -254,7 +270,8 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
     """Best in-order occurrence of the phrase's pattern, or None."""
     # Dynamic programming over pattern positions: chains[j] = (sum of sims, start, end, positions)
     chains = [(sim, start, end, (start,)) for start, end, sim in where.get(phrase.pattern[0], ())]
-    for part in phrase.pattern[1:]:
+    for k, part in enumerate(phrase.pattern[1:], start=1):
+        extra = max(0, phrase.slack[k] - MAX_GAP) if k < len(phrase.slack) else 0
         options = where.get(part)
         if not options:
             return None
@@ -262,9 +279,10 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
         for start, end, sim in options:
             if phrase.pair:
                 blockers = PAIR_BLOCKERS.difference(phrase.text.split())  # "hurts so bad" may hold its own "so"
-                reach = [c for c in chains if 0 <= start - c[2] <= PAIR_GAP and not _new_clause(words, c[2], start, blockers)]
+                reach = [c for c in chains if 0 <= start - c[2] <= PAIR_GAP + extra
+                         and not _new_clause(words, c[2], start, blockers)]
             else:
-                reach = [c for c in chains if 0 <= start - c[2] <= MAX_GAP]
+                reach = [c for c in chains if 0 <= start - c[2] <= MAX_GAP + extra]
             reach = [c for c in reach if words[c[2] - 1] != "not" or _bridges_not(words[c[2]:start])]
             if reach:
                 total, first, _, pos = max(reach, key=lambda c: c[0])
