@@ -186,3 +186,14 @@ def test_denied_reported_or_long_past_signs_are_not_emergencies(text):
 ])
 def test_mentions_and_the_present_are_still_flagged(text):
     assert assess(text, INDEX).to_json()["emergency"], text
+
+
+def test_every_pair_sign_has_a_word_of_its_own():
+    """A sign of only function words and "not" ("will not do as") pairs with any body word: "hands and face
+    are not numb" was a red flag."""
+    from kiosk.triage.matching import STOPWORDS
+
+    for flag in KB.red_flags:
+        for _body, signs, _ in flag.pairs:
+            for sign in signs:
+                assert [w for w in sign.split() if w not in STOPWORDS | {"not", "no"}], (flag.id, sign)
