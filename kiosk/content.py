@@ -84,7 +84,7 @@ class RedFlag:
     order unless the third is true, is this red flag ("my whole left side feels heavy")."""
     exclude: tuple[str, ...] = ()
     """Exact words that look like a phrase but are not the sign ("this form is confusing")."""
-    unfinished: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    unfinished: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None
     """(body words, linking verbs): "my face feels..." with nothing after the verb (the recognizer lost
     the last word, or the person trailed off) makes this red flag uncertain, so the kiosk asks."""
 
@@ -366,7 +366,8 @@ def _load_red_flags(root: Path, problems: _Problems
             else:
                 body = tuple(normalize_clue(w) for w in _str_list(group, "body", at, problems))
                 verbs = tuple(normalize_clue(w) for w in _str_list(group, "verbs", at, problems))
-                unfinished = (body, verbs) if body and verbs else None
+                sides = tuple(normalize_clue(w) for w in _str_list(group, "sides", at, problems, required=False))
+                unfinished = (body, verbs, sides) if body and verbs else None
         if not phrases and not pairs and unfinished is None:
             problems.add(where, "needs 'phrases', a [[red_flag.pair]] or a [red_flag.unfinished] table")
         flags.append(RedFlag(ident, _text(item, "name", where, problems), tuple(dict.fromkeys(phrases)),

@@ -197,3 +197,14 @@ def test_every_pair_sign_has_a_word_of_its_own():
         for _body, signs, _ in flag.pairs:
             for sign in signs:
                 assert [w for w in sign.split() if w not in STOPWORDS | {"not", "no"}], (flag.id, sign)
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("The right side of my face went home and my lip, witches.", True),  # Whisper's "went numb"
+    ("one side of my face feels different today", True),
+    ("the right side of my face twitches", False),
+    ("spasms on the left side of my face for a year", False),
+    ("years ago the right side of my face dropped and now my lip twitches", False),  # history: asked, not urgent
+])
+def test_a_side_named_with_nothing_about_it_is_asked_about(text, asked):
+    assert assess(text, INDEX).to_json()["emergency"] is asked, text

@@ -85,8 +85,9 @@ class TriageIndex:
     """Stems of words for things (KnowledgeBase.things)."""
     thing_signs: frozenset[str] = frozenset()
     """Stems of the sign words that may be said of a thing."""
-    unfinished: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()
-    """(red-flag id, body stems, linking verbs) for statements cut off after the verb."""
+    unfinished: tuple[tuple[str, frozenset[str], frozenset[str], tuple[tuple[str, ...], ...]], ...] = ()
+    """(red-flag id, body stems, linking verbs, one-sided places) for statements cut off after the verb, and
+    a side of the face or body named with no twitch in its clause."""
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> "TriageIndex":
@@ -103,7 +104,8 @@ class TriageIndex:
             scope_clue_causes=frozenset(kb.scope_clue_causes),
             things=frozenset(stem(w) for w in kb.things[0]),
             thing_signs=frozenset(stem(w) for w in kb.things[1]),
-            unfinished=tuple((f.id, frozenset(stem(w) for w in f.unfinished[0]), frozenset(f.unfinished[1]))
+            unfinished=tuple((f.id, frozenset(stem(w) for w in f.unfinished[0]), frozenset(f.unfinished[1]),
+                              tuple(tuple(side.split()) for side in f.unfinished[2]))
                              for f in kb.red_flags if f.unfinished),
         )
 
@@ -132,10 +134,12 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
                 unsure[hit.id] = hit
         else:
             negated.add(hit.id)
-    for flag_id, body, verbs in index.unfinished:
-        said = _unfinished(words, breaks or {}, body, verbs)
+    for flag_id, body, verbs, sides in index.unfinished:
+        said = _unfinished(words, breaks or {}, body, verbs) or _side_without_twitch(words, breaks or {}, sides, index)
         if said and flag_id not in affirmed:
-            unsure.setdefault(flag_id, RedFlagHit(flag_id, said, Polarity.UNCERTAIN))
+            at = _find(words, said.split())
+            pol = Polarity.PAST if in_the_past(words, at, at + len(said.split()), breaks) else Polarity.UNCERTAIN
+            unsure.setdefault(flag_id, RedFlagHit(flag_id, said, pol))
     # One affirmed mention outweighs a negated or unsure one of the same flag.
     unsure = {k: v for k, v in unsure.items() if k not in affirmed}
     negated -= affirmed.keys() | unsure.keys()
@@ -218,6 +222,33 @@ def _owned(words: list[str], start: int) -> bool:
     if start >= 1 and (words[start - 1] in OWNERS or _possessive(words[start - 1])):
         return True
     return start >= 2 and words[start - 2] in OWNERS and words[start - 1] in BODY_ADJECTIVES
+
+
+def _find(words: list[str], run: list[str]) -> int:
+    """Where ``run`` first stands in ``words`` (0 when it does not)."""
+    n = len(run)
+    return next((i for i in range(len(words) - n + 1) if words[i:i + n] == run), 0)
+
+
+def _side_without_twitch(words: list[str], breaks: Mapping[int, str], sides: tuple[tuple[str, ...], ...],
+                         index: TriageIndex) -> str:
+    """ "the right side of my face went home and ...": a side of the face or body named, and nothing in its
+    clause says what it does (no twitch word, no sign, no clue). A recognizer lost the word ("went numb"),
+    or the person has not said it yet: the kiosk asks. "" when there is none."""
+    for side in sides:
+        n = len(side)
+        for i in range(len(words) - n + 1):
+            if tuple(words[i:i + n]) != side:
+                continue
+            begin, end = i, i + n
+            while begin > 0 and words[begin - 1] not in {"and", "but", "so"} and not breaks.get(begin):
+                begin -= 1
+            while end < len(words) and words[end] not in {"and", "but", "so"} and not breaks.get(end):
+                end += 1
+            rest = words[begin:i] + words[i + n:end]  # the clause without the side's own words
+            if not (index.scope.find(rest) or index.red_flags.find(rest) or index.causes.find(rest)):
+                return " ".join(words[begin:end])
+    return ""
 
 
 def _excluded(words: list[str], m: Match, runs: tuple[tuple[str, ...], ...]) -> bool:
