@@ -313,10 +313,9 @@ def _find_vosk_model(settings: Settings) -> tuple[Path | None, str]:
     return find_vosk_model(settings.models_dir, settings.vosk_model, os.environ), where
 
 
-def _load_vosk_in_child(folder: Path) -> tuple[bool, str]:
-    """Load the model in a separate process: a damaged model can crash the process that loads it."""
-    code = ("import sys, vosk; vosk.SetLogLevel(-1); m = vosk.Model(sys.argv[1]); "
-            "vosk.KaldiRecognizer(m, 16000); print('loaded')")
+def _load_in_child(code: str, folder: Path) -> tuple[bool, str]:
+    """Run ``code`` (which loads the model at sys.argv[1] and prints 'loaded') in a separate process: a
+    damaged model can crash or hang the process that loads it, and a timeout ends it."""
     try:
         done = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True,
                               timeout=MODEL_LOAD_TIMEOUT_S)
@@ -328,6 +327,12 @@ def _load_vosk_in_child(folder: Path) -> tuple[bool, str]:
         return False, f"the loader crashed (signal {-done.returncode}): the model files are damaged"
     last = [line for line in done.stderr.splitlines() if line.strip()]
     return False, _line(last[-1]) if last else f"exit status {done.returncode}"
+
+
+def _load_vosk_in_child(folder: Path) -> tuple[bool, str]:
+    """Load the Vosk model and make a recognizer, in a separate process."""
+    return _load_in_child("import sys, vosk; vosk.SetLogLevel(-1); m = vosk.Model(sys.argv[1]); "
+                          "vosk.KaldiRecognizer(m, 16000); print('loaded')", folder)
 
 
 def check_vosk_model(settings: Settings, load: bool = True) -> Check:
@@ -352,23 +357,12 @@ def check_vosk_model(settings: Settings, load: bool = True) -> Check:
 
 
 def _load_whisper_in_child(folder: Path) -> tuple[bool, str]:
-    """Load the model and transcribe one second of silence in a separate process (a bad model can crash or
-    hang the process that loads it; a timeout ends it)."""
-    code = ("import sys, numpy; from faster_whisper import WhisperModel; "
-            "m = WhisperModel(sys.argv[1], device='cpu', compute_type='int8', cpu_threads=2); "
-            "segments, _ = m.transcribe(numpy.zeros(16000, dtype=numpy.float32), language='en', beam_size=1); "
-            "list(segments); print('loaded')")
-    try:
-        done = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True,
-                              timeout=MODEL_LOAD_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        return False, f"loading took more than {MODEL_LOAD_TIMEOUT_S:g} s"
-    if done.returncode == 0 and "loaded" in done.stdout:
-        return True, ""
-    if done.returncode < 0:
-        return False, f"the loader crashed (signal {-done.returncode}): the model files are damaged"
-    last = [line for line in done.stderr.splitlines() if line.strip()]
-    return False, _line(last[-1]) if last else f"exit status {done.returncode}"
+    """Load the Whisper model and transcribe one second of silence, in a separate process."""
+    return _load_in_child(
+        "import sys, numpy; from faster_whisper import WhisperModel; "
+        "m = WhisperModel(sys.argv[1], device='cpu', compute_type='int8', cpu_threads=2); "
+        "segments, _ = m.transcribe(numpy.zeros(16000, dtype=numpy.float32), language='en', beam_size=1); "
+        "list(segments); print('loaded')", folder)
 
 
 def check_whisper(settings: Settings, load: bool = True) -> Check:
