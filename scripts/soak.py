@@ -220,6 +220,8 @@ class Visit:
         self.actions = 0
         self.error = ""
         self.closing = False
+        self.notes: list[str] = []
+        """Shown with a failure: what the script put in that the transcript does not show."""
         self.gen = script(self)
 
     # the script's helpers
@@ -246,7 +248,8 @@ class Visit:
     # what the kiosk did
     def saw(self, action: Any, shown: str) -> None:
         lines = replies(shown)
-        label = f"<idle {action.seconds:g} s>" if isinstance(action, Idle) else repr(action[:80])
+        label = (f"<idle {action.seconds:g} s>" if isinstance(action, Idle) else repr(action[:80])
+                 + (f" ({len(action)} characters)" if len(action) > 80 else ""))
         self.transcript.append(f"  > {label}")
         self.transcript += [f"    {line[:160]}" for line in lines]
         if not lines:
@@ -262,6 +265,11 @@ class Visit:
         why = list(self.problems)
         if self.error:
             return [self.error] + why
+        why += self._end_checks()
+        return list(dict.fromkeys(why))  # each reason once
+
+    def _end_checks(self) -> list[str]:
+        why: list[str] = []
         kinds = [k for k, _ in self.events]
         details = dict(self.events)
         if not kinds or kinds[0] != EventKind.SESSION_START.value:
@@ -572,7 +580,9 @@ def s_long(v: Visit) -> Script:
 
 def s_long_red_flag(v: Visit) -> Script:
     v.expect |= {"emergency"}
-    shown = yield long_text(v, v.pick(CASES.emergency).text + ".")
+    inside = v.pick(CASES.emergency)
+    v.notes.append(f"the red flag inside: {inside.id} {inside.text!r}")
+    shown = yield long_text(v, inside.text + ".")
     yield from end_emergency(v, shown)
 
 
@@ -756,7 +766,8 @@ def text_soak(n: int, content: Path, seed: int = 7, progress: bool = False) -> d
             stats["kinds ok"][visit.kind] += 1
         elif len(stats["failures"]) < SHOW_FAILURES:
             stats["failures"].append(f"session {visit.number} ({visit.kind}, case {visit.case_id}): "
-                                     + "; ".join(why) + "\n" + "\n".join(visit.transcript[-30:]))
+                                     + "; ".join(why) + "".join(f"\n  {note}" for note in visit.notes)
+                                     + "\n" + "\n".join(visit.transcript[-30:]))
         if progress and stats["sessions"] % 1000 == 0:
             print(f"  {stats['sessions']} sessions, {stats['ok']} ended well", file=sys.stderr)
 
