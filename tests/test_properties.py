@@ -146,10 +146,6 @@ for chunk in ("left side ", "face weak ", "my face is drooping. "):
 """
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: phrase matching (kiosk.triage.matching._match_phrase) compares "
-                   "every occurrence of a phrase's next word with every chain so far, so thousands of repeats take "
-                   "quadratic time: 100 kB of 'left side ' takes about 80 s, 'face weak ' 10 s, 'my face is "
-                   "drooping. ' 5.5 s; remove this mark when it is fixed")
 def test_100_kb_of_symptom_words_repeated_within_a_bound():
     import subprocess
     import sys
@@ -240,9 +236,6 @@ def test_a_denial_in_an_earlier_sentence_does_not_hide_a_later_red_flag(denied, 
     assert state.phase is Phase.EMERGENCY, text
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: kiosk.triage.matching.PhraseIndex.find keeps one occurrence "
-                   "per phrase, so a sign denied and then said again ('no numbness. now my face is numb') is "
-                   "taken as denied; remove this mark when it is fixed")
 def test_a_sign_denied_then_said_again_is_an_emergency():
     missed = []
     for flag in KB.red_flags:

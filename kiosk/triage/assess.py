@@ -93,7 +93,7 @@ class TriageIndex:
     def build(cls, kb: KnowledgeBase) -> "TriageIndex":
         return cls(
             red_flags=PhraseIndex(((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.match_phrases()),
-                                  known=[w for c in kb.causes for k in c.clues for w in k.phrase.split()]
+                                  every=True, known=[w for c in kb.causes for k in c.clues for w in k.phrase.split()]
                                   + [w for t in kb.scope_terms for w in t.split()]),
             causes=PhraseIndex(((c.phrase, cause.id, c.weight) for cause in kb.causes for c in cause.clues),
                                fuzzy_joins=True),
@@ -119,6 +119,8 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
     unsure: dict[str, RedFlagHit] = {}
     negated: set[str] = set()
     for m in index.red_flags.find(words):
+        if m.phrase.owner in affirmed:
+            continue  # already said plainly: more mentions change nothing (and a long text has many)
         if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())) or _said_of_a_thing(words, m, index, breaks or {}):
             continue
         pol = polarity(words, m.start, m.positions, breaks)

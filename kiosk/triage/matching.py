@@ -16,6 +16,7 @@ Fuzzy look-ups are cached per spoken word, so the cost of a turn is a few dictio
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -122,7 +123,7 @@ class PhraseIndex:
     """All phrases of one kind (say, every red-flag phrase), indexed for fast matching."""
 
     def __init__(self, phrases: Iterable[tuple[str, str, float] | tuple[str, str, float, bool]],
-                 fuzzy_joins: bool = False, known: Iterable[str] = ()):
+                 fuzzy_joins: bool = False, known: Iterable[str] = (), every: bool = False):
         """``phrases``: (text, owner, weight) or (text, owner, weight, is_pair).
 
         ``fuzzy_joins``: also compare two or three spoken words joined with long content words, loosely, for
@@ -131,8 +132,12 @@ class PhraseIndex:
 
         ``known``: words the knowledge base uses for other things (cause clues, scope words). Said exactly,
         they stand for themselves and are never read loosely as one of these phrases' words: "blinking"
-        (a tic) is not "blinding", one letter off."""
+        (a tic) is not "blinding", one letter off.
+
+        ``every``: :meth:`find` returns every occurrence of a phrase, not only its best: red flags need it,
+        since "no numbness ... now my face feels numb" says the sign twice and only the second counts."""
         self.fuzzy_joins = fuzzy_joins
+        self.every = every
         self._known = set(known)
         self.phrases: list[Phrase] = []
         by_first: dict[str, list[Phrase]] = {}
@@ -231,7 +236,8 @@ class PhraseIndex:
         return tuple((w, SOUND_SIMILARITY) for w in self._sounds.get(jellyfish.metaphone(joined), ()))
 
     def find(self, words: list[str]) -> list[Match]:
-        """Every phrase occurrence in ``words`` (normalized tokens), best occurrence per phrase."""
+        """The phrases said in ``words`` (normalized tokens): the best occurrence of each, or every
+        occurrence when the index was built with ``every``."""
         # candidates: stem -> list of (start, end, similarity); single words and joined neighbours
         where: dict[str, list[tuple[int, int, float]]] = {}
         for i, word in enumerate(words):
@@ -256,42 +262,58 @@ class PhraseIndex:
                         found += self._joined_matches(stem(joined))
                     for vocab, sim in found:
                         where.setdefault(vocab, []).append((i, i + n, sim))
+        for spots in where.values():
+            spots.sort()  # by start: _match_phrase looks up the spots just before each word with bisect
         best: dict[tuple[str, str], Match] = {}
+        every: list[Match] = []
         for first in list(where):
             for phrase in self._by_first.get(first, ()):
-                match = _match_phrase(phrase, where, words)
+                found = _match_phrase(phrase, where, words)
+                if not found:
+                    continue
+                if self.every:
+                    every += found
+                    continue
+                match = max(found, key=lambda m: m.similarity)
                 key = (phrase.owner, phrase.text)
-                if match and (key not in best or match.similarity > best[key].similarity):
+                if key not in best or match.similarity > best[key].similarity:
                     best[key] = match
-        return list(best.values())
+        return every if self.every else list(best.values())
 
 
-def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]], words: list[str]) -> Match | None:
-    """Best in-order occurrence of the phrase's pattern, or None."""
-    # Dynamic programming over pattern positions: chains[j] = (sum of sims, start, end, positions)
-    chains = [(sim, start, end, (start,)) for start, end, sim in where.get(phrase.pattern[0], ())]
+def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]], words: list[str]) -> list[Match]:
+    """Every in-order occurrence of the phrase's pattern (the best one ending at each place), or [].
+
+    Dynamic programming over the pattern's words; ``where`` lists each word's spots sorted by start. For
+    each spot only the chains ending within the allowed gap before it are looked at (found by bisect), so a
+    long text with one word said a thousand times costs n log n, not n squared."""
+    chains = sorted((end, sim, start, (start,)) for start, end, sim in where.get(phrase.pattern[0], ()))
     for k, part in enumerate(phrase.pattern[1:], start=1):
         extra = max(0, phrase.slack[k] - MAX_GAP) if k < len(phrase.slack) else 0
+        gap = (PAIR_GAP if phrase.pair else MAX_GAP) + extra
         options = where.get(part)
-        if not options:
-            return None
+        if not options or not chains:
+            return []
+        ends = [c[0] for c in chains]
+        blockers = PAIR_BLOCKERS.difference(phrase.text.split()) if phrase.pair else frozenset()
         nxt = []
         for start, end, sim in options:
-            if phrase.pair:
-                blockers = PAIR_BLOCKERS.difference(phrase.text.split())  # "hurts so bad" may hold its own "so"
-                reach = [c for c in chains if 0 <= start - c[2] <= PAIR_GAP + extra
-                         and not _new_clause(words, c[2], start, blockers)]
-            else:
-                reach = [c for c in chains if 0 <= start - c[2] <= MAX_GAP + extra]
-            reach = [c for c in reach if words[c[2] - 1] != "not" or _bridges_not(words[c[2]:start])]
+            lo, hi = bisect.bisect_left(ends, start - gap), bisect.bisect_right(ends, start)
+            reach = [c for c in chains[lo:hi]
+                     if (not phrase.pair or not _new_clause(words, c[0], start, blockers))  # "hurts so bad" keeps its "so"
+                     and (words[c[0] - 1] != "not" or _bridges_not(words[c[0]:start]))]
             if reach:
-                total, first, _, pos = max(reach, key=lambda c: c[0])
-                nxt.append((total + sim, first, end, pos + (start,)))
+                _, total, first, pos = max(reach, key=lambda c: c[1])
+                nxt.append((end, total + sim, first, pos + (start,)))
         if not nxt:
-            return None
-        chains = nxt
-    total, start, end, positions = max(chains, key=lambda c: c[0])
-    return Match(phrase, start, end, positions, total / len(phrase.pattern), " ".join(words[start:end]))
+            return []
+        chains = sorted(nxt)
+    by_start: dict[int, tuple] = {}
+    for end, total, start, positions in chains:
+        if start not in by_start or total > by_start[start][1]:
+            by_start[start] = (end, total, start, positions)
+    return [Match(phrase, start, end, positions, total / len(phrase.pattern), " ".join(words[start:end]))
+            for end, total, start, positions in by_start.values()]
 
 
 def _bridges_not(gap: list[str]) -> bool:

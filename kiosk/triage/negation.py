@@ -96,7 +96,7 @@ def _across_punctuation(words: list[str], cue: int, start: int, end: int, breaks
     A sentence end always stops it. After a comma the phrase is NEGATED only as one more item of a short
     list, AFFIRMED when a new clause begins, and UNCERTAIN when it cannot be told.
     """
-    marks = [(j, kind) for j, kind in breaks.items() if cue < j <= start]
+    marks = [(j, breaks[j]) for j in range(cue + 1, start + 1) if j in breaks]
     if not marks:
         return None
     if any(kind == "." for _, kind in marks):
@@ -123,7 +123,7 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
     # "my face is not numb" matches the phrase "my face is numb" around the negation: a cue in a gap counts
     for gap in range(start, end - 1):
         if gap not in inside:
-            if any(gap < j <= end - 1 and kind == "." for j, kind in breaks.items()):
+            if any(breaks.get(j) == "." for j in range(gap + 1, end)):
                 break
             kind = _cue_kind(words, gap)
             if kind == "neg":
@@ -219,17 +219,19 @@ def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] 
     is not a mention."""
     breaks = breaks or {}
     lo = max(0, start - REPORTED_REACH)
-    for j, kind in breaks.items():
-        if kind == "." and lo < j <= start:
+    for j in range(start, lo, -1):
+        if breaks.get(j) == ".":
             lo = j
+            break
     before = words[lo:start]
     if not (_asked_before(before) or
             any(tuple(before[i:i + len(m)]) == m for m in REPORTED for i in range(len(before) - len(m) + 1))):
         return None
     hi = len(words)
-    for j, kind in breaks.items():
-        if kind == "." and end <= j < hi:
+    for j in range(end, len(words)):
+        if breaks.get(j) == ".":
             hi = j
+            break
     after = words[end:hi]
     if any(tuple(after[i:i + len(m)]) == m for m in ANSWERED_NO for i in range(len(after) - len(m) + 1)):
         return Polarity.NEGATED
@@ -259,20 +261,28 @@ PRESENT = frozenset("now today tonight currently again suddenly yesterday mornin
 ("I fainted as a kid and now my face is numb"). "now and then" does not count as present."""
 
 
+_PAST_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _m in PAST_MARKERS:
+    _PAST_BY_FIRST.setdefault(_m[0], []).append(_m)
+
+
 def in_the_past(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> bool:
     """True when a past marker stands near the phrase at ``words[start:end]``, in the same sentence, with
     no word of the present between them."""
     breaks = breaks or {}
     lo, hi = max(0, start - PAST_REACH), min(len(words), end + PAST_REACH)
-    for j, kind in breaks.items():
-        if kind == "." and lo < j <= start:
+    for j in range(start, lo, -1):
+        if breaks.get(j) == ".":
             lo = j
-        if kind == "." and end <= j < hi:
+            break
+    for j in range(end, hi):
+        if breaks.get(j) == ".":
             hi = j
-    for m in PAST_MARKERS:
-        n = len(m)
-        for i in range(lo, hi - n + 1):
-            if tuple(words[i:i + n]) != m:
+            break
+    for i in range(lo, hi):
+        for m in _PAST_BY_FIRST.get(words[i], ()):
+            n = len(m)
+            if i + n > hi or tuple(words[i:i + n]) != m:
                 continue
             between = words[i + n:start] if i < start else words[end:i]
             if not any(w in PRESENT and not (w == "now" and words[k + 1:k + 3] == ["and", "then"])
