@@ -139,3 +139,10 @@ def test_a_literal_phrase_needs_every_word(index):
     assert assess("my dad does not know where he is", index).to_json()["emergency"]
     for said in ("i do not know where the toilet is", "he is not confused he knows exactly where he is"):
         assert not assess(said, index).to_json()["emergency"], said
+
+
+@pytest.mark.parametrize("heard", ["I am L.S. and my lip switch.", "I have an LS in my lip"])
+def test_whisper_writing_als_as_ls_is_still_als(index, heard):
+    from kiosk.triage import assess
+
+    assert [c.id for c in assess(heard, index).causes][:1] == ["als"], heard
