@@ -208,3 +208,9 @@ def test_every_pair_sign_has_a_word_of_its_own():
 ])
 def test_a_side_named_with_nothing_about_it_is_asked_about(text, asked):
     assert assess(text, INDEX).to_json()["emergency"] is asked, text
+
+
+def test_a_cause_word_does_not_say_what_a_side_does():
+    """Whisper on espeak-ng's en-gb voice: "...my face went numb and..." came out "...my face when it's hum, and"."""
+    assert assess("The right side of my face when it's hum, and my lip witchers.", INDEX).to_json()["emergency"]
+    assert not assess("one side of my face squeezes by itself even when i sleep", INDEX).to_json()["emergency"]

@@ -235,7 +235,7 @@ def _find(words: list[str], run: list[str]) -> int:
 def _side_without_twitch(words: list[str], breaks: Mapping[int, str], sides: tuple[tuple[str, ...], ...],
                          index: TriageIndex) -> str:
     """ "the right side of my face went home and ...": a side of the face or body named, and nothing in its
-    clause says what it does (no twitch word, no sign, no clue). A recognizer lost the word ("went numb"),
+    clause says what it does (no twitch word, no sign). A recognizer lost the word ("went numb"),
     or the person has not said it yet: the kiosk asks. "" when there is none."""
     for side in sides:
         n = len(side)
@@ -248,7 +248,8 @@ def _side_without_twitch(words: list[str], breaks: Mapping[int, str], sides: tup
             while end < len(words) and words[end] not in {"and", "but", "so"} and not breaks.get(end):
                 end += 1
             rest = words[begin:i] + words[i + n:end]  # the clause without the side's own words
-            if not (index.scope.find(rest) or index.red_flags.find(rest) or index.causes.find(rest)):
+            # a cause word does not say what the side does ("...of my face when it's hum", Whisper's "went numb")
+            if not (index.scope.find(rest) or index.red_flags.find(rest)):
                 return " ".join(words[begin:end])
     return ""
 
