@@ -84,6 +84,9 @@ class RedFlag:
     order unless the third is true, is this red flag ("my whole left side feels heavy")."""
     exclude: tuple[str, ...] = ()
     """Exact words that look like a phrase but are not the sign ("this form is confusing")."""
+    ask: tuple[str, ...] = ()
+    """Phrases that make the kiosk ask about this sign, never raise it: "a few minutes ago" may be a
+    sudden start ("Did it start all of a sudden?")."""
     unfinished: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None
     """(body words, linking verbs): "my face feels..." with nothing after the verb (the recognizer lost
     the last word, or the person trailed off) makes this red flag uncertain, so the kiosk asks."""
@@ -358,6 +361,7 @@ def _load_red_flags(root: Path, problems: _Problems
             if body and sign:
                 pairs.append((body, sign, order == "body first"))
         exclude = tuple(normalize_clue(w) for w in _str_list(item, "exclude", where, problems, required=False))
+        ask = tuple(normalize_clue(w) for w in _str_list(item, "ask", where, problems, required=False))
         unfinished = None
         if "unfinished" in item:
             group, at = item["unfinished"], f"{where} unfinished"
@@ -371,7 +375,8 @@ def _load_red_flags(root: Path, problems: _Problems
         if not phrases and not pairs and unfinished is None:
             problems.add(where, "needs 'phrases', a [[red_flag.pair]] or a [red_flag.unfinished] table")
         flags.append(RedFlag(ident, _text(item, "name", where, problems), tuple(dict.fromkeys(phrases)),
-                             _text(item, "question", where, problems), tuple(pairs), exclude, unfinished))
+                             _text(item, "question", where, problems), tuple(pairs), exclude=exclude,
+                             ask=ask, unfinished=unfinished))
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if data is not None and "things" in data:
         table = data["things"]

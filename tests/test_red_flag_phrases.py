@@ -214,3 +214,16 @@ def test_a_cause_word_does_not_say_what_a_side_does():
     """Whisper on espeak-ng's en-gb voice: "...my face went numb and..." came out "...my face when it's hum, and"."""
     assert assess("The right side of my face when it's hum, and my lip witchers.", INDEX).to_json()["emergency"]
     assert not assess("one side of my face squeezes by itself even when i sleep", INDEX).to_json()["emergency"]
+
+
+def test_a_very_recent_start_is_asked_about_not_raised():
+    """Whisper turned "it started all of a sudden a few minutes ago" into noise, keeping "a few minutes ago"."""
+    from kiosk.dialogue import Dialogue, Phase
+
+    heard = "It's time to talk to them by something a few minutes ago."
+    result = assess(heard, INDEX)
+    assert not result.red_flags and "sudden_onset" in {h.id for h in result.unsure_flags}
+    dialogue = Dialogue(KB, index=INDEX)
+    state, turn = dialogue.hear(dialogue.start()[0], heard)
+    assert turn.text == KB.red_flag("sudden_onset").question and state.phase is not Phase.EMERGENCY
+    assert not assess("it did not start a few minutes ago it has been weeks", INDEX).to_json()["emergency"]

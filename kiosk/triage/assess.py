@@ -77,6 +77,8 @@ class TriageIndex:
     causes: PhraseIndex
     scope: PhraseIndex
     cause_ids: tuple[str, ...] = field(default=())
+    asks: PhraseIndex | None = None
+    """Red flags' ``ask`` phrases: said and not denied, the kiosk asks about the sign."""
     exclusions: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     """Red-flag id -> exact word runs that are not that sign ("confusing")."""
     scope_clue_causes: frozenset[str] = frozenset()
@@ -100,6 +102,7 @@ class TriageIndex:
             scope=PhraseIndex([(t, "scope", 1.0) for t in kb.scope_terms] + [(t, "body", 1.0) for t in kb.scope_body]
                               + [(t, "elsewhere", 1.0) for t in kb.scope_not_about]),
             cause_ids=tuple(c.id for c in kb.causes),
+            asks=PhraseIndex(((p, f.id, 1.0) for f in kb.red_flags for p in f.ask), every=True),
             exclusions={f.id: tuple(tuple(e.split()) for e in f.exclude) for f in kb.red_flags if f.exclude},
             scope_clue_causes=frozenset(kb.scope_clue_causes),
             things=frozenset(stem(w) for w in kb.things[0]),
@@ -136,6 +139,13 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
                 unsure[hit.id] = hit
         else:
             negated.add(hit.id)
+    for m in index.asks.find(words) if index.asks is not None else ():
+        if m.phrase.owner in affirmed or m.phrase.owner in unsure:
+            continue
+        pol = polarity(words, m.start, m.positions, breaks)
+        if pol is not Polarity.NEGATED:
+            past = in_the_past(words, m.start, m.end, breaks)
+            unsure[m.phrase.owner] = RedFlagHit(m.phrase.owner, m.said, Polarity.PAST if past else Polarity.UNCERTAIN)
     for flag_id, body, verbs, sides in index.unfinished:
         said = _unfinished(words, breaks or {}, body, verbs) or _side_without_twitch(words, breaks or {}, sides, index)
         if said and flag_id not in affirmed:
