@@ -29,9 +29,9 @@ YES_BOOST = 0.9
 """Evidence added to a cause when the person answers yes to its question (about one strong clue)."""
 NO_PENALTY = -0.6
 PRIOR_CAUSES = ("caffeine", "stress_mood", "medication")
+"""Asked about when the description names no cause: the most common causes of a twitching lip."""
 PRIOR_WEIGHT = 0.1
 """Score given to a candidate cause with no evidence yet, when choosing which question to ask."""
-"""Asked about when the description names no cause: the most common causes of a twitching lip."""
 SCREENING_FLAGS = ("sudden_onset", "one_sided_weakness", "numbness", "dizziness")
 NO_OPENERS = frozenset({"no", "nope", "nah", "never", "none", "not"})
 """First words of a "no" that goes on to say more."""
@@ -372,7 +372,8 @@ class Dialogue:
         state = dataclasses.replace(state, pending=None)
         if answer in {Answer.YES, Answer.UNSURE}:
             # A question that asks about a red flag ("Is one side of your face weak?") gets a red-flag answer.
-            asked, maybe, _ = screen_red_flags(*tokens_with_breaks(pending.text)[:1], self.index)
+            question, marks = tokens_with_breaks(pending.text)
+            asked, maybe, _ = screen_red_flags(question, self.index, marks)
             flags = [h.id for h in asked + maybe]
             if flags and answer is Answer.YES:
                 return self._emergency(state, flags)

@@ -142,16 +142,12 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
     for m in index.asks.find(words) if index.asks is not None else ():
         if m.phrase.owner in affirmed or m.phrase.owner in unsure:
             continue
-        pol = polarity(words, m.start, m.positions, breaks)
-        if pol is not Polarity.NEGATED:
-            past = in_the_past(words, m.start, m.end, breaks)
-            unsure[m.phrase.owner] = RedFlagHit(m.phrase.owner, m.said, Polarity.PAST if past else Polarity.UNCERTAIN)
+        if polarity(words, m.start, m.positions, breaks) is not Polarity.NEGATED:
+            unsure[m.phrase.owner] = _asked_about(m.phrase.owner, words, m.start, m.end, breaks)
     for flag_id, body, verbs, sides in index.unfinished:
-        said = _unfinished(words, breaks or {}, body, verbs) or _side_without_twitch(words, breaks or {}, sides, index)
-        if said and flag_id not in affirmed:
-            at = _find(words, said.split())
-            pol = Polarity.PAST if in_the_past(words, at, at + len(said.split()), breaks) else Polarity.UNCERTAIN
-            unsure.setdefault(flag_id, RedFlagHit(flag_id, said, pol))
+        span = _unfinished(words, breaks or {}, body, verbs) or _side_without_twitch(words, breaks or {}, sides, index)
+        if span and flag_id not in affirmed:
+            unsure.setdefault(flag_id, _asked_about(flag_id, words, *span, breaks))
     # One affirmed mention outweighs a negated or unsure one of the same flag.
     unsure = {k: v for k, v in unsure.items() if k not in affirmed}
     negated -= affirmed.keys() | unsure.keys()
@@ -162,8 +158,15 @@ UNFINISHED_NEXT = frozenset("and but so then um uh erm er uhm hmm".split())
 """Words after a linking verb that show the statement stopped there ("my face went, um, and ...")."""
 
 
-def _unfinished(words: list[str], breaks: Mapping[int, str], body: frozenset[str], verbs: frozenset[str]) -> str:
-    """The words of "my face feels..." cut off after the verb, or "" when there is none."""
+def _asked_about(flag_id: str, words: list[str], start: int, end: int, breaks: Mapping[int, str] | None) -> RedFlagHit:
+    """A hit the kiosk asks about: PAST when said to be years back, else UNCERTAIN."""
+    past = in_the_past(words, start, end, breaks)
+    return RedFlagHit(flag_id, " ".join(words[start:end]), Polarity.PAST if past else Polarity.UNCERTAIN)
+
+
+def _unfinished(words: list[str], breaks: Mapping[int, str], body: frozenset[str], verbs: frozenset[str]
+                ) -> tuple[int, int] | None:
+    """Where "my face feels..." is cut off after the verb (start, end of its words), or None."""
     for i, word in enumerate(words):
         if stem(word) not in body:
             continue
@@ -172,8 +175,8 @@ def _unfinished(words: list[str], breaks: Mapping[int, str], body: frozenset[str
                 nxt = j + 1
                 if nxt >= len(words) or words[nxt] in UNFINISHED_NEXT or breaks.get(nxt) == ".":
                     if not any(k in breaks and breaks[k] == "." for k in range(i + 1, j + 1)):
-                        return " ".join(words[i:j + 1])
-    return ""
+                        return i, j + 1
+    return None
 
 
 PERSONAL = frozenset("i me he him she her we us they them you myself himself herself face arm arms leg legs hand "
@@ -236,17 +239,11 @@ def _owned(words: list[str], start: int) -> bool:
     return start >= 2 and words[start - 2] in OWNERS and words[start - 1] in BODY_ADJECTIVES
 
 
-def _find(words: list[str], run: list[str]) -> int:
-    """Where ``run`` first stands in ``words`` (0 when it does not)."""
-    n = len(run)
-    return next((i for i in range(len(words) - n + 1) if words[i:i + n] == run), 0)
-
-
 def _side_without_twitch(words: list[str], breaks: Mapping[int, str], sides: tuple[tuple[str, ...], ...],
-                         index: TriageIndex) -> str:
+                         index: TriageIndex) -> tuple[int, int] | None:
     """ "the right side of my face went home and ...": a side of the face or body named, and nothing in its
     clause says what it does (no twitch word, no sign). A recognizer lost the word ("went numb"),
-    or the person has not said it yet: the kiosk asks. "" when there is none."""
+    or the person has not said it yet: the kiosk asks. (start, end) of the clause, or None."""
     for side in sides:
         n = len(side)
         for i in range(len(words) - n + 1):
@@ -260,8 +257,8 @@ def _side_without_twitch(words: list[str], breaks: Mapping[int, str], sides: tup
             rest = words[begin:i] + words[i + n:end]  # the clause without the side's own words
             # a cause word does not say what the side does ("...of my face when it's hum", Whisper's "went numb")
             if not (index.scope.find(rest) or index.red_flags.find(rest)):
-                return " ".join(words[begin:end])
-    return ""
+                return begin, end
+    return None
 
 
 def _excluded(words: list[str], m: Match, runs: tuple[tuple[str, ...], ...]) -> bool:
@@ -306,7 +303,7 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
     found = index.scope.find(words)
     elsewhere = [m.start for m in found if m.phrase.owner == "elsewhere"]
     scope_hits = [m for m in found if (m.phrase.owner == "scope" or (m.phrase.owner == "body" and _owned(words, m.start)))
-                  and not any(_same_clause(words, breaks or {}, m.start, e) for e in elsewhere)]
+                  and not any(_same_clause(words, breaks, m.start, e) for e in elsewhere)]
     in_scope = bool(affirmed or unsure or negated or scope_hits)
     causes = score_causes(words, index, boosts, breaks) if in_scope else []
     if not in_scope and index.scope_clue_causes and not elsewhere:

@@ -83,9 +83,9 @@ def fuzzy_threshold(length: int) -> float | None:
     """Lowest rapidfuzz ratio (0-100) accepted for a word of this many letters; None: exact only."""
     if length <= 4:
         return None
-    if length <= 6:
-        return 85.0
-    return 85.0  # two letters off in a 7-10 letter word is another word: "constant"/"instant", "concussion"/"confusion"
+    # one threshold for every longer word: two letters off in a 7-10 letter word is another word
+    # ("constant"/"instant", "concussion"/"confusion")
+    return 85.0
 
 
 @dataclass(frozen=True)
@@ -288,6 +288,7 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
     each spot only the chains ending within the allowed gap before it are looked at (found by bisect), so a
     long text with one word said a thousand times costs n log n, not n squared."""
     chains = sorted((end, sim, start, (start,)) for start, end, sim in where.get(phrase.pattern[0], ()))
+    blockers = PAIR_BLOCKERS.difference(phrase.text.split()) if phrase.pair else frozenset()  # "hurts so bad" keeps its "so"
     for k, part in enumerate(phrase.pattern[1:], start=1):
         extra = max(0, phrase.slack[k] - MAX_GAP) if k < len(phrase.slack) else 0
         gap = (PAIR_GAP if phrase.pair else MAX_GAP) + extra
@@ -295,12 +296,11 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
         if not options or not chains:
             return []
         ends = [c[0] for c in chains]
-        blockers = PAIR_BLOCKERS.difference(phrase.text.split()) if phrase.pair else frozenset()
         nxt = []
         for start, end, sim in options:
             lo, hi = bisect.bisect_left(ends, start - gap), bisect.bisect_right(ends, start)
             reach = [c for c in chains[lo:hi]
-                     if (not phrase.pair or not _new_clause(words, c[0], start, blockers))  # "hurts so bad" keeps its "so"
+                     if (not phrase.pair or not _new_clause(words, c[0], start, blockers))
                      and (words[c[0] - 1] != "not" or _bridges_not(words[c[0]:start]))]
             if reach:
                 _, total, first, pos = max(reach, key=lambda c: c[1])

@@ -217,25 +217,32 @@ def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] 
     """A sign inside a reported question or a list of warning signs: NEGATED when the answer that follows
     in the sentence is a no ("... and I said neither"), else UNCERTAIN (asked about); None when the sign
     is not a mention."""
-    breaks = breaks or {}
-    lo = max(0, start - REPORTED_REACH)
+    lo, hi = sentence_window(words, breaks or {}, start, end, REPORTED_REACH, len(words))
+    before = words[lo:start]
+    if not (_asked_before(before) or _has_run(before, REPORTED)):
+        return None
+    return Polarity.NEGATED if _has_run(words[end:hi], ANSWERED_NO) else Polarity.UNCERTAIN
+
+
+def _has_run(span: list[str], runs: tuple[tuple[str, ...], ...]) -> bool:
+    """True when one of ``runs`` stands, word for word, in ``span``."""
+    return any(tuple(span[i:i + len(m)]) == m for m in runs for i in range(len(span) - len(m) + 1))
+
+
+def sentence_window(words: list[str], breaks: Mapping[int, str], start: int, end: int, before: int,
+                    after: int) -> tuple[int, int]:
+    """(lo, hi): at most ``before`` words before ``words[start:end]`` and ``after`` words after it, cut at
+    the sentence ends on either side."""
+    lo, hi = max(0, start - before), min(len(words), end + after)
     for j in range(start, lo, -1):
         if breaks.get(j) == ".":
             lo = j
             break
-    before = words[lo:start]
-    if not (_asked_before(before) or
-            any(tuple(before[i:i + len(m)]) == m for m in REPORTED for i in range(len(before) - len(m) + 1))):
-        return None
-    hi = len(words)
-    for j in range(end, len(words)):
+    for j in range(end, hi):
         if breaks.get(j) == ".":
             hi = j
             break
-    after = words[end:hi]
-    if any(tuple(after[i:i + len(m)]) == m for m in ANSWERED_NO for i in range(len(after) - len(m) + 1)):
-        return Polarity.NEGATED
-    return Polarity.UNCERTAIN
+    return lo, hi
 
 
 _AGES = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -269,16 +276,7 @@ for _m in PAST_MARKERS:
 def in_the_past(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> bool:
     """True when a past marker stands near the phrase at ``words[start:end]``, in the same sentence, with
     no word of the present between them."""
-    breaks = breaks or {}
-    lo, hi = max(0, start - PAST_REACH), min(len(words), end + PAST_REACH)
-    for j in range(start, lo, -1):
-        if breaks.get(j) == ".":
-            lo = j
-            break
-    for j in range(end, hi):
-        if breaks.get(j) == ".":
-            hi = j
-            break
+    lo, hi = sentence_window(words, breaks or {}, start, end, PAST_REACH, PAST_REACH)
     for i in range(lo, hi):
         for m in _PAST_BY_FIRST.get(words[i], ()):
             n = len(m)
