@@ -132,7 +132,7 @@ def test_a_short_idle_timeout_warns_at_three_quarters(tmp_path):
         out, err = proc.communicate(timeout=60)  # closes stdin: end of input
     finally:
         proc.kill()
-    from kiosk.content import load_knowledge_base
+    from kiosk.core.content import load_knowledge_base
 
     said = load_knowledge_base(CONTENT).dialogue
     assert proc.returncode == 0, err
