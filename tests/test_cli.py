@@ -128,7 +128,7 @@ def test_a_short_idle_timeout_warns_at_three_quarters(tmp_path):
     try:
         proc.stdin.write("my lip twitches\n")
         proc.stdin.flush()
-        time.sleep(3.5)
+        time.sleep(5.5)  # start-up (the sentence model loads in about a second) + warning + reset
         out, err = proc.communicate(timeout=60)  # closes stdin: end of input
     finally:
         proc.kill()

@@ -4,6 +4,14 @@ import pytest
 from kiosk.core.text import tokens
 from kiosk.core.triage.matching import PhraseIndex, drop_contained, stem
 
+from kiosk.core.triage.negation import Polarity
+
+
+def alarm_or_question(result) -> bool:
+    """The emergency prompt at once, or a yes/no question about a sign that may be there now (not one said to
+    be years back): what the batch answer's ``emergency`` meant before ``ask`` was split from it."""
+    return result.emergency or any(h.polarity is Polarity.UNCERTAIN for h in result.unsure_flags)
+
 
 def index(*phrases, owner="x"):
     return PhraseIndex((p, owner, 1.0) for p in phrases)
@@ -136,9 +144,9 @@ def test_words_of_something_else_take_their_clause_out_of_scope(index, said, in_
 def test_a_literal_phrase_needs_every_word(index):
     from kiosk.core.triage import assess
 
-    assert assess("my dad does not know where he is", index).to_json()["emergency"]
+    assert alarm_or_question(assess("my dad does not know where he is", index))
     for said in ("i do not know where the toilet is", "he is not confused he knows exactly where he is"):
-        assert not assess(said, index).to_json()["emergency"], said
+        assert not alarm_or_question(assess(said, index)), said
 
 
 @pytest.mark.parametrize("heard", ["I am L.S. and my lip switch.", "I have an LS in my lip"])

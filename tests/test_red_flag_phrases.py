@@ -9,6 +9,14 @@ from conftest import CONTENT
 from kiosk.core.content import load_knowledge_base
 from kiosk.core.triage import TriageIndex, assess
 
+from kiosk.core.triage.negation import Polarity
+
+
+def alarm_or_question(result) -> bool:
+    """The emergency prompt at once, or a yes/no question about a sign that may be there now (not one said to
+    be years back): what the batch answer's ``emergency`` meant before ``ask`` was split from it."""
+    return result.emergency or any(h.polarity is Polarity.UNCERTAIN for h in result.unsure_flags)
+
 KB = load_knowledge_base(CONTENT, with_cases=False)
 INDEX = TriageIndex.build(KB)
 PHRASES = sorted({(p, f.id) for f in KB.red_flags for p, _ in f.match_phrases()})
@@ -39,7 +47,7 @@ def test_phrase_in_a_sentence_is_an_emergency(phrase, flag):
     for text in (f"my lip is twitching and {phrase}", f"{phrase} and my lip twitches"):
         affirmed, _ = flags(text)
         assert flag in affirmed, text
-        assert assess(text, INDEX).to_json()["emergency"], text
+        assert alarm_or_question(assess(text, INDEX)), text
 
 
 NOUNISH = [(p, f) for p, f in PHRASES if not set(p.split()) & CLAUSE_WORDS]
@@ -99,7 +107,7 @@ def test_a_sign_long_in_the_past_is_asked_about_not_cleared(text, flag):
 
     affirmed, unsure = flags(text)
     assert flag in unsure and flag not in affirmed, text
-    assert not assess(text, INDEX).to_json()["emergency"]  # history is not an emergency by itself...
+    assert not alarm_or_question(assess(text, INDEX))  # history is not an emergency by itself...
     dialogue = Dialogue(KB, index=INDEX)
     state, turn = dialogue.hear(dialogue.start()[0], text)
     assert turn.text == KB.dialogue["red_flag_confirm"].format(flag=KB.red_flag(flag).name)  # ...but it is asked
@@ -121,7 +129,7 @@ def test_a_sign_days_ago_is_still_now():
 def test_a_statement_cut_off_after_the_verb_is_asked_about(text):
     result = assess(text, INDEX)
     assert "unclear_sign" in {h.id for h in result.unsure_flags}, text
-    assert not result.red_flags and result.to_json()["emergency"], text
+    assert not result.red_flags and alarm_or_question(result), text
 
 
 @pytest.mark.parametrize("text", ["my face is twitching", "my face feels fine", "my face went red and my lip twitches",
@@ -148,7 +156,7 @@ def test_an_unfinished_statement_in_the_dialogue_asks_and_a_yes_is_an_emergency(
     "my mother used to have seizures",
 ])
 def test_signs_said_of_things_or_long_ago_are_not_emergencies(text):
-    assert not assess(text, INDEX).to_json()["emergency"], text
+    assert not alarm_or_question(assess(text, INDEX)), text
 
 
 @pytest.mark.parametrize("text", [
@@ -157,12 +165,12 @@ def test_signs_said_of_things_or_long_ago_are_not_emergencies(text):
     "it came on like someone flipped a switch", "my head feels like it is about to explode",
 ])
 def test_signs_next_to_things_or_in_new_words_still_count(text):
-    assert assess(text, INDEX).to_json()["emergency"], text
+    assert alarm_or_question(assess(text, INDEX)), text
 
 
 def test_a_one_word_phrase_keeps_its_function_words():
     """'had a fit' must not fire on 'keep fit'."""
-    assert not assess("i go to the gym to keep fit and my lip twitches", INDEX).to_json()["emergency"]
+    assert not alarm_or_question(assess("i go to the gym to keep fit and my lip twitches", INDEX))
 
 
 @pytest.mark.parametrize("text", [
@@ -175,7 +183,7 @@ def test_a_one_word_phrase_keeps_its_function_words():
     "it did not come on suddenly it crept up over months",
 ])
 def test_denied_reported_or_long_past_signs_are_not_emergencies(text):
-    assert not assess(text, INDEX).to_json()["emergency"], text
+    assert not alarm_or_question(assess(text, INDEX)), text
 
 
 @pytest.mark.parametrize("text", [
@@ -185,7 +193,7 @@ def test_denied_reported_or_long_past_signs_are_not_emergencies(text):
     "when i was driving here my face went numb",  # "when i was" without an age is not the past
 ])
 def test_mentions_and_the_present_are_still_flagged(text):
-    assert assess(text, INDEX).to_json()["emergency"], text
+    assert alarm_or_question(assess(text, INDEX)), text
 
 
 def test_every_pair_sign_has_a_word_of_its_own():
@@ -207,13 +215,13 @@ def test_every_pair_sign_has_a_word_of_its_own():
     ("years ago the right side of my face dropped and now my lip twitches", False),  # history: asked, not urgent
 ])
 def test_a_side_named_with_nothing_about_it_is_asked_about(text, asked):
-    assert assess(text, INDEX).to_json()["emergency"] is asked, text
+    assert alarm_or_question(assess(text, INDEX)) is asked, text
 
 
 def test_a_cause_word_does_not_say_what_a_side_does():
     """Whisper on espeak-ng's en-gb voice: "...my face went numb and..." came out "...my face when it's hum, and"."""
-    assert assess("The right side of my face when it's hum, and my lip witchers.", INDEX).to_json()["emergency"]
-    assert not assess("one side of my face squeezes by itself even when i sleep", INDEX).to_json()["emergency"]
+    assert alarm_or_question(assess("The right side of my face when it's hum, and my lip witchers.", INDEX))
+    assert not alarm_or_question(assess("one side of my face squeezes by itself even when i sleep", INDEX))
 
 
 def test_a_very_recent_start_is_asked_about_not_raised():
@@ -226,4 +234,4 @@ def test_a_very_recent_start_is_asked_about_not_raised():
     dialogue = Dialogue(KB, index=INDEX)
     state, turn = dialogue.hear(dialogue.start()[0], heard)
     assert turn.text == KB.red_flag("sudden_onset").question and state.phase is not Phase.EMERGENCY
-    assert not assess("it did not start a few minutes ago it has been weeks", INDEX).to_json()["emergency"]
+    assert not alarm_or_question(assess("it did not start a few minutes ago it has been weeks", INDEX))

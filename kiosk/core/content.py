@@ -90,6 +90,11 @@ class RedFlag:
     unfinished: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None
     """(body words, linking verbs): "my face feels..." with nothing after the verb (the recognizer lost
     the last word, or the person trailed off) makes this red flag uncertain, so the kiosk asks."""
+    examples: tuple[str, ...] = ()
+    """How the sign looks and feels, one short clause each, as people say it: the meaning layer compares
+    what is said with these (kiosk.core.triage.meaning)."""
+    explain: str = ""
+    """The sign in simpler words, said before the question again when a person asks what it means."""
 
     def match_phrases(self) -> tuple[tuple[str, bool], ...]:
         """Every phrase the matcher looks for, with whether it is a body-sign pair (said in either order)."""
@@ -108,6 +113,17 @@ class Case:
     causes: tuple[str, ...]
     emergency: bool | None
     in_scope: bool = True
+
+
+@dataclass(frozen=True)
+class NotNow:
+    """One kind of look-alike of a warning sign (meaning.toml): a question about signs, a sign long past..."""
+
+    examples: tuple[str, ...]
+    cues: tuple[str, ...] = ()
+    """Words that show this context in a sentence ("ago", "if", "because")."""
+    objects: bool = True
+    """False: only keeps a clause from being a meaning hit, never makes a phrase hit a question (the twitch)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +146,9 @@ class KnowledgeBase:
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     """(words for things, sign words): a sign word said of a thing ("the plant is drooping", "the wifi is
     weak") is not a red flag. From red_flags.toml's [things] table."""
+    not_now: Mapping[str, "NotNow"] = field(default_factory=dict)
+    """Kind ("question", "figurative", "past", ...) -> what sounds like a warning sign but is not one now.
+    From the optional meaning.toml."""
 
     def cause(self, cause_id: str) -> Cause:
         return next(c for c in self.causes if c.id == cause_id)
@@ -374,9 +393,14 @@ def _load_red_flags(root: Path, problems: _Problems
                 unfinished = (body, verbs, sides) if body and verbs else None
         if not phrases and not pairs and unfinished is None:
             problems.add(where, "needs 'phrases', a [[red_flag.pair]] or a [red_flag.unfinished] table")
+        examples = _examples(item, "examples", where, problems)
+        explain = item.get("explain", "")
+        if not isinstance(explain, str):
+            problems.add(where, "'explain' must be a string")
+            explain = ""
         flags.append(RedFlag(ident, _text(item, "name", where, problems), tuple(dict.fromkeys(phrases)),
                              _text(item, "question", where, problems), tuple(pairs), exclude=exclude,
-                             ask=ask, unfinished=unfinished))
+                             ask=ask, unfinished=unfinished, examples=examples, explain=explain.strip()))
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if data is not None and "things" in data:
         table = data["things"]
@@ -387,6 +411,43 @@ def _load_red_flags(root: Path, problems: _Problems
             signs = tuple(normalize_clue(w) for w in _str_list(table, "signs", f"{fname}: [things]", problems))
             things = (words, signs)
     return tuple(flags), things
+
+
+def _examples(table: Mapping[str, Any], key: str, where: str, problems: _Problems) -> tuple[str, ...]:
+    """An optional list of example sentences: each a non-empty string, said once."""
+    items = table.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(e, str) and e.strip() for e in items):
+        problems.add(where, f"'{key}' must be a list of non-empty strings")
+        return ()
+    return tuple(dict.fromkeys(" ".join(e.split()) for e in items))
+
+
+def _load_not_now(root: Path, problems: _Problems, thing_words: tuple[str, ...]) -> dict[str, NotNow]:
+    """meaning.toml (optional): [not_now.KIND] tables with examples, cues and objects. The "thing" kind's cues
+    are the words for things of red_flags.toml's [things] table besides its own."""
+    fname = "meaning.toml"
+    if not (root / fname).exists():
+        return {}
+    data = _read_toml(root / fname, problems)
+    if data is None:
+        return {}
+    table = data.get("not_now", {})
+    if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
+        problems.add(f"{fname}: [not_now]", "must hold [not_now.KIND] tables with 'examples'")
+        return {}
+    kinds = {}
+    for kind, item in table.items():
+        where = f"{fname}: [not_now.{kind}]"
+        examples = _examples(item, "examples", where, problems)
+        if not examples:
+            problems.add(where, "needs 'examples'")
+        cues = tuple(c.strip().lower() for c in _str_list(item, "cues", where, problems, required=False) if c.strip())
+        objects = item.get("objects", True)
+        if not isinstance(objects, bool):
+            problems.add(where, "'objects' must be true or false")
+            objects = True
+        kinds[kind] = NotNow(examples, cues + (thing_words if kind == "thing" else ()), objects)
+    return kinds
 
 
 def _load_guidance(root: Path, problems: _Problems
@@ -480,6 +541,7 @@ def load_knowledge_base(root: Path | str, *, with_cases: bool = True, require_st
     flags, things = _load_red_flags(root, problems)
     guidance, scope, scope_body, scope_clue_causes, scope_not_about = _load_guidance(root, problems)
     dialogue = _load_dialogue(root, problems)
+    not_now = _load_not_now(root, problems, things[0])
     if require_standard_causes and causes:
         have = {c.id for c in causes}
         for missing in (cid for cid in CAUSE_IDS if cid not in have):
@@ -499,7 +561,7 @@ def load_knowledge_base(root: Path | str, *, with_cases: bool = True, require_st
         if problems.lines:
             raise ContentError(problems.lines)
     return KnowledgeBase(causes, flags, guidance, scope, dialogue, sources, cases, root, scope_body, scope_clue_causes,
-                         scope_not_about, things)
+                         scope_not_about, things, not_now)
 
 
 def normalize_clue(phrase: str) -> str:

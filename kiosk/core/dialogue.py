@@ -204,7 +204,7 @@ class Dialogue:
         problem = readable_problem(text)
         # Red flags are screened in everything said, however long: a long story can still hold an emergency.
         words, breaks = tokens_with_breaks(text)
-        affirmed, unsure, negated = screen_red_flags(words, self.index, breaks)
+        affirmed, unsure, negated = screen_red_flags(words, self.index, breaks, text)
 
         # Low confidence is never acted on silently, but a possible red flag is asked about, not dropped.
         if confidence < self.min_confidence and not (state.pending and state.pending.kind in {"red_flag", "screening"}):

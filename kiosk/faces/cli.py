@@ -81,21 +81,28 @@ def load_content(settings: Settings) -> KnowledgeBase:
     return load_knowledge_base(settings.content)
 
 
+def make_index(settings: Settings, kb: KnowledgeBase):
+    """The triage index every face uses: phrases, and meaning when the setting is on and the model loads."""
+    from ..meaning import triage_index
+
+    return triage_index(kb, settings.meaning, settings.models_dir)
+
+
 def make_dialogue(settings: Settings, kb: KnowledgeBase):
     from ..core.dialogue import Dialogue
 
     return Dialogue(kb, emergency_number=settings.emergency_number, emergency_message=settings.emergency_message,
                     idle_warning_s=settings.idle_warning_s, idle_timeout_s=settings.idle_timeout_s,
-                    min_confidence=settings.min_confidence)
+                    min_confidence=settings.min_confidence, index=make_index(settings, kb))
 
 
 def cmd_triage(settings: Settings, as_json: bool, stdin=None, out=None) -> int:
     """Batch triage: one utterance per input line, one answer per output line, in order."""
-    from ..core.triage import TriageIndex, assess
+    from ..core.triage import assess
 
     stdin = stdin or sys.stdin
     out = out or sys.stdout
-    index = TriageIndex.build(load_content(settings))
+    index = make_index(settings, load_content(settings))
     for number, line in enumerate(stdin, 1):
         line = line.rstrip("\r\n")
         problem = readable_problem(line)

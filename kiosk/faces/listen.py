@@ -83,4 +83,6 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
     if recognizer is None:
         print(f"kiosk listen: no recognizer: {reason}", file=sys.stderr)
         return 2
-    return listen_files(args.files, recognizer, TriageIndex.build(kb), sys.stdout, args.json, noise, args.snr)
+    from .cli import make_index
+
+    return listen_files(args.files, recognizer, make_index(settings, kb), sys.stdout, args.json, noise, args.snr)

@@ -73,6 +73,8 @@ class Settings:
     """For home use: when set, the kiosk only acts after hearing this phrase."""
     min_confidence: float = 0.5
     """Transcripts below this confidence are not acted on."""
+    meaning: bool = True
+    """Understand red flags by meaning as well as by phrases (the sentence model from setup). Off: phrases only."""
     barge_in: bool = False
     """Stop talking when the person starts to speak. Off by default: without echo cancellation a kiosk
     loudspeaker would interrupt itself. Turn on with a headset. Enter always interrupts."""

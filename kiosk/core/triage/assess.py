@@ -4,6 +4,7 @@ Pure functions over a :class:`TriageIndex` built once from the knowledge base; n
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -11,6 +12,7 @@ from typing import Mapping
 from ..content import KnowledgeBase
 from ..text import tokens_with_breaks
 from .matching import STOPWORDS, Match, PhraseIndex, drop_contained, stem
+from .meaning import Embed, MeaningIndex
 from .negation import Polarity, in_the_past, mentioned, polarity
 
 CAUSE_MIN_EVIDENCE = 0.25
@@ -23,8 +25,28 @@ CONFIDENT_SCORE = 0.55
 class RedFlagHit:
     id: str
     said: str
-    """The words that matched, as said."""
+    """The words that matched, as said (for a meaning hit, the clause)."""
     polarity: Polarity
+    how: str = "phrase"
+    """"phrase" (the content's phrases and pairs) or "meaning" (close to the content's examples)."""
+    example: str = ""
+    """A meaning hit: the red flag's example it is closest to. A phrase hit asked about because of its
+    context: the "not now" example (meaning.toml) its sentence is closest to."""
+    score: float = 1.0
+    """Cosine similarity to ``example`` (1.0 for a plain phrase hit)."""
+    context: str = ""
+    """Why a phrase hit is asked about rather than raised: the "not now" kind ("question", "past", ...)."""
+
+    def evidence(self) -> dict:
+        """How it was found, for the batch answer (so a clinician can see why, and add an example)."""
+        out: dict = {"id": self.id, "said": self.said, "how": self.how, "certain": self.polarity is Polarity.AFFIRMED}
+        if self.example:
+            out.update(example=self.example, score=round(self.score, 3))
+        if self.context:
+            out["context"] = self.context
+        if self.polarity is Polarity.PAST:
+            out["past"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -53,15 +75,20 @@ class Assessment:
     """True when a follow-up question would help (no clear cause, a close call, or an unsure red flag)."""
     scope_words: tuple[str, ...] = ()
 
+    @property
+    def ask(self) -> tuple[str, ...]:
+        """The red flags the kiosk asks about first (a yes/no question each), before anything else."""
+        return tuple(dict.fromkeys(h.id for h in self.unsure_flags))
+
     def to_json(self) -> dict:
-        """The batch interface's JSON object (``kiosk triage --json``)."""
+        """The batch interface's JSON object (``kiosk triage --json``). ``emergency`` is true only where the
+        kiosk gives the emergency prompt at once; ``ask`` lists the red flags it would first ask about."""
         return {
-            # a sign that may be there counts (the kiosk asks); one said to be years back does not
-            "emergency": self.emergency or any(h.polarity is Polarity.UNCERTAIN for h in self.unsure_flags),
+            "emergency": self.emergency,
+            "ask": list(self.ask),
             "red_flags": list(dict.fromkeys(h.id for h in self.red_flags + self.unsure_flags
                                             if h.polarity is not Polarity.PAST)),
-            "red_flag_evidence": [{"id": h.id, "said": h.said, "certain": h.polarity is Polarity.AFFIRMED}
-                                  for h in self.red_flags + self.unsure_flags],
+            "red_flag_evidence": [h.evidence() for h in self.red_flags + self.unsure_flags],
             "negated_red_flags": list(self.negated_flags),
             "causes": [{"id": c.id, "score": round(c.score, 3), "evidence": list(c.evidence)} for c in self.causes],
             "in_scope": self.in_scope,
@@ -90,9 +117,13 @@ class TriageIndex:
     unfinished: tuple[tuple[str, frozenset[str], frozenset[str], tuple[tuple[str, ...], ...]], ...] = ()
     """(red-flag id, body stems, linking verbs, one-sided places) for statements cut off after the verb, and
     a side of the face or body named with no twitch in its clause."""
+    meaning: MeaningIndex | None = None
+    """The meaning layer (the content's examples, embedded), or None: phrases only."""
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> "TriageIndex":
+    def build(cls, kb: KnowledgeBase, embed: Embed | None = None, embed_content: Embed | None = None) -> "TriageIndex":
+        """Index ``kb``. With ``embed`` (a sentence model, loaded at the edge) the meaning layer is on too;
+        ``embed_content`` may be a cached version of it for the content's own examples."""
         return cls(
             red_flags=PhraseIndex(((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.match_phrases()),
                                   every=True, known=[w for c in kb.causes for k in c.clues for w in k.phrase.split()]
@@ -110,14 +141,47 @@ class TriageIndex:
             unfinished=tuple((f.id, frozenset(stem(w) for w in f.unfinished[0]), frozenset(f.unfinished[1]),
                               tuple(tuple(side.split()) for side in f.unfinished[2]))
                              for f in kb.red_flags if f.unfinished),
+            meaning=MeaningIndex.build(kb, embed, embed_content) if embed is not None else None,
         )
 
 
-def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None = None
+def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None = None, text: str = ""
                      ) -> tuple[list[RedFlagHit], list[RedFlagHit], list[str]]:
     """(affirmed, unsure, negated ids). Runs on its own, before and apart from cause matching.
 
-    ``breaks``: punctuation between the words (:func:`kiosk.text.tokens_with_breaks`), for negation scope."""
+    ``breaks``: punctuation between the words (:func:`kiosk.text.tokens_with_breaks`), for negation scope.
+    ``text``: the utterance as said, for the meaning layer (when the index has one): a phrase hit whose
+    sentence means something else ("what if my face went numb") is asked about instead of raised, and a sign
+    described in other words ("tea runs out of the corner of my mouth") is asked about."""
+    affirmed, unsure, negated = _screen_phrases(words, index, breaks)
+    if index.meaning is None or not text.strip():
+        return affirmed, unsure, negated
+    reading = index.meaning.read(text)
+    raised: list[RedFlagHit] = []
+    asked = {h.id: h for h in unsure}
+    for hit in affirmed:
+        objection = reading.objection(hit.id, hit.said)
+        if objection is None:
+            raised.append(hit)
+        else:
+            past = objection.kind in PAST_KINDS
+            asked[hit.id] = dataclasses.replace(hit, polarity=Polarity.PAST if past else Polarity.UNCERTAIN,
+                                                example=objection.example, score=objection.score,
+                                                context=objection.kind)
+    for m in reading.hits:
+        if m.id not in asked and all(h.id != m.id for h in raised):
+            asked[m.id] = RedFlagHit(m.id, m.clause, Polarity.UNCERTAIN, "meaning", m.example, m.score)
+    return raised, list(asked.values()), [n for n in negated if n not in asked]
+
+
+PAST_KINDS = frozenset({"past", "gradual"})
+"""Objections that make the kiosk ask whether the sign is happening now ("You said ... Is that happening now?")
+rather than ask the sign's own question."""
+
+
+def _screen_phrases(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None
+                    ) -> tuple[list[RedFlagHit], list[RedFlagHit], list[str]]:
+    """The phrase rules: (affirmed, unsure, negated ids)."""
     affirmed: dict[str, RedFlagHit] = {}
     unsure: dict[str, RedFlagHit] = {}
     negated: set[str] = set()
@@ -299,7 +363,7 @@ def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, floa
 def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = None) -> Assessment:
     """Assess one utterance. Never raises on any text; empty text gives an empty, out-of-scope assessment."""
     words, breaks = tokens_with_breaks(text)
-    affirmed, unsure, negated = screen_red_flags(words, index, breaks)
+    affirmed, unsure, negated = screen_red_flags(words, index, breaks, text)
     found = index.scope.find(words)
     elsewhere = [m.start for m in found if m.phrase.owner == "elsewhere"]
     scope_hits = [m for m in found if (m.phrase.owner == "scope" or (m.phrase.owner == "body" and _owned(words, m.start)))

@@ -213,13 +213,28 @@ def _asked_before(before: list[str]) -> bool:
     return False
 
 
+HYPOTHETICAL = tuple(tuple(m.split()) for m in (
+    "what if", "if", "in case", "should i worry", "should we worry", "what happens", "would it", "would that",
+    "signs of", "sign of", "warning sign", "look out for", "watch out for", "watch for", "what are the signs",
+    "how do i know", "how would i know", "is it normal", "supposed to", "ever",
+))
+"""Words just before a sign that make it a question or a what-if, not a report: "what if my face went numb",
+"in case I start slurring", "should I worry if my arm goes weak"."""
+HYPOTHETICAL_REACH = 8
+HYPOTHETICAL_AFTER = tuple(tuple(m.split()) for m in ("warning sign", "warning signs", "sign of a stroke",
+                                                      "signs of a stroke", "a symptom of"))
+"""The same said after the sign: "is slurred speech a warning sign"."""
+
+
 def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> Polarity | None:
-    """A sign inside a reported question or a list of warning signs: NEGATED when the answer that follows
-    in the sentence is a no ("... and I said neither"), else UNCERTAIN (asked about); None when the sign
-    is not a mention."""
+    """A sign inside a reported question, a list of warning signs or a what-if: NEGATED when the answer that
+    follows in the sentence is a no ("... and I said neither"), else UNCERTAIN (asked about); None when the
+    sign is not a mention."""
     lo, hi = sentence_window(words, breaks or {}, start, end, REPORTED_REACH, len(words))
     before = words[lo:start]
-    if not (_asked_before(before) or _has_run(before, REPORTED)):
+    near = words[max(lo, start - HYPOTHETICAL_REACH):start]
+    if not (_asked_before(before) or _has_run(before, REPORTED) or _has_run(near, HYPOTHETICAL)
+            or _has_run(words[end:end + HYPOTHETICAL_REACH], HYPOTHETICAL_AFTER)):
         return None
     return Polarity.NEGATED if _has_run(words[end:hi], ANSWERED_NO) else Polarity.UNCERTAIN
 

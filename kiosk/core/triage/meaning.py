@@ -1,0 +1,215 @@
+"""The meaning layer of red-flag screening: what was said, clause by clause, compared with the content's examples.
+
+Beside the phrase rules, not instead of them. Each red flag in the content has a bank of example descriptions
+(how the sign looks and feels, from the inside and from the outside: red_flags.toml ``examples``), and
+meaning.toml has banks of what sounds like a sign but is not one now (questions about warning signs, figures
+of speech, signs long past or explained, sign words said of things, the twitching itself). Two readings come
+out of the comparison:
+
+- a *meaning hit*: a clause close to a sign's examples (at least :data:`SIGN_MIN`) and closer to them than to
+  any "not now" example (by :data:`SIGN_MARGIN`). The kiosk asks about the sign; it never raises it alone.
+- an *objection* to a phrase hit: the sentence it was said in is closer to a "not now" example than to the
+  sign's own examples (by :data:`CONTEXT_MARGIN`). The kiosk asks instead of raising the emergency at once.
+
+Pure: the embedding function is passed in (the model is loaded at the edge, :mod:`kiosk.meaning.encoder`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..content import KnowledgeBase
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+"""Texts in, one unit-length vector a text out (rows of a 2-D array)."""
+
+SIGN_MIN = 0.60
+"""Least cosine similarity between a clause and one of a sign's examples for a meaning hit. Chosen on the
+tuning sets (eval/tuning): 0.55 asked on a quarter of everyday cases, 0.65 missed described signs."""
+SIGN_MARGIN = 0.05
+"""How much closer to the sign than to any "not now" example a clause must be for a meaning hit."""
+CONTEXT_MARGIN = 0.02
+"""How much closer to a "not now" example than to the sign's examples a sentence must be to object, when it
+also holds one of that kind's cues ("ago", "if", "because"): meaning alone confuses a sign with its look-alike
+on the same topic ("my left arm suddenly went weak" is close to "my arm was weak after surgery last year")."""
+NO_CUE_MARGIN = 0.08
+"""The same for a kind with no cues (figures of speech): only a clearly closer look-alike objects."""
+
+_SENTENCES = re.compile(r"[.!?;]+")
+_CLAUSE_BREAKS = re.compile(r",|\b(?:and|but|so|because|cause|cos|then|while|though|although|plus|except)\b", re.I)
+_WORDS = re.compile(r"[a-z0-9']+")
+
+
+@dataclass(frozen=True)
+class MeaningHit:
+    """A red flag found by meaning in one clause."""
+
+    id: str
+    clause: str
+    example: str
+    """The content example it is closest to (so a clinician can see why, and add one)."""
+    score: float
+    """Cosine similarity to that example."""
+
+
+@dataclass(frozen=True)
+class Objection:
+    """Why a phrase hit is asked about rather than raised: the "not now" example its sentence is closest to."""
+
+    kind: str
+    """The meaning.toml bank: question, figurative, past, explained, thing, gradual, denied or twitch."""
+    sentence: str
+    example: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the meaning layer makes of one utterance."""
+
+    hits: tuple[MeaningHit, ...] = ()
+    """The best clause for each red flag that some clause is close to."""
+    sentences: tuple[str, ...] = ()
+    sentence_signs: tuple[dict[str, float], ...] = ()
+    """Per sentence, each red flag's best similarity."""
+    sentence_context: tuple[Objection | None, ...] = ()
+    """Per sentence, its closest "not now" example."""
+
+    def objection(self, flag_id: str, said: str = "") -> Objection | None:
+        """The context that makes a phrase hit of ``flag_id`` (its words ``said``) doubtful, or None. Only the
+        sentences that hold those words are looked at, or every sentence when none does."""
+        wanted = _WORDS.findall(said.lower())
+        where = [i for i, s in enumerate(self.sentences) if wanted and all(w in _WORDS.findall(s.lower()) for w in wanted)]
+        best: Objection | None = None
+        for i in where or range(len(self.sentences)):
+            context = self.sentence_context[i]
+            if context is None:
+                continue
+            if context.score >= self.sentence_signs[i].get(flag_id, 0.0) + CONTEXT_MARGIN:
+                if best is None or context.score > best.score:
+                    best = context
+        return best
+
+
+@dataclass(frozen=True)
+class MeaningIndex:
+    """The content's example banks, embedded once."""
+
+    embed: Embed
+    flag_ids: tuple[str, ...]
+    flag_rows: tuple[np.ndarray, ...]
+    """Per red flag (same order as ``flag_ids``), the rows of ``vectors`` that are its examples."""
+    examples: tuple[str, ...]
+    vectors: np.ndarray
+    kinds: tuple[str, ...]
+    """The "not now" kind of each row of ``context_vectors``."""
+    context_examples: tuple[str, ...]
+    context_vectors: np.ndarray = field(repr=False)
+    cues: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+    """Per objecting kind, its cue words as one pattern (None: a kind with no cues)."""
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase, embed: Embed, embed_content: Embed | None = None) -> "MeaningIndex | None":
+        """The index of ``kb``'s banks, or None when no red flag has examples. ``embed_content`` (a cached
+        embedder the edge may have for content) embeds the banks; ``embed`` what people say."""
+        flags = [f for f in kb.red_flags if f.examples]
+        if not flags:
+            return None
+        examples = tuple(e for f in flags for e in f.examples)
+        rows, start = [], 0
+        for f in flags:
+            rows.append(np.arange(start, start + len(f.examples)))
+            start += len(f.examples)
+        kinds = tuple(k for k, kind in kb.not_now.items() for _ in kind.examples)
+        context = tuple(e for kind in kb.not_now.values() for e in kind.examples)
+        content = embed_content or embed
+        vectors = np.asarray(content(list(examples + context)), dtype=np.float32)
+        cues = {k: _cue_pattern(kind.cues) for k, kind in kb.not_now.items() if kind.objects}
+        return cls(embed, tuple(f.id for f in flags), tuple(rows), examples, vectors[:len(examples)], kinds, context,
+                   vectors[len(examples):], cues)
+
+    def read(self, text: str) -> Reading:
+        """Compare every clause and sentence of ``text`` with the banks."""
+        sentences, clauses = split_clauses(text)
+        pieces = list(dict.fromkeys(clauses + sentences))
+        if not pieces:
+            return Reading()
+        vectors = np.asarray(self.embed(pieces), dtype=np.float32)
+        sign_sim = vectors @ self.vectors.T
+        if self.context_examples:
+            ctx_sim = vectors @ self.context_vectors.T
+            ctx_best = ctx_sim.argmax(axis=1)
+            ctx_score = ctx_sim[np.arange(len(pieces)), ctx_best]
+        else:
+            ctx_best, ctx_score = np.zeros(len(pieces), dtype=int), np.full(len(pieces), -1.0)
+        best_rows = [sign_sim[:, rows].argmax(axis=1) for rows in self.flag_rows]
+        hits: dict[str, MeaningHit] = {}
+        clause_set = set(clauses)
+        for p, piece in enumerate(pieces):
+            if piece not in clause_set:
+                continue
+            for f, flag_id in enumerate(self.flag_ids):
+                row = int(self.flag_rows[f][best_rows[f][p]])
+                score = float(sign_sim[p, row])
+                if score >= SIGN_MIN and score >= float(ctx_score[p]) + SIGN_MARGIN:
+                    if flag_id not in hits or score > hits[flag_id].score:
+                        hits[flag_id] = MeaningHit(flag_id, piece, self.examples[row], round(score, 3))
+        signs, contexts = [], []
+        for sentence, marked in zip(sentences, marked_sentences(text)):
+            p = pieces.index(sentence)
+            signs.append({flag_id: float(sign_sim[p, self.flag_rows[f]].max()) for f, flag_id in enumerate(self.flag_ids)})
+            contexts.append(self._context(marked, ctx_sim[p]) if self.context_examples else None)
+        return Reading(tuple(hits.values()), tuple(sentences), tuple(signs), tuple(contexts))
+
+    def _context(self, sentence: str, similarity: np.ndarray) -> Objection | None:
+        """The closest look-alike whose kind is shown in the sentence (a cue), or is clearly closer (no cues);
+        its score is lowered by the margin a kind without cues must clear, so one threshold serves both."""
+        best: Objection | None = None
+        lowered = sentence.lower()
+        for kind, pattern in self.cues.items():
+            rows = [i for i, k in enumerate(self.kinds) if k == kind]
+            j = rows[int(similarity[rows].argmax())]
+            score = float(similarity[j])
+            if pattern is None:
+                score -= NO_CUE_MARGIN - CONTEXT_MARGIN
+            elif not pattern.search(lowered):
+                continue
+            if best is None or score > best.score:
+                best = Objection(kind, sentence.rstrip("?!. "), self.context_examples[j], round(score, 3))
+        return best
+
+
+def _cue_pattern(cues: Sequence[str]) -> re.Pattern[str] | None:
+    if not cues:
+        return None
+    words = "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9'])(?:{words})(?![a-z0-9'])")
+
+
+def marked_sentences(text: str) -> list[str]:
+    """The sentences of :func:`split_clauses`, each with the mark that ended it ("is that a stroke?")."""
+    out = []
+    for m in re.finditer(r"[^.!?;]+[.!?;]*", text):
+        sentence = " ".join(m.group().split())
+        if len(_SENTENCES.sub(" ", sentence).split()) >= 2:
+            out.append(sentence)
+    return out
+
+
+def split_clauses(text: str) -> tuple[list[str], list[str]]:
+    """(sentences, clauses): sentences split at full stops, question and exclamation marks; clauses split
+    further at commas and joining words. Pieces of one word are dropped (they carry no meaning alone)."""
+    sentences, clauses = [], []
+    for raw in _SENTENCES.split(text):
+        sentence = " ".join(raw.split())
+        if len(sentence.split()) < 2:
+            continue
+        sentences.append(sentence)
+        for part in _CLAUSE_BREAKS.split(sentence):
+            part = " ".join(part.split())
+            if len(part.split()) >= 2:
+                clauses.append(part)
+    return sentences, clauses

