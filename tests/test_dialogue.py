@@ -76,18 +76,66 @@ def test_emergency_number_and_wording_are_settings(kb, index):
     assert turns[0].replies[0].text == "Call 999 now. Tell the desk."
 
 
-@pytest.mark.parametrize("answer", ["yes", "maybe", "I think so", "mmm hmm kind of", "", "the room is spinning"])
-def test_screening_answer_not_clearly_no_is_an_emergency(dialogue, kb, answer):
+@pytest.mark.parametrize("answer", ["yes", "I think so", "the room is spinning"])
+def test_a_yes_or_a_sign_to_the_screening_question_is_an_emergency(dialogue, kb, answer):
     state, turns = run(dialogue, ["my lip keeps twitching", answer])
     assert turns[0].text == kb.dialogue["screening_question"]
     assert state.phase is Phase.EMERGENCY, answer
 
 
-def test_misheard_no_to_a_red_flag_question_is_not_acted_on_silently(dialogue):
-    # a low-confidence "no" to the screening question counts as yes
+@pytest.mark.parametrize("answer", ["maybe", "mmm hmm kind of", "", "huh", "what does numb mean", "one at a time please",
+                                    "I don't know", "sorry I didn't hear you"])
+def test_an_unsure_or_unclear_screening_answer_asks_the_signs_one_at_a_time(dialogue, kb, answer):
+    """Not cleared, and no alarm for "huh?": each sign of the question is asked on its own, and only a no to
+    every one of them clears them."""
+    state, turns = run(dialogue, ["my lip keeps twitching", answer])
+    assert state.phase is Phase.QUESTION and state.pending.kind == "red_flag", answer
+    assert state.pending.target == "sudden_onset" and turns[-1].replies[-1].text == kb.red_flag("sudden_onset").question
+    asked = [state.pending.target]
+    while state.pending is not None and state.pending.kind == "red_flag":
+        state, turn = dialogue.hear(state, "no")
+        if state.pending is not None and state.pending.kind == "red_flag":
+            asked.append(state.pending.target)
+    assert state.phase is not Phase.EMERGENCY
+    assert asked == ["sudden_onset", "one_sided_weakness", "numbness", "dizziness", "speech_trouble", "vision_loss"]
+
+
+def test_unsure_about_one_specific_sign_counts_as_yes(dialogue):
+    state, _ = run(dialogue, ["my lip keeps twitching", "maybe"])
+    state, _ = dialogue.hear(state, "no")  # not sudden
+    state, _ = dialogue.hear(state, "not sure")  # weak?
+    assert state.phase is Phase.EMERGENCY
+
+
+def test_asking_what_a_sign_means_explains_it_and_asks_again(dialogue, kb):
+    state, _ = run(dialogue, ["my lip keeps twitching", "one at a time"])
+    state, turn = dialogue.hear(state, "what does sudden mean")
+    assert state.phase is Phase.QUESTION and state.pending.target == "sudden_onset"
+    assert [r.text for r in turn.replies] == [kb.red_flag("sudden_onset").explain, kb.red_flag("sudden_onset").question]
+
+
+def test_a_sign_described_in_an_answer_is_acted_on(dialogue):
+    state, _ = run(dialogue, ["my lip keeps twitching", "one at a time"])
+    state, _ = dialogue.hear(state, "no")
+    state, _ = dialogue.hear(state, "my arm feels weak")  # asked about weakness: a yes in other words
+    assert state.phase is Phase.EMERGENCY
+
+
+def test_misheard_no_to_a_red_flag_question_is_not_acted_on_silently(dialogue, kb):
+    # a low-confidence "no" to the screening question is asked again: neither cleared nor an alarm
     state, turn = dialogue.start()
     state, turn = dialogue.hear(state, "my lip keeps twitching")
     state, turn = dialogue.hear(state, "no", confidence=0.2)
+    assert state.phase is Phase.QUESTION and state.pending.kind == "screening"
+    assert turn.replies[-1].text == kb.dialogue["screening_question"]
+
+
+def test_a_question_about_warning_signs_is_answered_then_screened(dialogue, kb):
+    state, turns = run(dialogue, ["what should i do if my face starts drooping"])
+    assert state.phase is not Phase.EMERGENCY
+    assert turns[0].replies[0].text.startswith("Warning signs of a stroke")
+    assert state.pending.kind == "screening"
+    state, turn = dialogue.hear(state, "yes")
     assert state.phase is Phase.EMERGENCY
 
 
@@ -290,10 +338,15 @@ def test_a_no_that_says_more_clears_the_screening_question(dialogue, answer):
     assert state.phase is Phase.QUESTION and state.pending.kind == "cause", turns[-1].text
 
 
-@pytest.mark.parametrize("answer", ["no, my face is numb", "no but my arm is weak", "not sure", "maybe a little dizzy"])
-def test_a_no_with_a_red_flag_or_a_doubt_is_not_a_no(dialogue, answer):
+@pytest.mark.parametrize("answer", ["no, my face is numb", "no but my arm is weak", "maybe a little dizzy"])
+def test_a_no_with_a_red_flag_is_not_a_no(dialogue, answer):
     state, _ = run(dialogue, ["my lip twitches after coffee", answer])
     assert state.phase is Phase.EMERGENCY
+
+
+def test_a_doubt_is_not_a_no(dialogue):
+    state, _ = run(dialogue, ["my lip twitches after coffee", "not sure"])
+    assert state.phase is Phase.QUESTION and state.pending.kind == "red_flag"  # the signs one at a time
 
 
 def test_a_vague_twitch_gets_questions_about_the_common_causes(dialogue, kb):

@@ -7,9 +7,17 @@ import pytest
 
 from kiosk.core.intents import Answer, Command, answer_phrases, parse_answer, parse_command
 
-YES, NO, UNSURE, UNKNOWN = Answer.YES, Answer.NO, Answer.UNSURE, Answer.UNKNOWN
+YES, NO, UNSURE, UNKNOWN, CLARIFY = Answer.YES, Answer.NO, Answer.UNSURE, Answer.UNKNOWN, Answer.CLARIFY
 
 ANSWERS = [
+    # --- asking for the question again or explained: never a yes (no alarm for "huh?"), never a no
+    ("huh", CLARIFY), ("huh?", CLARIFY), ("eh?", CLARIFY), ("what?", CLARIFY), ("sorry?", CLARIFY),
+    ("what does numb mean", CLARIFY), ("what does that mean", CLARIFY), ("what do you mean by dizzy", CLARIFY),
+    ("sorry I didn't hear you", CLARIFY), ("I didn't catch that", CLARIFY), ("I don't understand the question", CLARIFY),
+    ("I don't get it", CLARIFY), ("one at a time please", CLARIFY), ("too many questions at once", CLARIFY),
+    ("can you explain", CLARIFY), ("what is dizzy", CLARIFY), ("which one", CLARIFY), ("say that again please", CLARIFY),
+    ("i have no idea what you mean", CLARIFY), ("could you say it in simpler words", CLARIFY),
+    ("no, what I mean is my lip twitches", UNKNOWN), ("nope, just the twitch", UNKNOWN),
     # --- plain yes, in the forms people use
     ("yes", YES), ("Yeah.", YES), ("yep", YES), ("yup", YES), ("ya", YES), ("sure", YES), ("correct", YES),
     ("that's right", YES), ("absolutely", YES), ("definitely", YES), ("of course", YES), ("certainly", YES),

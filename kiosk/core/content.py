@@ -34,6 +34,7 @@ DIALOGUE_KEYS = {
     "summary_home": (), "summary_when": (), "anything_else": (), "goodbye": (), "start_over": (),
     "idle_warning": (), "idle_reset": (), "nothing_to_repeat": (), "reason_default": ("clue",),
     "louder": (), "softer": (), "slower": (), "faster": (),
+    "screening_one_at_a_time": (), "screening_unsure": (), "warning_signs": ("number",),
 }
 """Every sentence the dialogue needs, with the placeholders each must contain."""
 
@@ -149,6 +150,8 @@ class KnowledgeBase:
     not_now: Mapping[str, "NotNow"] = field(default_factory=dict)
     """Kind ("question", "figurative", "past", ...) -> what sounds like a warning sign but is not one now.
     From the optional meaning.toml."""
+    unwell: tuple[str, ...] = ()
+    """Feeling unwell in vague words ("I came over all funny"): about health, so in scope. meaning.toml."""
 
     def cause(self, cause_id: str) -> Cause:
         return next(c for c in self.causes if c.id == cause_id)
@@ -179,6 +182,8 @@ class KnowledgeBase:
             out += [(f"causes.toml:{c.id}.question", q) for q in c.questions]
         for f in self.red_flags:
             out.append((f"red_flags.toml:{f.id}.question", f.question))
+            if f.explain:
+                out.append((f"red_flags.toml:{f.id}.explain", f.explain))
             out.append((f"red_flags.toml:{f.id}.name", self.dialogue["red_flag_confirm"].format(flag=f.name)))
         out += [(f"guidance.toml:{k}", v) for k, v in self.guidance.items()]
         for key, text in self.dialogue.items():
@@ -422,15 +427,25 @@ def _examples(table: Mapping[str, Any], key: str, where: str, problems: _Problem
     return tuple(dict.fromkeys(" ".join(e.split()) for e in items))
 
 
-def _load_not_now(root: Path, problems: _Problems, thing_words: tuple[str, ...]) -> dict[str, NotNow]:
-    """meaning.toml (optional): [not_now.KIND] tables with examples, cues and objects. The "thing" kind's cues
-    are the words for things of red_flags.toml's [things] table besides its own."""
+def _load_meaning(root: Path, problems: _Problems, thing_words: tuple[str, ...]
+                  ) -> tuple[dict[str, NotNow], tuple[str, ...]]:
+    """meaning.toml (optional): [not_now.KIND] tables with examples, cues and objects, and [unwell] examples.
+    The "thing" kind's cues are the words for things of red_flags.toml's [things] table besides its own."""
     fname = "meaning.toml"
     if not (root / fname).exists():
-        return {}
+        return {}, ()
     data = _read_toml(root / fname, problems)
     if data is None:
-        return {}
+        return {}, ()
+    unwell = data.get("unwell", {})
+    if not isinstance(unwell, dict):
+        problems.add(f"{fname}: [unwell]", "must be a table with 'examples'")
+        unwell = {}
+    return _load_not_now(data, problems, thing_words), _examples(unwell, "examples", f"{fname}: [unwell]", problems)
+
+
+def _load_not_now(data: Mapping[str, Any], problems: _Problems, thing_words: tuple[str, ...]) -> dict[str, NotNow]:
+    fname = "meaning.toml"
     table = data.get("not_now", {})
     if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
         problems.add(f"{fname}: [not_now]", "must hold [not_now.KIND] tables with 'examples'")
@@ -541,7 +556,7 @@ def load_knowledge_base(root: Path | str, *, with_cases: bool = True, require_st
     flags, things = _load_red_flags(root, problems)
     guidance, scope, scope_body, scope_clue_causes, scope_not_about = _load_guidance(root, problems)
     dialogue = _load_dialogue(root, problems)
-    not_now = _load_not_now(root, problems, things[0])
+    not_now, unwell = _load_meaning(root, problems, things[0])
     if require_standard_causes and causes:
         have = {c.id for c in causes}
         for missing in (cid for cid in CAUSE_IDS if cid not in have):
@@ -561,7 +576,7 @@ def load_knowledge_base(root: Path | str, *, with_cases: bool = True, require_st
         if problems.lines:
             raise ContentError(problems.lines)
     return KnowledgeBase(causes, flags, guidance, scope, dialogue, sources, cases, root, scope_body, scope_clue_causes,
-                         scope_not_about, things, not_now)
+                         scope_not_about, things, not_now, unwell)
 
 
 def normalize_clue(phrase: str) -> str:

@@ -34,6 +34,9 @@ PRIOR_WEIGHT = 0.1
 """Score given to a candidate cause with no evidence yet, when choosing which question to ask."""
 SCREENING_FLAGS = ("sudden_onset", "one_sided_weakness", "numbness", "dizziness")
 NO_OPENERS = frozenset({"no", "nope", "nah", "never", "none", "not"})
+ONE_AT_A_TIME = ("sudden_onset", "one_sided_weakness", "numbness", "dizziness", "speech_trouble", "vision_loss")
+"""The signs of the screening question, asked one by one (as NHS 111 asks them) when a person is unsure of
+the question about all of them, asks what it means, or answers it with something that is not a clear no."""
 """First words of a "no" that goes on to say more."""
 MAX_MISSES = 2
 """Misunderstood turns in a row (nothing heard, or only things the kiosk cannot help with) before it
@@ -132,6 +135,8 @@ class State:
     voice: Voice = Voice()
     paused: Pending | None = None
     """The question that was open when the idle warning was asked; asked again when the person goes on."""
+    queue: tuple[str, ...] = ()
+    """Red flags still to ask about one at a time (see ONE_AT_A_TIME), after the one pending."""
 
 
 @dataclass(frozen=True)
@@ -249,6 +254,8 @@ class Dialogue:
         pending = state.pending
         if pending and pending.kind in {"red_flag", "screening"}:
             return self._after_red_flag_answer(state, text, unsure, confidence)
+        if unsure and all(h.context == "question" for h in unsure):
+            return self._warning_signs(state, text)
         if unsure:
             return self._ask_red_flag(state, unsure[0].id, past=unsure[0].polarity is Polarity.PAST)
         if problem is not None:
@@ -339,31 +346,94 @@ class Dialogue:
         state = dataclasses.replace(state, pending=pending, asked=state.asked + (key,), phase=Phase.QUESTION)
         return state, Turn((Reply(pending.text),), expect=Expect.YES_NO)
 
-    def _ask_red_flag(self, state: State, flag_id: str, past: bool = False) -> tuple[State, Turn]:
+    def _ask_red_flag(self, state: State, flag_id: str, past: bool = False,
+                      queue: tuple[str, ...] = ()) -> tuple[State, Turn]:
         flag = self.kb.red_flag(flag_id)
         text = self._say("red_flag_confirm", flag=flag.name) if past or not flag.question else flag.question
-        return self._ask(state, Pending("red_flag", flag_id, text))
+        return self._ask(dataclasses.replace(state, queue=queue), Pending("red_flag", flag_id, text))
 
     def _after_red_flag_answer(self, state: State, text: str, unsure: list,
                                confidence: float) -> tuple[State, Turn]:
-        # Anything that is not clearly "no" counts as yes: a misheard "no" must not clear an emergency.
+        """Only a clear "no" clears a sign. A sign said or described in the answer is acted on like a first
+        description; "huh?" or "what does numb mean?" gets the question again in simpler words (the screening
+        question one sign at a time); "not sure" to several signs leads to them one at a time, and to one
+        sign counts as yes. A misheard "no" (low confidence) is asked again, never taken as a no."""
         answer = parse_answer(text)
         pending = state.pending
         assert pending is not None
         words = tokens(text)
-        unsure = [h for h in unsure if h.polarity is not Polarity.PAST]  # "no, that was years ago"
-        if answer is Answer.UNKNOWN and words and words[0] in NO_OPENERS and not unsure:
-            # "no numbness", "no, it came on slowly": a no with more said. An affirmed red flag in the rest
-            # ("no, my face is numb") was already answered with the emergency prompt before this point.
-            answer = Answer.NO
-        if answer is not Answer.NO or unsure or confidence < self.min_confidence:
-            target = [pending.target] if pending.target else ["screening"]
-            return self._emergency(state, target)
-        state = dataclasses.replace(state, pending=None)
+        now = [h for h in unsure if h.polarity is not Polarity.PAST]  # "no, that was years ago"
+        if answer is Answer.CLARIFY and all(h.context == "question" for h in now):
+            now = []  # "what does numb mean?" asks about the word, it does not report the sign
+        if now:
+            if answer is Answer.YES or any(h.id == pending.target for h in now):
+                return self._emergency(state, [pending.target or now[0].id])
+            # Signs described in other words: ask about each (a start time last: it says least), then what was
+            # asked and not answered (the screening question's signs one at a time), so only a no clears.
+            found = sorted(dict.fromkeys(h.id for h in now), key=lambda f: f == "sudden_onset")
+            unanswered = ONE_AT_A_TIME if pending.kind == "screening" else (pending.target,) + state.queue
+            queue = tuple(found[1:]) + tuple(f for f in unanswered if f not in found and self._known_flag(f))
+            return self._ask_red_flag(state, found[0], queue=queue)
+        if answer is Answer.CLARIFY:
+            if pending.kind == "screening":
+                return self._one_at_a_time(state, "screening_one_at_a_time")
+            return self._explain_red_flag(state)
+        if answer is Answer.UNSURE:
+            if pending.kind == "screening":
+                return self._one_at_a_time(state, "screening_unsure")
+            return self._emergency(state, [pending.target])
+        if answer is Answer.YES:
+            return self._emergency(state, [pending.target] if pending.target else ["screening"])
+        if answer is Answer.UNKNOWN and words and words[0] in NO_OPENERS:
+            answer = Answer.NO  # "no numbness", "nope, just the twitch": a no with more said
+        if answer is not Answer.NO:
+            # a description with no sign in it, or something else: not a clear no, so not cleared
+            if pending.kind == "screening":
+                return self._one_at_a_time(state, "screening_one_at_a_time")
+            return self._not_understood(state)
+        if confidence < self.min_confidence:
+            return self._not_understood(state)  # a "no" that may have been misheard is asked again
+        if state.queue:
+            return self._ask_red_flag(state, state.queue[0], queue=state.queue[1:])
+        state = dataclasses.replace(state, pending=None, misses=0)
         rest = " ".join(tokens(text)[1:])
         if rest and assess(rest, self.index).in_scope:
             state = dataclasses.replace(state, said=state.said + (rest,))
         return self._next_question(state)
+
+    def _known_flag(self, flag_id: str) -> bool:
+        return any(f.id == flag_id for f in self.kb.red_flags)
+
+    def _one_at_a_time(self, state: State, intro_key: str) -> tuple[State, Turn]:
+        """The screening question's signs one by one, with a short line first."""
+        first, rest = ONE_AT_A_TIME[0], tuple(f for f in ONE_AT_A_TIME[1:] if self._known_flag(f))
+        state, turn = self._ask_red_flag(state, first, queue=rest)
+        return state, dataclasses.replace(turn, replies=(Reply(self._say(intro_key)),) + turn.replies)
+
+    def _explain_red_flag(self, state: State) -> tuple[State, Turn]:
+        """The open question again, after the sign in simpler words. Asked for too often: a person comes."""
+        pending = state.pending
+        assert pending is not None
+        misses = state.misses + 1
+        if misses > MAX_MISSES:
+            events = (Event(EventKind.NOT_UNDERSTOOD, str(misses)), Event(EventKind.STAFF_ALERT, "not understood"))
+            return dataclasses.replace(state, misses=0), Turn(
+                (Reply(self._say("not_understood_again")), Reply(pending.text)), events, self._expect(state))
+        flag = self.kb.red_flag(pending.target)
+        replies = ((Reply(flag.explain),) if flag.explain else ()) + (Reply(pending.text),)
+        return dataclasses.replace(state, misses=misses, last=replies), Turn(replies, expect=Expect.YES_NO)
+
+    def _warning_signs(self, state: State, text: str) -> tuple[State, Turn]:
+        """A question about warning signs ("what if my face went numb?") gets an answer, not the emergency
+        prompt; then the screening question, so a person who has a sign can still say so."""
+        answer = Reply(self._say("warning_signs", number=self.emergency_number))
+        result = assess(text, self.index)
+        if result.in_scope:
+            state = dataclasses.replace(state, said=state.said + (text,), phase=Phase.QUESTION)
+        question = self._say("screening_question")
+        state = dataclasses.replace(state, screened=True)
+        state, turn = self._ask(state, Pending("screening", text=question))
+        return state, dataclasses.replace(turn, replies=(answer,) + turn.replies)
 
     def _after_cause_answer(self, state: State, text: str) -> tuple[State, Turn]:
         pending = state.pending

@@ -28,6 +28,8 @@ class Answer(str, Enum):
     UNSURE = "unsure"
     UNKNOWN = "unknown"
     """Not a yes/no answer at all (perhaps a new description)."""
+    CLARIFY = "clarify"
+    """A request to explain or repeat the question ("huh?", "what does numb mean?", "one at a time please")."""
 
 
 class Command(str, Enum):
@@ -182,12 +184,56 @@ _LONG_PHRASES = [p for p in _ANSWER_PHRASES if len(p) >= 5]
 _COMPACT = {p.replace(" ", ""): p for p in _ANSWER_PHRASES if " " in p}
 
 
+_CLARIFY_ALONE = frozenset({"huh", "eh", "what", "sorry", "pardon", "come again", "which one", "which ones",
+                            "what was that", "sorry what", "huh what", "what now", "say what", "meaning", "explain",
+                            "what do you mean", "i do not understand", "i do not get it", "i am confused",
+                            "too many questions", "too much", "one at a time"})
+_CLARIFY_RUNS = tuple(tuple(r.split()) for r in (
+    "what do you mean", "what does that mean", "what is that mean", "what do that mean", "what does it mean",
+    "what is meant", "mean by", "does mean", "do not understand", "did not understand", "not understand",
+    "do not get it", "did not get it", "do not get what", "do not follow", "did not catch", "did not hear",
+    "not hear you", "not hear the", "could not hear", "can not hear", "say that again", "say it again",
+    "repeat the question", "repeat that", "ask again", "one at a time", "one by one", "one thing at a time",
+    "too many", "too much at once", "too fast", "in simple words", "in simpler words", "simpler please",
+    "explain", "what was the question", "what are you asking", "what you asking", "which one", "which ones",
+    "what is a", "what is numb", "what is dizzy", "what is weak", "what does numb", "what does dizzy",
+    "what does weak", "what does sudden", "do not know what", "not sure what you", "not sure what that",
+    "no idea what", "what you mean", "what you are asking",
+    "confused by the question", "come again", "rephrase",
+))
+_NOT_CLARIFY = frozenset({"uh huh", "mm huh", "um huh", "a huh"})
+"""Sounds of agreement that end like a request to repeat."""
+_CLARIFY_MAX_WORDS = 12
+"""A request to explain is short; a longer answer is read as an answer (or a description)."""
+
+
+def asks_to_clarify(words: list[str]) -> bool:
+    """True for "huh?", "what does numb mean", "sorry I didn't hear you", "one at a time please": the person
+    asks for the question again or explained, and has not answered it."""
+    if not words or len(words) > _CLARIFY_MAX_WORDS or " ".join(words) in _NOT_CLARIFY:
+        return False
+    core = [w for w in words if w not in {"please", "um", "uh", "er", "erm", "oh", "so", "sorry", "kiosk", "can", "you",
+                                          "could", "would", "again", "sir", "maam", "the", "question"}]
+    if " ".join(core or words) in _CLARIFY_ALONE or " ".join(words) in _CLARIFY_ALONE:
+        return True
+    if words[0] in {"yes", "no", "yeah", "nope", "nah", "yep"}:
+        return False  # "no, what I mean is..." answers first
+    return _has_run(words, _CLARIFY_RUNS)
+
+
+def _has_run(words: list[str], runs: tuple[tuple[str, ...], ...]) -> bool:
+    return any(tuple(words[i:i + len(r)]) == r for r in runs for i in range(len(words) - len(r) + 1))
+
+
 def parse_answer(text: str) -> Answer:
     """Read a yes/no answer: "yeah", "I think so" -> YES; "nope", "absolutely not" -> NO; "maybe",
-    "yes and no" -> UNSURE; a description or anything else -> UNKNOWN."""
+    "yes and no" -> UNSURE; "huh?", "what does numb mean?" -> CLARIFY; a description or anything else ->
+    UNKNOWN."""
     words = tokens(text)
     if not words:
         return Answer.UNKNOWN
+    if asks_to_clarify(words):
+        return Answer.CLARIFY
     answer = _read(words)
     if answer is Answer.UNKNOWN and len(words) <= _SHORT:
         answer = _read_misheard(words)

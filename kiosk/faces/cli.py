@@ -133,7 +133,7 @@ def cmd_check(settings: Settings, path: Path | None, verbose: bool) -> int:
         for line in err.problems:
             print(f"  - {line}")
         return 1
-    return 0 if report(kb, sys.stdout, verbose) else 1
+    return 0 if report(kb, sys.stdout, verbose, make_index(settings, kb)) else 1
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:

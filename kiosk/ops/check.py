@@ -29,12 +29,15 @@ def reading_grades(kb: KnowledgeBase) -> list[tuple[str, float, str]]:
 
 
 def run_case(case: Case, index: TriageIndex) -> CaseResult:
-    """Check one case: emergency must match; the top cause must be one of the expected ones."""
+    """Check one case: an emergency must be raised or asked about, and a non-emergency never raised; the top
+    cause must be one of the expected ones."""
     result = assess(case.text, index).to_json()
     got = tuple(c["id"] for c in result["causes"])
     problems = []
-    if case.emergency is not None and result["emergency"] != case.emergency:
-        problems.append("missed emergency" if case.emergency else "false emergency")
+    if case.emergency is True and not (result["emergency"] or result["ask"]):
+        problems.append("missed emergency")
+    if case.emergency is False and result["emergency"]:
+        problems.append("false emergency")
     if not case.in_scope:
         if result["in_scope"] or got:
             problems.append("should be out of scope")
@@ -49,7 +52,7 @@ def run_cases(cases: Iterable[Case], index: TriageIndex) -> list[CaseResult]:
     return [run_case(c, index) for c in cases]
 
 
-def report(kb: KnowledgeBase, out: TextIO, verbose: bool = False) -> bool:
+def report(kb: KnowledgeBase, out: TextIO, verbose: bool = False, index: TriageIndex | None = None) -> bool:
     """Print the grade table and the regression table; True when everything passes."""
     grades = reading_grades(kb)
     too_hard = [g for g in grades if g[1] > MAX_GRADE]
@@ -65,7 +68,7 @@ def report(kb: KnowledgeBase, out: TextIO, verbose: bool = False) -> bool:
     out.write(f"{len(grades)} texts graded, highest {worst:.1f}, {len(too_hard)} above grade {MAX_GRADE:g}"
               f"{'' if verbose else ' (texts within a grade of the limit listed; --verbose lists all)'}\n\n")
 
-    results = run_cases(kb.cases, TriageIndex.build(kb))
+    results = run_cases(kb.cases, index or TriageIndex.build(kb))
     failed = [r for r in results if not r.passed]
     out.write(f"Regression cases ({len(results)})\n{'result':6}  {'id':12}  {'emergency':9}  {'top cause':22}  text\n")
     for r in results:

@@ -12,7 +12,7 @@ from typing import Mapping
 from ..content import KnowledgeBase
 from ..text import tokens_with_breaks
 from .matching import STOPWORDS, Match, PhraseIndex, drop_contained, stem
-from .meaning import Embed, MeaningIndex
+from .meaning import Embed, MeaningIndex, Reading
 from .negation import Polarity, in_the_past, mentioned, polarity
 
 CAUSE_MIN_EVIDENCE = 0.25
@@ -145,8 +145,8 @@ class TriageIndex:
         )
 
 
-def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None = None, text: str = ""
-                     ) -> tuple[list[RedFlagHit], list[RedFlagHit], list[str]]:
+def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None = None, text: str = "",
+                     reading: Reading | None = None) -> tuple[list[RedFlagHit], list[RedFlagHit], list[str]]:
     """(affirmed, unsure, negated ids). Runs on its own, before and apart from cause matching.
 
     ``breaks``: punctuation between the words (:func:`kiosk.text.tokens_with_breaks`), for negation scope.
@@ -154,9 +154,10 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
     sentence means something else ("what if my face went numb") is asked about instead of raised, and a sign
     described in other words ("tea runs out of the corner of my mouth") is asked about."""
     affirmed, unsure, negated = _screen_phrases(words, index, breaks)
-    if index.meaning is None or not text.strip():
-        return affirmed, unsure, negated
-    reading = index.meaning.read(text)
+    if reading is None:
+        if index.meaning is None or not text.strip():
+            return affirmed, unsure, negated
+        reading = index.meaning.read(text)
     raised: list[RedFlagHit] = []
     asked = {h.id: h for h in unsure}
     for hit in affirmed:
@@ -191,11 +192,14 @@ def _screen_phrases(words: list[str], index: TriageIndex, breaks: Mapping[int, s
         if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())) or _said_of_a_thing(words, m, index, breaks or {}):
             continue
         pol = polarity(words, m.start, m.positions, breaks)
+        context = ""
         if pol is not Polarity.NEGATED:
-            pol = mentioned(words, m.start, m.end, breaks) or pol  # "the nurse asked about numbness"
+            asked = mentioned(words, m.start, m.end, breaks)  # "the nurse asked about numbness", "what if..."
+            if asked is not None:
+                pol, context = asked, "question"
         if pol is Polarity.AFFIRMED and in_the_past(words, m.start, m.end, breaks):
             pol = Polarity.PAST
-        hit = RedFlagHit(m.phrase.owner, m.said, pol)
+        hit = RedFlagHit(m.phrase.owner, m.said, pol, context=context)
         if pol is Polarity.AFFIRMED:
             affirmed.setdefault(hit.id, hit)
         elif pol in (Polarity.UNCERTAIN, Polarity.PAST):
@@ -363,12 +367,14 @@ def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, floa
 def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = None) -> Assessment:
     """Assess one utterance. Never raises on any text; empty text gives an empty, out-of-scope assessment."""
     words, breaks = tokens_with_breaks(text)
-    affirmed, unsure, negated = screen_red_flags(words, index, breaks, text)
+    reading = index.meaning.read(text) if index.meaning is not None and text.strip() else Reading()
+    affirmed, unsure, negated = screen_red_flags(words, index, breaks, text, reading)
     found = index.scope.find(words)
     elsewhere = [m.start for m in found if m.phrase.owner == "elsewhere"]
     scope_hits = [m for m in found if (m.phrase.owner == "scope" or (m.phrase.owner == "body" and _owned(words, m.start)))
                   and not any(_same_clause(words, breaks, m.start, e) for e in elsewhere)]
-    in_scope = bool(affirmed or unsure or negated or scope_hits)
+    # a vague health complaint ("mum's not right today") is about health: the kiosk screens it, never sends it away
+    in_scope = bool(affirmed or unsure or negated or scope_hits or reading.unwell)
     causes = score_causes(words, index, boosts, breaks) if in_scope else []
     if not in_scope and index.scope_clue_causes and not elsewhere:
         # "side effect from my prescription": a strong clue of these causes is about a symptom on its own

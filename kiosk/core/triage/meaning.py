@@ -31,12 +31,16 @@ SIGN_MIN = 0.60
 tuning sets (eval/tuning): 0.55 asked on a quarter of everyday cases, 0.65 missed described signs."""
 SIGN_MARGIN = 0.05
 """How much closer to the sign than to any "not now" example a clause must be for a meaning hit."""
-CONTEXT_MARGIN = 0.02
-"""How much closer to a "not now" example than to the sign's examples a sentence must be to object, when it
-also holds one of that kind's cues ("ago", "if", "because"): meaning alone confuses a sign with its look-alike
-on the same topic ("my left arm suddenly went weak" is close to "my arm was weak after surgery last year")."""
-NO_CUE_MARGIN = 0.08
-"""The same for a kind with no cues (figures of speech): only a clearly closer look-alike objects."""
+CONTEXT_MARGIN = -0.05
+"""How close to a "not now" example, against the sign's own examples, a sentence must be to object when it also
+holds one of that kind's cues ("ago", "if", "because"): nearly as close is enough, since the cue says the rest.
+The cue is required because meaning alone confuses a sign with a look-alike on the same topic ("my left arm
+suddenly went weak" is close to "my arm was weak after surgery last year"). Chosen on the tuning sets: +0.02
+left 10 of set 7's 60 traps raised, -0.05 left 4, with no emergency lost (an objection only asks)."""
+UNWELL_MIN = 0.6
+"""Least similarity to an [unwell] example for a vague health complaint to be in scope."""
+NO_CUE_MARGIN = 0.03
+"""The same for a kind with no cues (figures of speech): only a closer look-alike objects."""
 
 _SENTENCES = re.compile(r"[.!?;]+")
 _CLAUSE_BREAKS = re.compile(r",|\b(?:and|but|so|because|cause|cos|then|while|though|although|plus|except)\b", re.I)
@@ -77,6 +81,8 @@ class Reading:
     """Per sentence, each red flag's best similarity."""
     sentence_context: tuple[Objection | None, ...] = ()
     """Per sentence, its closest "not now" example."""
+    unwell: str = ""
+    """The [unwell] example some clause is close to ("I came over all funny"), or "": a vague health complaint."""
 
     def objection(self, flag_id: str, said: str = "") -> Objection | None:
         """The context that makes a phrase hit of ``flag_id`` (its words ``said``) doubtful, or None. Only the
@@ -110,6 +116,8 @@ class MeaningIndex:
     context_vectors: np.ndarray = field(repr=False)
     cues: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
     """Per objecting kind, its cue words as one pattern (None: a kind with no cues)."""
+    unwell_examples: tuple[str, ...] = ()
+    unwell_vectors: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, kb: KnowledgeBase, embed: Embed, embed_content: Embed | None = None) -> "MeaningIndex | None":
@@ -126,10 +134,11 @@ class MeaningIndex:
         kinds = tuple(k for k, kind in kb.not_now.items() for _ in kind.examples)
         context = tuple(e for kind in kb.not_now.values() for e in kind.examples)
         content = embed_content or embed
-        vectors = np.asarray(content(list(examples + context)), dtype=np.float32)
+        vectors = np.asarray(content(list(examples + context + kb.unwell)), dtype=np.float32)
         cues = {k: _cue_pattern(kind.cues) for k, kind in kb.not_now.items() if kind.objects}
-        return cls(embed, tuple(f.id for f in flags), tuple(rows), examples, vectors[:len(examples)], kinds, context,
-                   vectors[len(examples):], cues)
+        n, m = len(examples), len(examples) + len(context)
+        return cls(embed, tuple(f.id for f in flags), tuple(rows), examples, vectors[:n], kinds, context,
+                   vectors[n:m], cues, kb.unwell, vectors[m:])
 
     def read(self, text: str) -> Reading:
         """Compare every clause and sentence of ``text`` with the banks."""
@@ -162,7 +171,13 @@ class MeaningIndex:
             p = pieces.index(sentence)
             signs.append({flag_id: float(sign_sim[p, self.flag_rows[f]].max()) for f, flag_id in enumerate(self.flag_ids)})
             contexts.append(self._context(marked, ctx_sim[p]) if self.context_examples else None)
-        return Reading(tuple(hits.values()), tuple(sentences), tuple(signs), tuple(contexts))
+        unwell = ""
+        if self.unwell_examples and self.unwell_vectors is not None:
+            near = vectors @ self.unwell_vectors.T
+            p, j = np.unravel_index(int(near.argmax()), near.shape)
+            if float(near[p, j]) >= UNWELL_MIN:
+                unwell = self.unwell_examples[int(j)]
+        return Reading(tuple(hits.values()), tuple(sentences), tuple(signs), tuple(contexts), unwell)
 
     def _context(self, sentence: str, similarity: np.ndarray) -> Objection | None:
         """The closest look-alike whose kind is shown in the sentence (a cue), or is clearly closer (no cues);

@@ -216,14 +216,27 @@ def _asked_before(before: list[str]) -> bool:
 HYPOTHETICAL = tuple(tuple(m.split()) for m in (
     "what if", "if", "in case", "should i worry", "should we worry", "what happens", "would it", "would that",
     "signs of", "sign of", "warning sign", "look out for", "watch out for", "watch for", "what are the signs",
-    "how do i know", "how would i know", "is it normal", "supposed to", "ever",
+    "how do i know", "how would i know", "is it normal", "supposed to", "ever", "what does", "what do you mean",
+    "what is", "what are", "meaning of", "mean by",
 ))
 """Words just before a sign that make it a question or a what-if, not a report: "what if my face went numb",
 "in case I start slurring", "should I worry if my arm goes weak"."""
 HYPOTHETICAL_REACH = 8
 HYPOTHETICAL_AFTER = tuple(tuple(m.split()) for m in ("warning sign", "warning signs", "sign of a stroke",
-                                                      "signs of a stroke", "a symptom of"))
+                                                      "signs of a stroke", "a symptom of", "mean", "means"))
 """The same said after the sign: "is slurred speech a warning sign"."""
+
+
+HEDGED_IF = frozenset({"sure", "know", "wonder", "wondering", "tell", "unsure", "certain", "see", "check", "whether"})
+"""Words before "if" that make it a hedge about a sign, not a what-if: "not sure if my arm is weak"."""
+
+
+def _what_if(near: list[str]) -> bool:
+    for i in range(len(near)):
+        for run in HYPOTHETICAL:
+            if tuple(near[i:i + len(run)]) == run and not (run == ("if",) and i > 0 and near[i - 1] in HEDGED_IF):
+                return True
+    return False
 
 
 def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> Polarity | None:
@@ -233,7 +246,7 @@ def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] 
     lo, hi = sentence_window(words, breaks or {}, start, end, REPORTED_REACH, len(words))
     before = words[lo:start]
     near = words[max(lo, start - HYPOTHETICAL_REACH):start]
-    if not (_asked_before(before) or _has_run(before, REPORTED) or _has_run(near, HYPOTHETICAL)
+    if not (_asked_before(before) or _has_run(before, REPORTED) or _what_if(near)
             or _has_run(words[end:end + HYPOTHETICAL_REACH], HYPOTHETICAL_AFTER)):
         return None
     return Polarity.NEGATED if _has_run(words[end:hi], ANSWERED_NO) else Polarity.UNCERTAIN

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Session-level safety on the blind sets: whole conversations with a simulated visitor (issue 9).
+
+    python scripts/eval_sessions.py [--layer both|phrases] [--misses]
+
+Emergency visitors say their case and answer each question truthfully in their own words (the sets' session
+files) or "yes" to the screening question (the vignette files); the prompt must come. Visitors without one
+answer "no", or first ask what the question means (seven wordings) and then say "no"; it must not come.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kiosk.bench.sessions import run_session, summarize, visitors_from_cases, visitors_from_sessions  # noqa: E402
+from kiosk.core.content import load_knowledge_base  # noqa: E402
+from kiosk.core.dialogue import Dialogue  # noqa: E402
+from kiosk.meaning import triage_index  # noqa: E402
+
+SETS = [
+    ("set 8 sessions (held out)", ROOT / "eval" / "heldout8_sessions.json", "sessions"),
+    ("set 8 cases (held out)", ROOT / "eval" / "heldout8_cases.json", "cases"),
+    ("set 7 sessions (tuning)", ROOT / "eval" / "tuning" / "set7_sessions.json", "sessions"),
+    ("set 7 cases (tuning)", ROOT / "eval" / "tuning" / "set7_cases.json", "cases"),
+    ("set 6 cases (earlier held out)", ROOT / "eval" / "heldout_cases.json", "cases"),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--layer", choices=("both", "phrases"), default="both")
+    parser.add_argument("--misses", action="store_true", help="print every session that ended wrong")
+    args = parser.parse_args(argv)
+    kb = load_knowledge_base(ROOT / "content")
+    index = triage_index(kb, args.layer == "both", ROOT / "models")
+    if index.meaning is not None:
+        # the same lines come back in many sessions ("no", each opening): embed each once
+        embed, seen = index.meaning.embed, {}
+
+        def remembered(texts):
+            missing = [t for t in dict.fromkeys(texts) if t not in seen]
+            if missing:
+                seen.update(zip(missing, embed(missing)))
+            return np.stack([seen[t] for t in texts])
+
+        index = dataclasses.replace(index, meaning=dataclasses.replace(index.meaning, embed=remembered))
+    dialogue = Dialogue(kb, index=index)
+    rows = []
+    for name, path, kind in SETS:
+        data = json.loads(path.read_text())
+        cases = data["cases"] if isinstance(data, dict) else data
+        visitors = visitors_from_sessions(cases) if kind == "sessions" else visitors_from_cases(cases)
+        outcomes = [run_session(dialogue, v) for v in visitors]
+        rows.append({"set": name, **summarize(outcomes)})
+        if args.misses:
+            for o in outcomes:
+                if not o.ok:
+                    print(f"{'MISSED' if o.visitor.emergency else 'FALSE ALARM'} {o.visitor.id}: "
+                          + " | ".join(f"> {said} < {reply[:90]}" for said, reply in o.transcript))
+    cols = list(rows[0])
+    width = {c: max(len(c), *(len(r[c]) for r in rows)) for c in cols}
+    print(f"Session-level safety, layer: {args.layer}")
+    print("  ".join(c.ljust(width[c]) for c in cols))
+    print("  ".join("-" * width[c] for c in cols))
+    for r in rows:
+        print("  ".join(r[c].ljust(width[c]) for c in cols))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
