@@ -437,23 +437,27 @@ def keyboard_queue(stream: TextIO = sys.stdin) -> "queue.Queue[str | None]":
     return lines
 
 
-def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = False, wav: Path | None = None,
-                      reply_wav: Path | None = None, out: TextIO = sys.stdout,
-                      rebuild: Callable[[KnowledgeBase], Dialogue] | None = None) -> tuple[int | None, str]:
-    """Run the voice kiosk: (exit status, reason), or (None, reason) when voice cannot start here.
+@dataclass
+class VoiceParts:
+    """What a voice face needs from this machine: a frame source, a recognizer and a speaker."""
 
-    ``wav`` runs one session from a recording instead of the microphone (the newcomer's first try,
-    and the end-to-end tests); ``reply_wav`` also saves the kiosk's last spoken reply there. ``rebuild``
-    makes a dialogue from edited content, picked up between sessions (none: the content stays as loaded).
-    """
-    from ..ops.live_content import LiveContent
-    from ..ops.events import event_handler, report_error
+    source: object
+    recognizer: object
+    speaker: object
+    asr_reason: str
+    speaker_reason: str = ""
 
+    def close(self) -> None:
+        _wait_for_speech(self.speaker)
+        self.source.close()
+
+
+def open_voice(settings: Settings, dialogue: Dialogue, wav: Path | None = None) -> tuple[VoiceParts | None, str]:
+    """The microphone (or ``wav``), the recognizer and the speaker; (None, why) when voice cannot work here."""
     try:
         from ..speech.asr import open_recognizer
         from ..speech.audio import AudioError, WavSource, open_microphone
         from ..speech.tts import open_speaker
-        from ..speech.vad import Endpointer
     except ImportError as err:  # a partial install: the text kiosk still works
         return None, f"the voice layer cannot be loaded ({err})"
 
@@ -473,25 +477,60 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
         return None, asr_reason
     speaker, speaker_reason = open_speaker(settings.tts_voice, settings.tts_rate_wpm, settings.tts_volume,
                                            settings.output_device)
-    print(f"Voice mode: {asr_reason}." + (f" {speaker_reason}." if speaker_reason else "")
+    return VoiceParts(source, recognizer, speaker, asr_reason, speaker_reason), asr_reason
+
+
+def voice_session(settings: Settings, parts: VoiceParts, talk: Dialogue | Conversation, *, out: TextIO = sys.stdout,
+                  keyboard=None, reply_wav: Path | None = None, live: Callable[[], Dialogue] | None = None,
+                  on_event: EventSink | None = None, clock: Callable[[], float] | None = None) -> VoiceSession:
+    """A VoiceSession with the settings' endpointing, wake phrase, push-to-talk, barge-in and voice."""
+    from ..speech.vad import Endpointer
+
+    return VoiceSession(
+        talk, parts.source, parts.recognizer, parts.speaker, Endpointer.from_settings(settings), on_event=on_event,
+        captions=out, keyboard=keyboard, wake_phrase=settings.wake_phrase, push_to_talk=settings.push_to_talk,
+        barge_in=settings.barge_in, rate_wpm=settings.tts_rate_wpm, emergency_rate_wpm=settings.emergency_rate_wpm,
+        volume=settings.tts_volume, asr_timeout_s=settings.asr_timeout_s, reply_wav=reply_wav, live=live, clock=clock)
+
+
+def with_reprompt(settings: Settings, dialogue: Dialogue,
+                  rebuild: Callable[[KnowledgeBase], Dialogue] | None) -> tuple[Dialogue, Callable | None]:
+    """The voice kiosk asks a question not heard over the room's noise once more (``reprompt_s``)."""
+    if not settings.reprompt_s:
+        return dialogue, rebuild
+    dialogue = dataclasses.replace(dialogue, reprompt_s=settings.reprompt_s)
+    rebuild = rebuild and (lambda kb, make=rebuild: dataclasses.replace(make(kb), reprompt_s=settings.reprompt_s))
+    return dialogue, rebuild
+
+
+def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = False, wav: Path | None = None,
+                      reply_wav: Path | None = None, out: TextIO = sys.stdout,
+                      rebuild: Callable[[KnowledgeBase], Dialogue] | None = None) -> tuple[int | None, str]:
+    """Run the voice kiosk: (exit status, reason), or (None, reason) when voice cannot start here.
+
+    ``wav`` runs one session from a recording instead of the microphone (the newcomer's first try,
+    and the end-to-end tests); ``reply_wav`` also saves the kiosk's last spoken reply there. ``rebuild``
+    makes a dialogue from edited content, picked up between sessions (none: the content stays as loaded).
+    """
+    from ..ops.live_content import LiveContent
+    from ..ops.events import event_handler, report_error
+
+    parts, asr_reason = open_voice(settings, dialogue, wav)
+    if parts is None:
+        return None, asr_reason
+    print(f"Voice mode: {asr_reason}." + (f" {parts.speaker_reason}." if parts.speaker_reason else "")
           + ("" if wav else " Speak after the greeting; you can also type. Enter interrupts."), file=sys.stderr)
     keyboard = None if wav is not None or not sys.stdin.isatty() else keyboard_queue()
-    if settings.reprompt_s:  # a question not heard over the room's noise is asked once more
-        dialogue = dataclasses.replace(dialogue, reprompt_s=settings.reprompt_s)
-        rebuild = rebuild and (lambda kb, make=rebuild: dataclasses.replace(make(kb), reprompt_s=settings.reprompt_s))
+    dialogue, rebuild = with_reprompt(settings, dialogue, rebuild)
     with event_handler(settings) as on_event:
         live = None if rebuild is None else LiveContent(
             settings.content, dialogue, rebuild, on_problem=lambda line: report_error(on_event, "content", line))
-        session = VoiceSession(
-            dialogue, source, recognizer, speaker, Endpointer.from_settings(settings), on_event=on_event,
-            captions=out, keyboard=keyboard, wake_phrase=settings.wake_phrase, push_to_talk=settings.push_to_talk,
-            barge_in=settings.barge_in, rate_wpm=settings.tts_rate_wpm, emergency_rate_wpm=settings.emergency_rate_wpm,
-            volume=settings.tts_volume, asr_timeout_s=settings.asr_timeout_s, reply_wav=reply_wav, live=live)
+        session = voice_session(settings, parts, dialogue, out=out, keyboard=keyboard, reply_wav=reply_wav,
+                                live=live, on_event=on_event)
         try:
             result = session.run()
         finally:
-            _wait_for_speech(speaker)
-            source.close()
+            parts.close()
         if reply_wav is not None and reply_wav.exists():
             print(f"The last spoken reply is in {reply_wav}.", file=sys.stderr)
         if not result.fault:
@@ -518,4 +557,5 @@ def _wait_for_speech(speaker, limit_s: float = 30.0) -> None:
         pass
 
 
-__all__ = ["VoiceSession", "SessionResult", "VoiceFault", "start_voice_kiosk", "keyboard_queue"]
+__all__ = ["VoiceSession", "SessionResult", "VoiceFault", "VoiceParts", "open_voice", "start_voice_kiosk",
+           "keyboard_queue", "voice_session", "with_reprompt"]

@@ -1,0 +1,220 @@
+"""The screen face without a browser: the view of each turn, the settings, the HTTP headers, the token, and the
+live channel's refusals (a foreign Origin, malformed messages) that must not drop the session.
+The page itself is played in a real browser in test_screen_browser.py."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from kiosk.core.conversation import Conversation
+from kiosk.core.dialogue import Dialogue
+from kiosk.ops.settings import SettingsError, is_loopback, settings_from_mapping
+
+starlette = pytest.importorskip("starlette", reason="the screen needs starlette: pip install -e '.[screen]'")
+pytest.importorskip("uvicorn", reason="the screen needs uvicorn: pip install -e '.[screen]'")
+
+from kiosk.faces.screen.server import SECURITY_HEADERS, ScreenFace, ScreenServer  # noqa: E402
+from kiosk.faces.screen.view import STARTERS, TAPS, build_view, page_of  # noqa: E402
+
+LIP = "my lip keeps twitching since I started energy drinks"
+NUMB = "my lip is twitching and the left side of my face feels numb"
+
+
+def exchanges(dialogue, said):
+    talk = Conversation(dialogue)
+    seen = []
+    talk.subscribe(seen.append)
+    talk.start(0)
+    for i, text in enumerate(said, 1):
+        talk.hear(text, i, source="screen")
+    return talk, seen
+
+
+def test_pages_follow_the_conversation(dialogue):
+    talk, seen = exchanges(dialogue, [LIP, "no", "no", "no", "no"])
+    pages = [page_of(x) for x in seen]
+    assert pages[0] == "greeting" and pages[1] == "question" and "summary" in pages
+    talk.tick(10_000)  # the warning... then the reset
+    talk.tick(20_000)
+    assert page_of(seen[-1]) == "greeting" and build_view(seen[-1], "911")["clear"]
+
+
+def test_the_view_carries_the_question_and_what_was_said(dialogue, kb):
+    _, seen = exchanges(dialogue, [LIP])
+    view = build_view(seen[-1], "911")
+    assert view["question"] == kb.dialogue["screening_question"] and view["yes_no"]
+    assert view["said"] == f"You said: {LIP}" and not view["clear"] and view["starters"] == []
+    greeting = build_view(seen[0], "911")
+    assert greeting["page"] == "greeting" and greeting["starters"] == list(STARTERS) and greeting["said"] == ""
+
+
+def test_a_tap_is_shown_as_a_choice(dialogue):
+    talk = Conversation(dialogue)
+    talk.start(0)
+    talk.hear(LIP, 1)
+    seen = []
+    talk.subscribe(seen.append)
+    talk.hear(TAPS["no"], 2, source="tap:no")
+    assert build_view(seen[-1], "911")["said"] == "You chose: No"
+
+
+def test_emergency_view_has_the_configured_number(dialogue):
+    _, seen = exchanges(dialogue, [NUMB])
+    view = build_view(seen[-1], "112")
+    assert view["page"] == "emergency" and view["urgent"] and view["number"] == "112"
+    assert not view["yes_no"]
+
+
+def test_idle_warning_view(kb):
+    quick = Dialogue(kb, idle_warning_s=1, idle_timeout_s=2)
+    talk = Conversation(quick)
+    seen = []
+    talk.subscribe(seen.append)
+    talk.start(0)
+    talk.hear(LIP, 0)
+    talk.tick(1)
+    assert build_view(seen[-1], "911")["page"] == "idle"
+
+
+@pytest.mark.parametrize("starter", STARTERS)
+def test_every_starter_is_in_scope_and_no_emergency(dialogue, starter):
+    from kiosk.core.triage import assess
+
+    result = assess(starter, dialogue.index)
+    assert result.in_scope and not result.red_flags
+
+
+def test_every_tap_means_what_it_says():
+    from kiosk.core.intents import Answer, Command, parse_answer, parse_command
+
+    assert [parse_answer(TAPS[k]) for k in ("yes", "no", "unsure")] == [Answer.YES, Answer.NO, Answer.UNSURE]
+    commands = {k: parse_command(TAPS[k]) for k in TAPS if k not in {"yes", "no", "unsure"}}
+    assert commands == {"repeat": Command.REPEAT, "start_over": Command.START_OVER, "staff": Command.STAFF,
+                        "louder": Command.LOUDER, "softer": Command.SOFTER, "slower": Command.SLOWER,
+                        "faster": Command.FASTER}
+
+
+# --- settings --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host, loopback", [("127.0.0.1", True), ("localhost", True), ("::1", True),
+                                            ("[::1]", True), ("0.0.0.0", False), ("10.0.0.5", False),
+                                            ("kiosk.example", False)])
+def test_loopback(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_another_address_needs_a_token():
+    with pytest.raises(SettingsError, match="screen_token"):
+        settings_from_mapping({"screen_host": "0.0.0.0"})
+    with pytest.raises(SettingsError, match="screen_token"):
+        settings_from_mapping({"screen_host": "0.0.0.0", "screen_token": "short"})
+    s = settings_from_mapping({"screen": True, "screen_host": "0.0.0.0", "screen_token": "a" * 16, "screen_port": 0})
+    assert s.screen and s.screen_port == 0
+    with pytest.raises(SettingsError, match="screen_port"):
+        settings_from_mapping({"screen_port": 70000})
+
+
+# --- the server ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(dialogue):
+    talk = Conversation(dialogue)
+    face = ScreenFace(talk, emergency_number="911")
+    with ScreenServer(face) as url:
+        yield url, talk, face
+
+
+def get(url, headers=None):
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
+
+
+@pytest.mark.parametrize("path", ["", "static/screen.js", "static/screen.css", "health"])
+def test_every_response_is_locked_down(served, path):
+    url, _, _ = served
+    status, headers, body = get(url + path)
+    assert status == 200 and body
+    for name, value in SECURITY_HEADERS.items():
+        assert headers.get(name.lower()) == value, name
+    assert "'unsafe-inline'" not in headers["content-security-policy"]
+
+
+def test_the_page_uses_nothing_from_outside():
+    from kiosk.faces.screen.server import STATIC
+
+    for path in STATIC.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert "http://" not in text and "https://" not in text, path.name
+        assert "localStorage" not in text and "sessionStorage" not in text and "document.cookie" not in text
+        assert "innerHTML" not in text and "eval(" not in text
+        assert "style=" not in text and "onclick" not in text.lower()  # nothing inline: the CSP forbids it
+
+
+def test_a_foreign_host_name_is_refused(served):
+    url, _, _ = served
+    status, _, _ = get(url, {"Host": "kiosk.attacker.example"})
+    assert status == 400
+
+
+def test_a_token_is_required_when_set(dialogue):
+    face = ScreenFace(Conversation(dialogue), token="s" * 20, loopback=False)
+    with ScreenServer(face) as url:
+        assert url.endswith("?token=" + "s" * 20)
+        assert get(url)[0] == 200
+        assert get(url.split("?")[0])[0] == 403
+        assert get(url.split("?")[0] + "?token=wrong")[0] == 403
+
+
+def ws_url(url):
+    return url.split("?")[0].replace("http://", "ws://") + "ws"
+
+
+def test_a_foreign_origin_is_refused_and_the_session_goes_on(served):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    url, talk, _ = served
+    talk.hear(LIP, 1)
+    for origin in ("http://attacker.example", None):
+        with pytest.raises(InvalidStatus) as refused:
+            with connect(ws_url(url), origin=origin, open_timeout=5):
+                pass
+        assert refused.value.response.status_code == 403
+    assert talk.started and talk.state.said == (LIP,)
+
+
+MALFORMED = ["not json", "[]", "{}", '{"type": 5}', '{"type": "explode"}', '{"type": "tap", "action": "explode"}',
+             '{"type": "tap", "action": "starter", "index": 99}', '{"type": "tap", "action": "starter", "index": true}',
+             '{"type": "say", "text": ""}', '{"type": "say", "text": 7}', json.dumps({"type": "say", "text": "x" * 1001}),
+             "x" * 5000]
+
+
+def test_malformed_messages_get_an_error_and_keep_the_connection(served, kb):
+    from websockets.sync.client import connect
+
+    url, talk, face = served
+    origin = url.split("/?")[0].rstrip("/")
+    with connect(ws_url(url), origin=origin, open_timeout=5) as ws:
+        first = json.loads(ws.recv(timeout=5))
+        assert first["type"] == "view" and first["page"] == "greeting"
+        for message in MALFORMED:
+            ws.send(message)
+            answer = json.loads(ws.recv(timeout=5))
+            assert answer["type"] == "error" and answer["message"], message
+        ws.send(b"\x00\x01binary")
+        assert json.loads(ws.recv(timeout=5))["type"] == "error"
+        assert not talk.started and face.malformed == len(MALFORMED) + 1
+        ws.send(json.dumps({"type": "say", "text": LIP}))
+        view = json.loads(ws.recv(timeout=5))
+        assert view["page"] == "question" and view["question"] == kb.dialogue["screening_question"]
+        ws.send(json.dumps({"type": "tap", "action": "no"}))
+        assert json.loads(ws.recv(timeout=5))["said"] == "You chose: No"
