@@ -104,6 +104,7 @@ class ScreenFace:
         routes = [
             Route("/", self.page),
             Route("/health", self.health),
+            Route("/favicon.ico", lambda request: Response(status_code=204)),  # no icon; not a 404 in the log
             WebSocketRoute("/ws", self.live),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ]
@@ -274,12 +275,35 @@ def address(sock: socket.socket, host: str, token: str = "") -> str:
 
 
 def make_server(face: ScreenFace, sock: socket.socket):
+    """A uvicorn server for the page. Ctrl+C and SIGTERM stop it and return from run() (uvicorn itself would
+    raise the signal again after its shutdown, ending the kiosk before it drains staff alerts and closes its
+    event log)."""
     import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self):
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            import signal
+
+            def stop(sig, frame) -> None:
+                if self.should_exit and sig == signal.SIGINT:
+                    self.force_exit = True
+                self.should_exit = True
+
+            previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
 
     config = uvicorn.Config(face.app(), log_level="warning", access_log=False, ws_max_size=64 * 1024,
                             ws_ping_interval=5.0, ws_ping_timeout=10.0, timeout_graceful_shutdown=2,
                             lifespan="on", server_header=False)
-    return uvicorn.Server(config)
+    return Server(config)
 
 
 class ScreenServer:
