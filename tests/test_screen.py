@@ -218,3 +218,83 @@ def test_malformed_messages_get_an_error_and_keep_the_connection(served, kb):
         assert view["page"] == "question" and view["question"] == kb.dialogue["screening_question"]
         ws.send(json.dumps({"type": "tap", "action": "no"}))
         assert json.loads(ws.recv(timeout=5))["said"] == "You chose: No"
+
+
+# --- kiosk doctor ----------------------------------------------------------------------------------------
+
+
+def test_doctor_finds_the_page(served):
+    from kiosk.ops.doctor import Status, check_screen_page
+
+    url, _, _ = served
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    check = check_screen_page(settings_from_mapping({"screen": True, "screen_port": port}))
+    assert check.status is Status.OK and f"127.0.0.1:{port}" in check.detail
+
+
+def test_doctor_warns_when_nothing_answers():
+    from kiosk.faces.screen.server import bind
+    from kiosk.ops.doctor import Status, check_screen_page
+
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    sock.close()  # a port nobody listens on
+    check = check_screen_page(settings_from_mapping({"screen": True, "screen_port": port}), timeout_s=1)
+    assert check.status is Status.WARN and "start the kiosk" in check.detail
+
+
+def test_doctor_fails_on_another_program(tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    from kiosk.ops.doctor import Status, check_screen_page
+
+    (tmp_path / "health").write_text("{}")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = settings_from_mapping({"screen": True, "screen_port": server.server_address[1]})
+        check = check_screen_page(settings, timeout_s=2)
+    finally:
+        server.shutdown()
+    assert check.status is Status.FAIL and "not with the kiosk's page" in check.detail
+
+
+def test_doctor_runs_the_screen_checks_only_when_the_screen_is_on():
+    from kiosk.ops.doctor import check_chromium
+
+    assert check_chromium(lambda name: None).status.value == "WARN"
+    assert check_chromium(lambda name: "/usr/bin/chromium" if name == "chromium" else None).status.value == "OK"
+
+
+# --- run at boot -----------------------------------------------------------------------------------------
+
+
+def test_the_boot_script_waits_for_the_page_then_starts_chromium_in_kiosk_mode(served, tmp_path):
+    import os
+    import subprocess
+
+    from conftest import ROOT
+
+    url, _, _ = served
+    fake = tmp_path / "bin" / "chromium"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path / "args"}\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}", "TMPDIR": str(tmp_path)}
+    p = subprocess.run(["sh", str(ROOT / "deploy" / "kiosk-screen.sh"), url], env=env, capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    args = (tmp_path / "args").read_text().splitlines()
+    assert "--kiosk" in args and f"--app={url}" in args and "--incognito" in args
+    profile = next(a.split("=", 1)[1] for a in args if a.startswith("--user-data-dir="))
+    assert not os.path.exists(profile)  # the throw-away profile is gone
+
+
+def test_the_screen_unit_starts_after_the_kiosk():
+    from conftest import ROOT
+
+    unit = (ROOT / "deploy" / "kiosk-screen.service").read_text()
+    assert "After=kiosk.service" in unit and "kiosk-screen.sh" in unit and "Restart=always" in unit
