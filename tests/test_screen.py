@@ -298,3 +298,16 @@ def test_the_screen_unit_starts_after_the_kiosk():
 
     unit = (ROOT / "deploy" / "kiosk-screen.service").read_text()
     assert "After=kiosk.service" in unit and "kiosk-screen.sh" in unit and "Restart=always" in unit
+
+
+def test_the_screen_benchmark_table_is_built_from_its_figures():
+    from kiosk.bench.screen_bench import ScreenFigures, format_table, rows
+
+    figures = ScreenFigures(load_s=[0.2, 0.3, 0.4], tap_s=[0.05, 0.06, 0.2], tap_in_page_s=[0.01, 0.02],
+                            kiosk_rss=50 * 2**20, chromium_rss=900 * 2**20, chromium_pss=400 * 2**20,
+                            chromium_processes=8, load_average=(1.0, 1.0, 1.0))
+    table = rows(figures)
+    assert table[0][0].startswith("Tap to the reply") and "MISSED" in table[0][2]  # p95 of 0.05, 0.06, 0.2
+    assert "met" in table[2][2] and table[3][1] == "50 MiB" and table[4][1] == "900 MiB / 400 MiB"
+    assert "Tap to the reply" in format_table(figures)
+    assert rows(ScreenFigures(error="no chromium"))[0][1] == "not measured: no chromium"
