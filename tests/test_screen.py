@@ -311,3 +311,66 @@ def test_the_screen_benchmark_table_is_built_from_its_figures():
     assert "met" in table[2][2] and table[3][1] == "50 MiB" and table[4][1] == "900 MiB / 400 MiB"
     assert "Tap to the reply" in format_table(figures)
     assert rows(ScreenFigures(error="no chromium"))[0][1] == "not measured: no chromium"
+
+
+# --- speech for a screen without a microphone ------------------------------------------------------------
+
+
+class RecordingSpeaker:
+    def __init__(self, fail=False):
+        self.said = []
+        self.fail = fail
+
+    def say(self, text, *, rate_wpm=None, volume=None, block=True):
+        if self.fail:
+            raise RuntimeError("no sound card")
+        self.said.append((text, rate_wpm, round(volume, 2), block))
+
+    def stop(self):
+        pass
+
+    speaking = False
+
+    def close(self):
+        pass
+
+
+def test_the_announcer_says_every_turn_the_page_causes(dialogue):
+    from kiosk.faces.voice import Announcer, Mouth
+
+    talk = Conversation(dialogue)
+    speaker = RecordingSpeaker()
+    announcer = Announcer(talk, Mouth(speaker, rate_wpm=160, emergency_rate_wpm=130))
+    talk.start(0)
+    _wait(lambda: len(speaker.said) >= 1)
+    talk.hear("slower", 1, source="tap:slower")
+    _wait(lambda: len(speaker.said) >= 2)
+    talk.hear(NUMB, 2, source="screen")
+    _wait(lambda: any(block for _, _, _, block in speaker.said))
+    talk.hear("repeat", 3, source="tap:repeat")  # the emergency prompt said again
+    _wait(lambda: sum("911" in text for text, *_ in speaker.said) >= 2)
+    announcer.close()
+    rates = [rate for _, rate, _, _ in speaker.said]
+    assert rates[0] == 160 and rates[1] < 160  # slower speech asked for on the screen
+    urgent = [said for said in speaker.said if said[3]]
+    assert urgent and all(rate <= 130 for _, rate, _, _ in urgent)  # the emergency prompt slower, to its end
+
+
+def test_a_failing_speaker_becomes_one_error_and_captions_only(dialogue):
+    from kiosk.faces.voice import Mouth
+
+    errors = []
+    mouth = Mouth(RecordingSpeaker(fail=True), on_error=errors.append)
+    talk = Conversation(dialogue)
+    mouth.say_turn(talk.start(0))
+    mouth.say_turn(talk.hear(LIP, 1))
+    assert len(errors) == 1 and "no sound card" in errors[0]
+
+
+def _wait(condition, timeout_s=5.0):
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)

@@ -52,6 +52,85 @@ class SessionResult:
     """Utterances heard (or lines typed) and answered."""
 
 
+class Mouth:
+    """Says the kiosk's turns: the urgent part (the emergency prompt) first, slower and to its end; the rest
+    while the face goes on listening. A speaker that fails is replaced by captions only: one line for the
+    person (``caption``) and one error event (``on_error``)."""
+
+    def __init__(self, speaker, *, rate_wpm: int = 160, emergency_rate_wpm: int = 130, volume: float = 1.0,
+                 on_error: Callable[[str], None] | None = None, caption: Callable[[str], None] | None = None) -> None:
+        self.speaker = speaker
+        self.rate_wpm, self.emergency_rate_wpm, self.volume = rate_wpm, emergency_rate_wpm, volume
+        self.on_error = on_error
+        self.caption = caption
+
+    def say_turn(self, turn: Turn) -> tuple[str, int]:
+        """Say ``turn`` at the person's speed and loudness (turn.voice); returns what was said and the rate."""
+        urgent = " ".join(r.text for r in turn.replies if r.urgent)
+        normal = " ".join(r.text for r in turn.replies if not r.urgent)
+        rate = self.rate_wpm * turn.voice.rate
+        volume = min(1.0, self.volume * turn.voice.volume)
+        if urgent:
+            self._say(urgent, int(min(rate, self.emergency_rate_wpm)), volume, block=True)
+        if normal:
+            self._say(normal, int(rate), volume, block=False)
+        return " ".join(t for t in (urgent, normal) if t), int(rate)
+
+    def _say(self, text: str, rate_wpm: int, volume: float, block: bool) -> None:
+        try:
+            self.speaker.say(text, rate_wpm=rate_wpm, volume=volume, block=block)
+        except Exception as err:  # noqa: BLE001 - any TTS failure: print only from now on
+            from ..speech.tts import PrintSpeaker
+
+            reason = str(err).splitlines()[0] if str(err) else err.__class__.__name__
+            if self.caption is not None:
+                self.caption(f"(Speech output failed: {reason}; replies are shown on screen only.)")
+            if self.on_error is not None:
+                self.on_error(f"Speech output failed ({err.__class__.__name__}: {reason})")
+            self.speaker = PrintSpeaker()
+
+    @property
+    def speaking(self) -> bool:
+        try:
+            return bool(self.speaker.speaking)
+        except Exception:  # noqa: BLE001
+            return False
+
+    def stop(self) -> None:
+        try:
+            self.speaker.stop()
+        except Exception:  # noqa: BLE001
+            log.exception("speaker stop failed")
+
+
+class Announcer:
+    """Speaks every turn of a conversation that no voice face listens to (a screen and a speaker, no
+    microphone), on a thread of its own, newest first: a new turn cuts the one being said."""
+
+    def __init__(self, talk: Conversation, mouth: Mouth) -> None:
+        self.mouth = mouth
+        self.queue: queue.Queue[Exchange | None] = queue.Queue()
+        self._unsubscribe = talk.subscribe(self.queue.put)
+        self.thread = threading.Thread(target=self._run, name="kiosk-announcer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            exchange = self.queue.get()
+            if exchange is None:
+                return
+            if not self.queue.empty():
+                continue  # a newer turn is waiting: say that one
+            self.mouth.stop()
+            self.mouth.say_turn(exchange.turn)
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        self._unsubscribe()
+        self.queue.put(None)
+        self.thread.join(timeout_s)
+        self.mouth.stop()
+
+
 class VoiceSession:
     """One kiosk's voice loop: audio in, utterances to the conversation, its turns captioned and spoken.
 
@@ -80,14 +159,16 @@ class VoiceSession:
         self._unsubscribe = self.conversation.subscribe(self._from_another_face)
         self.source = source
         self.recognizer = recognizer
-        self.speaker = speaker
+        self.mouth = Mouth(speaker, rate_wpm=rate_wpm, emergency_rate_wpm=emergency_rate_wpm, volume=volume,
+                           on_error=lambda line: report_error(self.on_event, "speech output", line),
+                           caption=self._caption)
         self.endpointer = endpointer
         self.out = captions
         self.keyboard = keyboard
         self.wake_words = tokens(wake_phrase)
         self.push_to_talk = push_to_talk
         self.barge_in = barge_in
-        self.rate_wpm, self.emergency_rate_wpm, self.volume = rate_wpm, emergency_rate_wpm, volume
+        self.volume = volume
         self.asr_timeout_s = asr_timeout_s
         self.streaming = getattr(recognizer, "streaming", True)
         """Streaming engines (Vosk) get every frame and show partials; others get whole utterances."""
@@ -104,6 +185,11 @@ class VoiceSession:
         self.turns = 0
 
     # --- the loop ---------------------------------------------------------------------------------
+
+    @property
+    def speaker(self):
+        """The speech output (captions only after it failed)."""
+        return self.mouth.speaker
 
     @property
     def dialogue(self) -> Dialogue:
@@ -325,28 +411,10 @@ class VoiceSession:
         self.grammar = self._grammar_for(turn.expect)
         self.endpointer.reset()
         self.in_speech = False
-        urgent = " ".join(r.text for r in turn.replies if r.urgent)
-        normal = " ".join(r.text for r in turn.replies if not r.urgent)
-        rate = self.rate_wpm * turn.voice.rate
-        volume = min(1.0, self.volume * turn.voice.volume)
-        if urgent:
-            self._say(urgent, int(min(rate, self.emergency_rate_wpm)), volume, block=True)
-        if normal:
-            self._say(normal, int(rate), volume, block=False)
-        if self.reply_wav is not None and (urgent or normal) and self.turns:
-            self._save_reply(" ".join(t for t in (urgent, normal) if t), int(rate))
+        said, rate = self.mouth.say_turn(turn)
+        if self.reply_wav is not None and said and self.turns:
+            self._save_reply(said, rate)
         self.conversation.activity(self.now())
-
-    def _say(self, text: str, rate_wpm: int, volume: float, block: bool) -> None:
-        try:
-            self.speaker.say(text, rate_wpm=rate_wpm, volume=volume, block=block)
-        except Exception as err:  # noqa: BLE001 - any TTS failure: print only from now on
-            from ..speech.tts import PrintSpeaker
-
-            reason = str(err).splitlines()[0] if str(err) else err.__class__.__name__
-            self._caption(f"(Speech output failed: {reason}; replies are shown on screen only.)")
-            report_error(self.on_event, "speech output", f"Speech output failed ({err.__class__.__name__}: {reason})")
-            self.speaker = PrintSpeaker()
 
     def _save_reply(self, text: str, rate_wpm: int) -> None:
         from ..speech.tts import TtsError, synthesize
@@ -357,16 +425,10 @@ class VoiceSession:
             self._caption(f"(Could not save the spoken reply: {err})")
 
     def _speaking(self) -> bool:
-        try:
-            return bool(self.speaker.speaking)
-        except Exception:  # noqa: BLE001
-            return False
+        return self.mouth.speaking
 
     def _stop_speaking(self) -> None:
-        try:
-            self.speaker.stop()
-        except Exception:  # noqa: BLE001
-            log.exception("speaker stop failed")
+        self.mouth.stop()
 
     def _caption(self, line: str) -> None:
         self.out.write(line + "\n")
@@ -557,5 +619,5 @@ def _wait_for_speech(speaker, limit_s: float = 30.0) -> None:
         pass
 
 
-__all__ = ["VoiceSession", "SessionResult", "VoiceFault", "VoiceParts", "open_voice", "start_voice_kiosk",
+__all__ = ["Announcer", "Mouth", "VoiceSession", "SessionResult", "VoiceFault", "VoiceParts", "open_voice", "start_voice_kiosk",
            "keyboard_queue", "voice_session", "with_reprompt"]

@@ -50,11 +50,13 @@ def run_screen_kiosk(settings: Settings, dialogue: Dialogue, *, voice: bool = Tr
         live = None if rebuild is None else LiveContent(
             settings.content, dialogue, rebuild, on_problem=lambda line: report_error(on_event, "content", line))
         talk = Conversation(dialogue, live=live, on_event=on_event)
-        session = None
+        session = announcer = None
         if parts is not None:
             from ..voice import voice_session
 
             session = voice_session(settings, parts, talk, out=out, clock=time.monotonic)
+        else:
+            announcer = _announcer(settings, talk, on_event)
         talk.start(time.monotonic())  # one greeting, shown on the page and spoken by the voice face
         face = ScreenFace(talk, emergency_number=settings.emergency_number, token=settings.screen_token,
                           loopback=is_loopback(host))
@@ -73,6 +75,8 @@ def run_screen_kiosk(settings: Settings, dialogue: Dialogue, *, voice: bool = Tr
             server.run(sockets=[sock])
         finally:
             sock.close()
+            if announcer is not None:
+                announcer.close()
             if session is not None and parts is not None:
                 session.close()
                 parts.source.close()
@@ -80,6 +84,25 @@ def run_screen_kiosk(settings: Settings, dialogue: Dialogue, *, voice: bool = Tr
                     worker.join(5)
                 parts.close()
     return 0
+
+
+def _announcer(settings: Settings, talk: Conversation, on_event):
+    """Speech for a screen with no microphone: every turn is said when a speaker is there (Repeat says the
+    emergency prompt again; the page's louder/slower buttons change how). None when there is no speaker."""
+    try:
+        from ...ops.events import report_error
+        from ...speech.tts import PrintSpeaker, open_speaker
+        from ..voice import Announcer, Mouth
+    except ImportError as err:
+        print(f"Speech: off ({err}).", file=sys.stderr)
+        return None
+    speaker, why = open_speaker(settings.tts_voice, settings.tts_rate_wpm, settings.tts_volume, settings.output_device)
+    if isinstance(speaker, PrintSpeaker):
+        print(f"Speech: off ({why}).", file=sys.stderr)
+        return None
+    mouth = Mouth(speaker, rate_wpm=settings.tts_rate_wpm, emergency_rate_wpm=settings.emergency_rate_wpm,
+                  volume=settings.tts_volume, on_error=lambda line: report_error(on_event, "speech output", line))
+    return Announcer(talk, mouth)
 
 
 __all__ = ["run_screen_kiosk"]
