@@ -3,6 +3,7 @@ and listeners, driven with plain numbers for time."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import threading
 
 import pytest
@@ -257,3 +258,65 @@ def test_next_deadline_function_matches_the_dialogue_idle(quick):
         assert quick.idle(talk.state, deadline - talk.last_input - 0.01)[1] is None
         assert quick.idle(talk.state, deadline - talk.last_input)[1] is not None
         talk.tick(deadline)
+
+
+def test_voice_and_touch_feed_one_driver_and_the_voice_speaks_what_touch_caused(quick, kb):
+    """The voice face's loop (on its thread) and a touch face (here: this thread) share one conversation:
+    a tap's turn is spoken by the voice loop, from its own thread, and the state is one."""
+    import time
+
+    import numpy as np
+
+    from kiosk.faces.voice import VoiceSession
+    from kiosk.speech.vad import Endpointer
+
+    class Silence:
+        """A microphone in a quiet room, at about real time, until stopped."""
+
+        def __init__(self):
+            self.stop = threading.Event()
+
+        def frames(self):
+            frame = np.zeros(480, dtype=np.int16).tobytes()
+            while not self.stop.is_set():
+                time.sleep(0.002)
+                yield frame
+
+        def close(self):
+            self.stop.set()
+
+    class Speaker:
+        def __init__(self):
+            self.said, self.threads = [], set()
+
+        def say(self, text, *, rate_wpm=None, volume=None, block=True):
+            self.said.append(text)
+            self.threads.add(threading.current_thread().name)
+
+        def stop(self):
+            pass
+
+        speaking = False
+
+        def close(self):
+            pass
+
+    talk = Conversation(quick)
+    source, speaker = Silence(), Speaker()
+    session = VoiceSession(talk, source, recognizer=None, speaker=speaker, endpointer=Endpointer(),
+                           captions=io.StringIO(), clock=time.monotonic)
+    talk.start(time.monotonic())  # the screen greets; the voice face says it
+    worker = threading.Thread(target=session.run, name="voice-loop")
+    worker.start()
+    try:
+        talk.hear(LIP, time.monotonic(), source="screen")
+        deadline = time.monotonic() + 5
+        while not any(kb.dialogue["screening_question"] in s for s in speaker.said):
+            assert time.monotonic() < deadline, speaker.said
+            time.sleep(0.01)
+    finally:
+        source.close()
+        worker.join(5)
+    session.close()
+    assert kb.dialogue["greeting"] in speaker.said[0]
+    assert speaker.threads == {"voice-loop"} and talk.state.said == (LIP,)

@@ -138,11 +138,12 @@ def get(url, headers=None):
         return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
 
 
-@pytest.mark.parametrize("path", ["", "static/screen.js", "static/screen.css", "health"])
+@pytest.mark.parametrize("path", ["", "static/screen.js", "static/screen.css", "health", "static/index.html",
+                                  "static/..%2Fserver.py", "static/nothing.js", "nowhere"])
 def test_every_response_is_locked_down(served, path):
     url, _, _ = served
     status, headers, body = get(url + path)
-    assert status == 200 and body
+    assert status == (200 if path in {"", "static/screen.js", "static/screen.css", "health"} else 404) and body
     for name, value in SECURITY_HEADERS.items():
         assert headers.get(name.lower()) == value, name
     assert "'unsafe-inline'" not in headers["content-security-policy"]
@@ -303,7 +304,7 @@ def test_the_screen_unit_starts_after_the_kiosk():
 def test_the_screen_benchmark_table_is_built_from_its_figures():
     from kiosk.bench.screen_bench import ScreenFigures, format_table, rows
 
-    figures = ScreenFigures(load_s=[0.2, 0.3, 0.4], tap_s=[0.05, 0.06, 0.2], tap_in_page_s=[0.01, 0.02],
+    figures = ScreenFigures(load_s=[0.2, 0.3, 0.4], tap_s=[0.05, 0.06, 0.2], driver_tap_s=[0.01, 0.02],
                             kiosk_rss=50 * 2**20, chromium_rss=900 * 2**20, chromium_pss=400 * 2**20,
                             chromium_processes=8, load_average=(1.0, 1.0, 1.0))
     table = rows(figures)

@@ -26,23 +26,39 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 DESCRIBE = "my lip keeps twitching since I started energy drinks"
 
 # Runs in the page (through the DevTools protocol, not as a page script: the page's CSP is untouched): the
-# time from the click event to the moment the new view is drawn (body[data-seq] changes).
+# time from the touch (the click event) to the first animation frame after the new view was put in the page
+# (body[data-seq] changes): what a person waits for.
 _IN_PAGE_PROBE = """() => {
     window.__probe = { clicks: [], drawn: [] };
     document.addEventListener('click', () => window.__probe.clicks.push(performance.now()), true);
-    new MutationObserver(() => window.__probe.drawn.push(performance.now()))
+    new MutationObserver(() => requestAnimationFrame(() => window.__probe.drawn.push(performance.now())))
         .observe(document.body, { attributes: true, attributeFilter: ['data-seq'] });
 }"""
+
+
+# Injected before the page's own script (DevTools protocol; the CSP is untouched): the time from the start of
+# the navigation to the moment the first view is in the page (body[data-seq] set by the page's script).
+_LOAD_PROBE = """
+window.__firstView = 0;
+new MutationObserver((changes, observer) => {
+    if (document.body && document.body.dataset.seq && document.body.dataset.seq !== '0') {
+        window.__firstView = performance.now();
+        observer.disconnect();
+    }
+}).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-seq'] });
+"""
 
 
 @dataclass
 class ScreenFigures:
     load_s: list[float] = field(default_factory=list)
-    """Navigation to the first view drawn (the greeting), one per fresh tab."""
+    """The start of the navigation to the first view in the page (the greeting), one per fresh tab, measured
+    in the page."""
     tap_s: list[float] = field(default_factory=list)
-    """A tap (Playwright's click) to the reply drawn on the page."""
-    tap_in_page_s: list[float] = field(default_factory=list)
-    """The click event to the reply drawn, measured inside the page."""
+    """A tap to the reply on screen, measured in the page: the click event to the next animation frame with
+    the new view (the WebSocket round trip, the dialogue's turn, drawing)."""
+    driver_tap_s: list[float] = field(default_factory=list)
+    """The same taps seen from the test driver (Playwright's click, with its own checks, to the new view seen)."""
     kiosk_rss: int = 0
     chromium_rss: int = 0
     chromium_pss: int = 0
@@ -133,12 +149,12 @@ def measure(taps: int = 40, loads: int = 10, chromium: str = CHROMIUM) -> Screen
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1280, "height": 800})
+            context.add_init_script(_LOAD_PROBE)
             for _ in range(loads):
                 page = context.new_page()
-                t0 = time.perf_counter()
                 page.goto(url)
-                page.wait_for_selector("body[data-page]:not([data-page='loading'])")
-                figures.load_s.append(time.perf_counter() - t0)
+                page.wait_for_function("() => window.__firstView > 0")
+                figures.load_s.append(page.evaluate("() => window.__firstView") / 1000)
                 page.close()
             page = context.new_page()
             page.goto(url)
@@ -153,9 +169,10 @@ def measure(taps: int = 40, loads: int = 10, chromium: str = CHROMIUM) -> Screen
                 t0 = time.perf_counter()
                 repeat.click()
                 page.wait_for_function("(n) => Number(document.body.dataset.seq) > n", arg=before)
-                figures.tap_s.append(time.perf_counter() - t0)
+                figures.driver_tap_s.append(time.perf_counter() - t0)
+            page.wait_for_timeout(100)  # the last frame
             probe = page.evaluate("() => window.__probe")
-            figures.tap_in_page_s = [(d - c) / 1000 for c, d in zip(probe["clicks"], probe["drawn"])]
+            figures.tap_s = [(d - c) / 1000 for c, d in zip(probe["clicks"], probe["drawn"])]
             figures.kiosk_rss = _status_kb(proc.pid, "VmRSS")
             figures.load_average = os.getloadavg()
             figures.chromium_rss, figures.chromium_pss, figures.chromium_processes = _chromium_memory()
@@ -180,12 +197,13 @@ def rows(f: ScreenFigures) -> list[tuple[str, str, str]]:
     load_p95 = percentile(f.load_s, 95)
     return [
         ("Tap to the reply on screen, median / p95", ms(f.tap_s),
-         f"{len(f.tap_s)} taps on Repeat (Playwright click to the new view drawn); target p95 < 100 ms: "
-         + ("met" if tap_p95 < 0.1 else "MISSED")),
-        ("  of which in the page (click event to view drawn)", ms(f.tap_in_page_s) if f.tap_in_page_s else "n/a",
-         "WebSocket round trip, dialogue turn, drawing"),
+         f"{len(f.tap_s)} taps on Repeat, in the page: touch event to the next frame with the reply (WebSocket, "
+         f"dialogue, drawing); target p95 < 100 ms: " + ("met" if tap_p95 < 0.1 else "MISSED")),
+        ("  the same taps seen by the test driver", ms(f.driver_tap_s) if f.driver_tap_s else "n/a",
+         "Playwright's click (with its own checks) to the new view seen; an upper bound"),
         ("Page load to the first view drawn, median / p95", ms(f.load_s),
-         f"{len(f.load_s)} fresh tabs; target < 500 ms: " + ("met" if load_p95 < 0.5 else "MISSED")),
+         f"{len(f.load_s)} fresh tabs, in the page: start of navigation to the greeting in the page; "
+         f"target < 500 ms: " + ("met" if load_p95 < 0.5 else "MISSED")),
         ("Memory of the kiosk (--screen --text), RSS", f"{f.kiosk_rss / 2**20:.0f} MiB", "after the taps"),
         ("Memory of Chromium, RSS sum / PSS sum", f"{f.chromium_rss / 2**20:.0f} MiB / {f.chromium_pss / 2**20:.0f} MiB",
          f"{f.chromium_processes} processes, headless, one tab open"),

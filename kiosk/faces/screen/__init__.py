@@ -65,6 +65,7 @@ def run_screen_kiosk(settings: Settings, dialogue: Dialogue, *, voice: bool = Tr
         if session is not None:
             def listen() -> None:
                 result = session.run()
+                session.close()  # the page goes on alone: stop queueing its turns for a voice that is gone
                 if result.fault:
                     print(f"Voice stopped: {result.fault}. The page goes on.", file=sys.stderr)
 

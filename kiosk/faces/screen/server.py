@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import json
 import logging
 import secrets
@@ -28,9 +29,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ...core.conversation import Conversation, Exchange
@@ -39,6 +39,10 @@ from .view import STARTERS, TAPS, build_view
 log = logging.getLogger("kiosk")
 
 STATIC = Path(__file__).resolve().parent / "static"
+ASSETS = {"screen.css": "text/css; charset=utf-8", "screen.js": "text/javascript; charset=utf-8"}
+"""The page's files besides index.html, read once at start and served from memory."""
+VIEW_MARK = 'data-view=""'
+"""Where index.html carries the current view, so the page is drawn before its live channel opens."""
 MAX_MESSAGE_CHARS = 4000
 """A message from the page longer than this is refused (the text box allows 1,000 characters)."""
 MAX_TEXT_CHARS = 1000
@@ -97,6 +101,10 @@ class ScreenFace:
         """Messages refused (for tests and the operator's log)."""
         self._unsubscribe: Callable[[], None] | None = None
         self._changed: asyncio.Event | None = None
+        self.index = (STATIC / "index.html").read_text(encoding="utf-8")
+        if VIEW_MARK not in self.index:
+            raise RuntimeError(f"{STATIC / 'index.html'} lacks {VIEW_MARK}")
+        self.assets = {name: (STATIC / name).read_bytes() for name in ASSETS}
 
     # --- the app ------------------------------------------------------------------------------------
 
@@ -106,7 +114,7 @@ class ScreenFace:
             Route("/health", self.health),
             Route("/favicon.ico", lambda request: Response(status_code=204)),  # no icon; not a 404 in the log
             WebSocketRoute("/ws", self.live),
-            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+            Route("/static/{name}", self.asset),
         ]
         middleware = [Middleware(_SecurityHeaders)]
         if self.loopback:  # a page on this machine only: refuse other Host names (DNS rebinding)
@@ -139,7 +147,14 @@ class ScreenFace:
     async def page(self, request: Request) -> Response:
         if not self._token_ok(request.query_params.get("token")):
             return PlainTextResponse("This page needs the kiosk's token in its address (?token=...).", 403)
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+        view = html.escape(json.dumps(self.view), quote=True) if self.view is not None else ""
+        return Response(self.index.replace(VIEW_MARK, f'data-view="{view}"', 1), media_type="text/html; charset=utf-8")
+
+    async def asset(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in self.assets:
+            return PlainTextResponse("Not found", 404)
+        return Response(self.assets[name], media_type=ASSETS[name])
 
     async def health(self, request: Request) -> Response:
         """For `kiosk doctor` and the Chromium start script: the page's server answers (nothing of the person)."""

@@ -112,5 +112,12 @@
     if (text && send({ type: "say", text: text })) input.value = "";
   });
 
+  // The page arrives with the kiosk's current view, so it is drawn before the live channel opens; the
+  // attribute is emptied at once (the live channel keeps the page up to date from here on).
+  const first = document.body.dataset.view;
+  document.body.dataset.view = "";
+  if (first) {
+    try { render(JSON.parse(first)); } catch (err) { /* the live channel sends it again */ }
+  }
   connect();
 })();
