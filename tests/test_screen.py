@@ -375,3 +375,46 @@ def _wait(condition, timeout_s=5.0):
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
+
+
+# --- the command -----------------------------------------------------------------------------------------
+
+
+def test_screen_true_in_kiosk_toml_serves_the_page_and_sigterm_ends_cleanly(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    (tmp_path / "kiosk.toml").write_text("screen = true\nscreen_port = 0\n")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "--text"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("Screen: http://127.0.0.1:"), line + proc.stderr.read()
+        url = line.split()[1]
+        status, _, body = get(url + "health")
+        assert status == 200 and json.loads(body)["ok"]
+        status, _, body = get(url)
+        assert status == 200 and b"Or type your answer" in body
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+
+
+def test_a_busy_port_is_one_line(served):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    url, _, _ = served
+    port = url.rsplit(":", 1)[1].strip("/")
+    p = subprocess.run([sys.executable, "-m", "kiosk", "--screen", "--text", "--port", port], capture_output=True,
+                       text=True, timeout=60, stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "--port" in p.stderr, p.stderr
