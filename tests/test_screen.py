@@ -193,7 +193,7 @@ def test_a_foreign_origin_is_refused_and_the_session_goes_on(served):
     assert talk.started and talk.state.said == (LIP,)
 
 
-MALFORMED = ["not json", "[]", "{}", '{"type": 5}', '{"type": "explode"}', '{"type": "tap", "action": "explode"}',
+MALFORMED = ['{"type": "tap", "action": "staff_done"}', "not json", "[]", "{}", '{"type": 5}', '{"type": "explode"}', '{"type": "tap", "action": "explode"}',
              '{"type": "tap", "action": "starter", "index": 99}', '{"type": "tap", "action": "starter", "index": true}',
              '{"type": "say", "text": ""}', '{"type": "say", "text": 7}', json.dumps({"type": "say", "text": "x" * 1001}),
              "x" * 5000]

@@ -34,6 +34,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ...core.conversation import Conversation, Exchange
+from ...core.dialogue import Phase
 from .view import STARTERS, TAPS, build_view
 
 log = logging.getLogger("kiosk")
@@ -233,6 +234,8 @@ class ScreenFace:
         elif action == "more_time":
             self.talk.more_time(now, source="tap:more_time")
         elif action == "staff_done":
+            if self.talk.state.phase is not Phase.EMERGENCY:
+                return "no emergency to end"  # a stray or forged message must not wipe a session
             self.talk.reset("staff done", now)
         elif action == "starter":
             index = message.get("index")
