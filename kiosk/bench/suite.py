@@ -22,7 +22,7 @@ from .report import Section, Table, environment_table, machine, med_p95, mib, ms
 from .triage_bench import METRIC_COLUMNS, Matchers, as_heard, case_sets, evaluate, metric_cells
 from .wer import term_vocabulary
 
-STAGES = ("asr", "symptom", "triage", "latency", "scaling", "footprint")
+STAGES = ("asr", "symptom", "triage", "latency", "scaling", "footprint", "screen")
 
 
 @dataclass
@@ -492,6 +492,23 @@ def stage_footprint(ctx: Context) -> Section:
     return sec
 
 
+# ---- stage 6: the screen ----------------------------------------------------------------------------
+
+def stage_screen(ctx: Context) -> Section:
+    from .screen_bench import measure, rows
+    sec = Section("6. The screen in a real browser")
+    figures = measure(taps=20 if ctx.plan.quick else 60, loads=5 if ctx.plan.quick else 20)
+    t = Table("The kiosk's page in Debian's Chromium (headless, Playwright)", ["figure", "value", "measured on / target"],
+              note="`python -m kiosk --screen --text` as its own process; see kiosk/bench/screen_bench.py")
+    for row in rows(figures):
+        t.add(*row)
+    sec.table(t)
+    if not figures.error:
+        for row in rows(figures)[:3:2]:
+            ctx.headline.append(row)
+    return sec
+
+
 # ---- the run ---------------------------------------------------------------------------------------
 
 def build_context(content: Path, plan: Plan, out: Path, backends: tuple[str, ...] | None = None) -> Context:
@@ -513,11 +530,11 @@ def build_context(content: Path, plan: Plan, out: Path, backends: tuple[str, ...
     return ctx
 
 
-TIMED_FIRST = ("asr", "latency", "scaling", "footprint", "symptom", "triage")
+TIMED_FIRST = ("asr", "latency", "scaling", "footprint", "screen", "symptom", "triage")
 """Run order: timed stages first, each alone; then the accuracy-only stage that runs engines side by side."""
 STAGE_FUNCS: dict[str, Callable[[Context], Section]] = {
     "asr": stage_asr, "latency": stage_latency, "scaling": stage_scaling, "footprint": stage_footprint,
-    "symptom": stage_symptom, "triage": stage_triage}
+    "symptom": stage_symptom, "triage": stage_triage, "screen": stage_screen}
 
 
 NEEDS_CONTENT = {"triage": "2. Triage accuracy", "latency": "3. Latency of a spoken turn",

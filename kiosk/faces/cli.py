@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--text", action="store_true", help="typed input and printed replies")
     mode.add_argument("--voice", action="store_true", help="insist on voice (microphone + recognizer)")
     parser.add_argument("--push-to-talk", action="store_true", default=None, help="press Enter before speaking")
+    parser.add_argument("--screen", action="store_true", default=None,
+                        help="also serve the kiosk's full-screen page (touch, big text); with --text: the page only")
+    parser.add_argument("--port", type=int, default=None, metavar="N", help="port of the screen's page (default 8765)")
     parser.add_argument("--from-wav", type=Path, metavar="FILE.wav",
                         help="run one voice session from a recording instead of the microphone")
     parser.add_argument("--reply-wav", type=Path, metavar="OUT.wav", help="also save the last spoken reply here")
@@ -72,6 +75,8 @@ def settings_from_args(args: argparse.Namespace, read_file: bool = True) -> Sett
         "asr": getattr(args, "asr", None),
         "idle_timeout_s": getattr(args, "idle_timeout", None),
         "push_to_talk": getattr(args, "push_to_talk", None),
+        "screen": getattr(args, "screen", None),
+        "screen_port": getattr(args, "port", None),
     }
     return load_settings(getattr(args, "config", None), {k: v for k, v in overrides.items() if v is not None},
                          read_file=read_file)
@@ -140,6 +145,15 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """The kiosk itself: voice when a microphone and a recognizer are there (or --voice), else text."""
     kb = load_content(settings)
     dialogue = make_dialogue(settings, kb)
+    if settings.screen:
+        try:
+            from .screen import run_screen_kiosk, server  # noqa: F401 - starlette and uvicorn are there
+        except ImportError as err:
+            print(f"kiosk: the screen is not available here ({err}); install it with pip install -e '.[screen]'",
+                  file=sys.stderr)
+            return 2
+        return run_screen_kiosk(settings, dialogue, voice=not args.text, wav=args.from_wav,
+                                rebuild=lambda kb: make_dialogue(settings, kb))
     if not args.text:
         try:
             from .voice import start_voice_kiosk  # the voice layer; absent in a text-only build

@@ -20,9 +20,10 @@ from typing import Callable, TextIO
 from rapidfuzz import fuzz
 
 from ..core.content import KnowledgeBase
+from ..core.conversation import Conversation, Exchange
 from ..core.dialogue import Dialogue, Event, EventKind, Expect, State, Turn
 from ..core.intents import answer_phrases
-from ..ops.events import emit, report_error
+from ..ops.events import report_error
 from ..speech.asr import transcribe
 from ..ops.settings import Settings
 from ..core.text import tokens
@@ -51,29 +52,123 @@ class SessionResult:
     """Utterances heard (or lines typed) and answered."""
 
 
-class VoiceSession:
-    """One kiosk's voice loop. Not thread-safe; one per kiosk."""
+class Mouth:
+    """Says the kiosk's turns: the urgent part (the emergency prompt) first, slower and to its end; the rest
+    while the face goes on listening. A speaker that fails is replaced by captions only: one line for the
+    person (``caption``) and one error event (``on_error``)."""
 
-    def __init__(self, dialogue: Dialogue, source, recognizer, speaker, endpointer, *,
+    def __init__(self, speaker, *, rate_wpm: int = 160, emergency_rate_wpm: int = 130, volume: float = 1.0,
+                 on_error: Callable[[str], None] | None = None, caption: Callable[[str], None] | None = None) -> None:
+        self.speaker = speaker
+        self.rate_wpm, self.emergency_rate_wpm, self.volume = rate_wpm, emergency_rate_wpm, volume
+        self.on_error = on_error
+        self.caption = caption
+
+    def say_turn(self, turn: Turn) -> tuple[str, int]:
+        """Say ``turn`` at the person's speed and loudness (turn.voice); returns what was said and the rate."""
+        urgent = " ".join(r.text for r in turn.replies if r.urgent)
+        normal = " ".join(r.text for r in turn.replies if not r.urgent)
+        rate = self.rate_wpm * turn.voice.rate
+        volume = min(1.0, self.volume * turn.voice.volume)
+        if urgent:
+            self._say(urgent, int(min(rate, self.emergency_rate_wpm)), volume, block=True)
+        if normal:
+            self._say(normal, int(rate), volume, block=False)
+        return " ".join(t for t in (urgent, normal) if t), int(rate)
+
+    def _say(self, text: str, rate_wpm: int, volume: float, block: bool) -> None:
+        try:
+            self.speaker.say(text, rate_wpm=rate_wpm, volume=volume, block=block)
+        except Exception as err:  # noqa: BLE001 - any TTS failure: print only from now on
+            from ..speech.tts import PrintSpeaker
+
+            reason = str(err).splitlines()[0] if str(err) else err.__class__.__name__
+            if self.caption is not None:
+                self.caption(f"(Speech output failed: {reason}; replies are shown on screen only.)")
+            if self.on_error is not None:
+                self.on_error(f"Speech output failed ({err.__class__.__name__}: {reason})")
+            self.speaker = PrintSpeaker()
+
+    @property
+    def speaking(self) -> bool:
+        try:
+            return bool(self.speaker.speaking)
+        except Exception:  # noqa: BLE001
+            return False
+
+    def stop(self) -> None:
+        try:
+            self.speaker.stop()
+        except Exception:  # noqa: BLE001
+            log.exception("speaker stop failed")
+
+
+class Announcer:
+    """Speaks every turn of a conversation that no voice face listens to (a screen and a speaker, no
+    microphone), on a thread of its own, newest first: a new turn cuts the one being said."""
+
+    def __init__(self, talk: Conversation, mouth: Mouth) -> None:
+        self.mouth = mouth
+        self.queue: queue.Queue[Exchange | None] = queue.Queue()
+        self._unsubscribe = talk.subscribe(self.queue.put)
+        self.thread = threading.Thread(target=self._run, name="kiosk-announcer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            exchange = self.queue.get()
+            if exchange is None:
+                return
+            if not self.queue.empty():
+                continue  # a newer turn is waiting: say that one
+            self.mouth.stop()
+            self.mouth.say_turn(exchange.turn)
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        self._unsubscribe()
+        self.queue.put(None)
+        self.thread.join(timeout_s)
+        self.mouth.stop()
+
+
+class VoiceSession:
+    """One kiosk's voice loop: audio in, utterances to the conversation, its turns captioned and spoken.
+
+    The conversation (state, idle timing, events, live content) is kiosk.core.conversation's driver. Give a
+    :class:`Conversation` instead of a Dialogue to share it with another face (the screen): turns the other face
+    causes are spoken here too, from this loop's thread. ``clock`` is the time the conversation is measured in:
+    by default the audio's own time (a WAV file runs faster than real time), else e.g. time.monotonic when
+    another face shares the conversation. The loop itself runs on one thread.
+    """
+
+    def __init__(self, dialogue: Dialogue | Conversation, source, recognizer, speaker, endpointer, *,
                  on_event: EventSink | None = None, captions: TextIO = sys.stdout,
                  keyboard: "queue.Queue[str] | None" = None, wake_phrase: str = "", push_to_talk: bool = False,
                  barge_in: bool = False, rate_wpm: int = 160, emergency_rate_wpm: int = 130, volume: float = 1.0,
                  asr_timeout_s: float = 20.0, reply_wav: Path | None = None,
-                 live: Callable[[], Dialogue] | None = None) -> None:
-        self.dialogue = dialogue
-        self.live = live
-        """Gives the dialogue for each new session (content edited while running); see kiosk.live_content."""
+                 live: Callable[[], Dialogue] | None = None, clock: Callable[[], float] | None = None) -> None:
+        if isinstance(dialogue, Conversation):
+            self.conversation = dialogue
+        else:  # live: the dialogue for each new session (content edited while running); see kiosk.ops.live_content
+            self.conversation = Conversation(dialogue, live=live, on_event=on_event)
+        self.clock = clock
+        self.others: queue.Queue[Exchange] = queue.Queue()
+        """Turns another face caused, spoken by this loop."""
+        self._thread: threading.Thread | None = None
+        """The thread running the loop (run())."""
+        self._unsubscribe = self.conversation.subscribe(self._from_another_face)
         self.source = source
         self.recognizer = recognizer
-        self.speaker = speaker
+        self.mouth = Mouth(speaker, rate_wpm=rate_wpm, emergency_rate_wpm=emergency_rate_wpm, volume=volume,
+                           on_error=lambda line: report_error(self.on_event, "speech output", line),
+                           caption=self._caption)
         self.endpointer = endpointer
-        self.on_event = on_event
         self.out = captions
         self.keyboard = keyboard
         self.wake_words = tokens(wake_phrase)
         self.push_to_talk = push_to_talk
         self.barge_in = barge_in
-        self.rate_wpm, self.emergency_rate_wpm, self.volume = rate_wpm, emergency_rate_wpm, volume
+        self.volume = volume
         self.asr_timeout_s = asr_timeout_s
         self.streaming = getattr(recognizer, "streaming", True)
         """Streaming engines (Vosk) get every frame and show partials; others get whole utterances."""
@@ -84,18 +179,41 @@ class VoiceSession:
         self.in_speech = False
         self.ring: collections.deque[bytes] = collections.deque(maxlen=RING_FRAMES)
         self.grammar: list[str] | None = None
-        self.red_flag_phrases = sorted({p.lower() for f in dialogue.kb.red_flags for p in f.phrases})
+        self.red_flag_phrases = sorted({p.lower() for f in self.conversation.dialogue.kb.red_flags for p in f.phrases})
         self.audio_s = 0.0
-        self.last_activity_s = 0.0
         self.next_idle_check_s = 1.0
         self.turns = 0
 
     # --- the loop ---------------------------------------------------------------------------------
 
+    @property
+    def speaker(self):
+        """The speech output (captions only after it failed)."""
+        return self.mouth.speaker
+
+    @property
+    def dialogue(self) -> Dialogue:
+        """The dialogue of the session in progress."""
+        return self.conversation.dialogue
+
+    @property
+    def on_event(self):
+        return self.conversation.on_event
+
+    def now(self) -> float:
+        return self.clock() if self.clock is not None else self.audio_s
+
     def run(self, state: State | None = None) -> SessionResult:
-        """Listen and answer until the source ends (a file) or a fault; returns where it stopped."""
-        if state is None:
-            state, turn = self.dialogue.start()
+        """Listen and answer until the source ends (a file) or a fault; returns where it stopped.
+
+        ``state`` continues a session; with none, a conversation nobody has opened yet starts with the greeting
+        (a shared one that another face opened goes on where it is)."""
+        talk = self.conversation
+        self._thread = threading.current_thread()
+        if state is not None:
+            self.deliver(talk.resume(state, self.now()))
+        elif not talk.opened:
+            turn = talk.start(self.now())
             if self.awake:
                 self.deliver(turn)
             else:
@@ -103,37 +221,45 @@ class VoiceSession:
         try:
             frames = iter(self.source.frames())
             while True:
-                state = self._typed(state)
+                self._typed()
+                self._others()
                 try:
                     frame = next(frames)
                 except StopIteration:
                     break
-                state = self._frame(state, frame)
+                self._frame(frame)
         except VoiceFault as fault:
             report_error(self.on_event, "recognizer", str(fault))
-            return SessionResult(state, str(fault), self.turns)
+            return SessionResult(talk.state, str(fault), self.turns)
         except Exception as err:  # noqa: BLE001 - a broken adapter must not take the kiosk down
             from ..speech.audio import AudioError
 
             if isinstance(err, AudioError):
                 report_error(self.on_event, "microphone", f"The microphone stopped ({err})")
-                return SessionResult(state, f"The microphone stopped ({err})", self.turns)
+                return SessionResult(talk.state, f"The microphone stopped ({err})", self.turns)
             log.exception("voice session failed")
             report_error(self.on_event, "voice input", f"Voice input failed ({err.__class__.__name__}: {err})")
-            return SessionResult(state, f"Voice input failed ({err.__class__.__name__})", self.turns)
-        return SessionResult(state, "", self.turns)
+            return SessionResult(talk.state, f"Voice input failed ({err.__class__.__name__})", self.turns)
+        finally:
+            self._thread = None
+        self._others()
+        return SessionResult(talk.state, "", self.turns)
 
-    def _frame(self, state: State, frame: bytes) -> State:
+    def close(self) -> None:
+        """Stop taking turns from the other faces."""
+        self._unsubscribe()
+
+    def _frame(self, frame: bytes) -> None:
         from ..speech.vad import EventKind as VadKind
 
         self.audio_s += FRAME_S
         self.ring.append(frame)
         speaking = self._speaking()
         if speaking and not self.barge_in:
-            self.last_activity_s = self.audio_s  # the kiosk talking is activity; its own voice is not input
-            return state
+            self.conversation.activity(self.now())  # the kiosk talking is activity; its own voice is not input
+            return
         if not self.armed:
-            return self._idle(state)
+            return self._idle()
         for event in self.endpointer.push(frame):
             if event.kind is VadKind.SPEECH_START:
                 if self._speaking():
@@ -142,14 +268,14 @@ class VoiceSession:
             elif event.kind is VadKind.PAUSE and not self.streaming:
                 self._speculate(event.utterance.pcm)
             elif event.kind is VadKind.UTTERANCE:
-                state = self._end_utterance(state, event.utterance.pcm)
+                self._end_utterance(event.utterance.pcm)
         self.in_speech = self.in_speech and self.endpointer.in_speech  # a cough was dropped: not an utterance
         if self.in_speech and self.streaming:
             partial = self._asr(self.recognizer.accept, frame)
             if partial is not None and partial.text and self._tty():
                 self.out.write(f"\r  (hearing) {partial.text[-70:]}\x1b[K")
                 self.out.flush()
-        return self._idle(state)
+        return self._idle()
 
     def _begin_utterance(self) -> None:
         self.in_speech = True
@@ -188,13 +314,13 @@ class VoiceSession:
                 return box["result"]
         return self._asr(transcribe, self.recognizer, pcm, self.grammar, timeout=True)
 
-    def _end_utterance(self, state: State, pcm: bytes) -> State:
+    def _end_utterance(self, pcm: bytes) -> None:
         self.in_speech = False
         if self.streaming:
             heard = self._asr(self.recognizer.finish, timeout=True)
         else:
             heard = self._recognize_whole(pcm)
-        self.last_activity_s = self.audio_s
+        self.conversation.activity(self.now())
         if self.push_to_talk:
             self.armed = False
         if self._tty():
@@ -203,52 +329,63 @@ class VoiceSession:
         if not text:
             # Noise the endpointer took for speech (a clatter, a cough) comes back empty: not worth a
             # "sorry?" in a waiting room. A person who spoke and was not understood will speak again.
-            return state
+            return
         if not self.awake:
             rest = self._after_wake_phrase(text)
             if rest is None:
-                return state
+                return
             self.awake = True
             if not rest:
-                state, turn = self.dialogue.start()
-                self.deliver(turn)
-                return state
+                self.deliver(self.conversation.start(self.now()))
+                return
             text = rest
         self._caption(f"You said: {text}")
-        return self.hear(state, text, heard.confidence)
+        self.hear(text, heard.confidence)
 
-    def hear(self, state: State, text: str, confidence: float = 1.0) -> State:
-        """Pass one utterance (heard or typed) to the dialogue and deliver the answer."""
-        if self.live is not None and not state.started:
-            self.dialogue = self.live()
-        state, turn = self.dialogue.hear(state, text, confidence)
+    def hear(self, text: str, confidence: float = 1.0, source: str = "voice") -> Turn:
+        """Pass one utterance (heard or typed) to the conversation and deliver the answer."""
+        turn = self.conversation.hear(text, self.now(), confidence, source=source)
         self.turns += 1
-        self.deliver(turn, said=text)
-        return state
+        self.deliver(turn)
+        return turn
 
-    def _idle(self, state: State) -> State:
+    def _idle(self) -> None:
         if self.audio_s < self.next_idle_check_s or self.in_speech:
-            return state
+            return
         self.next_idle_check_s = self.audio_s + 1.0
-        state, turn = self.dialogue.idle(state, self.audio_s - self.last_activity_s)
+        turn = self.conversation.tick(self.now())
         if turn is not None:
             self.deliver(turn)
-            if not state.started:
-                self.last_activity_s = self.audio_s
-        return state
 
-    def _typed(self, state: State) -> State:
+    def _from_another_face(self, exchange: Exchange) -> None:
+        """A listener on the conversation: what another face caused is spoken by this loop, not on its thread.
+        Turns this loop caused (on its own thread) it delivers itself."""
+        if threading.current_thread() is not self._thread:
+            self.others.put(exchange)
+
+    def _others(self) -> None:
+        while True:
+            try:
+                exchange = self.others.get_nowait()
+            except queue.Empty:
+                return
+            self._stop_speaking()
+            if exchange.said:
+                self._caption(f"You said: {exchange.said}")
+            self.deliver(exchange.turn)
+
+    def _typed(self) -> None:
         """Lines typed on the keyboard: Enter alone interrupts speech (or starts push-to-talk); text is an answer."""
         if self.keyboard is None:
-            return state
+            return
         while True:
             try:
                 line = self.keyboard.get_nowait()
             except queue.Empty:
-                return state
+                return
             if line is None:  # keyboard closed
                 self.keyboard = None
-                return state
+                return
             if not line.strip():
                 if self._speaking():
                     self._stop_speaking()
@@ -259,46 +396,25 @@ class VoiceSession:
                 continue
             self._stop_speaking()
             self.awake = True
-            self.last_activity_s = self.audio_s
-            state = self.hear(state, line.strip())
+            self.hear(line.strip(), source="keyboard")
 
     # --- output -----------------------------------------------------------------------------------
 
-    def deliver(self, turn: Turn, said: str = "") -> None:
-        """Captions first (so nothing depends on the speaker), then events, then speech.
-
-        ``said`` is what caused the turn; the event log keeps it only when log_transcripts is on."""
+    def deliver(self, turn: Turn) -> None:
+        """Captions first (so nothing depends on the speaker), then speech. The turn's events already went to
+        the event sink (the conversation sends them)."""
         for reply in turn.replies:
             self._caption(("!! " if reply.urgent else "Kiosk: ") + reply.text)
         for event in turn.events:
             if event.kind is EventKind.SESSION_END and self.wake_words:
                 self.awake = False
-            emit(self.on_event, event, said)  # never raises: logging or alerting must not stop the conversation
         self.grammar = self._grammar_for(turn.expect)
         self.endpointer.reset()
         self.in_speech = False
-        urgent = " ".join(r.text for r in turn.replies if r.urgent)
-        normal = " ".join(r.text for r in turn.replies if not r.urgent)
-        rate = self.rate_wpm * turn.voice.rate
-        volume = min(1.0, self.volume * turn.voice.volume)
-        if urgent:
-            self._say(urgent, int(min(rate, self.emergency_rate_wpm)), volume, block=True)
-        if normal:
-            self._say(normal, int(rate), volume, block=False)
-        if self.reply_wav is not None and (urgent or normal) and self.turns:
-            self._save_reply(" ".join(t for t in (urgent, normal) if t), int(rate))
-        self.last_activity_s = self.audio_s
-
-    def _say(self, text: str, rate_wpm: int, volume: float, block: bool) -> None:
-        try:
-            self.speaker.say(text, rate_wpm=rate_wpm, volume=volume, block=block)
-        except Exception as err:  # noqa: BLE001 - any TTS failure: print only from now on
-            from ..speech.tts import PrintSpeaker
-
-            reason = str(err).splitlines()[0] if str(err) else err.__class__.__name__
-            self._caption(f"(Speech output failed: {reason}; replies are shown on screen only.)")
-            report_error(self.on_event, "speech output", f"Speech output failed ({err.__class__.__name__}: {reason})")
-            self.speaker = PrintSpeaker()
+        said, rate = self.mouth.say_turn(turn)
+        if self.reply_wav is not None and said and self.turns:
+            self._save_reply(said, rate)
+        self.conversation.activity(self.now())
 
     def _save_reply(self, text: str, rate_wpm: int) -> None:
         from ..speech.tts import TtsError, synthesize
@@ -309,16 +425,10 @@ class VoiceSession:
             self._caption(f"(Could not save the spoken reply: {err})")
 
     def _speaking(self) -> bool:
-        try:
-            return bool(self.speaker.speaking)
-        except Exception:  # noqa: BLE001
-            return False
+        return self.mouth.speaking
 
     def _stop_speaking(self) -> None:
-        try:
-            self.speaker.stop()
-        except Exception:  # noqa: BLE001
-            log.exception("speaker stop failed")
+        self.mouth.stop()
 
     def _caption(self, line: str) -> None:
         self.out.write(line + "\n")
@@ -389,23 +499,27 @@ def keyboard_queue(stream: TextIO = sys.stdin) -> "queue.Queue[str | None]":
     return lines
 
 
-def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = False, wav: Path | None = None,
-                      reply_wav: Path | None = None, out: TextIO = sys.stdout,
-                      rebuild: Callable[[KnowledgeBase], Dialogue] | None = None) -> tuple[int | None, str]:
-    """Run the voice kiosk: (exit status, reason), or (None, reason) when voice cannot start here.
+@dataclass
+class VoiceParts:
+    """What a voice face needs from this machine: a frame source, a recognizer and a speaker."""
 
-    ``wav`` runs one session from a recording instead of the microphone (the newcomer's first try,
-    and the end-to-end tests); ``reply_wav`` also saves the kiosk's last spoken reply there. ``rebuild``
-    makes a dialogue from edited content, picked up between sessions (none: the content stays as loaded).
-    """
-    from ..ops.live_content import LiveContent
-    from ..ops.events import event_handler, report_error
+    source: object
+    recognizer: object
+    speaker: object
+    asr_reason: str
+    speaker_reason: str = ""
 
+    def close(self) -> None:
+        _wait_for_speech(self.speaker)
+        self.source.close()
+
+
+def open_voice(settings: Settings, dialogue: Dialogue, wav: Path | None = None) -> tuple[VoiceParts | None, str]:
+    """The microphone (or ``wav``), the recognizer and the speaker; (None, why) when voice cannot work here."""
     try:
         from ..speech.asr import open_recognizer
         from ..speech.audio import AudioError, WavSource, open_microphone
         from ..speech.tts import open_speaker
-        from ..speech.vad import Endpointer
     except ImportError as err:  # a partial install: the text kiosk still works
         return None, f"the voice layer cannot be loaded ({err})"
 
@@ -425,25 +539,60 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
         return None, asr_reason
     speaker, speaker_reason = open_speaker(settings.tts_voice, settings.tts_rate_wpm, settings.tts_volume,
                                            settings.output_device)
-    print(f"Voice mode: {asr_reason}." + (f" {speaker_reason}." if speaker_reason else "")
+    return VoiceParts(source, recognizer, speaker, asr_reason, speaker_reason), asr_reason
+
+
+def voice_session(settings: Settings, parts: VoiceParts, talk: Dialogue | Conversation, *, out: TextIO = sys.stdout,
+                  keyboard=None, reply_wav: Path | None = None, live: Callable[[], Dialogue] | None = None,
+                  on_event: EventSink | None = None, clock: Callable[[], float] | None = None) -> VoiceSession:
+    """A VoiceSession with the settings' endpointing, wake phrase, push-to-talk, barge-in and voice."""
+    from ..speech.vad import Endpointer
+
+    return VoiceSession(
+        talk, parts.source, parts.recognizer, parts.speaker, Endpointer.from_settings(settings), on_event=on_event,
+        captions=out, keyboard=keyboard, wake_phrase=settings.wake_phrase, push_to_talk=settings.push_to_talk,
+        barge_in=settings.barge_in, rate_wpm=settings.tts_rate_wpm, emergency_rate_wpm=settings.emergency_rate_wpm,
+        volume=settings.tts_volume, asr_timeout_s=settings.asr_timeout_s, reply_wav=reply_wav, live=live, clock=clock)
+
+
+def with_reprompt(settings: Settings, dialogue: Dialogue,
+                  rebuild: Callable[[KnowledgeBase], Dialogue] | None) -> tuple[Dialogue, Callable | None]:
+    """The voice kiosk asks a question not heard over the room's noise once more (``reprompt_s``)."""
+    if not settings.reprompt_s:
+        return dialogue, rebuild
+    dialogue = dataclasses.replace(dialogue, reprompt_s=settings.reprompt_s)
+    rebuild = rebuild and (lambda kb, make=rebuild: dataclasses.replace(make(kb), reprompt_s=settings.reprompt_s))
+    return dialogue, rebuild
+
+
+def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = False, wav: Path | None = None,
+                      reply_wav: Path | None = None, out: TextIO = sys.stdout,
+                      rebuild: Callable[[KnowledgeBase], Dialogue] | None = None) -> tuple[int | None, str]:
+    """Run the voice kiosk: (exit status, reason), or (None, reason) when voice cannot start here.
+
+    ``wav`` runs one session from a recording instead of the microphone (the newcomer's first try,
+    and the end-to-end tests); ``reply_wav`` also saves the kiosk's last spoken reply there. ``rebuild``
+    makes a dialogue from edited content, picked up between sessions (none: the content stays as loaded).
+    """
+    from ..ops.live_content import LiveContent
+    from ..ops.events import event_handler, report_error
+
+    parts, asr_reason = open_voice(settings, dialogue, wav)
+    if parts is None:
+        return None, asr_reason
+    print(f"Voice mode: {asr_reason}." + (f" {parts.speaker_reason}." if parts.speaker_reason else "")
           + ("" if wav else " Speak after the greeting; you can also type. Enter interrupts."), file=sys.stderr)
     keyboard = None if wav is not None or not sys.stdin.isatty() else keyboard_queue()
-    if settings.reprompt_s:  # a question not heard over the room's noise is asked once more
-        dialogue = dataclasses.replace(dialogue, reprompt_s=settings.reprompt_s)
-        rebuild = rebuild and (lambda kb, make=rebuild: dataclasses.replace(make(kb), reprompt_s=settings.reprompt_s))
+    dialogue, rebuild = with_reprompt(settings, dialogue, rebuild)
     with event_handler(settings) as on_event:
         live = None if rebuild is None else LiveContent(
             settings.content, dialogue, rebuild, on_problem=lambda line: report_error(on_event, "content", line))
-        session = VoiceSession(
-            dialogue, source, recognizer, speaker, Endpointer.from_settings(settings), on_event=on_event,
-            captions=out, keyboard=keyboard, wake_phrase=settings.wake_phrase, push_to_talk=settings.push_to_talk,
-            barge_in=settings.barge_in, rate_wpm=settings.tts_rate_wpm, emergency_rate_wpm=settings.emergency_rate_wpm,
-            volume=settings.tts_volume, asr_timeout_s=settings.asr_timeout_s, reply_wav=reply_wav, live=live)
+        session = voice_session(settings, parts, dialogue, out=out, keyboard=keyboard, reply_wav=reply_wav,
+                                live=live, on_event=on_event)
         try:
             result = session.run()
         finally:
-            _wait_for_speech(speaker)
-            source.close()
+            parts.close()
         if reply_wav is not None and reply_wav.exists():
             print(f"The last spoken reply is in {reply_wav}.", file=sys.stderr)
         if not result.fault:
@@ -453,7 +602,8 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
             return 1, result.fault
         from .textmode import run_text_kiosk
 
-        return run_text_kiosk(session.dialogue, on_event=on_event, resume=result.state, live=live), result.fault
+        session.close()
+        return run_text_kiosk(session.dialogue, resume=result.state, conversation=session.conversation), result.fault
 
 
 def _wait_for_speech(speaker, limit_s: float = 30.0) -> None:
@@ -469,4 +619,5 @@ def _wait_for_speech(speaker, limit_s: float = 30.0) -> None:
         pass
 
 
-__all__ = ["VoiceSession", "SessionResult", "VoiceFault", "start_voice_kiosk", "keyboard_queue"]
+__all__ = ["Announcer", "Mouth", "VoiceSession", "SessionResult", "VoiceFault", "VoiceParts", "open_voice", "start_voice_kiosk",
+           "keyboard_queue", "voice_session", "with_reprompt"]

@@ -453,6 +453,70 @@ def check_tts(settings: Settings) -> Check:
     return Check("text to speech", Status.OK, f"pyttsx3 spoke a test phrase ({seconds:.1f} s of audio)")
 
 
+# the screen -----------------------------------------------------------------------------------------------
+
+SCREEN_TIMEOUT_S = 3.0
+
+
+def screen_url(settings: Settings, path: str = "") -> str:
+    """Where this machine reaches the kiosk's page (an address on every interface is reached on 127.0.0.1)."""
+    host = settings.screen_host.strip("[]")
+    if host in {"0.0.0.0", "::", ""}:
+        host = "127.0.0.1"
+    shown = f"[{host}]" if ":" in host else host
+    query = f"?token={settings.screen_token}" if settings.screen_token and not path else ""
+    return f"http://{shown}:{settings.screen_port}/{path}{query}"
+
+
+def check_screen_page(settings: Settings, timeout_s: float = SCREEN_TIMEOUT_S) -> Check:
+    """The kiosk's page answers (screen = true): its server is up, serves the page with its security headers."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    name = "screen page"
+    try:
+        importlib.import_module("starlette")
+        importlib.import_module("uvicorn")
+    except ImportError as err:
+        return Check(name, Status.FAIL, f"the screen's packages are missing ({_err(err)}): pip install -e '.[screen]'")
+    if settings.screen_port == 0:
+        return Check(name, Status.WARN, "screen_port = 0 picks a new port at every start: Chromium cannot find the "
+                                        "page; set a port (default 8765)")
+    url = screen_url(settings)
+    shown = url.split("?")[0]
+    try:
+        with urllib.request.urlopen(screen_url(settings, "health"), timeout=timeout_s) as response:
+            health = json.loads(response.read().decode("utf-8"))
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            page = response.read().decode("utf-8", "replace")
+            headers = response.headers
+    except urllib.error.HTTPError as err:
+        return Check(name, Status.FAIL, f"{shown} answers with HTTP {err.code}, not the kiosk's page: is another "
+                                        f"program on port {settings.screen_port}? (a wrong screen_token gives 403)")
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        reason = getattr(err, "reason", err)
+        return Check(name, Status.WARN, f"nothing answers at {shown} ({_err(reason)}): start the kiosk "
+                                        f"(systemctl start kiosk, or kiosk --screen) and run the doctor again")
+    if not (isinstance(health, dict) and health.get("ok")) or "screen.js" not in page:
+        return Check(name, Status.FAIL, f"{shown} answers, but not with the kiosk's page: is another program on "
+                                        f"port {settings.screen_port}?")
+    if "default-src 'none'" not in (headers.get("Content-Security-Policy") or ""):
+        return Check(name, Status.FAIL, f"{shown} is served without the kiosk's Content-Security-Policy: a proxy "
+                                        f"in between? Serve the kiosk directly")
+    return Check(name, Status.OK, f"the page answers at {shown}")
+
+
+def check_chromium(which: Callable[[str], str | None] = shutil.which) -> Check:
+    """A browser to show the page full screen at boot (deploy/kiosk-screen.service)."""
+    for program in ("chromium", "chromium-browser"):
+        path = which(program)
+        if path:
+            return Check("chromium", Status.OK, f"{path} shows the page full screen (deploy/kiosk-screen.service)")
+    return Check("chromium", Status.WARN, "no Chromium to show the page at boot: apt-get install chromium "
+                                          "(or open the page in any browser)")
+
+
 # running them --------------------------------------------------------------------------------------------
 
 def safe(name: str, check: Callable[[], Check]) -> Check:
@@ -489,6 +553,8 @@ def run_doctor(settings: Settings, *, record_test: bool = False,
         ("whisper", lambda: check_whisper(settings)),
         ("text to speech", lambda: check_tts(settings)),
     ]
+    if settings.screen:
+        after += [("screen page", lambda: check_screen_page(settings)), ("chromium", check_chromium)]
     file_checks = safe_all("settings file", lambda: check_settings_file(settings_file)) if settings_file else []
     if any(c.status is Status.FAIL for c in file_checks):
         summary = Check("settings", Status.WARN, "the other checks used the default settings and the options, "

@@ -98,6 +98,17 @@ class Settings:
     staff_alert_bell: bool = True
     staff_alert_timeout_s: float = 5.0
     staff_alert_retries: int = 2
+    # the screen (kiosk --screen): a full-screen local web page
+    screen: bool = False
+    """Serve the kiosk's page (touch, big text, the emergency page) besides voice or text."""
+    screen_host: str = "127.0.0.1"
+    """Address the page is served on. Anything but this machine (127.0.0.1, ::1, localhost) also needs
+    ``screen_token``."""
+    screen_port: int = 8765
+    """TCP port of the page (0: any free port, printed at start)."""
+    screen_token: str = ""
+    """A secret the page's address must carry (?token=...) when ``screen_host`` is not this machine; at least
+    16 characters."""
 
 
 _PATH_FIELDS = {"content", "models_dir"}
@@ -182,9 +193,27 @@ def _check_values(s: Settings, where: str, skip: frozenset[str] = frozenset()) -
     for name in ("staff_alert_retries", "event_log_max_bytes"):
         checks.append(((name,), getattr(s, name) < 0, f"'{name}' must not be negative"))
     checks.append((("emergency_number",), not s.emergency_number.strip(), "'emergency_number' must not be empty"))
+    checks.append((("screen_port",), not 0 <= s.screen_port <= 65535, "'screen_port' must be 0 to 65535"))
+    checks.append((("screen_host", "screen_token"), not is_loopback(s.screen_host) and len(s.screen_token) < 16,
+                   f"'screen_host' {s.screen_host!r} is not this machine: set 'screen_token' too (a secret of 16 or "
+                   f"more characters the page's address must carry), or use 127.0.0.1"))
+    checks.append((("screen_token",), bool(s.screen_token) and not s.screen_token.isprintable(),
+                   "'screen_token' must be printable characters"))
     message_problem = _emergency_message_problem(s.emergency_message, s.emergency_number)
     checks.append((("emergency_message",), bool(message_problem), message_problem))
     return [f"{where}: {text}" for names, bad, text in checks if bad and not skip.intersection(names)]
+
+
+def is_loopback(host: str) -> bool:
+    """The address is this machine only (the page is not reachable from the network)."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _with_idle_warning(values: Mapping[str, Any], explicit: bool) -> dict[str, Any]:
