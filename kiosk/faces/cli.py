@@ -23,7 +23,12 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--content", type=Path, default=argparse.SUPPRESS, help="knowledge base folder (default: the packaged content/)")
     common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="settings file (default: ./kiosk.toml when present)")
     common.add_argument("--emergency-number", default=argparse.SUPPRESS, help="number said in the emergency prompt (default 911)")
-    common.add_argument("--asr", choices=["auto", "vosk", "whisper"], default=argparse.SUPPRESS, help="speech recognizer")
+    common.add_argument("--asr", default=argparse.SUPPRESS, metavar="{auto,vosk,whisper,wyoming://HOST:PORT}",
+                        help="speech recognizer; a wyoming:// address uses a shared Wyoming recognizer, with the "
+                             "local one as its fallback")
+    common.add_argument("--tts", default=argparse.SUPPRESS, metavar="{local,wyoming://HOST:PORT}",
+                        help="speech output; a wyoming:// address uses a shared Wyoming voice, with the local one "
+                             "as its fallback")
     common.add_argument("--idle-timeout", type=float, default=argparse.SUPPRESS, help="seconds before a silent session is forgotten")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="more detail")
     return common
@@ -70,6 +75,7 @@ def settings_from_args(args: argparse.Namespace, read_file: bool = True) -> Sett
         "content": getattr(args, "content", None),
         "emergency_number": getattr(args, "emergency_number", None),
         "asr": getattr(args, "asr", None),
+        "tts": getattr(args, "tts", None),
         "idle_timeout_s": getattr(args, "idle_timeout", None),
         "push_to_talk": getattr(args, "push_to_talk", None),
     }
