@@ -1,4 +1,4 @@
-"""The text kiosk: typed (or piped) lines in, printed replies out, same dialogue as the voice kiosk."""
+"""The text kiosk: typed (or piped) lines in, printed replies out; the conversation is the shared driver."""
 from __future__ import annotations
 
 import logging
@@ -7,8 +7,9 @@ import sys
 import time
 from typing import Callable, TextIO
 
+from ..core.conversation import Conversation
 from ..core.dialogue import Dialogue, Event, EventKind, State, Turn
-from ..ops.events import emit, report_error
+from ..ops.events import report_error
 
 EventSink = Callable[[Event], None]
 log = logging.getLogger("kiosk")
@@ -41,8 +42,10 @@ def _wait_for_line(stream: TextIO, timeout_s: float) -> bool:
 def run_text_kiosk(dialogue: Dialogue, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
                    on_event: EventSink | None = None, clock: Callable[[], float] = time.monotonic,
                    resume: State | None = None, unattended: bool = False, restart_pause_s: float = RESTART_PAUSE_S,
-                   sleep: Callable[[float], None] = time.sleep, live: Callable[[], Dialogue] | None = None) -> int:
-    """Run sessions until end of input (exit status 0). Idle time is measured here (the edge), not in the dialogue.
+                   sleep: Callable[[float], None] = time.sleep, live: Callable[[], Dialogue] | None = None,
+                   conversation: Conversation | None = None) -> int:
+    """Run sessions until end of input (exit status 0): lines in, printed turns out. The conversation itself
+    (state, idle timing, events, live content) is the shared driver, kiosk.core.conversation.
 
     ``resume`` continues a voice session that lost its microphone or recognizer: its last replies (the
     emergency prompt, when that is where it was) are shown again.
@@ -53,32 +56,30 @@ def run_text_kiosk(dialogue: Dialogue, stdin: TextIO = sys.stdin, out: TextIO = 
     keeps failing to read (hung up) ends the kiosk with status 1, so its service manager can start it afresh.
 
     ``live`` gives the dialogue for each new session (content edited while running, see
-    :class:`kiosk.live_content.LiveContent`); a session in progress keeps the content it started with.
+    :class:`kiosk.ops.live_content.LiveContent`); a session in progress keeps the content it started with.
+    ``conversation`` (instead of ``dialogue``, ``on_event`` and ``live``) is one already shared with another face.
     """
     interactive = hasattr(stdin, "isatty") and stdin.isatty()
+    talk = conversation or Conversation(dialogue, live=live, on_event=on_event)
+    on_event = talk.on_event
     if resume is None:
-        state, turn = dialogue.start()
+        turn = talk.start(clock())
     else:
-        state, turn = resume, dialogue.resume(resume)
+        turn = talk.resume(resume, clock())
     print_turn(turn, out)
-    last_input = clock()
     read_errors = 0
     ends = 0
     while True:
         if interactive:
             out.write("> ")
             out.flush()
-        idle_s = clock() - last_input
-        next_deadline = (dialogue.idle_warning_s if not state.warned_idle else dialogue.idle_timeout_s) - idle_s
-        if state.started and not _wait_for_line(stdin, max(0.0, next_deadline)):
-            state, idle_turn = dialogue.idle(state, clock() - last_input)
+        deadline = talk.next_deadline()
+        if deadline is not None and not _wait_for_line(stdin, max(0.0, deadline - clock())):
+            idle_turn = talk.tick(clock())
             if idle_turn is not None:
                 if interactive:
                     out.write("\n")
                 print_turn(idle_turn, out)
-                _emit(idle_turn, on_event)
-            if not state.started:
-                last_input = clock()
             continue
         try:
             line = stdin.readline()
@@ -99,36 +100,15 @@ def run_text_kiosk(dialogue: Dialogue, stdin: TextIO = sys.stdin, out: TextIO = 
             ends += 1
             if not (interactive and unattended) or ends > MAX_RESTARTS_WITHOUT_INPUT:
                 return 0
-            state = _start_again(dialogue, state, out, on_event, restart_pause_s, sleep)
-            last_input = clock()
+            # End of input at an unattended kiosk: a short pause, so a held Ctrl+D does not flood the screen
+            # with greetings, then the session is forgotten and the next person greeted.
+            out.write("\n")
+            out.flush()
+            sleep(restart_pause_s)
+            print_turn(talk.reset("end of input", clock()), out)
             continue
         ends = 0
-        last_input = clock()
-        said = line.rstrip("\n")
-        if live is not None and not state.started:
-            dialogue = live()
-        state, turn = dialogue.hear(state, said)
-        print_turn(turn, out)
-        _emit(turn, on_event, said)
-
-
-def _start_again(dialogue: Dialogue, state: State, out: TextIO, on_event: EventSink | None, pause_s: float,
-                 sleep: Callable[[float], None]) -> State:
-    """End of input at an unattended kiosk: forget the session, pause, greet the next person."""
-    if state.started:
-        emit(on_event, Event(EventKind.SESSION_END, "end of input"))
-    out.write("\n")
-    out.flush()
-    sleep(pause_s)  # a short pause, so a held Ctrl+D does not flood the screen with greetings
-    fresh, turn = dialogue.start()
-    print_turn(turn, out)
-    return fresh
-
-
-def _emit(turn: Turn, on_event: EventSink | None, said: str = "") -> None:
-    """The turn's events; ``said`` (the line that caused them) goes to the event log only if it takes it."""
-    for event in turn.events:
-        emit(on_event, event, said)
+        print_turn(talk.hear(line.rstrip("\n"), clock(), source="text"), out)
 
 
 __all__ = ["run_text_kiosk", "print_turn", "EventKind"]

@@ -20,9 +20,10 @@ from typing import Callable, TextIO
 from rapidfuzz import fuzz
 
 from ..core.content import KnowledgeBase
+from ..core.conversation import Conversation, Exchange
 from ..core.dialogue import Dialogue, Event, EventKind, Expect, State, Turn
 from ..core.intents import answer_phrases
-from ..ops.events import emit, report_error
+from ..ops.events import report_error
 from ..speech.asr import transcribe
 from ..ops.settings import Settings
 from ..core.text import tokens
@@ -52,22 +53,35 @@ class SessionResult:
 
 
 class VoiceSession:
-    """One kiosk's voice loop. Not thread-safe; one per kiosk."""
+    """One kiosk's voice loop: audio in, utterances to the conversation, its turns captioned and spoken.
 
-    def __init__(self, dialogue: Dialogue, source, recognizer, speaker, endpointer, *,
+    The conversation (state, idle timing, events, live content) is kiosk.core.conversation's driver. Give a
+    :class:`Conversation` instead of a Dialogue to share it with another face (the screen): turns the other face
+    causes are spoken here too, from this loop's thread. ``clock`` is the time the conversation is measured in:
+    by default the audio's own time (a WAV file runs faster than real time), else e.g. time.monotonic when
+    another face shares the conversation. The loop itself runs on one thread.
+    """
+
+    def __init__(self, dialogue: Dialogue | Conversation, source, recognizer, speaker, endpointer, *,
                  on_event: EventSink | None = None, captions: TextIO = sys.stdout,
                  keyboard: "queue.Queue[str] | None" = None, wake_phrase: str = "", push_to_talk: bool = False,
                  barge_in: bool = False, rate_wpm: int = 160, emergency_rate_wpm: int = 130, volume: float = 1.0,
                  asr_timeout_s: float = 20.0, reply_wav: Path | None = None,
-                 live: Callable[[], Dialogue] | None = None) -> None:
-        self.dialogue = dialogue
-        self.live = live
-        """Gives the dialogue for each new session (content edited while running); see kiosk.live_content."""
+                 live: Callable[[], Dialogue] | None = None, clock: Callable[[], float] | None = None) -> None:
+        if isinstance(dialogue, Conversation):
+            self.conversation = dialogue
+        else:  # live: the dialogue for each new session (content edited while running); see kiosk.ops.live_content
+            self.conversation = Conversation(dialogue, live=live, on_event=on_event)
+        self.clock = clock
+        self.others: queue.Queue[Exchange] = queue.Queue()
+        """Turns another face caused, spoken by this loop."""
+        self._thread: threading.Thread | None = None
+        """The thread running the loop (run())."""
+        self._unsubscribe = self.conversation.subscribe(self._from_another_face)
         self.source = source
         self.recognizer = recognizer
         self.speaker = speaker
         self.endpointer = endpointer
-        self.on_event = on_event
         self.out = captions
         self.keyboard = keyboard
         self.wake_words = tokens(wake_phrase)
@@ -84,18 +98,36 @@ class VoiceSession:
         self.in_speech = False
         self.ring: collections.deque[bytes] = collections.deque(maxlen=RING_FRAMES)
         self.grammar: list[str] | None = None
-        self.red_flag_phrases = sorted({p.lower() for f in dialogue.kb.red_flags for p in f.phrases})
+        self.red_flag_phrases = sorted({p.lower() for f in self.conversation.dialogue.kb.red_flags for p in f.phrases})
         self.audio_s = 0.0
-        self.last_activity_s = 0.0
         self.next_idle_check_s = 1.0
         self.turns = 0
 
     # --- the loop ---------------------------------------------------------------------------------
 
+    @property
+    def dialogue(self) -> Dialogue:
+        """The dialogue of the session in progress."""
+        return self.conversation.dialogue
+
+    @property
+    def on_event(self):
+        return self.conversation.on_event
+
+    def now(self) -> float:
+        return self.clock() if self.clock is not None else self.audio_s
+
     def run(self, state: State | None = None) -> SessionResult:
-        """Listen and answer until the source ends (a file) or a fault; returns where it stopped."""
-        if state is None:
-            state, turn = self.dialogue.start()
+        """Listen and answer until the source ends (a file) or a fault; returns where it stopped.
+
+        ``state`` continues a session; with none, a conversation nobody has opened yet starts with the greeting
+        (a shared one that another face opened goes on where it is)."""
+        talk = self.conversation
+        self._thread = threading.current_thread()
+        if state is not None:
+            self.deliver(talk.resume(state, self.now()))
+        elif not talk.opened:
+            turn = talk.start(self.now())
             if self.awake:
                 self.deliver(turn)
             else:
@@ -103,37 +135,45 @@ class VoiceSession:
         try:
             frames = iter(self.source.frames())
             while True:
-                state = self._typed(state)
+                self._typed()
+                self._others()
                 try:
                     frame = next(frames)
                 except StopIteration:
                     break
-                state = self._frame(state, frame)
+                self._frame(frame)
         except VoiceFault as fault:
             report_error(self.on_event, "recognizer", str(fault))
-            return SessionResult(state, str(fault), self.turns)
+            return SessionResult(talk.state, str(fault), self.turns)
         except Exception as err:  # noqa: BLE001 - a broken adapter must not take the kiosk down
             from ..speech.audio import AudioError
 
             if isinstance(err, AudioError):
                 report_error(self.on_event, "microphone", f"The microphone stopped ({err})")
-                return SessionResult(state, f"The microphone stopped ({err})", self.turns)
+                return SessionResult(talk.state, f"The microphone stopped ({err})", self.turns)
             log.exception("voice session failed")
             report_error(self.on_event, "voice input", f"Voice input failed ({err.__class__.__name__}: {err})")
-            return SessionResult(state, f"Voice input failed ({err.__class__.__name__})", self.turns)
-        return SessionResult(state, "", self.turns)
+            return SessionResult(talk.state, f"Voice input failed ({err.__class__.__name__})", self.turns)
+        finally:
+            self._thread = None
+        self._others()
+        return SessionResult(talk.state, "", self.turns)
 
-    def _frame(self, state: State, frame: bytes) -> State:
+    def close(self) -> None:
+        """Stop taking turns from the other faces."""
+        self._unsubscribe()
+
+    def _frame(self, frame: bytes) -> None:
         from ..speech.vad import EventKind as VadKind
 
         self.audio_s += FRAME_S
         self.ring.append(frame)
         speaking = self._speaking()
         if speaking and not self.barge_in:
-            self.last_activity_s = self.audio_s  # the kiosk talking is activity; its own voice is not input
-            return state
+            self.conversation.activity(self.now())  # the kiosk talking is activity; its own voice is not input
+            return
         if not self.armed:
-            return self._idle(state)
+            return self._idle()
         for event in self.endpointer.push(frame):
             if event.kind is VadKind.SPEECH_START:
                 if self._speaking():
@@ -142,14 +182,14 @@ class VoiceSession:
             elif event.kind is VadKind.PAUSE and not self.streaming:
                 self._speculate(event.utterance.pcm)
             elif event.kind is VadKind.UTTERANCE:
-                state = self._end_utterance(state, event.utterance.pcm)
+                self._end_utterance(event.utterance.pcm)
         self.in_speech = self.in_speech and self.endpointer.in_speech  # a cough was dropped: not an utterance
         if self.in_speech and self.streaming:
             partial = self._asr(self.recognizer.accept, frame)
             if partial is not None and partial.text and self._tty():
                 self.out.write(f"\r  (hearing) {partial.text[-70:]}\x1b[K")
                 self.out.flush()
-        return self._idle(state)
+        return self._idle()
 
     def _begin_utterance(self) -> None:
         self.in_speech = True
@@ -188,13 +228,13 @@ class VoiceSession:
                 return box["result"]
         return self._asr(transcribe, self.recognizer, pcm, self.grammar, timeout=True)
 
-    def _end_utterance(self, state: State, pcm: bytes) -> State:
+    def _end_utterance(self, pcm: bytes) -> None:
         self.in_speech = False
         if self.streaming:
             heard = self._asr(self.recognizer.finish, timeout=True)
         else:
             heard = self._recognize_whole(pcm)
-        self.last_activity_s = self.audio_s
+        self.conversation.activity(self.now())
         if self.push_to_talk:
             self.armed = False
         if self._tty():
@@ -203,52 +243,63 @@ class VoiceSession:
         if not text:
             # Noise the endpointer took for speech (a clatter, a cough) comes back empty: not worth a
             # "sorry?" in a waiting room. A person who spoke and was not understood will speak again.
-            return state
+            return
         if not self.awake:
             rest = self._after_wake_phrase(text)
             if rest is None:
-                return state
+                return
             self.awake = True
             if not rest:
-                state, turn = self.dialogue.start()
-                self.deliver(turn)
-                return state
+                self.deliver(self.conversation.start(self.now()))
+                return
             text = rest
         self._caption(f"You said: {text}")
-        return self.hear(state, text, heard.confidence)
+        self.hear(text, heard.confidence)
 
-    def hear(self, state: State, text: str, confidence: float = 1.0) -> State:
-        """Pass one utterance (heard or typed) to the dialogue and deliver the answer."""
-        if self.live is not None and not state.started:
-            self.dialogue = self.live()
-        state, turn = self.dialogue.hear(state, text, confidence)
+    def hear(self, text: str, confidence: float = 1.0, source: str = "voice") -> Turn:
+        """Pass one utterance (heard or typed) to the conversation and deliver the answer."""
+        turn = self.conversation.hear(text, self.now(), confidence, source=source)
         self.turns += 1
-        self.deliver(turn, said=text)
-        return state
+        self.deliver(turn)
+        return turn
 
-    def _idle(self, state: State) -> State:
+    def _idle(self) -> None:
         if self.audio_s < self.next_idle_check_s or self.in_speech:
-            return state
+            return
         self.next_idle_check_s = self.audio_s + 1.0
-        state, turn = self.dialogue.idle(state, self.audio_s - self.last_activity_s)
+        turn = self.conversation.tick(self.now())
         if turn is not None:
             self.deliver(turn)
-            if not state.started:
-                self.last_activity_s = self.audio_s
-        return state
 
-    def _typed(self, state: State) -> State:
+    def _from_another_face(self, exchange: Exchange) -> None:
+        """A listener on the conversation: what another face caused is spoken by this loop, not on its thread.
+        Turns this loop caused (on its own thread) it delivers itself."""
+        if threading.current_thread() is not self._thread:
+            self.others.put(exchange)
+
+    def _others(self) -> None:
+        while True:
+            try:
+                exchange = self.others.get_nowait()
+            except queue.Empty:
+                return
+            self._stop_speaking()
+            if exchange.said:
+                self._caption(f"You said: {exchange.said}")
+            self.deliver(exchange.turn)
+
+    def _typed(self) -> None:
         """Lines typed on the keyboard: Enter alone interrupts speech (or starts push-to-talk); text is an answer."""
         if self.keyboard is None:
-            return state
+            return
         while True:
             try:
                 line = self.keyboard.get_nowait()
             except queue.Empty:
-                return state
+                return
             if line is None:  # keyboard closed
                 self.keyboard = None
-                return state
+                return
             if not line.strip():
                 if self._speaking():
                     self._stop_speaking()
@@ -259,21 +310,18 @@ class VoiceSession:
                 continue
             self._stop_speaking()
             self.awake = True
-            self.last_activity_s = self.audio_s
-            state = self.hear(state, line.strip())
+            self.hear(line.strip(), source="keyboard")
 
     # --- output -----------------------------------------------------------------------------------
 
-    def deliver(self, turn: Turn, said: str = "") -> None:
-        """Captions first (so nothing depends on the speaker), then events, then speech.
-
-        ``said`` is what caused the turn; the event log keeps it only when log_transcripts is on."""
+    def deliver(self, turn: Turn) -> None:
+        """Captions first (so nothing depends on the speaker), then speech. The turn's events already went to
+        the event sink (the conversation sends them)."""
         for reply in turn.replies:
             self._caption(("!! " if reply.urgent else "Kiosk: ") + reply.text)
         for event in turn.events:
             if event.kind is EventKind.SESSION_END and self.wake_words:
                 self.awake = False
-            emit(self.on_event, event, said)  # never raises: logging or alerting must not stop the conversation
         self.grammar = self._grammar_for(turn.expect)
         self.endpointer.reset()
         self.in_speech = False
@@ -287,7 +335,7 @@ class VoiceSession:
             self._say(normal, int(rate), volume, block=False)
         if self.reply_wav is not None and (urgent or normal) and self.turns:
             self._save_reply(" ".join(t for t in (urgent, normal) if t), int(rate))
-        self.last_activity_s = self.audio_s
+        self.conversation.activity(self.now())
 
     def _say(self, text: str, rate_wpm: int, volume: float, block: bool) -> None:
         try:
@@ -462,7 +510,8 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
             return 1, result.fault
         from .textmode import run_text_kiosk
 
-        return run_text_kiosk(session.dialogue, on_event=on_event, resume=result.state, live=live), result.fault
+        session.close()
+        return run_text_kiosk(session.dialogue, resume=result.state, conversation=session.conversation), result.fault
 
 
 def _route_remote_problems(adapter, source: str, on_event, out: TextIO) -> None:

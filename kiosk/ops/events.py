@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Iterator
 
-from ..core.dialogue import Event, EventKind
+from ..core.conversation import emit
+from ..core.dialogue import EventKind
 from .settings import Settings
 
 log = logging.getLogger("kiosk")
@@ -34,23 +35,6 @@ class ErrorEvent:
     detail: str = ""
     """One line; never what the person said."""
     kind: OperatorEventKind = OperatorEventKind.ERROR
-
-
-def emit(sink: Callable[..., None] | None, event: Any, said: str = "") -> None:
-    """Hand one event to ``sink``, with ``said`` (the words that caused it) when the sink takes transcripts.
-
-    Only a sink that says so (an :class:`EventRouter`) gets the words, so a simple callback keeps its
-    one-argument signature. Never raises: logging or alerting must not stop the conversation.
-    """
-    if sink is None:
-        return
-    try:
-        if said and getattr(sink, "takes_transcript", False):
-            sink(event, transcript=said)
-        else:
-            sink(event)
-    except Exception:  # noqa: BLE001 - an event that cannot be handled is logged, the kiosk goes on
-        log.exception("event handler failed")
 
 
 def report_error(sink: Callable[..., None] | None, source: str, detail: str) -> None:
