@@ -230,8 +230,9 @@ def test_emergency_prompt_survives_a_silent_voice_server(kb):
         events, out = [], io.StringIO()
         session = VoiceSession(Dialogue(kb), MemorySource(np.zeros(1600, dtype=np.int16)), LocalRecognizer(),
                                speaker, Endpointer(), on_event=events.append, captions=out)
-        state, _ = session.dialogue.start()
-        state = session.hear(state, "my face is drooping on one side and my arm is weak")
+        session.deliver(session.conversation.start(0.0))
+        session.hear("my face is drooping on one side and my arm is weak")
+        state = session.conversation.state
     try:
         assert state.phase is Phase.EMERGENCY
         assert "!! " in out.getvalue() and "911" in out.getvalue()
