@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for scripts/benchmark.py (--quick, ...)")
     p = sub.add_parser("models", parents=[common], help="list or download English Vosk models")
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for scripts/download_model.py")
+    p = sub.add_parser("wyoming", parents=[common],
+                       help="serve the conversation as a Wyoming handle service (a Home Assistant conversation agent)")
+    p.add_argument("--uri", default="tcp://127.0.0.1:10700",
+                   help="where to listen: tcp://HOST:PORT or unix://PATH (default tcp://127.0.0.1:10700; "
+                        "tcp://0.0.0.0:10700 to let Home Assistant on another machine in)")
     p = sub.add_parser("doctor", parents=[common], help="check this machine for running a kiosk")
     p.add_argument("--record-test", action="store_true", help="also record and play back 2 seconds")
     return parser
@@ -236,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(settings, args.path, getattr(args, "verbose", False))
         if args.command == "listen":
             return _delegate(".listen", "main", settings, args)
+        if args.command == "wyoming":
+            return _delegate(".wyoming", "main", settings, args)
         if args.command == "devices":
             return cmd_devices()
         if args.command == "models":
