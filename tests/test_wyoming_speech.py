@@ -369,3 +369,16 @@ def test_recognizer_killed_mid_utterance_falls_back(tmp_path, monkeypatch, capsy
     assert len(lines) == 1 and ("closed the connection" in lines[0] or "dropped" in lines[0]), lines
     assert took < 5.0 + 2.0
     assert "Traceback" not in capsys.readouterr().err
+
+
+# ---- kiosk doctor ------------------------------------------------------------------------------------------
+
+def test_doctor_checks_each_wyoming_server():
+    from kiosk.ops.doctor import Status, check_wyoming
+
+    assert check_wyoming(settings_from_mapping({})) == []  # nothing remote: nothing to check
+    with FaultServer("garbage") as good:  # answers describe with an asr and a tts program
+        checks = check_wyoming(settings_from_mapping({"asr": str(good.endpoint), "tts": str(closed_port())}))
+    assert [(c.name, c.status) for c in checks] == [("wyoming recognizer", Status.OK), ("wyoming voice", Status.WARN)]
+    assert "fake at wyoming://127.0.0.1" in checks[0].detail
+    assert "local voice" in checks[1].detail and "\n" not in checks[1].detail
