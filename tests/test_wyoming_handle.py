@@ -308,3 +308,31 @@ def test_a_bad_uri_is_one_line():
     proc = subprocess.run([sys.executable, "-m", "kiosk", "wyoming", "--uri", "http://x:1"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "tcp://HOST:PORT" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_server_forgets_idle_conversations_without_traffic(kb, router):
+    book = ConversationBook(Dialogue(kb, idle_warning_s=0.1, idle_timeout_s=0.2), on_event=router)
+    port = free_port()
+
+    async def scenario():
+        ready = asyncio.Event()
+        server = asyncio.create_task(serve(book, f"tcp://127.0.0.1:{port}", ready=ready.set, sweep_s=0.05))
+        await asyncio.wait_for(ready.wait(), 5)
+        try:
+            await ha_turn(port, CAFFEINE[0], "sleepy")
+            kept = len(book)
+            for _ in range(100):  # the sweep runs every 0.05 s; give it up to 5 s on a busy machine
+                await asyncio.sleep(0.05)
+                if not book.conversations:
+                    break
+            return kept, len(book)
+        finally:
+            server.cancel()
+            try:
+                await server
+            except asyncio.CancelledError:
+                pass
+
+    kept, left = asyncio.run(scenario())
+    assert (kept, left) == (1, 0)
+    assert ("session_end", {"detail": "idle"}) in router.event_log.records

@@ -382,3 +382,24 @@ def test_doctor_checks_each_wyoming_server():
     assert [(c.name, c.status) for c in checks] == [("wyoming recognizer", Status.OK), ("wyoming voice", Status.WARN)]
     assert "fake at wyoming://127.0.0.1" in checks[0].detail
     assert "local voice" in checks[1].detail and "\n" not in checks[1].detail
+
+
+@pytest.mark.slow
+def test_command_line_uses_the_shared_recognizer(servers, tmp_path):
+    """`kiosk --from-wav` and `kiosk listen` with --asr wyoming://...: a real WAV recognized by the real server."""
+    import json
+    import sys
+
+    whisper, piper = servers
+    root = Path(__file__).resolve().parents[1]
+    wav = espeak("my lip keeps twitching since i started drinking energy drinks", tmp_path / "q.wav")
+    run = subprocess.run([sys.executable, "-m", "kiosk", "--from-wav", str(wav), "--asr", whisper.uri,
+                          "--tts", piper.uri], cwd=root, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert f"Wyoming recognizer faster-whisper at {whisper.uri}" in run.stderr
+    assert "You said:" in run.stdout and "energy" in run.stdout.lower() and "Traceback" not in run.stderr
+    listen = subprocess.run([sys.executable, "-m", "kiosk", "listen", "--json", "--asr", whisper.uri, str(wav)],
+                            cwd=root, capture_output=True, text=True, timeout=120)
+    assert listen.returncode == 0, listen.stderr
+    result = json.loads(listen.stdout.splitlines()[0])
+    assert result["asr"].startswith(whisper.uri) and "twitch" in result["transcript"].lower()
