@@ -24,7 +24,7 @@ from wyoming.event import Event  # noqa: E402
 from wyoming.handle import Handled, NotHandled  # noqa: E402
 from wyoming.info import Describe, Info  # noqa: E402
 
-from kiosk.core.dialogue import Dialogue, EventKind  # noqa: E402
+from kiosk.core.dialogue import Dialogue  # noqa: E402
 from kiosk.faces.wyoming import ConversationBook, serve  # noqa: E402
 from kiosk.ops.events import EventRouter  # noqa: E402
 from kiosk.ops.settings import Settings  # noqa: E402

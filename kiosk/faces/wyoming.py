@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..core.conversation import Conversation, EventSink
-from ..core.dialogue import Dialogue, Event, EventKind, Turn
+from ..core.dialogue import Dialogue, EventKind, Turn
 
 log = logging.getLogger("kiosk")
 
