@@ -23,7 +23,12 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--content", type=Path, default=argparse.SUPPRESS, help="knowledge base folder (default: the packaged content/)")
     common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="settings file (default: ./kiosk.toml when present)")
     common.add_argument("--emergency-number", default=argparse.SUPPRESS, help="number said in the emergency prompt (default 911)")
-    common.add_argument("--asr", choices=["auto", "vosk", "whisper"], default=argparse.SUPPRESS, help="speech recognizer")
+    common.add_argument("--asr", default=argparse.SUPPRESS, metavar="{auto,vosk,whisper,wyoming://HOST:PORT}",
+                        help="speech recognizer; a wyoming:// address uses a shared Wyoming recognizer, with the "
+                             "local one as its fallback")
+    common.add_argument("--tts", default=argparse.SUPPRESS, metavar="{local,wyoming://HOST:PORT}",
+                        help="speech output; a wyoming:// address uses a shared Wyoming voice, with the local one "
+                             "as its fallback")
     common.add_argument("--idle-timeout", type=float, default=argparse.SUPPRESS, help="seconds before a silent session is forgotten")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="more detail")
     return common
@@ -58,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for scripts/benchmark.py (--quick, ...)")
     p = sub.add_parser("models", parents=[common], help="list or download English Vosk models")
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for scripts/download_model.py")
+    p = sub.add_parser("wyoming", parents=[common],
+                       help="serve the conversation as a Wyoming handle service (a Home Assistant conversation agent)")
+    p.add_argument("--uri", default="tcp://127.0.0.1:10700",
+                   help="where to listen: tcp://HOST:PORT or unix://PATH (default tcp://127.0.0.1:10700; "
+                        "tcp://0.0.0.0:10700 to let Home Assistant on another machine in)")
     p = sub.add_parser("doctor", parents=[common], help="check this machine for running a kiosk")
     p.add_argument("--record-test", action="store_true", help="also record and play back 2 seconds")
     return parser
@@ -73,6 +83,7 @@ def settings_from_args(args: argparse.Namespace, read_file: bool = True) -> Sett
         "content": getattr(args, "content", None),
         "emergency_number": getattr(args, "emergency_number", None),
         "asr": getattr(args, "asr", None),
+        "tts": getattr(args, "tts", None),
         "idle_timeout_s": getattr(args, "idle_timeout", None),
         "push_to_talk": getattr(args, "push_to_talk", None),
         "screen": getattr(args, "screen", None),
@@ -251,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(settings, args.path, getattr(args, "verbose", False))
         if args.command == "listen":
             return _delegate(".listen", "main", settings, args)
+        if args.command == "wyoming":
+            return _delegate(".wyoming", "main", settings, args)
         if args.command == "devices":
             return cmd_devices()
         if args.command == "models":

@@ -537,8 +537,15 @@ def open_voice(settings: Settings, dialogue: Dialogue, wav: Path | None = None) 
     if recognizer is None:
         source.close()
         return None, asr_reason
-    speaker, speaker_reason = open_speaker(settings.tts_voice, settings.tts_rate_wpm, settings.tts_volume,
-                                           settings.output_device)
+    if settings.tts.startswith("wyoming://"):
+        from ..speech.wyoming_tts import open_wyoming_speaker
+
+        speaker, speaker_reason = open_wyoming_speaker(
+            settings.tts, voice=settings.tts_voice, rate_wpm=settings.tts_rate_wpm, volume=settings.tts_volume,
+            output_device=settings.output_device, asr_timeout_s=settings.asr_timeout_s)
+    else:
+        speaker, speaker_reason = open_speaker(settings.tts_voice, settings.tts_rate_wpm, settings.tts_volume,
+                                               settings.output_device)
     return VoiceParts(source, recognizer, speaker, asr_reason, speaker_reason), asr_reason
 
 
@@ -585,6 +592,8 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
     keyboard = None if wav is not None or not sys.stdin.isatty() else keyboard_queue()
     dialogue, rebuild = with_reprompt(settings, dialogue, rebuild)
     with event_handler(settings) as on_event:
+        _route_remote_problems(parts.recognizer, "recognizer", on_event, out)
+        _route_remote_problems(parts.speaker, "speech output", on_event, out)
         live = None if rebuild is None else LiveContent(
             settings.content, dialogue, rebuild, on_problem=lambda line: report_error(on_event, "content", line))
         session = voice_session(settings, parts, dialogue, out=out, keyboard=keyboard, reply_wav=reply_wav,
@@ -604,6 +613,19 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
 
         session.close()
         return run_text_kiosk(session.dialogue, resume=result.state, conversation=session.conversation), result.fault
+
+
+def _route_remote_problems(adapter, source: str, on_event, out: TextIO) -> None:
+    """A remote (Wyoming) recognizer or voice that fails or comes back: one line for the operator on stderr,
+    and an error event in the event log. Local adapters have no ``on_problem`` and are left alone."""
+    if not hasattr(adapter, "on_problem"):
+        return
+
+    def problem(line: str) -> None:
+        print(f"kiosk: {line}", file=sys.stderr)
+        report_error(on_event, source, line)
+
+    adapter.on_problem = problem
 
 
 def _wait_for_speech(speaker, limit_s: float = 30.0) -> None:

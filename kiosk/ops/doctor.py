@@ -126,9 +126,39 @@ def check_settings(settings: Settings) -> Check:
     log = f"event log in {settings.event_log}" if settings.event_log else "no event log"
     actions = [a for a, on in (("command", settings.staff_alert_command), ("url", settings.staff_alert_url),
                                ("bell", settings.staff_alert_bell)) if on]
-    return Check("settings", Status.OK, f"valid: recognizer {settings.asr}, emergency number "
+    return Check("settings", Status.OK, f"valid: recognizer {settings.asr}, voice {settings.tts}, emergency number "
                                         f"{settings.emergency_number}, {log}, staff alert by "
                                         f"{', '.join(actions) or 'nothing'}")
+
+
+def check_wyoming(settings: Settings, timeout_s: float = 2.0) -> list[Check]:
+    """Each Wyoming server in the settings (asr / tts = "wyoming://host:port") answers describe with the right
+    kind of program. A server that does not answer is a WARN: the kiosk then uses its local recognizer or voice."""
+    from ..speech.wyoming_io import GET_WYOMING, WyomingError, describe, parse_endpoint, program_names, \
+        wyoming_installed
+
+    checks = []
+    for setting, kind, what, fallback in (("asr", "asr", "recognizer", "its local recognizer"),
+                                          ("tts", "tts", "voice", "its local voice")):
+        value = getattr(settings, setting)
+        if not value.startswith("wyoming://"):
+            continue
+        name = f"wyoming {what}"
+        if not wyoming_installed():
+            checks.append(Check(name, Status.FAIL, f"{setting} = {value} needs the wyoming package: {GET_WYOMING}"))
+            continue
+        endpoint = parse_endpoint(value)
+        try:
+            programs = program_names(describe(endpoint, timeout_s), kind)
+        except WyomingError as err:
+            checks.append(Check(name, Status.WARN, f"{err}: the kiosk will use {fallback} until it answers"))
+            continue
+        if not programs:
+            checks.append(Check(name, Status.FAIL, f"{endpoint} answers but offers no {kind} program: check "
+                                                   f"the address ({setting})"))
+        else:
+            checks.append(Check(name, Status.OK, f"{programs[0]} at {endpoint}"))
+    return checks
 
 
 def check_settings_file(path: str | os.PathLike[str]) -> list[Check]:
@@ -562,7 +592,7 @@ def run_doctor(settings: Settings, *, record_test: bool = False,
     else:
         summary = safe("settings", lambda: check_settings(settings))
     return ([safe(name, check) for name, check in before] + file_checks + [summary]
-            + [safe(name, check) for name, check in after])
+            + [safe(name, check) for name, check in after] + safe_all("wyoming", lambda: check_wyoming(settings)))
 
 
 def safe_all(name: str, check: Callable[[], list[Check]]) -> list[Check]:

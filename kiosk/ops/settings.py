@@ -53,7 +53,8 @@ class Settings:
     ending the kiosk. For a kiosk nobody watches (the systemd service). Piped input always ends at its end."""
     # speech in
     asr: str = "auto"
-    """Recognizer: vosk, whisper or auto."""
+    """Recognizer: vosk, whisper, auto, or a Wyoming recognizer ``wyoming://host:port`` (a shared
+    wyoming-faster-whisper server) with the local one (as auto would choose it) as its fallback."""
     vosk_model: str = ""
     """Vosk model folder; empty means $KIOSK_VOSK_MODEL, then the first English model in models/."""
     models_dir: Path = DEFAULT_MODELS
@@ -81,6 +82,9 @@ class Settings:
     asr_timeout_s: float = 20.0
     """A recognizer that takes longer than this on one utterance is treated as failed (text mode)."""
     # speech out
+    tts: str = "local"
+    """Speech output: local (espeak-ng through pyttsx3) or a Wyoming voice ``wyoming://host:port`` (a
+    wyoming-piper server), with the local voice as its fallback."""
     tts_voice: str = ""
     tts_rate_wpm: int = 160
     tts_volume: float = 1.0
@@ -173,11 +177,29 @@ def _emergency_message_problem(message: str, number: str) -> str:
     return ""
 
 
+def _wyoming_problem(value: str) -> str:
+    """Why ``value`` is not a Wyoming address (wyoming://host:port), or ''."""
+    from ..speech.wyoming_io import parse_endpoint
+
+    if not value.startswith("wyoming://"):
+        return "not a wyoming:// address"
+    try:
+        parse_endpoint(value)
+    except ValueError as err:
+        return str(err).split(" (write")[0].replace(f"{value!r} ", "")
+    return ""
+
+
 def _check_values(s: Settings, where: str, skip: frozenset[str] = frozenset()) -> list[str]:
     """Every value out of range, one line each. Checks that involve a name in ``skip`` (a value that had
     the wrong type, so ``s`` holds its old value) are left out: they would blame the wrong value."""
     checks: list[tuple[tuple[str, ...], bool, str]] = [
-        (("asr",), s.asr not in {"auto", "vosk", "whisper"}, f"'asr' must be auto, vosk or whisper, not {s.asr!r}"),
+        (("asr",), s.asr not in {"auto", "vosk", "whisper"} and bool(_wyoming_problem(s.asr)),
+         f"'asr' must be auto, vosk, whisper or wyoming://host:port, not {s.asr!r}"
+         + (f" ({_wyoming_problem(s.asr)})" if s.asr.startswith("wyoming:") else "")),
+        (("tts",), s.tts != "local" and bool(_wyoming_problem(s.tts)),
+         f"'tts' must be local or wyoming://host:port, not {s.tts!r}"
+         + (f" ({_wyoming_problem(s.tts)})" if s.tts.startswith("wyoming:") else "")),
         (("idle_timeout_s",), s.idle_timeout_s <= 0, "'idle_timeout_s' must be more than 0 seconds"),
         (("idle_warning_s",), s.idle_warning_s <= 0, "'idle_warning_s' must be more than 0 seconds"),
         (("reprompt_s",), s.reprompt_s < 0, "'reprompt_s' must be 0 (off) or more seconds"),

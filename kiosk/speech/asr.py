@@ -177,7 +177,13 @@ def open_recognizer(settings: Settings, prompt_phrases: Iterable[str] = (),
     """Choose by ``settings.asr`` and load: (recognizer or None for text mode, one line for the operator).
 
     A chosen engine that fails to load also gives text mode, with its AsrError line as the reason.
+    ``asr = "wyoming://host:port"`` is a remote recognizer with the local one as its fallback
+    (kiosk.speech.wyoming_asr).
     """
+    if settings.asr.startswith("wyoming://"):
+        from .wyoming_asr import open_wyoming_recognizer
+
+        return open_wyoming_recognizer(settings, prompt_phrases, env, prompt_keywords)
     vosk_path = english_vosk_model(settings.models_dir, settings.vosk_model, env)
     backend, reason = choose_backend(settings.asr, vosk_path is not None, whisper_available(settings.whisper_model))
     if backend is None:
