@@ -24,6 +24,8 @@ class Metrics:
     with_cause: int = 0
     oos_ok: int = 0
     oos: int = 0
+    asks: int = 0
+    """Non-emergencies that were not raised but asked about (each costs the visitor a question)."""
     missed: list[tuple[str, str]] = field(default_factory=list)
     """(case id, text) of every missed emergency."""
     false_alarms: list[tuple[str, str]] = field(default_factory=list)
@@ -54,6 +56,7 @@ class Metrics:
             "top-1 cause": f"{self.top1_rate:.1%} ({self.top1}/{self.with_cause})",
             "top-3 cause": f"{self.top3_rate:.1%} ({self.top3}/{self.with_cause})",
             "out of scope": f"{self.oos_ok}/{self.oos}",
+            "asks on non-emergencies": f"{self.asks / max(1, self.em_tn):.1%} ({self.asks}/{self.em_tn})",
         }
 
 
@@ -62,13 +65,16 @@ def cause_ids(answer: Mapping) -> list[str]:
 
 
 def score(cases: Sequence[Case], answers: Sequence[Mapping]) -> Metrics:
-    """Compare answers with cases, pairwise and in order."""
+    """Compare answers with cases, pairwise and in order. An emergency counts as caught when ``emergency`` is
+    true (the prompt at once) or ``ask`` names a red flag (a yes/no question first); a false alarm is
+    ``emergency`` true on a non-emergency."""
     m = Metrics(cases=len(cases))
     for case, answer in zip(cases, answers):
         emergency = bool(answer.get("emergency"))
+        asked = bool(answer.get("ask"))
         ids = cause_ids(answer)
         if case.emergency is True:
-            if emergency:
+            if emergency or asked:
                 m.em_tp += 1
             else:
                 m.em_fn += 1
@@ -79,6 +85,7 @@ def score(cases: Sequence[Case], answers: Sequence[Mapping]) -> Metrics:
                 m.false_alarms.append((case.id, case.text))
             else:
                 m.em_tn += 1
+                m.asks += asked
         if case.causes and case.emergency is not True:
             m.with_cause += 1
             if ids[:1] and ids[0] in case.causes:

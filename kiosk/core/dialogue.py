@@ -384,7 +384,7 @@ class Dialogue:
             return self._emergency(state, [pending.target])
         if answer is Answer.YES:
             return self._emergency(state, [pending.target] if pending.target else ["screening"])
-        if answer is Answer.UNKNOWN and words and words[0] in NO_OPENERS:
+        if answer is Answer.UNKNOWN and words and words[0] in NO_OPENERS and not _turns_after_no(words):
             answer = Answer.NO  # "no numbness", "nope, just the twitch": a no with more said
         if answer is not Answer.NO:
             # a description with no sign in it, or something else: not a clear no, so not cleared
@@ -525,6 +525,15 @@ class Dialogue:
 
     def _say(self, key: str, **values: str) -> str:
         return self.kb.dialogue[key].format(**values) if values else self.kb.dialogue[key]
+
+
+TURNING_WORDS = frozenset({"but", "though", "although", "except", "however", "only"})
+"""After a no, these start something else that is said: "no pain, but half of what I see has gone grey"."""
+
+
+def _turns_after_no(words: list[str]) -> bool:
+    """True for "no X but Y": a no that goes on to describe something, so not a clear no."""
+    return any(w in TURNING_WORDS for w in words[1:]) and len(words) > 3
 
 
 def _answer_entropy(p_yes: float) -> float:

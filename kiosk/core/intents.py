@@ -198,7 +198,8 @@ _CLARIFY_RUNS = tuple(tuple(r.split()) for r in (
     "explain", "what was the question", "what are you asking", "what you asking", "which one", "which ones",
     "what is a", "what is numb", "what is dizzy", "what is weak", "what does numb", "what does dizzy",
     "what does weak", "what does sudden", "do not know what", "not sure what you", "not sure what that",
-    "no idea what", "what you mean", "what you are asking",
+    "no idea what", "what you mean", "what you are asking", "what means", "what mean", "what is mean",
+    "what it means", "what it mean",
     "confused by the question", "come again", "rephrase",
 ))
 _NOT_CLARIFY = frozenset({"uh huh", "mm huh", "um huh", "a huh"})

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import tempfile
 import threading
 import uuid
@@ -498,6 +499,22 @@ def screen_url(settings: Settings, path: str = "") -> str:
     return f"http://{shown}:{settings.screen_port}/{path}{query}"
 
 
+def check_meaning(settings: Settings) -> Check:
+    """The sentence model of the meaning layer: loads, and embeds a sentence. WARN when it cannot: the kiosk then
+    understands red flags by phrases alone and asks the screening question as before."""
+    name = "meaning layer"
+    if not settings.meaning:
+        return Check(name, Status.OK, "off (meaning = false): red flags by phrases only")
+    from ..meaning.encoder import load_encoder
+
+    start = time.monotonic()
+    encoder, why = load_encoder()
+    if encoder is None:
+        return Check(name, Status.WARN, f"{why}: bash scripts/setup.sh installs it")
+    encoder.embed(["my face feels numb"])
+    return Check(name, Status.OK, f"all-MiniLM-L6-v2 int8 loaded and ran in {time.monotonic() - start:.1f} s")
+
+
 def check_screen_page(settings: Settings, timeout_s: float = SCREEN_TIMEOUT_S) -> Check:
     """The kiosk's page answers (screen = true): its server is up, serves the page with its security headers."""
     import json
@@ -571,6 +588,7 @@ def run_doctor(settings: Settings, *, record_test: bool = False,
         before.append((dist, lambda d=dist, m=module, v=lowest: check_package(d, m, v, optional=True)))
     after: list[tuple[str, Callable[[], Check]]] = [
         ("content", lambda: check_content(settings)),
+        ("meaning layer", lambda: check_meaning(settings)),
         ("event log", lambda: check_event_log(settings)),
         ("staff alert", lambda: check_staff_alert(settings)),
         ("microphone", lambda: check_microphone(settings)),

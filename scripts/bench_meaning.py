@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""The meaning layer's accuracy per layer and its cost (issue 9), printed as markdown tables.
+
+    python scripts/bench_meaning.py [--out benchmarks/meaning.md]
+
+Accuracy on the blind sets in eval/ with four matchers: the keyword baseline, the phrase rules alone, the
+meaning layer alone (a sign close to the content's examples is asked about; it never raises one), and both
+(the kiosk). Caught: emergency true or ask names a red flag. False alarm: emergency true on a non-emergency.
+Cost: the sentence model's load time, resident memory before and after, and triage time per utterance with
+the model (median and p95), on this machine.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kiosk.bench.baseline import KeywordBaseline  # noqa: E402
+from kiosk.bench.evaluation import percentile  # noqa: E402
+from kiosk.core.content import load_knowledge_base  # noqa: E402
+from kiosk.core.triage import TriageIndex, assess  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+SETS = [
+    ("set 8, held out (everyday)", ROOT / "eval" / "heldout8_cases.json", "everyday"),
+    ("set 8, held out (hard traps)", ROOT / "eval" / "heldout8_cases.json", "trap"),
+    ("set 7, tuning (everyday)", ROOT / "eval" / "tuning" / "set7_cases.json", "everyday"),
+    ("set 7, tuning (hard traps)", ROOT / "eval" / "tuning" / "set7_cases.json", "trap"),
+    ("set 6 cases, earlier held out", ROOT / "eval" / "heldout_cases.json", "all"),
+    ("set 6 red-flag sentences", ROOT / "eval" / "redflag_sentences.json", "all"),
+    ("dev vignettes", SHARED / "eval" / "dev_vignettes.json", "all"),
+]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cases_of(path: Path, part: str) -> list[dict]:
+    data = json.loads(path.read_text())
+    cases = data["cases"] if isinstance(data, dict) else data
+    if part == "trap":
+        return [c for c in cases if "trap" in c["id"] or c["emergency"]]
+    if part == "everyday":
+        return [c for c in cases if "trap" not in c["id"]]
+    return cases
+
+
+def figures(cases: list[dict], answer) -> dict[str, str]:
+    tp = fn = fp = tn = asks = 0
+    for c in cases:
+        a = answer(c["text"])
+        if c["emergency"]:
+            tp += bool(a["emergency"] or a.get("ask"))
+            fn += not (a["emergency"] or a.get("ask"))
+        else:
+            fp += bool(a["emergency"])
+            tn += not a["emergency"]
+            asks += bool(not a["emergency"] and a.get("ask"))
+    return {"sensitivity": f"{tp / max(1, tp + fn):.1%} ({tp}/{tp + fn})",
+            "specificity": f"{tn / max(1, tn + fp):.1%} ({tn}/{tn + fp})",
+            "asks on non-emergencies": f"{asks / max(1, tn):.1%} ({asks}/{tn})"}
+
+
+def table(rows: list[dict[str, str]]) -> str:
+    cols = list(rows[0])
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    out += ["| " + " | ".join(r[c] for c in cols) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="also write the tables to this markdown file")
+    args = parser.parse_args(argv)
+    kb = load_knowledge_base(ROOT / "content")
+    before = rss_mb()
+    start = time.perf_counter()
+    from kiosk.meaning.encoder import ContentEmbeddings, load_encoder
+
+    encoder, why = load_encoder()
+    load_s = time.perf_counter() - start
+    if encoder is None:
+        print(why)
+        return 1
+    content = ContentEmbeddings(encoder, ROOT / "models" / "cache" / "content-embeddings.npz")
+    start = time.perf_counter()
+    both = TriageIndex.build(kb, encoder.embed, content)
+    index_s = time.perf_counter() - start
+    after = rss_mb()
+    phrases = TriageIndex.build(kb)
+    baseline = KeywordBaseline.build(kb)
+    assert both.meaning is not None
+
+    def meaning_only(text: str) -> dict:
+        return {"emergency": False, "ask": [h.id for h in both.meaning.read(text).hits]}
+
+    matchers = [("keyword baseline", baseline.answer), ("phrases only", lambda t: assess(t, phrases).to_json()),
+                ("meaning only", meaning_only), ("both (the kiosk)", lambda t: assess(t, both).to_json())]
+    rows = []
+    for name, path, part in SETS:
+        cases = cases_of(path, part)
+        for matcher, answer in matchers:
+            rows.append({"set": name, "layer": matcher, **figures(cases, answer)})
+    times = []
+    texts = [c["text"] for c in cases_of(ROOT / "eval" / "heldout8_cases.json", "all")]
+    for text in texts:
+        t0 = time.perf_counter()
+        assess(text, both)
+        times.append((time.perf_counter() - t0) * 1000)
+    cost = [{"figure": "sentence model load (onnxruntime session and tokenizer)", "value": f"{load_s * 1000:.0f} ms"},
+             {"figure": "content examples embedded (from the cache when present)", "value": f"{index_s * 1000:.0f} ms"},
+             {"figure": "peak resident memory before / after loading", "value": f"{before:.0f} MB / {after:.0f} MB (+{after - before:.0f} MB)"},
+             {"figure": f"triage with the meaning layer, {len(texts)} utterances: median / p95",
+              "value": f"{statistics.median(times):.1f} ms / {percentile(times, 95):.1f} ms"}]
+    text = ("## Meaning layer: accuracy per layer\n\n" + table(rows) + "\n\n## Meaning layer: cost on this machine\n\n"
+            + table(cost) + "\n")
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""The meaning layer: the real sentence model, its place beside the phrase rules, and what happens without it."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kiosk.core.content import ContentError, load_knowledge_base
+from kiosk.core.dialogue import Dialogue, Phase
+from kiosk.core.triage import TriageIndex, assess
+from kiosk.core.triage.meaning import split_clauses
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTENT = ROOT / "content"
+encoder_module = pytest.importorskip("kiosk.meaning.encoder")
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    enc, why = encoder_module.load_encoder()
+    if enc is None:
+        pytest.skip(why)
+    return enc
+
+
+@pytest.fixture(scope="module")
+def index(encoder, kb):
+    return TriageIndex.build(kb, encoder.embed)
+
+
+def test_the_model_gives_unit_vectors_that_put_like_meanings_together(encoder):
+    v = encoder.embed(["one side of my mouth is sagging", "my face droops on the left", "the wifi is weak", ""])
+    assert v.shape == (4, 384) and np.allclose(np.linalg.norm(v[:3], axis=1), 1.0, atol=1e-4)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+    assert encoder.embed([]).shape == (0, 384)
+
+
+def test_clauses_and_sentences():
+    sentences, clauses = split_clauses("My lip twitches, and my hand keeps dropping things. Is that bad?")
+    assert sentences == ["My lip twitches, and my hand keeps dropping things", "Is that bad"]
+    assert "my hand keeps dropping things" in clauses and "My lip twitches" in clauses
+
+
+@pytest.mark.parametrize("text,flag", [
+    ("tea keeps running out of the corner of my mouth and my smile is lopsided", "facial_droop"),
+    ("my right hand keeps letting go of my cup", "one_sided_weakness"),
+    ("the floor keeps tipping like I am on a boat", "dizziness"),
+])
+def test_a_sign_described_in_other_words_is_caught(index, text, flag):
+    answer = assess(text, index).to_json()
+    assert flag in answer["ask"] or (answer["emergency"] and flag in answer["red_flags"]), answer
+    evidence = [e for e in answer["red_flag_evidence"] if e["id"] == flag][0]
+    assert evidence["how"] in {"meaning", "phrase"}
+    if evidence["how"] == "meaning":  # a clinician can see why: the example it was close to, and how close
+        assert evidence["example"] and 0 < evidence["score"] <= 1
+
+
+def test_a_sign_found_only_by_meaning_is_asked_with_its_example(index):
+    answer = assess("my right hand keeps letting go of my cup", index).to_json()
+    assert not answer["emergency"] and answer["ask"][0] == "one_sided_weakness"
+    evidence = answer["red_flag_evidence"][0]
+    assert evidence["how"] == "meaning" and evidence["example"] and 0.5 < evidence["score"] <= 1
+
+
+@pytest.mark.parametrize("text", [
+    "my lip is still numb from the dentist, the injection has not worn off yet",
+    "what should I do if my face starts drooping",
+    "I felt dizzy on the rollercoaster last week but that passed ages ago",
+])
+def test_a_sign_with_a_question_a_past_or_an_explanation_is_asked_not_raised(index, text):
+    answer = assess(text, index).to_json()
+    assert not answer["emergency"] and answer["ask"], answer
+
+
+@pytest.mark.parametrize("text", ["my left arm suddenly went weak", "my arm feels weak and my lip twitches",
+                                  "my face is drooping on one side and I can't talk properly"])
+def test_a_plain_sign_is_still_an_emergency_at_once(index, text):
+    assert assess(text, index).to_json()["emergency"], text
+
+
+def test_a_vague_health_complaint_is_screened_not_sent_away(index, kb):
+    assert assess("I came over all funny in the car park", index).in_scope
+    assert not assess("where is the bathroom", index).in_scope
+    dialogue = Dialogue(kb, index=index)
+    state, _ = dialogue.start()
+    state, turn = dialogue.hear(state, "I came over all funny in the car park")
+    assert state.pending is not None and state.pending.kind == "screening"
+
+
+def test_a_described_sign_in_an_answer_leads_to_the_emergency(index, kb):
+    dialogue = Dialogue(kb, index=index)
+    state, _ = dialogue.start()
+    state, _ = dialogue.hear(state, "my lip keeps twitching")
+    state, turn = dialogue.hear(state, "my right hand keeps letting go of things, I dropped my cup twice just now")
+    assert state.pending is not None and state.pending.kind == "red_flag"  # asked about it by name
+    state, turn = dialogue.hear(state, "yes")
+    assert state.phase is Phase.EMERGENCY
+
+
+def test_content_examples_are_validated(tmp_path):
+    import shutil
+
+    shutil.copytree(CONTENT, tmp_path / "c")
+    red = tmp_path / "c" / "red_flags.toml"
+    red.write_text(red.read_text().replace('examples = [\n', 'examples = [\n    3,\n', 1))
+    (tmp_path / "c" / "meaning.toml").write_text("[not_now.past]\ncues = []\n")
+    with pytest.raises(ContentError) as err:
+        load_knowledge_base(tmp_path / "c")
+    text = "\n".join(err.value.problems)
+    assert "'examples' must be a list of non-empty strings" in text and "[not_now.past]: needs 'examples'" in text
+
+
+def test_without_the_model_the_kiosk_says_so_once_and_runs_on_phrases(monkeypatch, kb, caplog):
+    import kiosk.meaning as meaning
+
+    monkeypatch.setattr(encoder_module, "default_model_path", lambda: None)
+    monkeypatch.setattr(encoder_module, "_SHARED", {})
+    monkeypatch.setattr(meaning, "_WARNED", set())
+    index = meaning.triage_index(kb, True, None)
+    assert index.meaning is None
+    assert assess("my face is numb", index).emergency
+    assert [r.getMessage() for r in caplog.records if "meaning layer off" in r.getMessage()] != []
+    assert encoder_module.load_encoder(Path("/nonexistent/model.onnx"))[0] is None
+
+
+def test_a_broken_model_file_gives_one_line(tmp_path):
+    bad = tmp_path / "model.onnx"
+    bad.write_bytes(b"not a model")
+    enc, why = encoder_module.load_encoder(bad)
+    assert enc is None and why.startswith("meaning layer off:") and "\n" not in why
+
+
+def test_content_embeddings_are_cached_in_a_file_and_only_content(tmp_path, encoder):
+    cache = tmp_path / "cache" / "content.npz"
+    first = encoder_module.ContentEmbeddings(encoder, cache)
+    v = first(["my face droops", "my arm is weak"])
+    assert cache.exists()
+    again = encoder_module.ContentEmbeddings(encoder, cache)
+    assert set(again.known) == {"my face droops", "my arm is weak"}
+    assert np.allclose(again(["my arm is weak"]), v[1:])
+
+
+def test_the_batch_answer_lists_asks_apart_and_says_how(tmp_path):
+    lines = ["my lip twitches after coffee", "my face is drooping", "what are the warning signs of a stroke",
+             "tea keeps dribbling out of one side of my mouth"]
+    done = subprocess.run([sys.executable, "-m", "kiosk", "triage", "--json"], input="\n".join(lines) + "\n",
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert out[0]["emergency"] is False and out[0]["ask"] == []
+    assert out[1]["emergency"] is True and out[1]["red_flag_evidence"][0]["how"] == "phrase"
+    assert out[2]["emergency"] is False
+    assert out[3]["emergency"] or out[3]["ask"]
