@@ -546,9 +546,20 @@ def s_hedged(v: Visit, confirm: bool) -> Script:
         yield from finish_flow(v, shown)
 
 
+def confirm_if_asked(v: Visit, shown: str) -> Script:
+    """A sign the kiosk asks about instead of raising at once (said as a question, with a time or a cause that
+    may explain it): the visitor, who has it, says yes."""
+    for _ in range(3):
+        if v.t.kind(shown) not in ("red_flag", "screening"):
+            break
+        shown = yield v.pick(YES_FORMS)
+    return shown
+
+
 def s_emergency(v: Visit) -> Script:
     v.expect |= {"emergency"}
     shown = yield v.typed(v.case.text)
+    shown = yield from confirm_if_asked(v, shown)
     yield from end_emergency(v, shown)
 
 
@@ -557,6 +568,7 @@ def s_emergency_part_way(v: Visit) -> Script:
     shown = yield v.typed(v.case.text)
     shown = yield from some_answers(v, shown, most=3)
     shown = yield v.typed(v.pick(CASES.emergency).text)
+    shown = yield from confirm_if_asked(v, shown)
     yield from end_emergency(v, shown)
 
 
@@ -583,6 +595,7 @@ def s_long_red_flag(v: Visit) -> Script:
     inside = v.pick(CASES.emergency)
     v.notes.append(f"the red flag inside: {inside.id} {inside.text!r}")
     shown = yield long_text(v, inside.text + ".")
+    shown = yield from confirm_if_asked(v, shown)
     yield from end_emergency(v, shown)
 
 

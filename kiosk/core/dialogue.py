@@ -257,7 +257,10 @@ class Dialogue:
         if unsure and all(h.context == "question" for h in unsure):
             return self._warning_signs(state, text)
         if unsure:
-            return self._ask_red_flag(state, unsure[0].id, past=unsure[0].polarity is Polarity.PAST)
+            # each sign in doubt is asked about, a start time last (it says least on its own)
+            order = sorted(unsure, key=lambda h: h.id == "sudden_onset")
+            first, rest = order[0], tuple(dict.fromkeys(h.id for h in order[1:] if h.id != order[0].id))
+            return self._ask_red_flag(state, first.id, past=first.polarity is Polarity.PAST, queue=rest)
         if problem is not None:
             return self._not_understood(state, too_long=bool(words))
         if pending and pending.kind == "idle":

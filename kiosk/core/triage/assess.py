@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from ..content import KnowledgeBase
-from ..text import tokens_with_breaks
+from ..text import MAX_CHARS, tokens_with_breaks
 from .matching import STOPWORDS, Match, PhraseIndex, drop_contained, stem
 from .meaning import Embed, MeaningIndex, Reading
 from .negation import Polarity, in_the_past, mentioned, polarity
@@ -155,8 +155,8 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
     described in other words ("tea runs out of the corner of my mouth") is asked about."""
     affirmed, unsure, negated = _screen_phrases(words, index, breaks)
     if reading is None:
-        if index.meaning is None or not text.strip():
-            return affirmed, unsure, negated
+        if index.meaning is None or not text.strip() or len(text) > MAX_CHARS:
+            return affirmed, unsure, negated  # a very long text is asked for again in a few words
         reading = index.meaning.read(text)
     raised: list[RedFlagHit] = []
     asked = {h.id: h for h in unsure}
@@ -367,7 +367,8 @@ def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, floa
 def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = None) -> Assessment:
     """Assess one utterance. Never raises on any text; empty text gives an empty, out-of-scope assessment."""
     words, breaks = tokens_with_breaks(text)
-    reading = index.meaning.read(text) if index.meaning is not None and text.strip() else Reading()
+    reading = (index.meaning.read(text) if index.meaning is not None and text.strip() and len(text) <= MAX_CHARS
+               else Reading())
     affirmed, unsure, negated = screen_red_flags(words, index, breaks, text, reading)
     found = index.scope.find(words)
     elsewhere = [m.start for m in found if m.phrase.owner == "elsewhere"]
