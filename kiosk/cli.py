@@ -51,10 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--noise", type=Path, help="noise WAV mixed in before recognition")
     p.add_argument("--snr", type=float, default=10.0, help="signal-to-noise ratio in dB for --noise")
     sub.add_parser("devices", parents=[common], help="list microphones and speakers")
-    p = sub.add_parser("bench", parents=[common], help="run the benchmark suite (same as scripts/benchmark.py)")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for scripts/benchmark.py (--quick, ...)")
-    p = sub.add_parser("models", parents=[common], help="list or download English Vosk models")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for scripts/download_model.py")
+    # bench and models hand every argument they do not know to their own parser (main, parse_known_args):
+    # argparse.REMAINDER would refuse one that starts with a dash, as in `kiosk bench --quick`.
+    sub.add_parser("bench", parents=[common], help="run the benchmark suite (same as scripts/benchmark.py)",
+                   epilog="Other arguments go to scripts/benchmark.py: --quick, --out DIR, --only STAGE ...")
+    sub.add_parser("models", parents=[common], help="list or download English Vosk models",
+                   epilog="Other arguments go to scripts/download_model.py: list, download [NAME] ...")
     p = sub.add_parser("doctor", parents=[common], help="check this machine for running a kiosk")
     p.add_argument("--record-test", action="store_true", help="also record and play back 2 seconds")
     return parser
@@ -215,7 +217,9 @@ def _doctor_settings(args: argparse.Namespace) -> tuple[Settings, Path | None]:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="kiosk: %(message)s")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, passed_on = parser.parse_known_args(argv)
+    if passed_on and args.command not in ("bench", "models"):
+        parser.error(f"unrecognized arguments: {' '.join(passed_on)}")
     if getattr(args, "verbose", False):
         logging.getLogger().setLevel(logging.INFO)
     if hasattr(sys.stdin, "reconfigure"):
@@ -233,9 +237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "devices":
             return cmd_devices()
         if args.command == "models":
-            return _delegate(".speech.models", "main", ["--models-dir", str(settings.models_dir), *args.args])
+            return _delegate(".speech.models", "main", ["--models-dir", str(settings.models_dir), *passed_on])
         if args.command == "bench":
-            return _delegate(".bench", "main", args.args)
+            content = ["--content", str(args.content)] if hasattr(args, "content") else []
+            return _delegate(".bench", "main", [*content, *passed_on])
         return cmd_run(settings, args)
     except SettingsError as err:
         for problem in err.problems:  # every mistake at once, one line each

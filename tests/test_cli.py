@@ -137,3 +137,27 @@ def test_a_short_idle_timeout_warns_at_three_quarters(tmp_path):
     said = load_knowledge_base(CONTENT).dialogue
     assert proc.returncode == 0, err
     assert out.index(said["idle_warning"]) < out.index(said["idle_reset"])
+
+
+def test_bench_and_models_pass_their_options_through(monkeypatch):
+    """`kiosk bench --quick` (README) used to stop with "unrecognized arguments: --quick" (argparse.REMAINDER
+    does not take a leading option); every argument the kiosk does not know goes on, in order."""
+    import kiosk.bench
+    import kiosk.speech.models
+    from kiosk import cli
+
+    seen = {}
+    monkeypatch.setattr(kiosk.bench, "main", lambda argv: seen.setdefault("bench", argv) and 0)
+    monkeypatch.setattr(kiosk.speech.models, "main", lambda argv: seen.setdefault("models", argv) and 0)
+    assert cli.main(["bench", "--quick", "--out", "/tmp/x", "--only", "asr", "triage"]) == 0
+    assert seen["bench"] == ["--quick", "--out", "/tmp/x", "--only", "asr", "triage"]
+    seen.clear()
+    assert cli.main(["bench", "--content", str(CONTENT), "--quick"]) == 0
+    assert seen["bench"] == ["--content", str(CONTENT), "--quick"]
+    assert cli.main(["models", "download", "--quiet"]) == 0
+    assert seen["models"][-2:] == ["download", "--quiet"] and seen["models"][0] == "--models-dir"
+
+
+def test_other_commands_still_refuse_unknown_options():
+    p = kiosk("triage", "--quick")
+    assert p.returncode == 2 and "unrecognized arguments: --quick" in p.stderr
