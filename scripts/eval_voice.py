@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Issue 4's "done when" figures for the voice kiosk, printed (not timed tests).
 
-    python scripts/eval_voice.py [--quick]
+    .venv/bin/python scripts/eval_voice.py [--quick]
 
 Spoken dev vignettes (three synthetic voices x two speeds; clean, 20, 10 and 5 dB kitchen noise): emergency
 sensitivity and top-3 cause through each installed kiosk recognizer; the 40 real coffee orders (no emergency,

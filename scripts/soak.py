@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Soak and fault run: many scripted sessions back to back in one process, with faults injected.
 
-    python scripts/soak.py [--text-sessions 10000] [--voice-sessions 40] [--seed 7] [--out benchmarks/soak.md]
+    .venv/bin/python scripts/soak.py [--text-sessions 10000] [--voice-sessions 40] [--seed 7] [--out benchmarks/soak.md]
 
 Text part. Every session goes through the real text kiosk loop (kiosk.textmode.run_text_kiosk), with the
 real event router (event log in a temporary folder, staff alerts through the `true` command) and the real

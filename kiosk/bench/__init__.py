@@ -1,6 +1,6 @@
 """The benchmark suite: recognizers, triage accuracy in noise, turn latency, scaling, start-up and footprint.
 
-``kiosk bench [--quick]`` and ``python scripts/benchmark.py [--quick]`` run :func:`main`; it writes
+``kiosk bench [--quick]`` and ``.venv/bin/python scripts/benchmark.py [--quick]`` run :func:`main`; it writes
 benchmarks/report.md and PNG plots beside it and prints the tables.
 """
 from __future__ import annotations

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 SAMPLE_RATE = 16000
 """Hertz; every recognizer takes 16-bit mono audio at this rate."""
 
-GET_VOSK = "run `python scripts/download_model.py download` (or `kiosk models download`) or set KIOSK_VOSK_MODEL"
+GET_VOSK = "run `.venv/bin/python scripts/download_model.py download` (or `.venv/bin/kiosk models download`) or set KIOSK_VOSK_MODEL"
 GET_WHISPER = "bash scripts/setup.sh installs it (into the kiosk's .venv)"
 
 
