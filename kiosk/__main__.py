@@ -1,6 +1,6 @@
 """`python -m kiosk` runs the same command line as the `kiosk` console script."""
 import sys
 
-from .cli import main
+from .faces.cli import main
 
 sys.exit(main())

@@ -53,9 +53,9 @@ from typing import Any, Callable, Generator, Iterator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiosk.content import Case, KnowledgeBase, load_cases, load_knowledge_base  # noqa: E402
-from kiosk.dialogue import Dialogue, Event, EventKind, Phase  # noqa: E402
-from kiosk.settings import Settings  # noqa: E402
+from kiosk.core.content import Case, KnowledgeBase, load_cases, load_knowledge_base  # noqa: E402
+from kiosk.core.dialogue import Dialogue, Event, EventKind, Phase  # noqa: E402
+from kiosk.ops.settings import Settings  # noqa: E402
 
 # The session mix: (kind, share of sessions). Emergencies: 8 + 3 + 3 + 1 = 15%.
 MIX: tuple[tuple[str, float], ...] = (
@@ -671,8 +671,8 @@ def case_pools(kb: KnowledgeBase) -> CasePools:
     cases = [c for c in kb.cases if c.text]
     if not cases and kb.root is not None:  # a knowledge base loaded without its cases
         cases = list(load_cases(kb.root / "cases.toml"))
-    from kiosk.text import tokens
-    from kiosk.triage.negation import NEGATION_CUES
+    from kiosk.core.text import tokens
+    from kiosk.core.triage.negation import NEGATION_CUES
 
     ordinary = [c for c in cases if c.in_scope and c.emergency is False]
     return CasePools(ordinary=ordinary, plain=[c for c in ordinary if not set(tokens(c.text)) & NEGATION_CUES],
@@ -726,10 +726,10 @@ class Sink:
 
 def text_soak(n: int, content: Path, seed: int = 7, progress: bool = False) -> dict:
     """n scripted sessions through the real text kiosk loop, event router, event log and live content."""
-    from kiosk.cli import make_dialogue
-    from kiosk.live_content import LiveContent
-    from kiosk.operations import event_handler, report_error
-    from kiosk.textmode import run_text_kiosk
+    from kiosk.faces.cli import make_dialogue
+    from kiosk.ops.live_content import LiveContent
+    from kiosk.ops.events import event_handler, report_error
+    from kiosk.faces.textmode import run_text_kiosk
 
     work = Path(tempfile.mkdtemp(prefix="kiosk-soak-"))
     content_copy = work / "content"
@@ -857,8 +857,8 @@ def text_soak(n: int, content: Path, seed: int = 7, progress: bool = False) -> d
 
 def voice_soak(n: int, content: Path, seed: int = 11) -> dict:
     """n sessions from synthesized recordings through webrtcvad + Whisper; every fourth gets a fault."""
-    from kiosk.faults import FailingRecognizer, FailingSpeaker, VanishingSource
-    from kiosk.session import VoiceSession
+    from kiosk.speech.faults import FailingRecognizer, FailingSpeaker, VanishingSource
+    from kiosk.faces.voice import VoiceSession
     from kiosk.speech.audio import MemorySource, read_wav
     from kiosk.speech.tts import WavSpeaker
     from kiosk.speech.vad import Endpointer

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.content import load_knowledge_base
-from kiosk.dialogue import Dialogue
-from kiosk.triage import TriageIndex
+from kiosk.core.content import load_knowledge_base
+from kiosk.core.dialogue import Dialogue
+from kiosk.core.triage import TriageIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"

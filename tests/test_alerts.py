@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from kiosk.alerts import StaffAlerter
-from kiosk.settings import Settings, SettingsError
+from kiosk.ops.alerts import StaffAlerter
+from kiosk.ops.settings import Settings, SettingsError
 
 GENEROUS_S = 2.0
 """alert() must return well before an action could finish; generous so a busy machine never fails the test."""
@@ -82,7 +82,7 @@ def test_post_is_received_with_a_json_body_and_no_transcript():
 
 
 def test_server_errors_are_retried_until_delivered(caplog):
-    caplog.set_level(logging.INFO, logger="kiosk.alerts")
+    caplog.set_level(logging.INFO, logger="kiosk.ops.alerts")
     with Clinic(statuses=[500, 500]) as clinic:
         alerter = StaffAlerter(url=clinic.url, timeout_s=5, retries=2, backoff_s=0.05)
         alerter.alert("asked for a person")
@@ -266,7 +266,7 @@ def test_close_with_a_short_timeout_abandons_retries():
 
 
 def test_test_alert_command_for_the_it_person(tmp_path, capsys):
-    from kiosk.alerts import main
+    from kiosk.ops.alerts import main
 
     with Clinic() as clinic:
         config = tmp_path / "kiosk.toml"
@@ -286,8 +286,8 @@ def test_test_alert_command_for_the_it_person(tmp_path, capsys):
 
 def test_dialogue_events_reach_the_event_log_and_the_staff(tmp_path):
     """The kiosk's router (kiosk.operations) with these pieces: a staff-alert event runs the command."""
-    from kiosk.dialogue import Event, EventKind
-    from kiosk.operations import event_handler
+    from kiosk.core.dialogue import Event, EventKind
+    from kiosk.ops.events import event_handler
 
     out = tmp_path / "paged.txt"
     settings = Settings(event_log=str(tmp_path / "log"), staff_alert_bell=False,

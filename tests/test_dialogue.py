@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.dialogue import Dialogue, EventKind, Expect, Phase
+from kiosk.core.dialogue import Dialogue, EventKind, Expect, Phase
 
 
 def run(dialogue: Dialogue, lines, confidence=1.0):

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk import doctor
-from kiosk.doctor import Check, Status
-from kiosk.settings import Settings
+from kiosk.ops import doctor
+from kiosk.ops.doctor import Check, Status
+from kiosk.ops.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEECH = ROOT.parent / "shared" / "audio" / "speech" / "librispeech-test-clean-mini" / "1089-134686-0000.wav"
@@ -127,7 +127,7 @@ def test_content_valid_broken_and_unimportable(content_copy, monkeypatch):
     broken = doctor.check_content(Settings(content=content_copy))
     assert broken.status is Status.FAIL and "red_flags.toml" in broken.detail and "kiosk check" in broken.detail
     one_line(broken)
-    monkeypatch.setitem(sys.modules, "kiosk.content", None)  # as if the module were missing or broken
+    monkeypatch.setitem(sys.modules, "kiosk.core.content", None)  # as if the module were missing or broken
     missing = doctor.check_content(Settings())
     assert missing.status is Status.FAIL and "cannot be imported" in missing.detail
 
@@ -150,7 +150,7 @@ def test_event_log_off_writable_and_unwritable(tmp_path):
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch user")
 def test_event_log_folder_owned_by_someone_else(tmp_path):
     tmp_path.chmod(0o755)
-    code = ("import os, sys; from kiosk.doctor import check_event_log; from kiosk.settings import Settings;"
+    code = ("import os, sys; from kiosk.ops.doctor import check_event_log; from kiosk.ops.settings import Settings;"
             "os.setgid(65534); os.setuid(65534);"
             f"c = check_event_log(Settings(event_log={str(tmp_path)!r})); print(c.status.value, c.detail)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -199,7 +199,7 @@ def test_fake_microphone_records_real_speech(tmp_path):
     (tmp_path / ".asoundrc").write_text(
         'pcm.!default {\n type file\n slave.pcm "null"\n file "/dev/null"\n'
         f' infile "{tmp_path}/rec.raw"\n format "raw"\n}}\n')
-    code = ("import json; from kiosk.doctor import *; from kiosk.settings import Settings; s = Settings();"
+    code = ("import json; from kiosk.ops.doctor import *; from kiosk.ops.settings import Settings; s = Settings();"
             "print(json.dumps([[c.status.value, c.detail] for c in "
             "(check_microphone(s), check_speaker(s), check_record_playback(s), "
             "check_microphone(Settings(input_device='usb headset')))]))")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.eventlog import LOG_NAME, EventLog, NullEventLog, open_event_log
-from kiosk.settings import Settings
+from kiosk.ops.eventlog import LOG_NAME, EventLog, NullEventLog, open_event_log
+from kiosk.ops.settings import Settings
 
 SAID = "my upper lip keeps twitching since tuesday"
 
@@ -131,7 +131,7 @@ def test_unwritable_folder_never_raises_chmod_as_another_user(tmp_path):
     tmp_path.chmod(0o755)  # nobody may enter, not write
     code = (
         # everything is imported before dropping to 'nobody', who cannot read root's Python install
-        "import os, logging, sys; from kiosk.eventlog import EventLog;"
+        "import os, logging, sys; from kiosk.ops.eventlog import EventLog;"
         "logging.basicConfig(level=logging.WARNING, format='%(message)s', stream=sys.stdout);"
         "os.setgid(65534); os.setuid(65534);"
         f"e = EventLog({str(tmp_path)!r});"
@@ -152,34 +152,34 @@ def test_unwritable_folder_never_raises_chmod_as_another_user(tmp_path):
 def test_a_path_under_a_file_never_raises_and_is_reported_once(tmp_path, caplog):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    caplog.set_level(logging.WARNING, logger="kiosk.eventlog")
+    caplog.set_level(logging.WARNING, logger="kiosk.ops.eventlog")
     elog = EventLog(blocker / "events")
     for _ in range(5):
         elog.record("session_start")
     elog.close()
     assert elog.failures == 5 and elog.written == 0
-    reports = [r for r in caplog.records if r.name == "kiosk.eventlog"]
+    reports = [r for r in caplog.records if r.name == "kiosk.ops.eventlog"]
     assert len(reports) == 1
     assert "cannot write the event log" in reports[0].getMessage()
     assert "\n" not in reports[0].getMessage()
 
 
 def test_full_disk_dev_full_never_raises(tmp_path, caplog, capsys):
-    caplog.set_level(logging.WARNING, logger="kiosk.eventlog")
+    caplog.set_level(logging.WARNING, logger="kiosk.ops.eventlog")
     elog = EventLog(tmp_path)
     elog._handler.baseFilename = "/dev/full"  # the kernel answers every write with ENOSPC
     for _ in range(4):
         elog.record("red_flag", detail="weakness")
     elog.close()
     assert elog.failures == 4 and elog.written == 0
-    reports = [r.getMessage() for r in caplog.records if r.name == "kiosk.eventlog"]
+    reports = [r.getMessage() for r in caplog.records if r.name == "kiosk.ops.eventlog"]
     assert len(reports) == 1 and "No space left on device" in reports[0]
     assert "Traceback" not in capsys.readouterr().err
 
 
 def test_full_disk_then_space_again(tmp_path, caplog, monkeypatch):
     """A write that fails with ENOSPC is counted; once there is space the log goes on."""
-    caplog.set_level(logging.WARNING, logger="kiosk.eventlog")
+    caplog.set_level(logging.WARNING, logger="kiosk.ops.eventlog")
     elog = EventLog(tmp_path)
     elog.record("session_start")
     full = True
@@ -208,7 +208,7 @@ def test_full_disk_then_space_again(tmp_path, caplog, monkeypatch):
     elog.close()
     assert elog.failures == 2 and elog.written == 2
     assert [g["event"] for g in lines(tmp_path)] == ["session_start", "session_end"]
-    messages = [r.getMessage() for r in caplog.records if r.name == "kiosk.eventlog"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "kiosk.ops.eventlog"]
     assert len(messages) == 2 and "No space left" in messages[0] and "written again" in messages[1]
 
 

@@ -5,7 +5,7 @@ NO only for a clear no, UNSURE for hedges and mixed signals, UNKNOWN when a desc
 """
 import pytest
 
-from kiosk.intents import Answer, Command, answer_phrases, parse_answer, parse_command
+from kiosk.core.intents import Answer, Command, answer_phrases, parse_answer, parse_command
 
 YES, NO, UNSURE, UNKNOWN = Answer.YES, Answer.NO, Answer.UNSURE, Answer.UNKNOWN
 

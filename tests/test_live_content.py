@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import shutil
 
-from kiosk.content import load_knowledge_base
-from kiosk.dialogue import Dialogue
-from kiosk.live_content import LiveContent
-from kiosk.textmode import run_text_kiosk
+from kiosk.core.content import load_knowledge_base
+from kiosk.core.dialogue import Dialogue
+from kiosk.ops.live_content import LiveContent
+from kiosk.faces.textmode import run_text_kiosk
 
 
 class Lines(io.StringIO):

@@ -1,8 +1,8 @@
 """Word and phrase matching: tolerant of recognizer errors, strict on short words."""
 import pytest
 
-from kiosk.text import tokens
-from kiosk.triage.matching import PhraseIndex, drop_contained, stem
+from kiosk.core.text import tokens
+from kiosk.core.triage.matching import PhraseIndex, drop_contained, stem
 
 
 def index(*phrases, owner="x"):
@@ -95,13 +95,13 @@ def test_typo_matching_needs_the_first_letter_and_one_edit(said, phrase):
     ("i drink red bowl all day and my lip twitches", "caffeine"),
 ])
 def test_rare_words_a_recognizer_split_or_misspelt_by_sound_are_found(index, said, cause):
-    from kiosk.triage import assess
+    from kiosk.core.triage import assess
 
     assert cause in [c.id for c in assess(said, index).causes[:3]], said
 
 
 def test_sound_matching_leaves_everyday_words_alone(index):
-    from kiosk.triage import assess
+    from kiosk.core.triage import assess
 
     # "stairs" sounds like "stress" but is too short a word to be matched by sound
     assert "stress_mood" not in [c.id for c in assess("i fell down the stairs and my lip twitches", index).causes]
@@ -117,7 +117,7 @@ def test_sound_matching_leaves_everyday_words_alone(index):
     ("twenty two q eleven deletion", True),
 ])
 def test_scope_body_words_need_an_owner_and_strong_clues_count(index, said, in_scope):
-    from kiosk.triage import assess
+    from kiosk.core.triage import assess
 
     assert assess(said, index).in_scope is in_scope, said
 
@@ -128,13 +128,13 @@ def test_scope_body_words_need_an_owner_and_strong_clues_count(index, said, in_s
     ("my cat scratched me and my lip twitches", True),  # the cat is in another clause
 ])
 def test_words_of_something_else_take_their_clause_out_of_scope(index, said, in_scope):
-    from kiosk.triage import assess
+    from kiosk.core.triage import assess
 
     assert assess(said, index).in_scope is in_scope, said
 
 
 def test_a_literal_phrase_needs_every_word(index):
-    from kiosk.triage import assess
+    from kiosk.core.triage import assess
 
     assert assess("my dad does not know where he is", index).to_json()["emergency"]
     for said in ("i do not know where the toilet is", "he is not confused he knows exactly where he is"):
@@ -143,6 +143,6 @@ def test_a_literal_phrase_needs_every_word(index):
 
 @pytest.mark.parametrize("heard", ["I am L.S. and my lip switch.", "I have an LS in my lip"])
 def test_whisper_writing_als_as_ls_is_still_als(index, heard):
-    from kiosk.triage import assess
+    from kiosk.core.triage import assess
 
     assert [c.id for c in assess(heard, index).causes][:1] == ["als"], heard

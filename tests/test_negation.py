@@ -1,8 +1,8 @@
 """Negation and its scope, decided word by word."""
 import pytest
 
-from kiosk.text import tokens
-from kiosk.triage.negation import Polarity, polarity
+from kiosk.core.text import tokens
+from kiosk.core.triage.negation import Polarity, polarity
 
 
 def pol(text, target):
@@ -48,7 +48,7 @@ def test_hedged_is_uncertain_not_cleared(text, target):
 
 
 def test_negation_inside_a_gappy_phrase_match():
-    from kiosk.triage.matching import PhraseIndex
+    from kiosk.core.triage.matching import PhraseIndex
 
     idx = PhraseIndex([("my face is numb", "numbness", 1.0), ("can not feel my face", "numbness", 1.0)])
     for text, expected in [("my face is not numb", Polarity.NEGATED), ("my face is numb", Polarity.AFFIRMED),
@@ -59,7 +59,7 @@ def test_negation_inside_a_gappy_phrase_match():
 
 
 def pol_punct(text, target):
-    from kiosk.text import tokens_with_breaks
+    from kiosk.core.text import tokens_with_breaks
 
     words, breaks = tokens_with_breaks(text)
     return polarity(words, words.index(target), breaks=breaks)

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from kiosk.dialogue import Dialogue, Event, EventKind
-from kiosk.eventlog import LOG_NAME
-from kiosk.operations import ErrorEvent, EventRouter, emit, event_handler
-from kiosk.settings import Settings
-from kiosk.textmode import run_text_kiosk
+from kiosk.core.dialogue import Dialogue, Event, EventKind
+from kiosk.ops.eventlog import LOG_NAME
+from kiosk.ops.events import ErrorEvent, EventRouter, emit, event_handler
+from kiosk.ops.settings import Settings
+from kiosk.faces.textmode import run_text_kiosk
 
 NUMB = "my lip is twitching and the left side of my face feels numb"
 TYPED = ["my lip keeps twitching since I drink energy drinks", "no", "my face went numb", "start over"]
@@ -158,7 +158,7 @@ def numb_audio(tmp_path_factory):
 
 
 def voice_session(kb, settings, source, recognizer, speaker):
-    from kiosk.session import VoiceSession
+    from kiosk.faces.voice import VoiceSession
     from kiosk.speech.vad import Endpointer
 
     out = io.StringIO()
@@ -172,7 +172,7 @@ def voice_session(kb, settings, source, recognizer, speaker):
 @pytest.mark.parametrize("fault, source_name", [("mic", "microphone"), ("asr", "recognizer"),
                                                 ("tts", "speech output")])
 def test_voice_faults_are_error_events(kb, tmp_path, whisper, numb_audio, fault, source_name):
-    from kiosk.faults import FailingRecognizer, FailingSpeaker, VanishingSource
+    from kiosk.speech.faults import FailingRecognizer, FailingSpeaker, VanishingSource
     from kiosk.speech.audio import MemorySource
     from kiosk.speech.tts import WavSpeaker
 
@@ -198,7 +198,7 @@ def test_voice_faults_are_error_events(kb, tmp_path, whisper, numb_audio, fault,
 
 @pytest.mark.slow
 def test_a_failing_speaker_is_logged_once_not_per_reply(kb, tmp_path, whisper, numb_audio):
-    from kiosk.faults import FailingSpeaker
+    from kiosk.speech.faults import FailingSpeaker
     from kiosk.speech.audio import MemorySource
     from kiosk.speech.tts import WavSpeaker
 

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CONTENT
-from kiosk.content import load_knowledge_base
-from kiosk.dialogue import Dialogue, Phase
-from kiosk.triage import TriageIndex, assess
-from kiosk.triage.negation import BREAKERS, HEDGE_AFTER_NOT, NEGATION_CUES
+from kiosk.core.content import load_knowledge_base
+from kiosk.core.dialogue import Dialogue, Phase
+from kiosk.core.triage import TriageIndex, assess
+from kiosk.core.triage.negation import BREAKERS, HEDGE_AFTER_NOT, NEGATION_CUES
 
 KB = load_knowledge_base(CONTENT)
 INDEX = TriageIndex.build(KB)
@@ -136,8 +136,8 @@ def test_fixed_100_kb_inputs_never_raise_within_a_bound(text):
 SLOW_CHILD = """
 import signal, sys
 from pathlib import Path
-from kiosk.content import load_knowledge_base
-from kiosk.triage import TriageIndex, assess
+from kiosk.core.content import load_knowledge_base
+from kiosk.core.triage import TriageIndex, assess
 index = TriageIndex.build(load_knowledge_base(Path(sys.argv[1])))
 for chunk in ("left side ", "face weak ", "my face is drooping. "):
     signal.alarm(int(sys.argv[2]))  # killed (status -14) when one call takes longer

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import CONTENT
-from kiosk.content import load_knowledge_base
-from kiosk.triage import TriageIndex, assess
+from kiosk.core.content import load_knowledge_base
+from kiosk.core.triage import TriageIndex, assess
 
 KB = load_knowledge_base(CONTENT, with_cases=False)
 INDEX = TriageIndex.build(KB)
@@ -95,7 +95,7 @@ def test_look_alikes_are_not_red_flags(text):
     ("years ago my face was numb for a day and now my lip twitches", "numbness"),
 ])
 def test_a_sign_long_in_the_past_is_asked_about_not_cleared(text, flag):
-    from kiosk.dialogue import Dialogue
+    from kiosk.core.dialogue import Dialogue
 
     affirmed, unsure = flags(text)
     assert flag in unsure and flag not in affirmed, text
@@ -131,7 +131,7 @@ def test_a_finished_statement_is_not_asked_about(text):
 
 
 def test_an_unfinished_statement_in_the_dialogue_asks_and_a_yes_is_an_emergency():
-    from kiosk.dialogue import Dialogue, Phase
+    from kiosk.core.dialogue import Dialogue, Phase
 
     dialogue = Dialogue(KB, index=INDEX)
     state, _ = dialogue.start()
@@ -191,7 +191,7 @@ def test_mentions_and_the_present_are_still_flagged(text):
 def test_every_pair_sign_has_a_word_of_its_own():
     """A sign of only function words and "not" ("will not do as") pairs with any body word: "hands and face
     are not numb" was a red flag."""
-    from kiosk.triage.matching import STOPWORDS
+    from kiosk.core.triage.matching import STOPWORDS
 
     for flag in KB.red_flags:
         for _body, signs, _ in flag.pairs:
@@ -218,7 +218,7 @@ def test_a_cause_word_does_not_say_what_a_side_does():
 
 def test_a_very_recent_start_is_asked_about_not_raised():
     """Whisper turned "it started all of a sudden a few minutes ago" into noise, keeping "a few minutes ago"."""
-    from kiosk.dialogue import Dialogue, Phase
+    from kiosk.core.dialogue import Dialogue, Phase
 
     heard = "It's time to talk to them by something a few minutes ago."
     result = assess(heard, INDEX)

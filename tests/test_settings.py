@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.settings import DEFAULT_CONTENT, Settings, SettingsError, load_settings
+from kiosk.ops.settings import DEFAULT_CONTENT, Settings, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "deploy" / "kiosk.example.toml"
@@ -235,7 +235,7 @@ def test_every_range_mistake_is_reported(tmp_path):
 def test_emergency_message_with_known_placeholders_loads(tmp_path, message):
     s = load_settings(write(tmp_path, f"emergency_message = {message!r}\n".replace("'", '"')))
     assert s.emergency_message == message
-    message.format(number=s.emergency_number)  # what kiosk.dialogue does with it
+    message.format(number=s.emergency_number)  # what kiosk.core.dialogue does with it
 
 
 @pytest.mark.parametrize("message, says", [
@@ -257,7 +257,7 @@ def test_emergency_message_with_an_unknown_placeholder_or_a_stray_brace_is_one_l
 
 
 def test_emergency_message_from_the_dialogue_uses_the_number(tmp_path, kb):
-    from kiosk.dialogue import Dialogue
+    from kiosk.core.dialogue import Dialogue
 
     s = load_settings(write(tmp_path, 'emergency_number = "112"\nemergency_message = "Call {number} now."\n'))
     dialogue = Dialogue(kb, emergency_number=s.emergency_number, emergency_message=s.emergency_message)

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from conftest import CONTENT
-from kiosk.alerts import StaffAlerter
-from kiosk.content import load_knowledge_base
-from kiosk.dialogue import Dialogue
-from kiosk.textmode import run_text_kiosk
+from kiosk.ops.alerts import StaffAlerter
+from kiosk.core.content import load_knowledge_base
+from kiosk.core.dialogue import Dialogue
+from kiosk.faces.textmode import run_text_kiosk
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSIONS = 300
@@ -90,7 +90,7 @@ def test_the_mix_is_the_stated_one_and_repeatable():
 
 
 def test_the_answer_forms_mean_what_the_scripts_assume():
-    from kiosk.intents import Answer, Command, parse_answer, parse_command
+    from kiosk.core.intents import Answer, Command, parse_answer, parse_command
 
     assert all(parse_answer(a) is Answer.NO for a in soak.NO_FORMS + soak.DONE_FORMS)
     assert all(parse_answer(a) is Answer.YES for a in soak.YES_FORMS + soak.STILL_HERE)

@@ -1,4 +1,4 @@
-from kiosk.text import MAX_CHARS, normalize, readable_problem, tokens
+from kiosk.core.text import MAX_CHARS, normalize, readable_problem, tokens
 
 
 def test_recognizer_and_typed_text_look_the_same():

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from conftest import ROOT
-from kiosk.dialogue import Dialogue
-from kiosk.textmode import MAX_READ_ERRORS, run_text_kiosk
+from kiosk.core.dialogue import Dialogue
+from kiosk.faces.textmode import MAX_READ_ERRORS, run_text_kiosk
 
 CTRL_D = b"\x04"
 

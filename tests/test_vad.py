@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk.settings import Settings
+from kiosk.ops.settings import Settings
 from kiosk.speech.audio import FRAME_BYTES, SAMPLE_RATE, MemorySource, mix_noise, read_wav
 from kiosk.speech.vad import Endpointer, EventKind, Utterance, utterances
 

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..settings import PROJECT_ROOT
+from ..ops.settings import PROJECT_ROOT
 
 DEFAULT_OUT = PROJECT_ROOT / "benchmarks"
 

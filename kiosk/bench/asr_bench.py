@@ -10,7 +10,7 @@ from typing import Iterable, Sequence
 
 from tqdm import tqdm
 
-from ..evaluation import percentile
+from .evaluation import percentile
 from .corpus import NOISE_WAV, Utterance
 from .footprint import run_measured
 from .wer import TermCount, WerCount, spell_digits

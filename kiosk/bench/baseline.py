@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..content import KnowledgeBase
-from ..text import tokens
+from ..core.content import KnowledgeBase
+from ..core.text import tokens
 
 
 def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:

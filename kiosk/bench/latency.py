@@ -11,9 +11,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ..content import KnowledgeBase, load_cases
-from ..dialogue import Dialogue
-from ..triage import TriageIndex, assess
+from ..core.content import KnowledgeBase, load_cases
+from ..core.dialogue import Dialogue
+from ..core.triage import TriageIndex, assess
 from .corpus import DEV_VIGNETTES, spread
 
 SAMPLE_RATE = 16000

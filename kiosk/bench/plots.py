@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ..evaluation import percentile  # noqa: E402
+from .evaluation import percentile  # noqa: E402
 
 
 def _save(fig, path: Path) -> Path:

@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..evaluation import percentile
+from .evaluation import percentile
 
 
 @dataclass

@@ -8,9 +8,9 @@ import tracemalloc
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from ..content import KnowledgeBase
-from ..evaluation import scaled_knowledge_base
-from ..triage import TriageIndex, assess
+from ..core.content import KnowledgeBase
+from .evaluation import scaled_knowledge_base
+from ..core.triage import TriageIndex, assess
 
 Progress = Callable[[int], None]
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..settings import PROJECT_ROOT
+from ..ops.settings import PROJECT_ROOT
 from .footprint import run_measured
 
 

@@ -12,9 +12,9 @@ from typing import Callable
 
 from tqdm import tqdm
 
-from ..content import Case, ContentError, KnowledgeBase, load_knowledge_base
-from ..evaluation import Metrics, percentile
-from ..settings import PROJECT_ROOT
+from ..core.content import Case, ContentError, KnowledgeBase, load_knowledge_base
+from .evaluation import Metrics, percentile
+from ..ops.settings import PROJECT_ROOT
 from . import BenchError, plots
 from .asr_bench import LABELS, EngineRun, Job, rtf_summary, run_engine, term_wer, wer_by_group
 from .corpus import (NOISE_WAV, SNRS, SPEEDS, VOICES, Utterance, coffee_orders, snr_label, speech_sets, spread)

@@ -5,10 +5,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from ..content import Case, KnowledgeBase, load_cases
-from ..evaluation import Metrics, score
-from ..settings import PROJECT_ROOT
-from ..triage import TriageIndex, assess
+from ..core.content import Case, KnowledgeBase, load_cases
+from .evaluation import Metrics, score
+from ..ops.settings import PROJECT_ROOT
+from ..core.triage import TriageIndex, assess
 from .baseline import KeywordBaseline
 from .corpus import DEV_VIGNETTES
 

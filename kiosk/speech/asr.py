@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 if TYPE_CHECKING:
-    from ..settings import Settings
+    from ..ops.settings import Settings
 
 SAMPLE_RATE = 16000
 """Hertz; every recognizer takes 16-bit mono audio at this rate."""
@@ -167,7 +167,7 @@ def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_mode
 
 
 def _default_models_dir() -> Path:
-    from ..settings import DEFAULT_MODELS
+    from ..ops.settings import DEFAULT_MODELS
     return DEFAULT_MODELS
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Mapping, Sequence
 
-from ..settings import DEFAULT_MODELS
+from ..ops.settings import DEFAULT_MODELS
 
 BASE_URL = "https://alphacephei.com/vosk/models"
 ENV_VAR = "KIOSK_VOSK_MODEL"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from .audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
 
 if TYPE_CHECKING:
-    from ..settings import Settings
+    from ..ops.settings import Settings
 
 START_WINDOW = 10
 """Frames (300 ms) looked at to decide that speech has started."""

@@ -124,7 +124,7 @@ class VoskRecognizer:
         try:
             import vosk
         except ImportError:
-            raise AsrError("Vosk is not installed: pip install vosk") from None
+            raise AsrError("Vosk is not installed: bash scripts/setup.sh installs it") from None
         vosk.SetLogLevel(-1)
         self.unk = probe_model(folder)["unk"] if probe else ""
         try:

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from .content import ContentError, KnowledgeBase, load_knowledge_base
-from .settings import Settings, SettingsError, find_settings_file, load_settings
-from .text import readable_problem
+from ..core.content import ContentError, KnowledgeBase, load_knowledge_base
+from ..ops.settings import Settings, SettingsError, find_settings_file, load_settings
+from ..core.text import readable_problem
 
 log = logging.getLogger("kiosk")
 
@@ -84,7 +84,7 @@ def load_content(settings: Settings) -> KnowledgeBase:
 
 
 def make_dialogue(settings: Settings, kb: KnowledgeBase):
-    from .dialogue import Dialogue
+    from ..core.dialogue import Dialogue
 
     return Dialogue(kb, emergency_number=settings.emergency_number, emergency_message=settings.emergency_message,
                     idle_warning_s=settings.idle_warning_s, idle_timeout_s=settings.idle_timeout_s,
@@ -93,7 +93,7 @@ def make_dialogue(settings: Settings, kb: KnowledgeBase):
 
 def cmd_triage(settings: Settings, as_json: bool, stdin=None, out=None) -> int:
     """Batch triage: one utterance per input line, one answer per output line, in order."""
-    from .triage import TriageIndex, assess
+    from ..core.triage import TriageIndex, assess
 
     stdin = stdin or sys.stdin
     out = out or sys.stdout
@@ -118,7 +118,7 @@ def cmd_triage(settings: Settings, as_json: bool, stdin=None, out=None) -> int:
 
 
 def cmd_check(settings: Settings, path: Path | None, verbose: bool) -> int:
-    from .check import report
+    from ..ops.check import report
 
     root = path or settings.content
     try:
@@ -137,7 +137,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     dialogue = make_dialogue(settings, kb)
     if not args.text:
         try:
-            from .session import start_voice_kiosk  # the voice layer; absent in a text-only build
+            from .voice import start_voice_kiosk  # the voice layer; absent in a text-only build
         except ImportError as err:
             reason = f"the voice layer is not available ({err})"
         else:
@@ -155,8 +155,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print("Text mode (--text). Type what is wrong and press Enter.", file=sys.stderr)
     from .textmode import run_text_kiosk
-    from .live_content import LiveContent
-    from .operations import event_handler, report_error
+    from ..ops.live_content import LiveContent
+    from ..ops.events import event_handler, report_error
 
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")
@@ -168,7 +168,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_devices() -> int:
     """`kiosk devices`: the microphones and speakers PortAudio sees, for the input/output_device settings."""
-    from .speech.audio import AudioError, format_devices, list_devices
+    from ..speech.audio import AudioError, format_devices, list_devices
 
     try:
         devices = list_devices()
@@ -226,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdin.reconfigure(errors="replace")
     try:
         if args.command == "doctor":
-            return _delegate(".doctor", "main", *_doctor_settings(args), args.record_test)
+            return _delegate("..ops.doctor", "main", *_doctor_settings(args), args.record_test)
         settings = settings_from_args(args)
         if args.command == "triage":
             return cmd_triage(settings, args.json)
@@ -237,10 +237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "devices":
             return cmd_devices()
         if args.command == "models":
-            return _delegate(".speech.models", "main", ["--models-dir", str(settings.models_dir), *passed_on])
+            return _delegate("..speech.models", "main", ["--models-dir", str(settings.models_dir), *passed_on])
         if args.command == "bench":
             content = ["--content", str(args.content)] if hasattr(args, "content") else []
-            return _delegate(".bench", "main", [*content, *passed_on])
+            return _delegate("..bench", "main", [*content, *passed_on])
         return cmd_run(settings, args)
     except SettingsError as err:
         for problem in err.problems:  # every mistake at once, one line each

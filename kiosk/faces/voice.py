@@ -19,13 +19,13 @@ from typing import Callable, TextIO
 
 from rapidfuzz import fuzz
 
-from .content import KnowledgeBase
-from .dialogue import Dialogue, Event, EventKind, Expect, State, Turn
-from .intents import answer_phrases
-from .operations import emit, report_error
-from .speech.asr import transcribe
-from .settings import Settings
-from .text import tokens
+from ..core.content import KnowledgeBase
+from ..core.dialogue import Dialogue, Event, EventKind, Expect, State, Turn
+from ..core.intents import answer_phrases
+from ..ops.events import emit, report_error
+from ..speech.asr import transcribe
+from ..ops.settings import Settings
+from ..core.text import tokens
 
 log = logging.getLogger("kiosk")
 
@@ -113,7 +113,7 @@ class VoiceSession:
             report_error(self.on_event, "recognizer", str(fault))
             return SessionResult(state, str(fault), self.turns)
         except Exception as err:  # noqa: BLE001 - a broken adapter must not take the kiosk down
-            from .speech.audio import AudioError
+            from ..speech.audio import AudioError
 
             if isinstance(err, AudioError):
                 report_error(self.on_event, "microphone", f"The microphone stopped ({err})")
@@ -124,7 +124,7 @@ class VoiceSession:
         return SessionResult(state, "", self.turns)
 
     def _frame(self, state: State, frame: bytes) -> State:
-        from .speech.vad import EventKind as VadKind
+        from ..speech.vad import EventKind as VadKind
 
         self.audio_s += FRAME_S
         self.ring.append(frame)
@@ -293,7 +293,7 @@ class VoiceSession:
         try:
             self.speaker.say(text, rate_wpm=rate_wpm, volume=volume, block=block)
         except Exception as err:  # noqa: BLE001 - any TTS failure: print only from now on
-            from .speech.tts import PrintSpeaker
+            from ..speech.tts import PrintSpeaker
 
             reason = str(err).splitlines()[0] if str(err) else err.__class__.__name__
             self._caption(f"(Speech output failed: {reason}; replies are shown on screen only.)")
@@ -301,7 +301,7 @@ class VoiceSession:
             self.speaker = PrintSpeaker()
 
     def _save_reply(self, text: str, rate_wpm: int) -> None:
-        from .speech.tts import TtsError, synthesize
+        from ..speech.tts import TtsError, synthesize
 
         try:
             synthesize(text, self.reply_wav, rate_wpm=rate_wpm, volume=self.volume)
@@ -398,14 +398,14 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
     and the end-to-end tests); ``reply_wav`` also saves the kiosk's last spoken reply there. ``rebuild``
     makes a dialogue from edited content, picked up between sessions (none: the content stays as loaded).
     """
-    from .live_content import LiveContent
-    from .operations import event_handler, report_error
+    from ..ops.live_content import LiveContent
+    from ..ops.events import event_handler, report_error
 
     try:
-        from .speech.asr import open_recognizer
-        from .speech.audio import AudioError, WavSource, open_microphone
-        from .speech.tts import open_speaker
-        from .speech.vad import Endpointer
+        from ..speech.asr import open_recognizer
+        from ..speech.audio import AudioError, WavSource, open_microphone
+        from ..speech.tts import open_speaker
+        from ..speech.vad import Endpointer
     except ImportError as err:  # a partial install: the text kiosk still works
         return None, f"the voice layer cannot be loaded ({err})"
 

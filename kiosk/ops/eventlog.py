@@ -17,7 +17,7 @@ from typing import Any, Callable, Protocol
 
 from .settings import Settings
 
-log = logging.getLogger("kiosk.eventlog")
+log = logging.getLogger("kiosk.ops.eventlog")
 
 LOG_NAME = "events.jsonl"
 DEFAULT_MAX_BYTES = 1_000_000

@@ -18,7 +18,7 @@ class VanishingSource:
         self.after_frames = after_frames
 
     def frames(self) -> Iterator[bytes]:
-        from .speech.audio import AudioError
+        from .audio import AudioError
 
         for n, frame in enumerate(self.source.frames()):
             if n >= self.after_frames:
@@ -70,7 +70,7 @@ class FailingSpeaker:
     def say(self, text: str, **kwargs) -> None:
         self.calls += 1
         if self.calls >= self.at:
-            from .speech.tts import TtsError
+            from .tts import TtsError
 
             raise TtsError("text-to-speech engine failed (injected fault); install espeak-ng")
         self.spoken.append(text)

@@ -15,16 +15,16 @@ from typing import Any, Iterable, TextIO
 
 import numpy as np
 
-from .content import load_knowledge_base
-from .settings import Settings
-from .triage import TriageIndex, assess
+from ..core.content import load_knowledge_base
+from ..ops.settings import Settings
+from ..core.triage import TriageIndex, assess
 
 
 def listen_one(path: Path, recognizer, index: TriageIndex, noise: np.ndarray | None = None,
                snr_db: float = 10.0, seed: int = 0) -> dict[str, Any]:
     """Recognize one file (optionally with noise mixed in) and triage the transcript."""
-    from .speech.asr import transcribe
-    from .speech.audio import AudioError, mix_noise, read_wav
+    from ..speech.asr import transcribe
+    from ..speech.audio import AudioError, mix_noise, read_wav
 
     started = time.perf_counter()
     try:
@@ -68,8 +68,8 @@ def listen_files(files: Iterable[Path], recognizer, index: TriageIndex, out: Tex
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
     """`kiosk listen [--json] [--asr X] [--noise FILE --snr DB] FILE.wav ...`"""
-    from .speech.asr import open_recognizer
-    from .speech.audio import AudioError, read_wav
+    from ..speech.asr import open_recognizer
+    from ..speech.audio import AudioError, read_wav
 
     kb = load_knowledge_base(settings.content)
     noise = None

@@ -7,8 +7,8 @@ import sys
 import time
 from typing import Callable, TextIO
 
-from .dialogue import Dialogue, Event, EventKind, State, Turn
-from .operations import emit, report_error
+from ..core.dialogue import Dialogue, Event, EventKind, State, Turn
+from ..ops.events import emit, report_error
 
 EventSink = Callable[[Event], None]
 log = logging.getLogger("kiosk")

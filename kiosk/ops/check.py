@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, TextIO
 
-from .content import Case, KnowledgeBase
-from .triage import TriageIndex, assess
+from ..core.content import Case, KnowledgeBase
+from ..core.triage import TriageIndex, assess
 
 MAX_GRADE = 8.0
 """Highest Flesch-Kincaid grade allowed for anything a person hears."""

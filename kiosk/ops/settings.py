@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_ROOT = PACKAGE_ROOT.parent
 DEFAULT_CONTENT = PROJECT_ROOT / "content"
 DEFAULT_MODELS = PROJECT_ROOT / "models"
@@ -137,7 +137,7 @@ IDLE_WARNING_SHARE = 0.75
 """The idle warning's share of the timeout when only the timeout is set (and the default warning would not
 come before it)."""
 EMERGENCY_PLACEHOLDERS = frozenset({"number"})
-"""Placeholders kiosk.dialogue fills in ``emergency_message`` (it calls ``.format(number=...)``)."""
+"""Placeholders kiosk.core.dialogue fills in ``emergency_message`` (it calls ``.format(number=...)``)."""
 
 
 def _emergency_message_problem(message: str, number: str) -> str:

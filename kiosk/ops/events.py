@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Iterator
 
-from .dialogue import Event, EventKind
+from ..core.dialogue import Event, EventKind
 from .settings import Settings
 
 log = logging.getLogger("kiosk")

@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
-from .content import Case, Cause, Clue, KnowledgeBase, RedFlag
+from ..core.content import Case, Cause, Clue, KnowledgeBase, RedFlag
 
 
 @dataclass

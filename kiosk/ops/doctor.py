@@ -169,7 +169,7 @@ def check_settings_file(path: str | os.PathLike[str]) -> list[Check]:
 def check_content(settings: Settings) -> Check:
     """The knowledge base loads and validates."""
     try:
-        from .content import ContentError, load_knowledge_base
+        from ..core.content import ContentError, load_knowledge_base
     except ImportError as err:
         return Check("content", Status.FAIL, f"the content loader cannot be imported ({_err(err)}): reinstall the kiosk")
     try:
@@ -332,7 +332,7 @@ def _looks_like_vosk_model(folder: Path) -> bool:
 def _find_vosk_model(settings: Settings) -> tuple[Path | None, str]:
     """(folder, where it came from), by the same rule the kiosk uses (kiosk.speech.models); folder None
     when there is none."""
-    from .speech.models import ENV_VAR, find_vosk_model
+    from ..speech.models import ENV_VAR, find_vosk_model
 
     where = ("vosk_model" if settings.vosk_model else ENV_VAR if os.environ.get(ENV_VAR)
              else str(settings.models_dir))

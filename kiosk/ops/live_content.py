@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from .content import ContentError, KnowledgeBase, load_knowledge_base
-from .dialogue import Dialogue
+from ..core.content import ContentError, KnowledgeBase, load_knowledge_base
+from ..core.dialogue import Dialogue
 
 log = logging.getLogger("kiosk")
 

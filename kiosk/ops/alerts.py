@@ -27,7 +27,7 @@ from typing import Any, Callable, Sequence, TextIO
 
 from .settings import Settings, SettingsError
 
-log = logging.getLogger("kiosk.alerts")
+log = logging.getLogger("kiosk.ops.alerts")
 
 MAX_QUEUED = 50
 """Alerts waiting per action; beyond this new ones are dropped (and logged) rather than piling up."""
@@ -332,7 +332,7 @@ class StaffAlerter:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m kiosk.alerts [--config FILE] [REASON]`: send one test alert and wait for the outcome.
+    """`python -m kiosk.ops.alerts [--config FILE] [REASON]`: send one test alert and wait for the outcome.
 
     For the IT person setting up the kiosk: every configured action runs once, and each result is one line.
     """
@@ -340,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from .settings import load_settings
 
-    parser = argparse.ArgumentParser(prog="python -m kiosk.alerts", description="Send a test staff alert.")
+    parser = argparse.ArgumentParser(prog="python -m kiosk.ops.alerts", description="Send a test staff alert.")
     parser.add_argument("--config", help="settings file (default: ./kiosk.toml when present)")
     parser.add_argument("reason", nargs="?", default="test alert from the kiosk (please ignore)")
     args = parser.parse_args(argv)

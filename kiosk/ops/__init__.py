@@ -1,0 +1,1 @@
+"""Operations: settings, staff alerts, event log, content reloading, checks and the doctor."""
