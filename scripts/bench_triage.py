@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiosk.core.content import load_cases, load_knowledge_base  # noqa: E402
 from kiosk.bench.evaluation import percentile, scaled_knowledge_base, score  # noqa: E402
+from kiosk.core.content import load_cases, load_knowledge_base  # noqa: E402
 from kiosk.core.triage import TriageIndex, assess  # noqa: E402
 
 SHARED = ROOT.parent / "shared"

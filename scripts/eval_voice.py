@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kiosk.bench import BenchError  # noqa: E402
-from kiosk.bench.corpus import VOICES, SPEEDS  # noqa: E402
+from kiosk.bench.corpus import SPEEDS, VOICES  # noqa: E402
 from kiosk.bench.report import Table  # noqa: E402
 from kiosk.bench.suite import Plan, build_context, run_stages, stand_in_note  # noqa: E402
 

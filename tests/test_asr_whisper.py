@@ -2,15 +2,12 @@
 speech and on real human speech from ../shared/audio/speech; initial_prompt is pure and tested apart."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from asr_fixtures import espeak, piper, read_pcm, speech_sets
 from kiosk.bench.wer import edit_distance, normalize
 from kiosk.speech.asr import AsrError, Recognizer, Transcript, load_recognizer, transcribe
 from kiosk.speech.whisper_asr import confidence_from_segments, initial_prompt
-
-from asr_fixtures import espeak, piper, read_pcm, speech_sets
 
 CONTENT_TERMS = ["Bell's palsy", "hemifacial spasm", "DiGeorge syndrome", "hypoparathyroidism", "Tourette",
                  "Parkinson's", "ALS", "prednisone", "numbness", "coffee"]

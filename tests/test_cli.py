@@ -109,7 +109,7 @@ def test_every_settings_mistake_is_its_own_line(tmp_path):
     p = kiosk("--text", stdin="", cwd=tmp_path)
     lines = p.stderr.strip().splitlines()
     assert p.returncode == 2 and len(lines) == 4, p.stderr
-    for line, name in zip(lines, ["emergency_numbr", "idle_timeout_s", "vad_aggressiveness", "emergency_message"]):
+    for line, name in zip(lines, ["emergency_numbr", "idle_timeout_s", "vad_aggressiveness", "emergency_message"], strict=True):
         assert line.startswith("kiosk: kiosk.toml: ") and f"'{name}'" in line
 
 

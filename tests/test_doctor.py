@@ -107,7 +107,7 @@ def test_a_broken_settings_file_is_one_fail_line_per_mistake_and_the_rest_still_
     checks = doctor.run_doctor(Settings(), settings_file=path)
     failing = [c for c in checks if c.status is Status.FAIL]
     assert [c.name for c in failing] == ["settings file"] * 3
-    for check, name in zip(failing, ["emergency_numbr", "vad_aggressiveness", "emergency_message"]):
+    for check, name in zip(failing, ["emergency_numbr", "vad_aggressiveness", "emergency_message"], strict=True):
         assert name in check.detail and str(path) in check.detail
         one_line(check)
     names = [c.name for c in checks]

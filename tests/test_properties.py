@@ -180,7 +180,7 @@ SEPARATORS = st.sampled_from([" ", "  ", ", ", ". ", "! ", "? ", "... ", " - ", 
 def styled(words: list[str], styles: list[str]) -> list[str]:
     """Mixed case, word by word."""
     out = []
-    for word, style in zip(words, styles):
+    for word, style in zip(words, styles, strict=False):
         out.append(word.upper() if style == "upper" else word.title() if style == "title"
                    else word[:1].upper() + word[1:].swapcase() if style == "odd" else word)
     return out

@@ -6,8 +6,8 @@ triage benchmark, the voice benchmark and the benchmark suite.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 from ..core.content import Case, Cause, Clue, KnowledgeBase, RedFlag
 
@@ -64,7 +64,7 @@ def cause_ids(answer: Mapping) -> list[str]:
 def score(cases: Sequence[Case], answers: Sequence[Mapping]) -> Metrics:
     """Compare answers with cases, pairwise and in order."""
     m = Metrics(cases=len(cases))
-    for case, answer in zip(cases, answers):
+    for case, answer in zip(cases, answers, strict=True):
         emergency = bool(answer.get("emergency"))
         ids = cause_ids(answer)
         if case.emergency is True:

@@ -8,12 +8,12 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ..core.content import ContentError, KnowledgeBase, load_knowledge_base
-from ..ops.settings import Settings, SettingsError, find_settings_file, load_settings
 from ..core.text import readable_problem
+from ..ops.settings import Settings, SettingsError, find_settings_file, load_settings
 
 log = logging.getLogger("kiosk")
 
@@ -154,9 +154,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Text mode: {reason}. Type what is wrong and press Enter.", file=sys.stderr)
     else:
         print("Text mode (--text). Type what is wrong and press Enter.", file=sys.stderr)
-    from .textmode import run_text_kiosk
-    from ..ops.live_content import LiveContent
     from ..ops.events import event_handler, report_error
+    from ..ops.live_content import LiveContent
+    from .textmode import run_text_kiosk
 
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")

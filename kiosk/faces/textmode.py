@@ -5,7 +5,8 @@ import logging
 import select
 import sys
 import time
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 from ..core.dialogue import Dialogue, Event, EventKind, State, Turn
 from ..ops.events import emit, report_error

@@ -13,19 +13,20 @@ import logging
 import queue
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from rapidfuzz import fuzz
 
 from ..core.content import KnowledgeBase
 from ..core.dialogue import Dialogue, Event, EventKind, Expect, State, Turn
 from ..core.intents import answer_phrases
-from ..ops.events import emit, report_error
-from ..speech.asr import transcribe
-from ..ops.settings import Settings
 from ..core.text import tokens
+from ..ops.events import emit, report_error
+from ..ops.settings import Settings
+from ..speech.asr import transcribe
 
 log = logging.getLogger("kiosk")
 
@@ -56,7 +57,7 @@ class VoiceSession:
 
     def __init__(self, dialogue: Dialogue, source, recognizer, speaker, endpointer, *,
                  on_event: EventSink | None = None, captions: TextIO = sys.stdout,
-                 keyboard: "queue.Queue[str] | None" = None, wake_phrase: str = "", push_to_talk: bool = False,
+                 keyboard: queue.Queue[str | None] | None = None, wake_phrase: str = "", push_to_talk: bool = False,
                  barge_in: bool = False, rate_wpm: int = 160, emergency_rate_wpm: int = 130, volume: float = 1.0,
                  asr_timeout_s: float = 20.0, reply_wav: Path | None = None,
                  live: Callable[[], Dialogue] | None = None) -> None:
@@ -303,6 +304,8 @@ class VoiceSession:
     def _save_reply(self, text: str, rate_wpm: int) -> None:
         from ..speech.tts import TtsError, synthesize
 
+        if self.reply_wav is None:
+            return
         try:
             synthesize(text, self.reply_wav, rate_wpm=rate_wpm, volume=self.volume)
         except TtsError as err:
@@ -368,12 +371,12 @@ class VoiceSession:
         if worker.is_alive():
             raise VoiceFault(f"The speech recognizer stopped answering (over {self.asr_timeout_s:g} s)")
         if "error" in box:
-            err = box["error"]
-            raise VoiceFault(f"The speech recognizer failed ({err.__class__.__name__}: {err})")
+            failure = box["error"]
+            raise VoiceFault(f"The speech recognizer failed ({failure.__class__.__name__}: {failure})")
         return box["result"]
 
 
-def keyboard_queue(stream: TextIO = sys.stdin) -> "queue.Queue[str | None]":
+def keyboard_queue(stream: TextIO = sys.stdin) -> queue.Queue[str | None]:
     """Lines typed while the voice kiosk runs, read on a daemon thread (None when input ends)."""
     lines: queue.Queue = queue.Queue()
 
@@ -398,17 +401,18 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
     and the end-to-end tests); ``reply_wav`` also saves the kiosk's last spoken reply there. ``rebuild``
     makes a dialogue from edited content, picked up between sessions (none: the content stays as loaded).
     """
-    from ..ops.live_content import LiveContent
     from ..ops.events import event_handler, report_error
+    from ..ops.live_content import LiveContent
 
     try:
         from ..speech.asr import open_recognizer
-        from ..speech.audio import AudioError, WavSource, open_microphone
+        from ..speech.audio import AudioError, FrameSource, WavSource, open_microphone
         from ..speech.tts import open_speaker
         from ..speech.vad import Endpointer
     except ImportError as err:  # a partial install: the text kiosk still works
         return None, f"the voice layer cannot be loaded ({err})"
 
+    source: FrameSource | None
     if wav is not None:
         try:
             source = WavSource(wav)
@@ -430,7 +434,13 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
     keyboard = None if wav is not None or not sys.stdin.isatty() else keyboard_queue()
     if settings.reprompt_s:  # a question not heard over the room's noise is asked once more
         dialogue = dataclasses.replace(dialogue, reprompt_s=settings.reprompt_s)
-        rebuild = rebuild and (lambda kb, make=rebuild: dataclasses.replace(make(kb), reprompt_s=settings.reprompt_s))
+        if rebuild is not None:
+            make = rebuild
+
+            def rebuild_with_reprompt(kb: KnowledgeBase) -> Dialogue:
+                return dataclasses.replace(make(kb), reprompt_s=settings.reprompt_s)
+
+            rebuild = rebuild_with_reprompt
     with event_handler(settings) as on_event:
         live = None if rebuild is None else LiveContent(
             settings.content, dialogue, rebuild, on_problem=lambda line: report_error(on_event, "content", line))

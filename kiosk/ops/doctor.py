@@ -7,6 +7,7 @@ finding, not a crash.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import importlib.metadata
 import io
@@ -20,10 +21,11 @@ import tempfile
 import threading
 import uuid
 import wave
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from .settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 
@@ -460,12 +462,12 @@ def check_tts(settings: Settings) -> Check:
         if thread.is_alive():
             return Check("text to speech", Status.FAIL, f"speaking did not finish within {TTS_TIMEOUT_S:g} s: "
                                                         f"reinstall espeak-ng")
-        err = result.get("error")
-        if isinstance(err, ImportError):
-            return Check("text to speech", Status.FAIL, f"pyttsx3 is missing ({_err(err)}): "
+        failed: BaseException | None = result.get("error")
+        if isinstance(failed, ImportError):
+            return Check("text to speech", Status.FAIL, f"pyttsx3 is missing ({_err(failed)}): "
                                                         f"{pip_install('pyttsx3')}")
-        if err is not None:
-            return Check("text to speech", Status.FAIL, f"the speech engine does not start ({_err(err)}): "
+        if failed is not None:
+            return Check("text to speech", Status.FAIL, f"the speech engine does not start ({_err(failed)}): "
                                                         f"apt-get install espeak-ng")
         try:
             with wave.open(str(path), "rb") as wav:
@@ -499,9 +501,9 @@ def run_doctor(settings: Settings, *, record_test: bool = False,
     """
     before: list[tuple[str, Callable[[], Check]]] = [("python", check_python)]
     for dist, module, lowest in REQUIRED_PACKAGES:
-        before.append((dist, lambda d=dist, m=module, v=lowest: check_package(d, m, v)))
+        before.append((dist, functools.partial(check_package, dist, module, lowest)))
     for dist, module, lowest in OPTIONAL_PACKAGES:
-        before.append((dist, lambda d=dist, m=module, v=lowest: check_package(d, m, v, optional=True)))
+        before.append((dist, functools.partial(check_package, dist, module, lowest, optional=True)))
     after: list[tuple[str, Callable[[], Check]]] = [
         ("content", lambda: check_content(settings)),
         ("event log", lambda: check_event_log(settings)),

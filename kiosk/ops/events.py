@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from ..core.dialogue import Event, EventKind
+from ..core.dialogue import EventKind
 from .settings import Settings
 
 log = logging.getLogger("kiosk")

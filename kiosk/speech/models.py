@@ -15,9 +15,9 @@ import sys
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Mapping, Sequence
 
 from ..ops.settings import DEFAULT_MODELS
 

@@ -5,8 +5,9 @@ Pure functions over a :class:`TriageIndex` built once from the knowledge base; n
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any
 
 from ..content import KnowledgeBase
 from ..text import tokens_with_breaks
@@ -53,7 +54,7 @@ class Assessment:
     """True when a follow-up question would help (no clear cause, a close call, or an unsure red flag)."""
     scope_words: tuple[str, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The batch interface's JSON object (``kiosk triage --json``)."""
         return {
             # a sign that may be there counts (the kiosk asks); one said to be years back does not
@@ -92,7 +93,7 @@ class TriageIndex:
     a side of the face or body named with no twitch in its clause."""
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> "TriageIndex":
+    def build(cls, kb: KnowledgeBase) -> TriageIndex:
         return cls(
             red_flags=PhraseIndex(((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.match_phrases()),
                                   every=True, known=[w for c in kb.causes for k in c.clues for w in k.phrase.split()]
