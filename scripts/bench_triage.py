@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Triage accuracy and speed, printed as tables (issue: text core, "done when").
 
-    python scripts/bench_triage.py [--content content/] [--repeat 20]
+    .venv/bin/python scripts/bench_triage.py [--content content/] [--repeat 20]
 
 Accuracy on: the dev vignettes (../shared/eval), the content's own regression cases, and the held-out
 sets in eval/ (never tuned on). Speed: median and p95 time of one triage over all utterances, with the
@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiosk.core.content import load_cases, load_knowledge_base  # noqa: E402
 from kiosk.bench.evaluation import percentile, scaled_knowledge_base, score  # noqa: E402
+from kiosk.core.content import load_cases, load_knowledge_base  # noqa: E402
 from kiosk.core.triage import TriageIndex, assess  # noqa: E402
 
 SHARED = ROOT.parent / "shared"

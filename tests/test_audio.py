@@ -13,8 +13,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk.speech.audio import (FRAME_BYTES, FRAME_SAMPLES, SAMPLE_RATE, AudioError, Device, MemorySource,
-                                WavSource, format_devices, mix_noise, read_wav, resample, snr_db, write_wav)
+from kiosk.speech.audio import (
+    FRAME_BYTES,
+    FRAME_SAMPLES,
+    SAMPLE_RATE,
+    AudioError,
+    Device,
+    MemorySource,
+    WavSource,
+    format_devices,
+    mix_noise,
+    read_wav,
+    resample,
+    snr_db,
+    write_wav,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "audio"

@@ -6,14 +6,21 @@ import json
 import os
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from kiosk.speech.audio import (FRAME_BYTES, AudioError, MemorySource, WavSource, find_device, mix_noise,
-                                open_microphone, read_wav, snr_db, write_wav)
+from kiosk.speech.audio import (
+    AudioError,
+    MemorySource,
+    find_device,
+    mix_noise,
+    open_microphone,
+    read_wav,
+    snr_db,
+    write_wav,
+)
 from kiosk.speech.vad import Endpointer, EventKind, utterances
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,10 +10,10 @@ import pytest
 
 from kiosk.bench.baseline import KeywordBaseline
 from kiosk.bench.corpus import measure_snr, noise_segment, speech_sets, spread
+from kiosk.bench.evaluation import percentile, score
 from kiosk.bench.report import Section, Table, med_p95, write_report
 from kiosk.bench.wer import TermCount, WerCount, edit_distance, normalize, term_vocabulary, wer
 from kiosk.core.content import Case, Cause, Clue, KnowledgeBase, RedFlag
-from kiosk.bench.evaluation import percentile, score
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -109,7 +109,7 @@ def test_every_settings_mistake_is_its_own_line(tmp_path):
     p = kiosk("--text", stdin="", cwd=tmp_path)
     lines = p.stderr.strip().splitlines()
     assert p.returncode == 2 and len(lines) == 4, p.stderr
-    for line, name in zip(lines, ["emergency_numbr", "idle_timeout_s", "vad_aggressiveness", "emergency_message"]):
+    for line, name in zip(lines, ["emergency_numbr", "idle_timeout_s", "vad_aggressiveness", "emergency_message"], strict=True):
         assert line.startswith("kiosk: kiosk.toml: ") and f"'{name}'" in line
 
 
@@ -137,3 +137,27 @@ def test_a_short_idle_timeout_warns_at_three_quarters(tmp_path):
     said = load_knowledge_base(CONTENT).dialogue
     assert proc.returncode == 0, err
     assert out.index(said["idle_warning"]) < out.index(said["idle_reset"])
+
+
+def test_bench_and_models_pass_their_options_through(monkeypatch):
+    """`kiosk bench --quick` (README) used to stop with "unrecognized arguments: --quick" (argparse.REMAINDER
+    does not take a leading option); every argument the kiosk does not know goes on, in order."""
+    import kiosk.bench
+    import kiosk.speech.models
+    from kiosk.faces import cli
+
+    seen = {}
+    monkeypatch.setattr(kiosk.bench, "main", lambda argv: seen.setdefault("bench", argv) and 0)
+    monkeypatch.setattr(kiosk.speech.models, "main", lambda argv: seen.setdefault("models", argv) and 0)
+    assert cli.main(["bench", "--quick", "--out", "/tmp/x", "--only", "asr", "triage"]) == 0
+    assert seen["bench"] == ["--quick", "--out", "/tmp/x", "--only", "asr", "triage"]
+    seen.clear()
+    assert cli.main(["bench", "--content", str(CONTENT), "--quick"]) == 0
+    assert seen["bench"] == ["--content", str(CONTENT), "--quick"]
+    assert cli.main(["models", "download", "--quiet"]) == 0
+    assert seen["models"][-2:] == ["download", "--quiet"] and seen["models"][0] == "--models-dir"
+
+
+def test_other_commands_still_refuse_unknown_options():
+    p = kiosk("triage", "--quick")
+    assert p.returncode == 2 and "unrecognized arguments: --quick" in p.stderr

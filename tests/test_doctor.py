@@ -54,6 +54,23 @@ def test_missing_or_old_packages_say_what_to_install():
     assert doctor._version_tuple("2.0.14.post1") == (2, 0, 14) and doctor._version_tuple("3.14.6") > (3, 0)
 
 
+def test_install_advice_uses_the_kiosks_own_python(monkeypatch, tmp_path):
+    """Advice that works when pasted: pip of the Python running the kiosk (its .venv), and on a system Python
+    that refuses pip (PEP 668, as Debian 12's) setup.sh, which makes the .venv."""
+    venv = tmp_path / ".venv"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "executable", str(venv / "bin" / "python"))
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    assert doctor.pip_install("'rapidfuzz>=3.0'") == ".venv/bin/python -m pip install 'rapidfuzz>=3.0'"
+    system = tmp_path / "usr"
+    (system / "lib" / "python3").mkdir(parents=True)
+    (system / "lib" / "python3" / "EXTERNALLY-MANAGED").write_text("[externally-managed]\n")
+    monkeypatch.setattr(sys, "prefix", sys.base_prefix)
+    monkeypatch.setattr(doctor.sysconfig, "get_path", lambda name: str(system / "lib" / "python3"))
+    hint = doctor.pip_install("'rapidfuzz>=3.0'")
+    assert hint.startswith("bash ") and "scripts/setup.sh" in hint and "pip install" not in hint
+
+
 # settings
 
 def test_loaded_settings_are_summarized():
@@ -90,7 +107,7 @@ def test_a_broken_settings_file_is_one_fail_line_per_mistake_and_the_rest_still_
     checks = doctor.run_doctor(Settings(), settings_file=path)
     failing = [c for c in checks if c.status is Status.FAIL]
     assert [c.name for c in failing] == ["settings file"] * 3
-    for check, name in zip(failing, ["emergency_numbr", "vad_aggressiveness", "emergency_message"]):
+    for check, name in zip(failing, ["emergency_numbr", "vad_aggressiveness", "emergency_message"], strict=True):
         assert name in check.detail and str(path) in check.detail
         one_line(check)
     names = [c.name for c in checks]

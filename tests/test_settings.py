@@ -206,7 +206,7 @@ def test_four_mistakes_give_four_lines_each_naming_its_setting(tmp_path):
     problems = excinfo.value.problems
     assert str(excinfo.value).splitlines() == list(problems)
     assert len(problems) == 4
-    for line, name in zip(problems, ["emergency_numbr", "idle_timeout_s", "vad_aggressiveness", "tts_volume"]):
+    for line, name in zip(problems, ["emergency_numbr", "idle_timeout_s", "vad_aggressiveness", "tts_volume"], strict=True):
         assert f"'{name}'" in line and line.startswith(f"{path}: ") and "\n" not in line
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from conftest import CONTENT
-from kiosk.ops.alerts import StaffAlerter
 from kiosk.core.content import load_knowledge_base
 from kiosk.core.dialogue import Dialogue
 from kiosk.faces.textmode import run_text_kiosk
+from kiosk.ops.alerts import StaffAlerter
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSIONS = 300
@@ -45,7 +45,7 @@ def _row(p) -> dict[str, str]:
     lines = p.stdout.splitlines()
     head = [c.strip() for c in lines[0].strip("|").split("|")]
     row = next(line for line in lines if line.startswith("| text |"))
-    return dict(zip(head, (c.strip() for c in row.strip("|").split("|"))))
+    return dict(zip(head, (c.strip() for c in row.strip("|").split("|")), strict=True))
 
 
 def test_small_soak_ends_every_session_well(run):

@@ -147,3 +147,13 @@ def test_the_service_restarts_the_kiosk_after_any_exit():
     assert settings["Restart"] == "always"
     assert 0 < float(settings["RestartSec"]) <= 5
     assert "unattended" in (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_service_runs_the_kiosk_from_the_venv_that_setup_makes():
+    """Not the system's python3 (it has none of the kiosk's packages: pip refuses it, PEP 668), but the .venv that
+    deploy/README.md's `bash /opt/kiosk/scripts/setup.sh` makes."""
+    unit = (ROOT / "deploy" / "kiosk.service").read_text(encoding="utf-8")
+    settings = dict(line.split("=", 1) for line in unit.splitlines() if "=" in line and not line.startswith("#"))
+    assert settings["ExecStart"].split()[0] == "/opt/kiosk/.venv/bin/kiosk"
+    assert settings["WorkingDirectory"] == "/opt/kiosk"
+    assert "bash /opt/kiosk/scripts/setup.sh" in (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")

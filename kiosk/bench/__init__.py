@@ -1,6 +1,6 @@
 """The benchmark suite: recognizers, triage accuracy in noise, turn latency, scaling, start-up and footprint.
 
-``kiosk bench [--quick]`` and ``python scripts/benchmark.py [--quick]`` run :func:`main`; it writes
+``kiosk bench [--quick]`` and ``.venv/bin/python scripts/benchmark.py [--quick]`` run :func:`main`; it writes
 benchmarks/report.md and PNG plots beside it and prints the tables.
 """
 from __future__ import annotations
@@ -32,7 +32,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the suite; 0 when the report was written, 2 with one line when it could not run."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    from .suite import run_suite
+    try:
+        from .suite import run_suite
+    except ImportError as err:  # the bench extra (matplotlib, pocketsphinx) is not installed
+        print(f"kiosk bench: {err}: install the benchmark's packages with: bash scripts/setup.sh --bench",
+              file=sys.stderr)
+        return 2
     try:
         run_suite(args)
     except BenchError as err:

@@ -4,14 +4,14 @@ from __future__ import annotations
 import json
 import statistics
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from tqdm import tqdm
 
-from .evaluation import percentile
 from .corpus import NOISE_WAV, Utterance
+from .evaluation import percentile
 from .footprint import run_measured
 from .wer import TermCount, WerCount, spell_digits
 

@@ -28,7 +28,7 @@ class KeywordBaseline:
     order: tuple[str, ...]
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> "KeywordBaseline":
+    def build(cls, kb: KnowledgeBase) -> KeywordBaseline:
         return cls(
             flags=tuple((f.id, tuple(tokens(p))) for f in kb.red_flags for p in f.phrases),
             clues=tuple((c.id, tuple(tokens(clue.phrase)), clue.weight) for c in kb.causes for clue in c.clues),

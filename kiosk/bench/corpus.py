@@ -3,9 +3,9 @@ and the noise conditions. Pure bookkeeping plus the SNR arithmetic; synthesis is
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

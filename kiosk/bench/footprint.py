@@ -8,10 +8,10 @@ import sys
 import threading
 import time
 import tomllib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -37,7 +37,7 @@ def dist_size(name: str) -> int:
     total = 0
     for f in dist.files or ():
         try:
-            total += os.path.getsize(dist.locate_file(f))
+            total += os.path.getsize(str(dist.locate_file(f)))
         except OSError:
             pass
     return total
@@ -114,8 +114,9 @@ def run_measured(cmd: Sequence[str], *, stdin: str | None = None, env: dict | No
         proc.stdin.close()
     lines: list[str] = []
     assert proc.stdout is not None and proc.stderr is not None
+    err_stream = proc.stderr
     err: list[str] = []
-    reader = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)
+    reader = threading.Thread(target=lambda: err.append(err_stream.read()), daemon=True)
     reader.start()
     for line in proc.stdout:
         lines.append(line)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from ..core.content import KnowledgeBase, load_cases
 from ..core.dialogue import Dialogue
 from ..core.triage import TriageIndex, assess
-from .corpus import DEV_VIGNETTES, spread
+from .corpus import DEV_VIGNETTES
 
 SAMPLE_RATE = 16000
 TRAILING_SILENCE_S = 2.0

@@ -1,8 +1,8 @@
 """PNG plots for the report (matplotlib, Agg backend: no display needed)."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import matplotlib
 
@@ -42,7 +42,7 @@ def lines_vs_snr(panels: Mapping[str, Mapping[str, Mapping[str, float]]], condit
                  title: str, path: Path) -> Path:
     """One panel per metric; in each, one line per series over the noise conditions (values 0..1)."""
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8), squeeze=False)
-    for ax, (metric, series) in zip(axes[0], panels.items()):
+    for ax, (metric, series) in zip(axes[0], panels.items(), strict=False):
         for name, by_cond in series.items():
             ys = [100 * by_cond.get(c, float("nan")) for c in conditions]
             ax.plot(range(len(conditions)), ys, marker="o", label=name,

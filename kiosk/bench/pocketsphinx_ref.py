@@ -29,7 +29,7 @@ class PocketsphinxRecognizer:
         try:
             from pocketsphinx import Decoder
         except ImportError:
-            raise PocketsphinxMissing("pocketsphinx is not installed: pip install pocketsphinx") from None
+            raise PocketsphinxMissing("pocketsphinx is not installed: bash scripts/setup.sh --bench") from None
         self._decoder = Decoder(samprate=sample_rate, loglevel="FATAL")
         self._chunks: list[bytes] = []
 

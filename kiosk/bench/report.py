@@ -5,10 +5,10 @@ import math
 import os
 import platform
 import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from .evaluation import percentile
 
@@ -38,7 +38,7 @@ class Table:
 
     def text(self) -> str:
         width = [max(len(c), *(len(r[i]) for r in self.rows)) if self.rows else len(c) for i, c in enumerate(self.columns)]
-        line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, width)).rstrip()  # noqa: E731
+        line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, width, strict=False)).rstrip()  # noqa: E731
         out = [self.title]
         if self.note:
             out.append(f"({self.note})")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import gc
 import time
 import tracemalloc
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from ..core.content import KnowledgeBase
-from .evaluation import scaled_knowledge_base
 from ..core.triage import TriageIndex, assess
+from .evaluation import scaled_knowledge_base
 
 Progress = Callable[[int], None]
 

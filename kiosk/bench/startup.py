@@ -32,7 +32,7 @@ def measure_startup(backend: str, repeats: int, content: Path) -> Startup:
         t0 = time.perf_counter()
         seen: dict = {}
 
-        def on_line(line: str) -> None:
+        def on_line(line: str, seen: dict = seen, t0: float = t0) -> None:
             if line.startswith("{") and "ready" in line and not seen:
                 seen.update(json.loads(line), at=time.perf_counter() - t0)
 

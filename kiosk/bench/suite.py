@@ -4,20 +4,20 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from tqdm import tqdm
 
 from ..core.content import Case, ContentError, KnowledgeBase, load_knowledge_base
-from .evaluation import Metrics, percentile
 from ..ops.settings import PROJECT_ROOT
 from . import BenchError, plots
 from .asr_bench import LABELS, EngineRun, Job, rtf_summary, run_engine, term_wer, wer_by_group
-from .corpus import (NOISE_WAV, SNRS, SPEEDS, VOICES, Utterance, coffee_orders, snr_label, speech_sets, spread)
+from .corpus import NOISE_WAV, SNRS, SPEEDS, VOICES, Utterance, coffee_orders, snr_label, speech_sets, spread
+from .evaluation import percentile
 from .report import Section, Table, environment_table, machine, med_p95, mib, ms, pct, size, write_report
 from .triage_bench import METRIC_COLUMNS, Matchers, as_heard, case_sets, evaluate, metric_cells
 from .wer import term_vocabulary
@@ -50,7 +50,7 @@ class Plan:
     """The Korean model only shows speed and memory: a sample of the real speech is enough."""
 
     @classmethod
-    def make(cls, quick: bool) -> "Plan":
+    def make(cls, quick: bool) -> Plan:
         if quick:
             return cls(True, 2, 6, 6, 4, ("espeak:en-us", "piper:joe"), (1.2,), (None, 10.0), 12, 2, 1, (1, 10),
                        vosk_ko_utts=6)
@@ -76,6 +76,17 @@ class Context:
     headline: list[tuple[str, str, str]] = field(default_factory=list)
     """(figure, value, target and verdict)."""
     notes: list[str] = field(default_factory=list)
+
+    def need_kb(self) -> KnowledgeBase:
+        """The knowledge base, for the stages in NEEDS_CONTENT (run only when it loaded)."""
+        if self.kb is None:
+            raise BenchError("the content could not be loaded")
+        return self.kb
+
+    def need_matchers(self) -> Matchers:
+        if self.matchers is None:
+            raise BenchError("the content could not be loaded")
+        return self.matchers
 
     def heard_utts(self, backend: str) -> list[tuple[Utterance, Case, str]]:
         """The synthesized utterances this backend heard (pocketsphinx: the reference speeds only)."""
@@ -277,7 +288,7 @@ def stage_triage(ctx: Context) -> Section:
     misses: list[tuple[str, str, str, str, str]] = []
     """(matcher, how it was heard, set, case id with voice/speed/noise, text)"""
     for name, cases in tqdm(case_sets(ctx.kb), desc="triage: typed sets", file=sys.stderr):
-        for mname, answer in ctx.matchers.items():
+        for mname, answer in ctx.need_matchers().items():
             m = evaluate(cases, [c.text for c in cases], answer)
             typed.add(name, mname, m.cases, *metric_cells(m))
             misses += [(mname, "typed", name, cid, text) for cid, text in m.missed]
@@ -300,7 +311,7 @@ def stage_triage(ctx: Context) -> Section:
             for cond in [snr_label(v) for v in ctx.snrs_for(b)]:
                 cases = [as_heard(c, run.heard[f"{u.id}#{cond}"].text if f"{u.id}#{cond}" in run.heard else "",
                                   u.id[len(c.id):] + f"#{cond}") for u, c in chosen]
-                for mname, answer in ctx.matchers.items():
+                for mname, answer in ctx.need_matchers().items():
                     m = evaluate(cases, [c.text for c in cases], answer)
                     heard.add(set_name, LABELS[b], cond, mname, m.cases, *metric_cells(m)[:4])
                     if set_name == "dev vignettes":
@@ -322,7 +333,7 @@ def stage_triage(ctx: Context) -> Section:
             if b not in ctx.english() or not run.ok:
                 continue
             texts = [run.heard[u.id].text if u.id in run.heard else "" for u in ctx.coffee]
-            for mname, answer in ctx.matchers.items():
+            for mname, answer in ctx.need_matchers().items():
                 answers = [answer(t) for t in texts]
                 no_em = sum(not a.get("emergency") for a in answers)
                 no_cause = sum(not a.get("causes") for a in answers)
@@ -331,7 +342,7 @@ def stage_triage(ctx: Context) -> Section:
                 coffee.add(LABELS[b], mname, n, f"{no_em}/{n}", f"{no_cause}/{n}", f"{oos}/{n}")
                 wrong += [f"- {LABELS[b]}, {mname}: \"{t}\" \u2192 emergency={a.get('emergency')}, causes="
                           f"{[c['id'] for c in a.get('causes', [])]}, in_scope={a.get('in_scope')}"
-                          for t, a in zip(texts, answers) if a.get("emergency") or a.get("causes") or a.get("in_scope")]
+                          for t, a in zip(texts, answers, strict=True) if a.get("emergency") or a.get("causes") or a.get("in_scope")]
                 if b == "whisper" and mname == "kiosk triage":
                     ctx.headline.append(("Coffee orders through Whisper: no emergency / no cause / out of scope",
                                          f"{no_em}/{n} / {no_cause}/{n} / {oos}/{n}",
@@ -372,9 +383,9 @@ def _issue4_verdicts(ctx: Context) -> None:
         return
     chosen = [(u, c) for u, c, s in ctx.symptom_utts if s == "dev vignettes"]
     for cond in [snr_label(s) for s in ctx.plan.snrs]:
-        cases = [as_heard(c, run.heard.get(f"{u.id}#{cond}").text if f"{u.id}#{cond}" in run.heard else "", u.id[len(c.id):])
+        cases = [as_heard(c, run.heard[f"{u.id}#{cond}"].text if f"{u.id}#{cond}" in run.heard else "", u.id[len(c.id):])
                  for u, c in chosen]
-        m = evaluate(cases, [c.text for c in cases], ctx.matchers.kiosk)
+        m = evaluate(cases, [c.text for c in cases], ctx.need_matchers().kiosk)
         target = {"clean": "sensitivity 100% and top-3 >= 95%", "10 dB": "sensitivity 100%"}.get(cond, "reported only")
         met = {"clean": m.sensitivity == 1.0 and m.top3_rate >= 0.95, "10 dB": m.sensitivity == 1.0}.get(cond)
         verdict = "" if met is None else (" \u2014 met" if met else " \u2014 MISSED")
@@ -390,13 +401,13 @@ def stage_latency(ctx: Context) -> Section:
     if ctx.backends.get("whisper"):
         sec.say(f"Not measured: Whisper is not available ({ctx.backends['whisper']}).")
         return sec
-    turns, how = measure_turns(ctx.kb, ctx.plan.latency_turns, ctx.plan.voices)
+    turns, how = measure_turns(ctx.need_kb(), ctx.plan.latency_turns, ctx.plan.voices)
     sec.say(how)
     parts = ["end-of-speech detection (VAD)", "recognition left after the end decision (Whisper)", "triage", "dialogue",
              "speech synthesis to first audio", "end of speech to spoken reply"]
     t = Table("Turn latency, median / p95", ["part", "median", "p95", "max"],
               note=f"{len(turns)} spoken turns; {machine()['cores (nproc)']} cores")
-    samples = {p: [getattr(x, k) for x in turns] for p, k in zip(parts, ("vad_s", "asr_s", "triage_s", "dialogue_s", "tts_first_s", "total_s"))}
+    samples = {p: [getattr(x, k) for x in turns] for p, k in zip(parts, ("vad_s", "asr_s", "triage_s", "dialogue_s", "tts_first_s", "total_s"), strict=True)}
     for p, v in samples.items():
         t.add(p, ms(statistics.median(v)), ms(percentile(v, 95)), ms(max(v)))
     compute = [x.asr_compute_s for x in turns]
@@ -424,7 +435,7 @@ def stage_scaling(ctx: Context) -> Section:
     texts = [c.text for _, cases in case_sets(ctx.kb) for c in cases]
     n_kb = len(texts) * (ctx.plan.scaling_repeat + 1) * len(ctx.plan.factors)
     with tqdm(total=n_kb, desc="scaling: knowledge-base size", unit="triage", file=sys.stderr) as bar:
-        points = kb_scaling(ctx.kb, texts, ctx.plan.factors, ctx.plan.scaling_repeat, bar.update)
+        points = kb_scaling(ctx.need_kb(), texts, ctx.plan.factors, ctx.plan.scaling_repeat, bar.update)
     t = Table("Triage time and memory against knowledge-base size", ["knowledge base", "phrases", "index build", "index memory",
                                                                    "triage median", "p95", "cold median / p95", "extra memory per triage", "vs 1x (median)"],
               note=f"{len(texts)} utterances x {ctx.plan.scaling_repeat} passes after one cold pass; one core; memory by tracemalloc")
@@ -441,7 +452,7 @@ def stage_scaling(ctx: Context) -> Section:
     lengths = (5, 10, 20, 50, 100, 200)
     n_len = len(lengths) * 20 * 5 * 2 if not ctx.plan.quick else len(lengths) * 20 * 2
     with tqdm(total=n_len, desc="scaling: utterance length", unit="triage", file=sys.stderr) as bar:
-        lpoints = length_scaling(ctx.kb, texts, lengths, (1, 10), 20, 1 if ctx.plan.quick else 5, bar.update)
+        lpoints = length_scaling(ctx.need_kb(), texts, lengths, (1, 10), 20, 1 if ctx.plan.quick else 5, bar.update)
     lt = Table("Triage time against utterance length", ["words", *[f"{f}x median / p95" for f in (1, 10)]],
                note="20 utterances of each length cut from the labelled sets, after one warm-up pass")
     for n in lengths:
@@ -470,7 +481,7 @@ def stage_footprint(ctx: Context) -> Section:
                                                                        "peak RSS median"],
                note=f"{ctx.plan.startup_repeats} fresh processes each; the kiosk's load path (settings, content, triage index, VAD, recognizer, TTS)")
     for b in tqdm(backends if ctx.kb else [], desc="start-up per backend", file=sys.stderr):
-        r = measure_startup(b, ctx.plan.startup_repeats, ctx.kb.root or PROJECT_ROOT / "content")
+        r = measure_startup(b, ctx.plan.startup_repeats, ctx.need_kb().root or PROJECT_ROOT / "content")
         if r.error:
             st.add(LABELS.get(b, b), f"failed: {r.error}", "", "")
             continue
@@ -582,8 +593,8 @@ def run_suite(args) -> list[Section]:
     for note in ctx.notes:
         env.say(note)
     elapsed = time.perf_counter() - started
-    preamble = [f"Generated by `python scripts/benchmark.py{' --quick' if plan.quick else ''}` on "
-                f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC in {elapsed / 60:.1f} minutes "
+    preamble = [f"Generated by `.venv/bin/python scripts/benchmark.py{' --quick' if plan.quick else ''}` on "
+                f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {elapsed / 60:.1f} minutes "
                 f"({'quick subset' if plan.quick else 'full run'}).", "", head.markdown()]
     write_report(args.out / "report.md", "Kiosk benchmark report", preamble, [env, *order])
     for s in [env, *order]:

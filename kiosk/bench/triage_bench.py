@@ -1,16 +1,16 @@
 """Triage accuracy, typed and as heard, for the kiosk's triage and for the plain keyword baseline."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 from ..core.content import Case, KnowledgeBase, load_cases
-from .evaluation import Metrics, score
-from ..ops.settings import PROJECT_ROOT
 from ..core.triage import TriageIndex, assess
+from ..ops.settings import PROJECT_ROOT
 from .baseline import KeywordBaseline
 from .corpus import DEV_VIGNETTES
+from .evaluation import Metrics, score
 
 Answerer = Callable[[str], Mapping]
 
@@ -37,7 +37,7 @@ class Matchers:
     baseline: Answerer
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> "Matchers":
+    def build(cls, kb: KnowledgeBase) -> Matchers:
         index = TriageIndex.build(kb)
         base = KeywordBaseline.build(kb)
         return cls(lambda text: assess(text, index).to_json(), base.answer)

@@ -6,8 +6,8 @@ word-level Levenshtein distance, summed over a set and divided by the set's refe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 _DROP = re.compile(r"[^A-Z' ]+")
 

@@ -10,9 +10,10 @@ import json
 import re
 import string
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .text import normalize
 
@@ -300,7 +301,9 @@ def _load_causes(root: Path, sources: Mapping[str, str], problems: _Problems) ->
     clue_owner: dict[str, str] = {}
     for ident, item in _unique_ids(_entries(data, "cause", fname, problems), fname, "cause", problems):
         where = f"{fname}: cause '{ident}'"
-        get = lambda key, required=True: _text(item, key, where, problems, required)  # noqa: E731
+        def get(key: str, required: bool = True, item: Any = item, where: str = where) -> str:
+            return _text(item, key, where, problems, required)
+
         reason = get("reason", False) or ""
         if reason:
             _check_template(reason, ("clue",), (), where, problems)

@@ -19,9 +19,8 @@ from enum import Enum
 
 from .content import KnowledgeBase
 from .intents import Answer, Command, parse_answer, parse_command
-from .text import readable_problem
-from .triage import Assessment, Polarity, TriageIndex, assess, score_causes, screen_red_flags
-from .text import tokens, tokens_with_breaks
+from .text import readable_problem, tokens, tokens_with_breaks
+from .triage import Assessment, CauseScore, Polarity, RedFlagHit, TriageIndex, assess, score_causes, screen_red_flags
 
 MAX_CAUSE_QUESTIONS = 3
 SUMMARY_CAUSES = 3
@@ -213,7 +212,7 @@ class Dialogue:
 
         # Low confidence is never acted on silently, but a possible red flag is asked about, not dropped.
         if confidence < self.min_confidence and not (state.pending and state.pending.kind in {"red_flag", "screening"}):
-            flagged = affirmed or unsure or [f for f in negated]
+            flagged: list[RedFlagHit] | list[str] = affirmed or unsure or negated
             if flagged and state.phase is not Phase.EMERGENCY:
                 flag_id = flagged[0] if isinstance(flagged[0], str) else flagged[0].id
                 return self._ask_red_flag(state, flag_id)
@@ -355,7 +354,7 @@ class Dialogue:
         text = self._say("red_flag_confirm", flag=flag.name) if past or not flag.question else flag.question
         return self._ask(dataclasses.replace(state, queue=queue), Pending("red_flag", flag_id, text))
 
-    def _after_red_flag_answer(self, state: State, text: str, unsure: list,
+    def _after_red_flag_answer(self, state: State, text: str, unsure: list[RedFlagHit],
                                confidence: float) -> tuple[State, Turn]:
         """Only a clear "no" clears a sign. A sign said or described in the answer is acted on like a first
         description; "huh?" or "what does numb mean?" gets the question again in simpler words (the screening
@@ -460,7 +459,7 @@ class Dialogue:
             state = dataclasses.replace(state, said=state.said + (text,))
         return self._next_question(state)
 
-    def _scores(self, state: State):
+    def _scores(self, state: State) -> list[CauseScore]:
         words: list[str] = []
         breaks: dict[int, str] = {}
         for utterance in state.said:

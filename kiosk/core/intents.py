@@ -339,7 +339,8 @@ def _read_misheard(words: list[str]) -> Answer:
     if all(c.role is not _Role.CONTENT for c in _scan(words)):
         return Answer.UNKNOWN  # every word was heard as a known filler; guessing would turn "either" into "neither"
     best = process.extractOne(" ".join(words), _LONG_PHRASES, scorer=fuzz.ratio, score_cutoff=90)
-    return _LEXICON[best[0]].answer if best else Answer.UNKNOWN
+    found = _LEXICON[best[0]].answer if best else None
+    return Answer.UNKNOWN if found is None else found
 
 
 def _correct(word: str) -> str:

@@ -8,12 +8,12 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ..core.content import ContentError, KnowledgeBase, load_knowledge_base
-from ..ops.settings import Settings, SettingsError, find_settings_file, load_settings
 from ..core.text import readable_problem
+from ..ops.settings import Settings, SettingsError, find_settings_file, load_settings
 
 log = logging.getLogger("kiosk")
 
@@ -59,10 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--noise", type=Path, help="noise WAV mixed in before recognition")
     p.add_argument("--snr", type=float, default=10.0, help="signal-to-noise ratio in dB for --noise")
     sub.add_parser("devices", parents=[common], help="list microphones and speakers")
-    p = sub.add_parser("bench", parents=[common], help="run the benchmark suite (same as scripts/benchmark.py)")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for scripts/benchmark.py (--quick, ...)")
-    p = sub.add_parser("models", parents=[common], help="list or download English Vosk models")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for scripts/download_model.py")
+    # bench and models hand every argument they do not know to their own parser (main, parse_known_args):
+    # argparse.REMAINDER would refuse one that starts with a dash, as in `kiosk bench --quick`.
+    sub.add_parser("bench", parents=[common], help="run the benchmark suite (same as scripts/benchmark.py)",
+                   epilog="Other arguments go to scripts/benchmark.py: --quick, --out DIR, --only STAGE ...")
+    sub.add_parser("models", parents=[common], help="list or download English Vosk models",
+                   epilog="Other arguments go to scripts/download_model.py: list, download [NAME] ...")
     p = sub.add_parser("wyoming", parents=[common],
                        help="serve the conversation as a Wyoming handle service (a Home Assistant conversation agent)")
     p.add_argument("--uri", default="tcp://127.0.0.1:10700",
@@ -184,9 +186,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Text mode: {reason}. Type what is wrong and press Enter.", file=sys.stderr)
     else:
         print("Text mode (--text). Type what is wrong and press Enter.", file=sys.stderr)
-    from .textmode import run_text_kiosk
-    from ..ops.live_content import LiveContent
     from ..ops.events import event_handler, report_error
+    from ..ops.live_content import LiveContent
+    from .textmode import run_text_kiosk
 
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")
@@ -247,7 +249,9 @@ def _doctor_settings(args: argparse.Namespace) -> tuple[Settings, Path | None]:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="kiosk: %(message)s")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, passed_on = parser.parse_known_args(argv)
+    if passed_on and args.command not in ("bench", "models"):
+        parser.error(f"unrecognized arguments: {' '.join(passed_on)}")
     if getattr(args, "verbose", False):
         logging.getLogger().setLevel(logging.INFO)
     if hasattr(sys.stdin, "reconfigure"):
@@ -267,9 +271,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "devices":
             return cmd_devices()
         if args.command == "models":
-            return _delegate("..speech.models", "main", ["--models-dir", str(settings.models_dir), *args.args])
+            return _delegate("..speech.models", "main", ["--models-dir", str(settings.models_dir), *passed_on])
         if args.command == "bench":
-            return _delegate("..bench", "main", args.args)
+            content = ["--content", str(args.content)] if hasattr(args, "content") else []
+            return _delegate("..bench", "main", [*content, *passed_on])
         return cmd_run(settings, args)
     except SettingsError as err:
         for problem in err.problems:  # every mistake at once, one line each

@@ -10,14 +10,15 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
 from ..core.content import load_knowledge_base
-from ..ops.settings import Settings
 from ..core.triage import TriageIndex, assess
+from ..ops.settings import Settings
 
 
 def listen_one(path: Path, recognizer, index: TriageIndex, noise: np.ndarray | None = None,

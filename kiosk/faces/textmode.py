@@ -5,7 +5,8 @@ import logging
 import select
 import sys
 import time
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 from ..core.conversation import Conversation
 from ..core.dialogue import Dialogue, Event, EventKind, State, Turn

@@ -13,9 +13,10 @@ import logging
 import queue
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from rapidfuzz import fuzz
 
@@ -23,10 +24,10 @@ from ..core.content import KnowledgeBase
 from ..core.conversation import Conversation, Exchange
 from ..core.dialogue import Dialogue, Event, EventKind, Expect, State, Turn
 from ..core.intents import answer_phrases
-from ..ops.events import report_error
-from ..speech.asr import transcribe
-from ..ops.settings import Settings
 from ..core.text import tokens
+from ..ops.events import emit, report_error
+from ..ops.settings import Settings
+from ..speech.asr import transcribe
 
 log = logging.getLogger("kiosk")
 
@@ -143,7 +144,7 @@ class VoiceSession:
 
     def __init__(self, dialogue: Dialogue | Conversation, source, recognizer, speaker, endpointer, *,
                  on_event: EventSink | None = None, captions: TextIO = sys.stdout,
-                 keyboard: "queue.Queue[str] | None" = None, wake_phrase: str = "", push_to_talk: bool = False,
+                 keyboard: queue.Queue[str | None] | None = None, wake_phrase: str = "", push_to_talk: bool = False,
                  barge_in: bool = False, rate_wpm: int = 160, emergency_rate_wpm: int = 130, volume: float = 1.0,
                  asr_timeout_s: float = 20.0, reply_wav: Path | None = None,
                  live: Callable[[], Dialogue] | None = None, clock: Callable[[], float] | None = None) -> None:
@@ -419,6 +420,8 @@ class VoiceSession:
     def _save_reply(self, text: str, rate_wpm: int) -> None:
         from ..speech.tts import TtsError, synthesize
 
+        if self.reply_wav is None:
+            return
         try:
             synthesize(text, self.reply_wav, rate_wpm=rate_wpm, volume=self.volume)
         except TtsError as err:
@@ -478,12 +481,12 @@ class VoiceSession:
         if worker.is_alive():
             raise VoiceFault(f"The speech recognizer stopped answering (over {self.asr_timeout_s:g} s)")
         if "error" in box:
-            err = box["error"]
-            raise VoiceFault(f"The speech recognizer failed ({err.__class__.__name__}: {err})")
+            failure = box["error"]
+            raise VoiceFault(f"The speech recognizer failed ({failure.__class__.__name__}: {failure})")
         return box["result"]
 
 
-def keyboard_queue(stream: TextIO = sys.stdin) -> "queue.Queue[str | None]":
+def keyboard_queue(stream: TextIO = sys.stdin) -> queue.Queue[str | None]:
     """Lines typed while the voice kiosk runs, read on a daemon thread (None when input ends)."""
     lines: queue.Queue = queue.Queue()
 
@@ -518,11 +521,12 @@ def open_voice(settings: Settings, dialogue: Dialogue, wav: Path | None = None) 
     """The microphone (or ``wav``), the recognizer and the speaker; (None, why) when voice cannot work here."""
     try:
         from ..speech.asr import open_recognizer
-        from ..speech.audio import AudioError, WavSource, open_microphone
+        from ..speech.audio import AudioError, FrameSource, WavSource, open_microphone
         from ..speech.tts import open_speaker
     except ImportError as err:  # a partial install: the text kiosk still works
         return None, f"the voice layer cannot be loaded ({err})"
 
+    source: FrameSource | None
     if wav is not None:
         try:
             source = WavSource(wav)

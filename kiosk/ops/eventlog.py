@@ -6,14 +6,16 @@ reaches the kiosk: it is counted and reported once through :mod:`logging`.
 """
 from __future__ import annotations
 
+import io
 import json
 import logging
 import logging.handlers
 import os
 import threading
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from .settings import Settings
 
@@ -58,7 +60,7 @@ class _Handler(logging.handlers.RotatingFileHandler):
         self._on_error = on_error
         self.failed = False
 
-    def _open(self):  # type: ignore[override]
+    def _open(self) -> io.TextIOWrapper:
         # The folder may have been removed while the kiosk runs; make it again rather than lose every event.
         Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
         return super()._open()
@@ -99,7 +101,7 @@ class EventLog:
         """Events that could not be written."""
         self.written = 0
         """Events written."""
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._reported = False
         self._closed = False
         self._lock = threading.Lock()
@@ -111,14 +113,14 @@ class EventLog:
         self._handler = _Handler(self.path, int(max_bytes), max(1, int(backups)), self._failed)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "EventLog":
+    def from_settings(cls, settings: Settings) -> EventLog:
         return cls(settings.event_log, log_transcripts=settings.log_transcripts,
                    max_bytes=settings.event_log_max_bytes)
 
     def line(self, kind: str, **fields: Any) -> str:
         """The JSON line for an event, after the privacy filter (no newline at the end)."""
         try:
-            ts = self._clock().astimezone(timezone.utc).isoformat(timespec="milliseconds")
+            ts = self._clock().astimezone(UTC).isoformat(timespec="milliseconds")
         except Exception:  # noqa: BLE001 - a broken clock must not cost the event
             ts = ""
         obj: dict[str, Any] = {"ts": ts, "event": str(kind)}

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..core.conversation import emit
 from ..core.dialogue import EventKind

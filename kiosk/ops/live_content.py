@@ -3,8 +3,8 @@ as last loaded when an edit breaks it or the folder becomes unreadable, so the k
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..core.content import ContentError, KnowledgeBase, load_knowledge_base
 from ..core.dialogue import Dialogue

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from ..ops.settings import Settings
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
 SAMPLE_RATE = 16000
 """Hertz; every recognizer takes 16-bit mono audio at this rate."""
 
-GET_VOSK = "run `python scripts/download_model.py download` (or `kiosk models download`) or set KIOSK_VOSK_MODEL"
-GET_WHISPER = "pip install -e '.[whisper]'"
+GET_VOSK = "run `.venv/bin/python scripts/download_model.py download` (or `.venv/bin/kiosk models download`) or set KIOSK_VOSK_MODEL"
+GET_WHISPER = "bash scripts/setup.sh installs it (into the kiosk's .venv)"
 
 
 class AsrError(Exception):
@@ -159,10 +160,9 @@ def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_mode
             raise AsrError(f"the Whisper recognizer cannot be imported ({err}): {GET_WHISPER}") from None
         if whisper_model is None and settings is not None:
             whisper_model = settings.whisper_model
-        kwargs = {"beam_size": beam_size} if beam_size is not None else {}
-        return whisper_asr.WhisperRecognizer(whisper_model or None, cpu_threads=cpu_threads,
-                                             prompt_phrases=prompt_phrases, prompt_keywords=prompt_keywords,
-                                             **kwargs)
+        return whisper_asr.WhisperRecognizer(Path(whisper_model) if whisper_model else None, cpu_threads=cpu_threads,
+                                             beam_size=whisper_asr.BEAM_SIZE if beam_size is None else beam_size,
+                                             prompt_phrases=prompt_phrases, prompt_keywords=prompt_keywords)
     raise AsrError(f"unknown recognizer '{backend}': use vosk or whisper")
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import time
 import wave
+from collections.abc import Iterator
 from dataclasses import dataclass
 from math import gcd
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol
 
 import numpy as np
 

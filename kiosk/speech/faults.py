@@ -7,7 +7,7 @@ answering, a speaker raises. Nothing here is used by the kiosk itself.
 from __future__ import annotations
 
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 
 class VanishingSource:

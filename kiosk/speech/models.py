@@ -15,9 +15,9 @@ import sys
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Mapping, Sequence
 
 from ..ops.settings import DEFAULT_MODELS
 
@@ -293,7 +293,7 @@ def _list(models_dir: Path, out) -> None:
         default = " (default)" if info.name == DEFAULT_MODEL else ""
         checksum = "sha256 known" if info.sha256 else "no published sha256: length and zip are checked"
         print(f"  {info.name}{default}{installed}: {info.size_mb} MB; {info.note}; {checksum}", file=out)
-    print("Download one with: kiosk models download [NAME]  (or python scripts/download_model.py download [NAME])",
+    print("Download one with: .venv/bin/kiosk models download [NAME]  (or .venv/bin/python scripts/download_model.py download [NAME])",
           file=out)
 
 

@@ -10,9 +10,10 @@ click, a door) are dropped. No energy threshold is used: loudness differs too mu
 from __future__ import annotations
 
 import collections
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from .audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
 
@@ -82,7 +83,7 @@ class Endpointer:
         self.reset()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Endpointer":
+    def from_settings(cls, settings: Settings) -> Endpointer:
         return cls(settings.end_silence_ms, settings.max_utterance_s, settings.vad_aggressiveness)
 
     def reset(self) -> None:
@@ -162,5 +163,5 @@ def utterances(frames: Iterable[bytes], **endpointer_kwargs) -> Iterator[Utteran
     endpointer = Endpointer(**endpointer_kwargs)
     for frame in frames:
         for event in endpointer.push(frame):
-            if event.kind is EventKind.UTTERANCE:
+            if event.kind is EventKind.UTTERANCE and event.utterance is not None:
                 yield event.utterance

@@ -11,8 +11,9 @@ import json
 import logging
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .asr import GET_VOSK, SAMPLE_RATE, AsrError, Transcript, Word
 from .models import check_model_files, find_vosk_model, is_english_model
@@ -124,7 +125,7 @@ class VoskRecognizer:
         try:
             import vosk
         except ImportError:
-            raise AsrError("Vosk is not installed: pip install vosk") from None
+            raise AsrError("Vosk is not installed: bash scripts/setup.sh installs it") from None
         vosk.SetLogLevel(-1)
         self.unk = probe_model(folder)["unk"] if probe else ""
         try:
@@ -159,9 +160,10 @@ class VoskRecognizer:
             self._rec.Reset()
         else:
             vosk = self._vosk
-            self._rec = vosk.KaldiRecognizer(self._model, SAMPLE_RATE, key) if key else \
+            rec = vosk.KaldiRecognizer(self._model, SAMPLE_RATE, key) if key else \
                 vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
-            self._rec.SetWords(True)
+            rec.SetWords(True)
+            self._rec = rec
             self._rec_grammar = key
         self._segments = []
         self._last_partial = ""

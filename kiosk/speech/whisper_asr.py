@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from .asr import GET_WHISPER, SAMPLE_RATE, AsrError, Transcript
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any
 
 from ..content import KnowledgeBase
 from ..text import MAX_CHARS, tokens_with_breaks
@@ -80,7 +81,7 @@ class Assessment:
         """The red flags the kiosk asks about first (a yes/no question each), before anything else."""
         return tuple(dict.fromkeys(h.id for h in self.unsure_flags))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The batch interface's JSON object (``kiosk triage --json``). ``emergency`` is true only where the
         kiosk gives the emergency prompt at once; ``ask`` lists the red flags it would first ask about."""
         return {
@@ -121,7 +122,7 @@ class TriageIndex:
     """The meaning layer (the content's examples, embedded), or None: phrases only."""
 
     @classmethod
-    def build(cls, kb: KnowledgeBase, embed: Embed | None = None, embed_content: Embed | None = None) -> "TriageIndex":
+    def build(cls, kb: KnowledgeBase, embed: Embed | None = None, embed_content: Embed | None = None) -> TriageIndex:
         """Index ``kb``. With ``embed`` (a sentence model, loaded at the edge) the meaning layer is on too;
         ``embed_content`` may be a cached version of it for the content's own examples."""
         return cls(

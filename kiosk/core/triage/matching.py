@@ -17,8 +17,8 @@ Fuzzy look-ups are cached per spoken word, so the cost of a turn is a few dictio
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import jellyfish
 from rapidfuzz import fuzz, process
@@ -174,8 +174,8 @@ class PhraseIndex:
                     self._surface_near.setdefault((word[0], len(word)), []).append(word)
         self._vocab: set[str] = {s for p in by_first.values() for ph in p for s in ph.pattern}
         self._by_length: dict[int, list[str]] = {}
-        written = {s for ph in self.phrases for s in ph.pattern}
-        for word in self._vocab - (joined_stems - written):  # a joined form matches exactly, never loosely:
+        pattern_words = {s for ph in self.phrases for s in ph.pattern}
+        for word in self._vocab - (joined_stems - pattern_words):  # a joined form matches exactly, never loosely:
             # "eyesight" is one letter pair off "eyesightgo" ("eyesight going" joined)
             self._by_length.setdefault(len(word), []).append(word)
         self._fuzzy_cache: dict[str, tuple[tuple[str, float], ...]] = {}
@@ -257,10 +257,10 @@ class PhraseIndex:
                     joined = "".join(part)
                     # by letters, a split word may hold a stopword inside ("pot a sium"), never at its ends;
                     # by sound, anywhere ("really zole" is riluzole): extra words change the sound key anyway
-                    found = self._sounds_like(joined)
+                    near = self._sounds_like(joined)
                     if part[0] not in STOPWORDS and part[-1] not in STOPWORDS:
-                        found += self._joined_matches(stem(joined))
-                    for vocab, sim in found:
+                        near += self._joined_matches(stem(joined))
+                    for vocab, sim in near:
                         where.setdefault(vocab, []).append((i, i + n, sim))
         for spots in where.values():
             spots.sort()  # by start: _match_phrase looks up the spots just before each word with bisect
@@ -287,7 +287,9 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
     Dynamic programming over the pattern's words; ``where`` lists each word's spots sorted by start. For
     each spot only the chains ending within the allowed gap before it are looked at (found by bisect), so a
     long text with one word said a thousand times costs n log n, not n squared."""
-    chains = sorted((end, sim, start, (start,)) for start, end, sim in where.get(phrase.pattern[0], ()))
+    # a chain: (end, summed similarity, start, the start of each pattern word)
+    chains: list[tuple[int, float, int, tuple[int, ...]]] = sorted(
+        (end, sim, start, (start,)) for start, end, sim in where.get(phrase.pattern[0], ()))
     blockers = PAIR_BLOCKERS.difference(phrase.text.split()) if phrase.pair else frozenset()  # "hurts so bad" keeps its "so"
     for k, part in enumerate(phrase.pattern[1:], start=1):
         extra = max(0, phrase.slack[k] - MAX_GAP) if k < len(phrase.slack) else 0
@@ -296,7 +298,7 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
         if not options or not chains:
             return []
         ends = [c[0] for c in chains]
-        nxt = []
+        nxt: list[tuple[int, float, int, tuple[int, ...]]] = []
         for start, end, sim in options:
             lo, hi = bisect.bisect_left(ends, start - gap), bisect.bisect_right(ends, start)
             reach = [c for c in chains[lo:hi]
@@ -308,7 +310,7 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
         if not nxt:
             return []
         chains = sorted(nxt)
-    by_start: dict[int, tuple] = {}
+    by_start: dict[int, tuple[int, float, int, tuple[int, ...]]] = {}
     for end, total, start, positions in chains:
         if start not in by_start or total > by_start[start][1]:
             by_start[start] = (end, total, start, positions)

@@ -10,8 +10,8 @@ cover it, so the dialogue asks instead of clearing it; AFFIRMED otherwise.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
-from typing import Mapping
 
 NEGATION_CUES = frozenset({"no", "not", "never", "without", "none", "neither", "nor", "nothing", "zero", "hardly"})
 HEDGE_AFTER_NOT = frozenset({"sure", "know", "certain", "think", "believe", "positive", "remember", "tell"})
