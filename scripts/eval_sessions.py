@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         def remembered(texts):
             missing = [t for t in dict.fromkeys(texts) if t not in seen]
             if missing:
-                seen.update(zip(missing, embed(missing)))
+                seen.update(zip(missing, embed(missing), strict=True))
             return np.stack([seen[t] for t in texts])
 
         index = dataclasses.replace(index, meaning=dataclasses.replace(index.meaning, embed=remembered))

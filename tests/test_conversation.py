@@ -61,9 +61,9 @@ IDLE_TABLE = [
 @pytest.mark.parametrize("script, expected", IDLE_TABLE)
 def test_idle_steps_come_when_due(quick, kb, script, expected):
     talk = Conversation(quick)
-    shown = [said for (_, step), (_, said) in zip(script, play(talk, script)) if step == "tick"]
+    shown = [said for (_, step), (_, said) in zip(script, play(talk, script), strict=False) if step == "tick"]
     assert len(shown) == len(expected)
-    for said, key in zip(shown, expected):
+    for said, key in zip(shown, expected, strict=False):
         if key is None:
             assert said is None
         else:

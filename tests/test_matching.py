@@ -3,7 +3,6 @@ import pytest
 
 from kiosk.core.text import tokens
 from kiosk.core.triage.matching import PhraseIndex, drop_contained, stem
-
 from kiosk.core.triage.negation import Polarity
 
 

@@ -8,7 +8,6 @@ import pytest
 from conftest import CONTENT
 from kiosk.core.content import load_knowledge_base
 from kiosk.core.triage import TriageIndex, assess
-
 from kiosk.core.triage.negation import Polarity
 
 

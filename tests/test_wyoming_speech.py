@@ -23,10 +23,8 @@ from kiosk.core.dialogue import Dialogue, EventKind, Phase  # noqa: E402
 from kiosk.ops.settings import SettingsError, load_settings, settings_from_mapping  # noqa: E402
 from kiosk.speech.asr import AsrError, transcribe  # noqa: E402
 from kiosk.speech.wyoming_asr import WyomingRecognizer, open_wyoming_recognizer, remote_transcribe  # noqa: E402
-from kiosk.speech.wyoming_io import (Endpoint, Limits, RemoteHealth, WyomingError, parse_endpoint,  # noqa: E402
-                                     program_names)
+from kiosk.speech.wyoming_io import Endpoint, Limits, RemoteHealth, WyomingError, parse_endpoint, program_names  # noqa: E402
 from kiosk.speech.wyoming_tts import WyomingSpeaker, open_wyoming_speaker, remote_synthesize  # noqa: E402
-
 from wyoming_fakes import FaultServer, LocalRecognizer, closed_port  # noqa: E402
 
 SPEECH = np.zeros(16000, dtype="<i2").tobytes()  # what the fakes are sent; they never look at it

@@ -34,7 +34,7 @@ class FaultServer:
         self._conns: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True, name=f"fault-{mode}").start()
 
-    def __enter__(self) -> "FaultServer":
+    def __enter__(self) -> FaultServer:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -67,7 +67,7 @@ class FaultServer:
             first = b""
             try:
                 first = conn.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 pass
             answer = {
                 "garbage": b"\x00\xff\xfeHTTP/1.1 200 OK\r\n\r\n<html>",
@@ -88,7 +88,7 @@ class FaultServer:
                 try:
                     if not conn.recv(65536):
                         return
-                except socket.timeout:
+                except TimeoutError:
                     continue
         except OSError:
             pass

@@ -124,6 +124,7 @@ def _start_kiosk(timeout_s: float = 60.0) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "kiosk", "--screen", "--text", "--port", "0"],
                             cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + timeout_s
+    assert proc.stdout is not None and proc.stderr is not None  # both are pipes
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line:
@@ -172,7 +173,7 @@ def measure(taps: int = 40, loads: int = 10, chromium: str = CHROMIUM) -> Screen
                 figures.driver_tap_s.append(time.perf_counter() - t0)
             page.wait_for_timeout(100)  # the last frame
             probe = page.evaluate("() => window.__probe")
-            figures.tap_s = [(d - c) / 1000 for c, d in zip(probe["clicks"], probe["drawn"])]
+            figures.tap_s = [(d - c) / 1000 for c, d in zip(probe["clicks"], probe["drawn"], strict=False)]
             figures.kiosk_rss = _status_kb(proc.pid, "VmRSS")
             figures.load_average = os.getloadavg()
             figures.chromium_rss, figures.chromium_pss, figures.chromium_processes = _chromium_memory()
@@ -216,8 +217,8 @@ def format_table(f: ScreenFigures) -> str:
     table = rows(f)
     widths = [max(len(r[i]) for r in table + [("figure", "value", "measured on / target")]) for i in range(3)]
     head = ("figure", "value", "measured on / target")
-    lines = [" | ".join(c.ljust(w) for c, w in zip(head, widths)), "-+-".join("-" * w for w in widths)]
-    lines += [" | ".join(c.ljust(w) for c, w in zip(r, widths)) for r in table]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(head, widths, strict=False)), "-+-".join("-" * w for w in widths)]
+    lines += [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) for r in table]
     return "\n".join(lines)
 
 

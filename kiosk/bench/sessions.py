@@ -9,8 +9,8 @@ the prompt must not come. Pure: the dialogue is stepped directly, with no clock.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from ..core.dialogue import Dialogue, EventKind, Phase
 

@@ -22,9 +22,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -96,8 +96,8 @@ def remote_vs_local(endpoint, utterances: list[tuple[str, bytes]], dialogue, rou
                     timeout_s: float) -> tuple[Run, Run]:
     """The same utterances, local and remote in turn, one at a time."""
     from ..core.conversation import Conversation
-    from ..speech.wyoming_asr import WyomingRecognizer
     from ..speech.whisper_asr import WhisperRecognizer
+    from ..speech.wyoming_asr import WyomingRecognizer
     from .wyoming_servers import kiosk_prompt
 
     local = WhisperRecognizer(prompt=kiosk_prompt())
@@ -111,7 +111,7 @@ def remote_vs_local(endpoint, utterances: list[tuple[str, bytes]], dialogue, rou
     started = time.perf_counter()
     n = 0
     for _ in range(rounds):
-        for text, pcm in utterances:
+        for _text, pcm in utterances:
             n += 1
             for name, recognizer in (("local", local), ("remote", remote)) if n % 2 else (("remote", remote),
                                                                                             ("local", local)):

@@ -15,9 +15,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Sequence
+from typing import IO
 
 from ..speech.wyoming_io import Endpoint, WyomingError, describe
 
@@ -39,9 +40,9 @@ class Server:
     endpoint: Endpoint
     proc: subprocess.Popen
     log_path: Path
-    _log: IO = field(repr=False, default=None)  # type: ignore[assignment]
+    _log: IO[bytes] | None = field(repr=False, default=None)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -135,10 +136,10 @@ def start(name: str, command: list[str], port: int, workdir: Path, ready_s: floa
         try:
             describe(server.endpoint, 1.0)
             return server
-        except WyomingError:
+        except WyomingError as err:
             if time.monotonic() > deadline:
                 server.stop()
-                raise RuntimeError(f"{name} did not answer within {ready_s:g} s: {server.log_text()[-800:]}")
+                raise RuntimeError(f"{name} did not answer within {ready_s:g} s: {server.log_text()[-800:]}") from err
             time.sleep(0.1)
 
 

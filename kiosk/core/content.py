@@ -11,7 +11,7 @@ import re
 import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +148,7 @@ class KnowledgeBase:
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     """(words for things, sign words): a sign word said of a thing ("the plant is drooping", "the wifi is
     weak") is not a red flag. From red_flags.toml's [things] table."""
-    not_now: Mapping[str, "NotNow"] = field(default_factory=dict)
+    not_now: Mapping[str, NotNow] = field(default_factory=dict)
     """Kind ("question", "figurative", "past", ...) -> what sounds like a warning sign but is not one now.
     From the optional meaning.toml."""
     unwell: tuple[str, ...] = ()

@@ -15,8 +15,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .dialogue import Dialogue, Event, EventKind, Phase, State, Turn
 

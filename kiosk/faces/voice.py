@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from rapidfuzz import fuzz
 
@@ -25,7 +25,7 @@ from ..core.conversation import Conversation, Exchange
 from ..core.dialogue import Dialogue, Event, EventKind, Expect, State, Turn
 from ..core.intents import answer_phrases
 from ..core.text import tokens
-from ..ops.events import emit, report_error
+from ..ops.events import report_error
 from ..ops.settings import Settings
 from ..speech.asr import transcribe
 
@@ -506,9 +506,9 @@ def keyboard_queue(stream: TextIO = sys.stdin) -> queue.Queue[str | None]:
 class VoiceParts:
     """What a voice face needs from this machine: a frame source, a recognizer and a speaker."""
 
-    source: object
-    recognizer: object
-    speaker: object
+    source: Any
+    recognizer: Any
+    speaker: Any
     asr_reason: str
     speaker_reason: str = ""
 
@@ -572,8 +572,14 @@ def with_reprompt(settings: Settings, dialogue: Dialogue,
     if not settings.reprompt_s:
         return dialogue, rebuild
     dialogue = dataclasses.replace(dialogue, reprompt_s=settings.reprompt_s)
-    rebuild = rebuild and (lambda kb, make=rebuild: dataclasses.replace(make(kb), reprompt_s=settings.reprompt_s))
-    return dialogue, rebuild
+    if rebuild is None:
+        return dialogue, None
+    make = rebuild
+
+    def rebuild_with_reprompt(kb: KnowledgeBase) -> Dialogue:
+        return dataclasses.replace(make(kb), reprompt_s=settings.reprompt_s)
+
+    return dialogue, rebuild_with_reprompt
 
 
 def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = False, wav: Path | None = None,
@@ -585,8 +591,8 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
     and the end-to-end tests); ``reply_wav`` also saves the kiosk's last spoken reply there. ``rebuild``
     makes a dialogue from edited content, picked up between sessions (none: the content stays as loaded).
     """
-    from ..ops.live_content import LiveContent
     from ..ops.events import event_handler, report_error
+    from ..ops.live_content import LiveContent
 
     parts, asr_reason = open_voice(settings, dialogue, wav)
     if parts is None:

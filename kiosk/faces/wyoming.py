@@ -22,8 +22,8 @@ import logging
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..core.conversation import Conversation, EventSink
 from ..core.dialogue import Dialogue, EventKind, Turn
@@ -260,6 +260,7 @@ def main(settings, args) -> int:
 
         async def run() -> None:
             task = asyncio.current_task()
+            assert task is not None  # inside a running coroutine
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 try:

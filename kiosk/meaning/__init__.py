@@ -20,7 +20,7 @@ _WARNED: set[str] = set()
 CACHE_NAME = "content-embeddings.npz"
 
 
-def triage_index(kb: "KnowledgeBase", meaning: bool = True, models_dir: Path | None = None) -> "TriageIndex":
+def triage_index(kb: KnowledgeBase, meaning: bool = True, models_dir: Path | None = None) -> TriageIndex:
     """The triage index for ``kb``: with the meaning layer when ``meaning`` and the sentence model loads.
     The content's embedded examples are kept in ``models_dir``/cache (content only, never what was said)."""
     from ..core.triage import TriageIndex

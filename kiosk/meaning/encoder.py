@@ -7,8 +7,8 @@ kiosk runs on its phrase rules alone.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -102,7 +102,7 @@ class ContentEmbeddings:
             try:
                 with np.load(cache_file, allow_pickle=False) as saved:
                     if str(saved["model"]) == encoder.model_id:
-                        self.known = dict(zip((str(t) for t in saved["texts"]), saved["vectors"]))
+                        self.known = dict(zip((str(t) for t in saved["texts"]), saved["vectors"], strict=True))
             except (OSError, KeyError, ValueError):
                 pass  # no cache yet, or a stale or broken one: embed afresh
 
@@ -111,7 +111,7 @@ class ContentEmbeddings:
         if missing:
             for start in range(0, len(missing), 64):
                 chunk = missing[start:start + 64]
-                self.known.update(zip(chunk, self.encoder.embed(chunk)))
+                self.known.update(zip(chunk, self.encoder.embed(chunk), strict=True))
             self._save()
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)

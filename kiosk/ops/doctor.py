@@ -16,10 +16,10 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import sysconfig
 import tempfile
 import threading
+import time
 import uuid
 import wave
 from collections.abc import Callable, Sequence
@@ -162,8 +162,14 @@ def check_settings(settings: Settings) -> Check:
 def check_wyoming(settings: Settings, timeout_s: float = 2.0) -> list[Check]:
     """Each Wyoming server in the settings (asr / tts = "wyoming://host:port") answers describe with the right
     kind of program. A server that does not answer is a WARN: the kiosk then uses its local recognizer or voice."""
-    from ..speech.wyoming_io import GET_WYOMING, WyomingError, describe, parse_endpoint, program_names, \
-        wyoming_installed
+    from ..speech.wyoming_io import (
+        GET_WYOMING,
+        WyomingError,
+        describe,
+        parse_endpoint,
+        program_names,
+        wyoming_installed,
+    )
 
     checks = []
     for setting, kind, what, fallback in (("asr", "asr", "recognizer", "its local recognizer"),

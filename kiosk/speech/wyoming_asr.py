@@ -8,14 +8,34 @@ recognized locally, within ``asr_timeout_s``: the server gets half of it, the lo
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from typing import TYPE_CHECKING, Iterable, Mapping
-
-from .asr import SAMPLE_RATE, AsrError, Recognizer, Transcript, choose_backend, english_vosk_model, \
-    load_recognizer, transcribe, whisper_available
-from .wyoming_io import (GET_WYOMING, Connection, Endpoint, Limits, RemoteHealth, WyomingError, describe, error_text,
-                         parse_endpoint, program_names, wyoming_installed)
+from .asr import (
+    SAMPLE_RATE,
+    AsrError,
+    Recognizer,
+    Transcript,
+    choose_backend,
+    english_vosk_model,
+    load_recognizer,
+    transcribe,
+    whisper_available,
+)
+from .wyoming_io import (
+    DEFAULT_LIMITS,
+    GET_WYOMING,
+    Connection,
+    Endpoint,
+    Limits,
+    RemoteHealth,
+    WyomingError,
+    describe,
+    error_text,
+    parse_endpoint,
+    program_names,
+    wyoming_installed,
+)
 
 if TYPE_CHECKING:
     from ..ops.settings import Settings
@@ -34,11 +54,12 @@ possible red flag, and screens every utterance)."""
 
 
 def remote_transcribe(endpoint: Endpoint, pcm: bytes, timeout_s: float, language: str = "en",
-                      limits: Limits = Limits(), padding_s: float = TRAILING_SILENCE_S) -> str:
+                      limits: Limits = DEFAULT_LIMITS, padding_s: float = TRAILING_SILENCE_S) -> str:
     """The text a Wyoming recognizer hears in ``pcm`` (16 kHz mono int16), within ``timeout_s``.
 
     WyomingError (one line) when it cannot be had in time or the answer is not a transcript."""
-    from wyoming.asr import Transcribe, Transcript as WyTranscript
+    from wyoming.asr import Transcribe
+    from wyoming.asr import Transcript as WyTranscript
     from wyoming.audio import AudioChunk, AudioStart, AudioStop
 
     if len(pcm) % 2:
@@ -73,7 +94,7 @@ class WyomingRecognizer:
     streaming = False
 
     def __init__(self, endpoint: Endpoint, local: Recognizer | None = None, *, timeout_s: float = 10.0,
-                 health: RemoteHealth | None = None, language: str = "en", limits: Limits = Limits()) -> None:
+                 health: RemoteHealth | None = None, language: str = "en", limits: Limits = DEFAULT_LIMITS) -> None:
         self.endpoint = endpoint
         self.local = local
         self.timeout_s = timeout_s

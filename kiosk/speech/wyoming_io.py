@@ -17,8 +17,9 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlparse
 
 log = logging.getLogger("kiosk")
@@ -85,6 +86,10 @@ class Limits:
     """Events read for one request."""
 
 
+DEFAULT_LIMITS = Limits()
+"""The bounds every remote call uses unless told otherwise."""
+
+
 def _wyoming():
     try:
         import wyoming.event  # noqa: F401
@@ -117,13 +122,13 @@ class Connection:
         try:
             self._sock = socket.create_connection((endpoint.host, endpoint.port),
                                                   timeout=min(connect_timeout_s, remaining))
-        except socket.timeout:
+        except TimeoutError:
             raise WyomingError(f"{endpoint} did not accept a connection within "
                                f"{min(connect_timeout_s, remaining):.1f} s") from None
         except OSError as err:
             raise WyomingError(f"{endpoint} cannot be reached ({_reason(err)})") from None
 
-    def __enter__(self) -> "Connection":
+    def __enter__(self) -> Connection:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -150,7 +155,7 @@ class Connection:
         try:
             self._sock.settimeout(self._remaining())
             self._sock.sendall(out.getvalue())
-        except socket.timeout:
+        except TimeoutError:
             raise WyomingError(f"{self.endpoint} stopped taking data (did not answer in time)") from None
         except OSError as err:
             raise WyomingError(f"{self.endpoint} dropped the connection ({_reason(err)})") from None
@@ -159,7 +164,7 @@ class Connection:
         try:
             self._sock.settimeout(self._remaining())
             data = self._sock.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             raise WyomingError(f"{self.endpoint} did not answer in time") from None
         except OSError as err:
             raise WyomingError(f"{self.endpoint} dropped the connection ({_reason(err)})") from None

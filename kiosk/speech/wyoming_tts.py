@@ -20,16 +20,28 @@ from pathlib import Path
 import numpy as np
 
 from .tts import PrintSpeaker, Speaker, TtsError, WavSpeaker, open_speaker, synthesize
-from .wyoming_io import (GET_WYOMING, Connection, Endpoint, Limits, RemoteHealth, WyomingError, describe, error_text,
-                         parse_endpoint, program_names, wyoming_installed)
 from .wyoming_asr import remote_budget_s
+from .wyoming_io import (
+    DEFAULT_LIMITS,
+    GET_WYOMING,
+    Connection,
+    Endpoint,
+    Limits,
+    RemoteHealth,
+    WyomingError,
+    describe,
+    error_text,
+    parse_endpoint,
+    program_names,
+    wyoming_installed,
+)
 
 MIN_RATE, MAX_RATE = 8000, 48000
 """Hertz; audio at other rates is refused as nonsense."""
 
 
 def remote_synthesize(endpoint: Endpoint, text: str, path: Path, timeout_s: float, volume: float = 1.0,
-                      limits: Limits = Limits()) -> Path:
+                      limits: Limits = DEFAULT_LIMITS) -> Path:
     """Have the Wyoming voice at ``endpoint`` say ``text`` into the WAV file ``path``, within ``timeout_s``.
 
     WyomingError (one line) when no real speech comes back in time."""
@@ -86,7 +98,7 @@ class WyomingSpeaker(WavSpeaker):
 
     def __init__(self, endpoint: Endpoint, *, local: bool = True, timeout_s: float = 10.0,
                  health: RemoteHealth | None = None, voice: str = "", rate_wpm: int = 160, volume: float = 1.0,
-                 output_device: str | int | None = None, play: bool = True, limits: Limits = Limits()) -> None:
+                 output_device: str | int | None = None, play: bool = True, limits: Limits = DEFAULT_LIMITS) -> None:
         super().__init__(voice, rate_wpm, volume, output_device, play)
         self.endpoint = endpoint
         self.local = local

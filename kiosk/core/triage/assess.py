@@ -38,9 +38,9 @@ class RedFlagHit:
     context: str = ""
     """Why a phrase hit is asked about rather than raised: the "not now" kind ("question", "past", ...)."""
 
-    def evidence(self) -> dict:
+    def evidence(self) -> dict[str, Any]:
         """How it was found, for the batch answer (so a clinician can see why, and add an example)."""
-        out: dict = {"id": self.id, "said": self.said, "how": self.how, "certain": self.polarity is Polarity.AFFIRMED}
+        out: dict[str, Any] = {"id": self.id, "said": self.said, "how": self.how, "certain": self.polarity is Polarity.AFFIRMED}
         if self.example:
             out.update(example=self.example, score=round(self.score, 3))
         if self.context:

@@ -16,8 +16,8 @@ Pure: the embedding function is passed in (the model is loaded at the edge, :mod
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -120,7 +120,7 @@ class MeaningIndex:
     unwell_vectors: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, kb: KnowledgeBase, embed: Embed, embed_content: Embed | None = None) -> "MeaningIndex | None":
+    def build(cls, kb: KnowledgeBase, embed: Embed, embed_content: Embed | None = None) -> MeaningIndex | None:
         """The index of ``kb``'s banks, or None when no red flag has examples. ``embed_content`` (a cached
         embedder the edge may have for content) embeds the banks; ``embed`` what people say."""
         flags = [f for f in kb.red_flags if f.examples]
@@ -167,16 +167,16 @@ class MeaningIndex:
                     if flag_id not in hits or score > hits[flag_id].score:
                         hits[flag_id] = MeaningHit(flag_id, piece, self.examples[row], round(score, 3))
         signs, contexts = [], []
-        for sentence, marked in zip(sentences, marked_sentences(text)):
+        for sentence, marked in zip(sentences, marked_sentences(text), strict=True):
             p = pieces.index(sentence)
             signs.append({flag_id: float(sign_sim[p, self.flag_rows[f]].max()) for f, flag_id in enumerate(self.flag_ids)})
             contexts.append(self._context(marked, ctx_sim[p]) if self.context_examples else None)
         unwell = ""
         if self.unwell_examples and self.unwell_vectors is not None:
             near = vectors @ self.unwell_vectors.T
-            p, j = np.unravel_index(int(near.argmax()), near.shape)
-            if float(near[p, j]) >= UNWELL_MIN:
-                unwell = self.unwell_examples[int(j)]
+            best = int(near.max(axis=0).argmax())
+            if float(near[:, best].max()) >= UNWELL_MIN:
+                unwell = self.unwell_examples[best]
         return Reading(tuple(hits.values()), tuple(sentences), tuple(signs), tuple(contexts), unwell)
 
     def _context(self, sentence: str, similarity: np.ndarray) -> Objection | None:
