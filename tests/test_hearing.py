@@ -212,3 +212,105 @@ def test_deepfilternet_takes_noise_out_and_keeps_the_length():
     out = DeepFilterEnhancer().process(noise)
     assert len(out) == len(noise) and out.dtype == np.int16
     assert np.mean(out.astype(float) ** 2) < 0.1 * np.mean(noise.astype(float) ** 2)
+
+
+# ---- kiosk doctor: the room's noise -------------------------------------------------------------------
+
+class FakeSounddevice:
+    """A microphone that 'records' a prepared room: quiet noise, then speech in the same noise."""
+
+    def __init__(self, pcm):
+        self.pcm = pcm
+
+    def query_devices(self):
+        return [{"name": "usb mic", "max_input_channels": 1, "max_output_channels": 0}]
+
+    def rec(self, frames, **kwargs):
+        return self.pcm[:frames].reshape(-1, 1)
+
+    def wait(self):
+        pass
+
+
+def _room(snr: float, seconds: float = 5.0, quiet_s: float = 1.5) -> np.ndarray:
+    rng = np.random.default_rng(3)
+    speech = _tone_speech(seconds - quiet_s).astype(np.float64)
+    noise = rng.normal(0, 1, int(seconds * 16000))
+    gain = np.sqrt(np.mean(speech ** 2) / (np.mean(noise ** 2) * 10 ** (snr / 10)))
+    cut = int(quiet_s * 16000)
+    return np.round(np.concatenate([gain * noise[:cut], speech + gain * noise[cut:]])).astype(np.int16)
+
+
+@pytest.mark.parametrize("snr, status, words", [
+    (30.0, "OK", ["speech 30 dB above it", "quiet enough"]),
+    (8.0, "WARN", ["speech 8 dB above it", "push to talk", "headset", "directional microphone"]),
+])
+def test_doctor_measures_the_room_and_advises_when_noisy(snr, status, words):
+    from kiosk.ops import doctor
+    from kiosk.ops.settings import Settings
+
+    said = []
+    check = doctor.check_room_noise(Settings(), sd=FakeSounddevice(_room(snr)), say=said.append)
+    assert check.status.value == status and "noise floor" in check.detail and "\n" not in check.detail
+    assert all(w in check.detail for w in words), check.detail
+    assert "stay quiet" in said[0]
+
+
+def test_doctor_room_check_with_nobody_speaking_says_what_to_do():
+    from kiosk.ops import doctor
+    from kiosk.ops.settings import Settings
+
+    quiet = np.random.default_rng(0).normal(0, 200, 5 * 16000).astype(np.int16)
+    check = doctor.check_room_noise(Settings(), sd=FakeSounddevice(quiet), say=lambda line: None)
+    assert check.status.value == "WARN" and "speak after" in check.detail
+
+
+# ---- the voice status line ------------------------------------------------------------------------------
+
+class Heard:
+    """A recognizer that hears one fixed sentence."""
+    name = "fake"
+    streaming = False
+
+    def start(self, grammar=None):
+        pass
+
+    def accept(self, frames):
+        return None
+
+    def finish(self):
+        return Transcript("my lip keeps twitching since I started energy drinks", 0.9, True)
+
+
+class Silent:
+    speaking = False
+
+    def say(self, text, **kwargs):
+        pass
+
+    def stop(self):
+        pass
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("snr, advised", [(3.0, True), (30.0, False)])
+def test_voice_status_line_advises_in_a_noisy_room(kb, snr, advised):
+    from kiosk.core.dialogue import Dialogue
+    from kiosk.faces.voice import VoiceSession
+    from kiosk.speech.audio import MemorySource
+    from kiosk.speech.vad import Endpointer
+
+    rng = np.random.default_rng(5)
+    speech = _tone_speech(2.0).astype(np.float64)
+    noise = rng.normal(0, 1, 6 * 16000)
+    gain = np.sqrt(np.mean(speech ** 2) / (np.mean(noise ** 2) * 10 ** (snr / 10)))
+    audio = gain * noise
+    audio[2 * 16000:4 * 16000] += speech
+    status = io.StringIO()
+    session = VoiceSession(Dialogue(kb), MemorySource(np.round(audio).astype(np.int16)), Heard(), Silent(), Endpointer(),
+                           captions=io.StringIO(), status=status)
+    session.run()
+    assert session.room_checked and session.room_snr_db is not None
+    assert ("push to talk" in status.getvalue()) is advised, status.getvalue()

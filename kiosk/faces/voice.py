@@ -33,6 +33,8 @@ FRAME_S = 0.03
 """Seconds per frame (30 ms at 16 kHz; see kiosk.speech.audio)."""
 RING_FRAMES = 20
 """Audio kept from before the endpointer declares speech (600 ms), so the first word is not cut."""
+ROOM_NOISE_S = 1.5
+"""Seconds of the room before the first utterance kept as its noise floor (kiosk.speech.room)."""
 
 EventSink = Callable[[Event], None]
 
@@ -59,7 +61,7 @@ class VoiceSession:
                  keyboard: "queue.Queue[str] | None" = None, wake_phrase: str = "", push_to_talk: bool = False,
                  barge_in: bool = False, rate_wpm: int = 160, emergency_rate_wpm: int = 130, volume: float = 1.0,
                  asr_timeout_s: float = 20.0, reply_wav: Path | None = None,
-                 live: Callable[[], Dialogue] | None = None) -> None:
+                 live: Callable[[], Dialogue] | None = None, status: TextIO | None = None) -> None:
         self.dialogue = dialogue
         self.live = live
         """Gives the dialogue for each new session (content edited while running); see kiosk.live_content."""
@@ -89,6 +91,11 @@ class VoiceSession:
         self.last_activity_s = 0.0
         self.next_idle_check_s = 1.0
         self.turns = 0
+        self.status = status if status is not None else sys.stderr
+        """The operator's status lines (the room's noise), apart from the person's captions."""
+        self.room_noise = bytearray()
+        self.room_snr_db: float | None = None
+        self.room_checked = False
 
     # --- the loop ---------------------------------------------------------------------------------
 
@@ -129,6 +136,8 @@ class VoiceSession:
         self.audio_s += FRAME_S
         self.ring.append(frame)
         speaking = self._speaking()
+        if not self.room_checked and not speaking and not self.in_speech and len(self.room_noise) < ROOM_NOISE_S * 32000:
+            self.room_noise += frame
         if speaking and not self.barge_in:
             self.last_activity_s = self.audio_s  # the kiosk talking is activity; its own voice is not input
             return state
@@ -200,6 +209,8 @@ class VoiceSession:
         if self._tty():
             self.out.write("\r\x1b[K")
         text = (heard.text or "").strip()
+        if text and not self.room_checked:
+            self._check_room(pcm)
         if not text:
             # Noise the endpointer took for speech (a clatter, a cough) comes back empty: not worth a
             # "sorry?" in a waiting room. A person who spoke and was not understood will speak again.
@@ -216,6 +227,23 @@ class VoiceSession:
             text = rest
         self._caption(f"You said: {text}")
         return self.hear(state, text, heard.confidence)
+
+    def _check_room(self, pcm: bytes) -> None:
+        """Once, at the first utterance: the room's SNR (noise of the first seconds vs this utterance); in a
+        noisy room the status line suggests push to talk, a headset or a directional microphone."""
+        import numpy as np
+
+        from ..speech.room import advice, measure
+
+        self.room_checked = True
+        if len(self.room_noise) < 0.3 * 32000:
+            return
+        noise = np.frombuffer(bytes(self.room_noise), dtype=np.int16)
+        self.room_snr_db = measure(np.frombuffer(pcm, dtype=np.int16), noise).snr_db
+        line = advice(self.room_snr_db, self.push_to_talk)
+        if line:
+            self.status.write(f"Voice status: {line}\n")
+            self.status.flush()
 
     def hear(self, state: State, text: str, confidence: float = 1.0) -> State:
         """Pass one utterance (heard or typed) to the dialogue and deliver the answer."""
