@@ -314,3 +314,44 @@ def test_voice_status_line_advises_in_a_noisy_room(kb, snr, advised):
     session.run()
     assert session.room_checked and session.room_snr_db is not None
     assert ("push to talk" in status.getvalue()) is advised, status.getvalue()
+
+
+# ---- the voice kiosk puts an ask to the person -----------------------------------------------------------
+
+class Misheard(Heard):
+    def __init__(self, text, alternatives=()):
+        self.text, self.alternatives = text, alternatives
+
+    def finish(self):
+        return Transcript(self.text, 0.8, True, alternatives=self.alternatives)
+
+
+def _spoken_session(kb, recognizer, **kwargs):
+    from kiosk.core.dialogue import Dialogue
+    from kiosk.faces.voice import VoiceSession
+    from kiosk.speech.audio import MemorySource
+    from kiosk.speech.vad import Endpointer
+
+    audio = np.concatenate([np.zeros(16000, np.int16), _tone_speech(2.0), np.zeros(16000, np.int16)])
+    captions = io.StringIO()
+    session = VoiceSession(Dialogue(kb), MemorySource(audio), recognizer, Silent(), Endpointer(),
+                           captions=captions, status=io.StringIO(), **kwargs)
+    result = session.run()
+    return result, captions.getvalue()
+
+
+@pytest.mark.parametrize("heard, alternatives, question", [
+    ("I feel busy and my lip keeps twitching", (), "Do you feel dizzy or off balance right now?"),
+    ("my lip twitches since I drank coffee", ("my lip twitches since I drank coffee and my face is numb",),
+     "Is any part of your face or body numb?"),
+])
+def test_the_voice_kiosk_asks_the_sign_it_may_have_misheard(kb, heard, alternatives, question):
+    result, captions = _spoken_session(kb, Misheard(heard, alternatives))
+    assert f"You said: {heard}" in captions and question in captions
+    assert result.state.pending is not None and result.state.pending.kind == "red_flag"
+    assert "!!" not in captions  # asked, not declared
+
+
+def test_without_asks_the_voice_kiosk_hears_only_the_transcript(kb):
+    result, captions = _spoken_session(kb, Misheard("I feel busy and my lip keeps twitching"), asks=False)
+    assert "Do you feel dizzy or off balance right now?" not in captions

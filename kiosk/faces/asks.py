@@ -168,3 +168,19 @@ def asks_for(transcript, primary: dict, triage) -> list[Ask]:
         out += new
     out += unclear_word_asks(getattr(transcript, "words", ()) or (), found)
     return out
+
+
+HEDGES: dict[str, str] = {
+    "numbness": "my face is numb", "one_sided_weakness": "my arm is weak", "facial_droop": "my face is drooping",
+    "dizziness": "I am dizzy", "speech_trouble": "my speech is slurred", "confusion": "I am confused",
+    "passing_out": "I fainted", "sudden_onset": "it started suddenly", "vision_loss": "I can not see clearly",
+    "worst_headache": "I have the worst headache of my life", UNCLEAR: "my face feels",
+}
+"""A sign in words the triage reads, for :func:`with_ask`."""
+
+
+def with_ask(text: str, ask: Ask) -> str:
+    """``text`` with the asked sign added as a hedge ("... I am not sure if my face is numb"): the dialogue's
+    public ``hear`` then asks that sign's own yes/no question (an unsure red flag is asked, never declared),
+    which is how the voice kiosk puts an ask to the person without a change to the core."""
+    return f"{text.rstrip(' .')}. I am not sure if {HEDGES.get(ask.flag, HEDGES[UNCLEAR])}"

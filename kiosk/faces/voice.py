@@ -26,6 +26,7 @@ from ..ops.events import emit, report_error
 from ..speech.asr import transcribe
 from ..ops.settings import Settings
 from ..core.text import tokens
+from .asks import with_ask
 
 log = logging.getLogger("kiosk")
 
@@ -61,7 +62,8 @@ class VoiceSession:
                  keyboard: "queue.Queue[str] | None" = None, wake_phrase: str = "", push_to_talk: bool = False,
                  barge_in: bool = False, rate_wpm: int = 160, emergency_rate_wpm: int = 130, volume: float = 1.0,
                  asr_timeout_s: float = 20.0, reply_wav: Path | None = None,
-                 live: Callable[[], Dialogue] | None = None, status: TextIO | None = None) -> None:
+                 live: Callable[[], Dialogue] | None = None, status: TextIO | None = None,
+                 asks: bool = True) -> None:
         self.dialogue = dialogue
         self.live = live
         """Gives the dialogue for each new session (content edited while running); see kiosk.live_content."""
@@ -96,6 +98,8 @@ class VoiceSession:
         self.room_noise = bytearray()
         self.room_snr_db: float | None = None
         self.room_checked = False
+        self.asks = asks
+        """Ask about signs the recognizer may have misheard (kiosk.faces.asks)."""
 
     # --- the loop ---------------------------------------------------------------------------------
 
@@ -226,7 +230,29 @@ class VoiceSession:
                 return state
             text = rest
         self._caption(f"You said: {text}")
+        ask = self._ask_for(state, heard, text)
+        if ask is not None:
+            # a sign the recognizer may have misheard: the dialogue asks that sign's own question (never declares)
+            log.info("asking about %s (%s)", ask.flag, ask.why)
+            return self.hear(state, with_ask(text, ask), heard.confidence)
         return self.hear(state, text, heard.confidence)
+
+    def _ask_for(self, state: State, heard, text: str):
+        """The first ask (kiosk.faces.asks) for a heard utterance, when the dialogue is not already asking about
+        or acting on a red flag and the transcript itself has none; else None."""
+        from .asks import asks_for
+        from ..core.triage import assess
+
+        if not self.asks or (state.pending is not None and state.pending.kind in {"red_flag", "screening"}):
+            return None
+        index = getattr(self.dialogue, "index", None)
+        if index is None:
+            return None
+        primary = assess(text, index).to_json()
+        if primary["red_flags"]:
+            return None
+        found = asks_for(heard, primary, lambda t: assess(t, index).to_json())
+        return found[0] if found else None
 
     def _check_room(self, pcm: bytes) -> None:
         """Once, at the first utterance: the room's SNR (noise of the first seconds vs this utterance); in a
