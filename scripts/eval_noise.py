@@ -108,6 +108,50 @@ def run(args) -> dict:
     return out
 
 
+COST_CHOICES = ("plain", "t0", "words", "dfn", "second-beam5", "second-enhanced", "base")
+
+
+def cost(args) -> str:
+    """Recognition time of each choice on the same utterances, interleaved utterance by utterance so a busy
+    machine slows every choice alike: medians are comparable as ratios to 'plain' (the kiosk today)."""
+    import numpy as np
+
+    from kiosk.speech.asr import transcribe
+    from kiosk.speech.audio import read_wav
+    from kiosk.speech.enhance import DeepFilterEnhancer
+    from kiosk.speech.whisper_asr import WhisperRecognizer, whisper_base_model
+    from kiosk.core.content import load_knowledge_base
+    from kiosk.ops.settings import Settings
+
+    kb = load_knowledge_base(Settings().content, with_cases=False)
+    kw = dict(cpu_threads=2, prompt_phrases=kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords())
+    dfn = DeepFilterEnhancer()
+    recs = {"plain": WhisperRecognizer(None, **kw), "t0": WhisperRecognizer(None, temperature=0.0, **kw),
+            "words": WhisperRecognizer(None, word_timestamps=True, **kw),
+            "dfn": WhisperRecognizer(None, enhancer=dfn, **kw),
+            "second-beam5": WhisperRecognizer(None, second="beam5", **kw),
+            "second-enhanced": WhisperRecognizer(None, second="enhanced", **kw),
+            "base": WhisperRecognizer(whisper_base_model(), **kw)}
+    utts = [u for us in speech_sets().values() for u in us if u.group != "fsdd-digits-mini"]
+    utts = spread(utts, args.cost)
+    noise = NOISES["kitchen"]()
+    times: dict[str, list[float]] = {k: [] for k in recs}
+    for r in recs.values():
+        transcribe(r, np.zeros(16000, np.int16).tobytes())
+    for u in utts:
+        pcm = mixed(read_wav(u.wav), noise, 10.0, f"kitchen|{u.id}").astype("<i2").tobytes()
+        for name, r in recs.items():
+            t = time.perf_counter()
+            transcribe(r, pcm)
+            times[name].append(time.perf_counter() - t)
+    base = statistics.median(times["plain"])
+    lines = [f"| choice | median | p95 | median vs plain |", "|---|---|---|---|"]
+    for name, ts in times.items():
+        lines.append(f"| {name} | {statistics.median(ts) * 1000:.0f} ms | {percentile(ts, 95) * 1000:.0f} ms "
+                     f"| {statistics.median(ts) / base:.2f}x |")
+    return f"{len(utts)} utterances (kitchen 10 dB), interleaved\n" + "\n".join(lines)
+
+
 def table(runs: list[dict]) -> str:
     """Markdown: one row per variant, WER per condition; then speed and memory."""
     labels = list(dict.fromkeys(k for r in runs for k in r["conditions"]))
@@ -134,7 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--per-set", type=int, default=0, help="at most this many utterances of each set (spread evenly)")
     p.add_argument("--save", type=Path, help="write the run (with every transcript) as JSON")
     p.add_argument("--table", nargs="+", type=Path, help="print one table from saved runs instead of running")
+    p.add_argument("--cost", type=int, default=0, metavar="N",
+                   help="instead: time every choice on N utterances at kitchen 10 dB, interleaved")
     args = p.parse_args(argv)
+    if args.cost:
+        print(cost(args))
+        return 0
     if args.table:
         print(table([json.loads(f.read_text()) for f in args.table]))
         return 0

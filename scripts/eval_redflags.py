@@ -84,8 +84,20 @@ def listen(jobs: list[dict], options: list[str]) -> list[dict]:
     return [dict(j, answer=a) for j, a in zip(jobs, answers)]
 
 
+KINDS = {"alt": "another hypothesis", "sound": "sounds like", "unclear": "unclear word"}
+
+
+def ask_kind(ask: dict) -> str:
+    why = ask.get("why", "")
+    return next((k for k, text in KINDS.items() if text in why), "other")
+
+
+ASK_KINDS = set(KINDS)
+"""The kinds of ask counted (--ask-kinds)."""
+
+
 def asked(answer: dict) -> bool:
-    return bool(answer.get("ask"))
+    return any(ask_kind(a) in ASK_KINDS for a in answer.get("ask") or ())
 
 
 def score(results: list[dict], extra: list[dict] | None = None) -> str:
@@ -139,7 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--save", type=Path)
     p.add_argument("--score", nargs="+", type=Path, help="score saved runs instead of running")
     p.add_argument("--misses", action="store_true", help="list the missed emergencies")
+    p.add_argument("--ask-kinds", default="alt,sound,unclear", help="which asks count (alt, sound, unclear)")
     args = p.parse_args(argv)
+    ASK_KINDS.clear()
+    ASK_KINDS.update(k for k in args.ask_kinds.split(",") if k)
     if args.score:
         runs = [json.loads(f.read_text()) for f in args.score]
         print(score(runs[0]["results"], runs[1]["results"] if len(runs) > 1 else None))
