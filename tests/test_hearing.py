@@ -355,3 +355,26 @@ def test_the_voice_kiosk_asks_the_sign_it_may_have_misheard(kb, heard, alternati
 def test_without_asks_the_voice_kiosk_hears_only_the_transcript(kb):
     result, captions = _spoken_session(kb, Misheard("I feel busy and my lip keeps twitching"), asks=False)
     assert "Do you feel dizzy or off balance right now?" not in captions
+
+
+# ---- the real recognizer's extra outputs ----------------------------------------------------------------
+
+@pytest.mark.slow
+def test_whisper_gives_word_probabilities_and_a_second_hypothesis(tmp_path):
+    pytest.importorskip("faster_whisper")
+    import subprocess
+
+    from kiosk.speech.asr import transcribe
+    from kiosk.speech.audio import read_wav
+    from kiosk.speech.whisper_asr import WhisperRecognizer
+
+    wav = tmp_path / "a.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), "my left arm feels weak"], check=True)
+    pcm = read_wav(wav).astype("<i2").tobytes()
+    rec = WhisperRecognizer(word_timestamps=True, second="sampled", temperature=0.0)
+    heard = transcribe(rec, pcm)
+    assert heard.words and all(0.0 <= w.confidence <= 1.0 and w.end_s >= w.start_s for w in heard.words)
+    assert " ".join(w.text for w in heard.words).replace(" ", "") in heard.text.replace(" ", "")
+    assert isinstance(heard.alternatives, tuple) and heard.text not in heard.alternatives
+    with pytest.raises(Exception, match="unknown second decode"):
+        WhisperRecognizer(second="louder")
