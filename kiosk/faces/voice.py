@@ -34,6 +34,11 @@ FRAME_S = 0.03
 """Seconds per frame (30 ms at 16 kHz; see kiosk.speech.audio)."""
 RING_FRAMES = 20
 """Audio kept from before the endpointer declares speech (600 ms), so the first word is not cut."""
+HEARING = {"word_timestamps": True}
+"""Whisper's options in the voice kiosk (kiosk.speech.asr.whisper_hearing). Word probabilities cost about a
+tenth more recognition time and let an unclear word next to a body word be asked about; a second decode of
+the DeepFilterNet3-enhanced audio helped more in noise but about doubles recognition time, over the turn
+budget (benchmarks/noise.md), so it is only a `kiosk listen --second enhanced` option."""
 ROOM_NOISE_S = 1.5
 """Seconds of the room before the first utterance kept as its noise floor (kiosk.speech.room)."""
 
@@ -473,7 +478,9 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
         if source is None:
             return None, why
     keywords = ([settings.wake_phrase] if settings.wake_phrase else []) + dialogue.kb.red_flag_keywords()
-    recognizer, asr_reason = open_recognizer(settings, dialogue.kb.recognition_phrases(), prompt_keywords=keywords)
+    # word probabilities: an unclear word next to a body word makes the kiosk ask (benchmarks/noise.md)
+    recognizer, asr_reason = open_recognizer(settings, dialogue.kb.recognition_phrases(), prompt_keywords=keywords,
+                                             hearing=HEARING)
     if recognizer is None:
         source.close()
         return None, asr_reason
