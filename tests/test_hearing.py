@@ -212,6 +212,8 @@ def test_deepfilternet_takes_noise_out_and_keeps_the_length():
     out = DeepFilterEnhancer().process(noise)
     assert len(out) == len(noise) and out.dtype == np.int16
     assert np.mean(out.astype(float) ** 2) < 0.1 * np.mean(noise.astype(float) ** 2)
+    quiet = (_tone_speech(1.0) // 300).astype(np.int16)  # -64 dBFS, like a quiet real recording
+    assert np.abs(DeepFilterEnhancer().process(quiet)).max() > 0  # not silenced outright
 
 
 # ---- kiosk doctor: the room's noise -------------------------------------------------------------------

