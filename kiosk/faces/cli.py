@@ -53,11 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--second", choices=["", "beam5", "noprompt", "sampled", "enhanced"], default="",
                    help="Whisper: decode each file a second time this way; red flags only it finds are asked about")
     p.add_argument("--enhance", action="store_true", help="Whisper: DeepFilterNet3 front end (if installed)")
-    p.add_argument("--word-confidence", action="store_true", default=True,
-                   help="Whisper: word probabilities; an unclear word next to a body word is asked about (the default, "
-                        "as in the voice kiosk)")
-    p.add_argument("--no-word-confidence", dest="word_confidence", action="store_false",
-                   help="Whisper: no word probabilities (the recognizer as it was before issue 11)")
+    p.add_argument("--word-confidence", action="store_true",
+                   help="Whisper: word probabilities; an unclear word next to a body word is asked about (costs about "
+                        "1.7x recognition time, so the voice kiosk does not use it: benchmarks/noise.md)")
     p.add_argument("--no-asks", action="store_true", help="leave out the 'ask' and 'alternatives' fields")
     sub.add_parser("devices", parents=[common], help="list microphones and speakers")
     p = sub.add_parser("bench", parents=[common], help="run the benchmark suite (same as scripts/benchmark.py)")

@@ -34,11 +34,11 @@ FRAME_S = 0.03
 """Seconds per frame (30 ms at 16 kHz; see kiosk.speech.audio)."""
 RING_FRAMES = 20
 """Audio kept from before the endpointer declares speech (600 ms), so the first word is not cut."""
-HEARING = {"word_timestamps": True}
-"""Whisper's options in the voice kiosk (kiosk.speech.asr.whisper_hearing). Word probabilities cost about a
-tenth more recognition time and let an unclear word next to a body word be asked about; a second decode of
-the DeepFilterNet3-enhanced audio helped more in noise but about doubles recognition time, over the turn
-budget (benchmarks/noise.md), so it is only a `kiosk listen --second enhanced` option."""
+HEARING: dict = {}
+"""Whisper's extra options in the voice kiosk (kiosk.speech.asr.whisper_hearing): none. Measured interleaved
+on the same noisy utterances (benchmarks/noise.md), word probabilities cost 1.7x recognition time and a second
+decode of the DeepFilterNet3-enhanced audio about 3x, which would push the turn past its 1 s budget; they are
+`kiosk listen --word-confidence` and `--second enhanced` options. Sound-alike asks cost nothing and are on."""
 ROOM_NOISE_S = 1.5
 """Seconds of the room before the first utterance kept as its noise floor (kiosk.speech.room)."""
 
@@ -478,7 +478,6 @@ def start_voice_kiosk(settings: Settings, dialogue: Dialogue, insist: bool = Fal
         if source is None:
             return None, why
     keywords = ([settings.wake_phrase] if settings.wake_phrase else []) + dialogue.kb.red_flag_keywords()
-    # word probabilities: an unclear word next to a body word makes the kiosk ask (benchmarks/noise.md)
     recognizer, asr_reason = open_recognizer(settings, dialogue.kb.recognition_phrases(), prompt_keywords=keywords,
                                              hearing=HEARING)
     if recognizer is None:
