@@ -126,12 +126,14 @@ def cost(args) -> str:
     kb = load_knowledge_base(Settings().content, with_cases=False)
     kw = dict(cpu_threads=2, prompt_phrases=kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords())
     dfn = DeepFilterEnhancer()
-    recs = {"plain": WhisperRecognizer(None, **kw), "t0": WhisperRecognizer(None, temperature=0.0, **kw),
-            "words": WhisperRecognizer(None, word_timestamps=True, **kw),
-            "dfn": WhisperRecognizer(None, enhancer=dfn, **kw),
-            "second-beam5": WhisperRecognizer(None, second="beam5", **kw),
-            "second-enhanced": WhisperRecognizer(None, second="enhanced", **kw),
-            "base": WhisperRecognizer(whisper_base_model(), **kw)}
+    makers = {"plain": lambda: WhisperRecognizer(None, **kw),
+              "t0": lambda: WhisperRecognizer(None, temperature=0.0, **kw),
+              "words": lambda: WhisperRecognizer(None, word_timestamps=True, **kw),
+              "dfn": lambda: WhisperRecognizer(None, enhancer=dfn, **kw),
+              "second-beam5": lambda: WhisperRecognizer(None, second="beam5", **kw),
+              "second-enhanced": lambda: WhisperRecognizer(None, second="enhanced", **kw),
+              "base": lambda: WhisperRecognizer(whisper_base_model(), **kw)}
+    recs = {name: makers[name]() for name in ["plain"] + [c for c in args.choices.split(",") if c and c != "plain"]}
     utts = [u for us in speech_sets().values() for u in us if u.group != "fsdd-digits-mini"]
     utts = spread(utts, args.cost)
     noise = NOISES["kitchen"]()
@@ -178,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--per-set", type=int, default=0, help="at most this many utterances of each set (spread evenly)")
     p.add_argument("--save", type=Path, help="write the run (with every transcript) as JSON")
     p.add_argument("--table", nargs="+", type=Path, help="print one table from saved runs instead of running")
+    p.add_argument("--choices", default=",".join(COST_CHOICES), help="with --cost: which choices to time")
     p.add_argument("--cost", type=int, default=0, metavar="N",
                    help="instead: time every choice on N utterances at kitchen 10 dB, interleaved")
     args = p.parse_args(argv)
