@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--word-confidence", action="store_true",
                    help="Whisper: word probabilities; an unclear word next to a body word is asked about (costs about "
                         "1.7x recognition time, so the voice kiosk does not use it: benchmarks/noise.md)")
+    p.add_argument("--no-fallback", action="store_true",
+                   help="Whisper: decode at temperature 0 only (no temperature fallback; benchmarks/noise.md)")
     p.add_argument("--no-asks", action="store_true", help="leave out the 'ask' and 'alternatives' fields")
     sub.add_parser("devices", parents=[common], help="list microphones and speakers")
     p = sub.add_parser("bench", parents=[common], help="run the benchmark suite (same as scripts/benchmark.py)")

@@ -96,7 +96,8 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
             print(f"kiosk listen: --noise: {err}", file=sys.stderr)
             return 2
     hearing = {"second": getattr(args, "second", "") or "", "enhance": getattr(args, "enhance", False),
-               "word_timestamps": getattr(args, "word_confidence", False)}
+               "word_timestamps": getattr(args, "word_confidence", False),
+               "temperature": 0.0 if getattr(args, "no_fallback", False) else None}
     recognizer, reason = open_recognizer(settings, kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords(),
                                          hearing=hearing)
     if recognizer is None:
