@@ -332,7 +332,7 @@ def test_whole_doctor_on_this_machine(capsys, tmp_path):
         one_line(check)
     status = doctor.main(settings, record_test=True)
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == len(checks) + 2  # one more check (record test) and the summary
+    assert len(out) == len(checks) + 3  # two more checks (record test, room noise) and the summary
     assert status == (1 if any(c.status is Status.FAIL for c in checks) else 0)
 
 

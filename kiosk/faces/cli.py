@@ -58,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per file")
     p.add_argument("--noise", type=Path, help="noise WAV mixed in before recognition")
     p.add_argument("--snr", type=float, default=10.0, help="signal-to-noise ratio in dB for --noise")
+    p.add_argument("--second", choices=["", "beam5", "noprompt", "sampled", "enhanced"], default="",
+                   help="Whisper: decode each file a second time this way; red flags only it finds are asked about")
+    p.add_argument("--enhance", action="store_true", help="Whisper: DeepFilterNet3 front end (if installed)")
+    p.add_argument("--word-confidence", action="store_true",
+                   help="Whisper: word probabilities; an unclear word next to a body word is asked about (costs about "
+                        "1.7x recognition time, so the voice kiosk does not use it: benchmarks/noise.md)")
+    p.add_argument("--no-fallback", action="store_true",
+                   help="Whisper: decode at temperature 0 only (no temperature fallback; benchmarks/noise.md)")
+    p.add_argument("--no-asks", action="store_true", help="leave out the 'ask' and 'alternatives' fields")
     sub.add_parser("devices", parents=[common], help="list microphones and speakers")
     # bench and models hand every argument they do not know to their own parser (main, parse_known_args):
     # argparse.REMAINDER would refuse one that starts with a dash, as in `kiosk bench --quick`.

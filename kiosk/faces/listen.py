@@ -22,8 +22,12 @@ from ..ops.settings import Settings
 
 
 def listen_one(path: Path, recognizer, index: TriageIndex, noise: np.ndarray | None = None,
-               snr_db: float = 10.0, seed: int = 0) -> dict[str, Any]:
-    """Recognize one file (optionally with noise mixed in) and triage the transcript."""
+               snr_db: float = 10.0, seed: int = 0, asks: bool = True) -> dict[str, Any]:
+    """Recognize one file (optionally with noise mixed in) and triage the transcript.
+
+    With ``asks`` the answer also has ``alternatives`` (other hypotheses of the recognizer) and ``ask``: signs
+    the kiosk would ask about but does not declare (kiosk.faces.asks): a red flag found only in another
+    hypothesis, a word that sounds like a sign word, an unclear word next to a body word."""
     from ..speech.asr import transcribe
     from ..speech.audio import AudioError, mix_noise, read_wav
 
@@ -40,19 +44,29 @@ def listen_one(path: Path, recognizer, index: TriageIndex, noise: np.ndarray | N
     except Exception as err:  # noqa: BLE001 - one file's failure must not end the batch
         return {"file": str(path), "error": f"recognizer failed on this file: {err.__class__.__name__}: {err}"}
     asr_ms = (time.perf_counter() - asr_start) * 1000
-    result = assess(heard.text, index).to_json() if heard.text.strip() else {
-        "emergency": False, "red_flags": [], "causes": [], "in_scope": False}
+    result = triage_json(heard.text, index)
+    extra: dict[str, Any] = {}
+    if asks:
+        from .asks import asks_for
+        extra["alternatives"] = list(getattr(heard, "alternatives", ()) or ())
+        extra["ask"] = [a.to_json() for a in asks_for(heard, result, lambda text: triage_json(text, index))]
     total_ms = (time.perf_counter() - started) * 1000
-    return {"file": str(path), "transcript": heard.text, "confidence": round(heard.confidence, 3), **result,
+    return {"file": str(path), "transcript": heard.text, "confidence": round(heard.confidence, 3), **result, **extra,
             "asr": recognizer.name, "asr_ms": round(asr_ms, 1), "total_ms": round(total_ms, 1)}
 
 
+def triage_json(text: str, index: TriageIndex) -> dict[str, Any]:
+    """The public triage call's JSON answer; empty text is an empty, out-of-scope answer."""
+    return assess(text, index).to_json() if text.strip() else {
+        "emergency": False, "red_flags": [], "causes": [], "in_scope": False}
+
+
 def listen_files(files: Iterable[Path], recognizer, index: TriageIndex, out: TextIO, as_json: bool,
-                 noise: np.ndarray | None = None, snr_db: float = 10.0) -> int:
+                 noise: np.ndarray | None = None, snr_db: float = 10.0, asks: bool = True) -> int:
     """Write one line per file; exit status 1 when any file failed, else 0."""
     failed = 0
     for number, path in enumerate(files):
-        obj = listen_one(Path(path), recognizer, index, noise, snr_db, seed=number)
+        obj = listen_one(Path(path), recognizer, index, noise, snr_db, seed=number, asks=asks)
         failed += "error" in obj
         if as_json:
             out.write(json.dumps(obj) + "\n")
@@ -61,6 +75,8 @@ def listen_files(files: Iterable[Path], recognizer, index: TriageIndex, out: Tex
         else:
             causes = ", ".join(f"{c['id']} {c['score']:.2f}" for c in obj["causes"][:3]) or "none"
             flag = "EMERGENCY" if obj["emergency"] else ("ok" if obj["in_scope"] else "out of scope")
+            if not obj["emergency"] and obj.get("ask"):
+                flag += " (ask: " + ", ".join(a["id"] for a in obj["ask"]) + ")"
             out.write(f"{obj['file']}: \"{obj['transcript']}\" ({obj['confidence']:.2f}, {obj['asr_ms']:.0f} ms)"
                       f"  {flag}  causes: {causes}\n")
         out.flush()
@@ -80,10 +96,15 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
         except AudioError as err:
             print(f"kiosk listen: --noise: {err}", file=sys.stderr)
             return 2
-    recognizer, reason = open_recognizer(settings, kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords())
+    hearing = {"second": getattr(args, "second", "") or "", "enhance": getattr(args, "enhance", False),
+               "word_timestamps": getattr(args, "word_confidence", False),
+               "temperature": 0.0 if getattr(args, "no_fallback", False) else None}
+    recognizer, reason = open_recognizer(settings, kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords(),
+                                         hearing=hearing)
     if recognizer is None:
         print(f"kiosk listen: no recognizer: {reason}", file=sys.stderr)
         return 2
     from .cli import make_index
 
-    return listen_files(args.files, recognizer, make_index(settings, kb), sys.stdout, args.json, noise, args.snr)
+    return listen_files(args.files, recognizer, make_index(settings, kb), sys.stdout, args.json, noise, args.snr,
+                        asks=not getattr(args, "no_asks", False))

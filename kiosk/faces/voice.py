@@ -28,6 +28,7 @@ from ..core.text import tokens
 from ..ops.events import report_error
 from ..ops.settings import Settings
 from ..speech.asr import transcribe
+from .asks import with_ask
 
 log = logging.getLogger("kiosk")
 
@@ -35,6 +36,13 @@ FRAME_S = 0.03
 """Seconds per frame (30 ms at 16 kHz; see kiosk.speech.audio)."""
 RING_FRAMES = 20
 """Audio kept from before the endpointer declares speech (600 ms), so the first word is not cut."""
+HEARING: dict = {}
+"""Whisper's extra options in the voice kiosk (kiosk.speech.asr.whisper_hearing): none. Measured interleaved
+on the same noisy utterances (benchmarks/noise.md), word probabilities cost 1.7x recognition time and a second
+decode of the DeepFilterNet3-enhanced audio about 3x, which would push the turn past its 1 s budget; they are
+`kiosk listen --word-confidence` and `--second enhanced` options. Sound-alike asks cost nothing and are on."""
+ROOM_NOISE_S = 1.5
+"""Seconds of the room before the first utterance kept as its noise floor (kiosk.speech.room)."""
 
 EventSink = Callable[[Event], None]
 
@@ -147,7 +155,8 @@ class VoiceSession:
                  keyboard: queue.Queue[str | None] | None = None, wake_phrase: str = "", push_to_talk: bool = False,
                  barge_in: bool = False, rate_wpm: int = 160, emergency_rate_wpm: int = 130, volume: float = 1.0,
                  asr_timeout_s: float = 20.0, reply_wav: Path | None = None,
-                 live: Callable[[], Dialogue] | None = None, clock: Callable[[], float] | None = None) -> None:
+                 live: Callable[[], Dialogue] | None = None, clock: Callable[[], float] | None = None,
+                 status: TextIO | None = None, asks: bool = True) -> None:
         if isinstance(dialogue, Conversation):
             self.conversation = dialogue
         else:  # live: the dialogue for each new session (content edited while running); see kiosk.ops.live_content
@@ -184,6 +193,13 @@ class VoiceSession:
         self.audio_s = 0.0
         self.next_idle_check_s = 1.0
         self.turns = 0
+        self.status = status if status is not None else sys.stderr
+        """The operator's status lines (the room's noise), apart from the person's captions."""
+        self.room_noise = bytearray()
+        self.room_snr_db: float | None = None
+        self.room_checked = False
+        self.asks = asks
+        """Ask about signs the recognizer may have misheard (kiosk.faces.asks)."""
 
     # --- the loop ---------------------------------------------------------------------------------
 
@@ -256,6 +272,8 @@ class VoiceSession:
         self.audio_s += FRAME_S
         self.ring.append(frame)
         speaking = self._speaking()
+        if not self.room_checked and not speaking and not self.in_speech and len(self.room_noise) < ROOM_NOISE_S * 32000:
+            self.room_noise += frame
         if speaking and not self.barge_in:
             self.conversation.activity(self.now())  # the kiosk talking is activity; its own voice is not input
             return
@@ -327,6 +345,8 @@ class VoiceSession:
         if self._tty():
             self.out.write("\r\x1b[K")
         text = (heard.text or "").strip()
+        if text and not self.room_checked:
+            self._check_room(pcm)
         if not text:
             # Noise the endpointer took for speech (a clatter, a cough) comes back empty: not worth a
             # "sorry?" in a waiting room. A person who spoke and was not understood will speak again.
@@ -341,7 +361,47 @@ class VoiceSession:
                 return
             text = rest
         self._caption(f"You said: {text}")
+        ask = self._ask_for(heard, text)
+        if ask is not None:
+            # a sign the recognizer may have misheard: the dialogue asks that sign's own question (never declares)
+            log.info("asking about %s (%s)", ask.flag, ask.why)
+            text = with_ask(text, ask)
         self.hear(text, heard.confidence)
+
+    def _ask_for(self, heard, text: str):
+        """The first ask (kiosk.faces.asks) for a heard utterance, when the dialogue is not already asking about
+        or acting on a red flag and the transcript itself has none; else None."""
+        from ..core.triage import assess
+        from .asks import asks_for
+
+        state = self.conversation.state
+        if not self.asks or (state.pending is not None and state.pending.kind in {"red_flag", "screening"}):
+            return None
+        index = getattr(self.conversation.dialogue, "index", None)
+        if index is None:
+            return None
+        primary = assess(text, index).to_json()
+        if primary["red_flags"] or primary["ask"]:
+            return None
+        found = asks_for(heard, primary, lambda t: assess(t, index).to_json())
+        return found[0] if found else None
+
+    def _check_room(self, pcm: bytes) -> None:
+        """Once, at the first utterance: the room's SNR (noise of the first seconds vs this utterance); in a
+        noisy room the status line suggests push to talk, a headset or a directional microphone."""
+        import numpy as np
+
+        from ..speech.room import advice, measure
+
+        self.room_checked = True
+        if len(self.room_noise) < 0.3 * 32000:
+            return
+        noise = np.frombuffer(bytes(self.room_noise), dtype=np.int16)
+        self.room_snr_db = measure(np.frombuffer(pcm, dtype=np.int16), noise).snr_db
+        line = advice(self.room_snr_db, self.push_to_talk)
+        if line:
+            self.status.write(f"Voice status: {line}\n")
+            self.status.flush()
 
     def hear(self, text: str, confidence: float = 1.0, source: str = "voice") -> Turn:
         """Pass one utterance (heard or typed) to the conversation and deliver the answer."""
@@ -537,7 +597,8 @@ def open_voice(settings: Settings, dialogue: Dialogue, wav: Path | None = None) 
         if source is None:
             return None, why
     keywords = ([settings.wake_phrase] if settings.wake_phrase else []) + dialogue.kb.red_flag_keywords()
-    recognizer, asr_reason = open_recognizer(settings, dialogue.kb.recognition_phrases(), prompt_keywords=keywords)
+    recognizer, asr_reason = open_recognizer(settings, dialogue.kb.recognition_phrases(), prompt_keywords=keywords,
+                                             hearing=HEARING)
     if recognizer is None:
         source.close()
         return None, asr_reason

@@ -519,6 +519,44 @@ def check_tts(settings: Settings) -> Check:
     return Check("text to speech", Status.OK, f"pyttsx3 spoke a test phrase ({seconds:.1f} s of audio)")
 
 
+ROOM_QUIET_S = 1.5
+ROOM_SECONDS = 5.0
+
+
+def check_room_noise(settings: Settings, sd: Any = None, seconds: float = ROOM_SECONDS,
+                     quiet_s: float = ROOM_QUIET_S, say: Callable[[str], None] | None = None) -> Check:
+    """Record the room: ``quiet_s`` seconds of silence, then a spoken sentence; report the noise floor and the
+    speech-to-noise ratio, and in a noisy room suggest push to talk, a headset or a directional microphone."""
+    from ..speech.room import NOISY_SNR_DB, advice, measure
+
+    sd = sd or _import_sounddevice()
+    if isinstance(sd, Check):
+        return Check("room noise", sd.status, sd.detail)
+    mic = _pick(_devices(sd, "input"), settings.input_device)
+    if mic is None:
+        return Check("room noise", Status.WARN, "skipped: no microphone")
+    (say or (lambda line: print(line, file=sys.stderr, flush=True)))(
+        f"Room noise test: stay quiet for {quiet_s:g} s, then say a sentence at the kiosk ({seconds:g} s in all).")
+    try:
+        recording = sd.rec(int(seconds * SAMPLE_RATE), samplerate=SAMPLE_RATE, channels=1, dtype="int16", device=mic[0])
+        sd.wait()
+    except Exception as err:  # noqa: BLE001 - PortAudioError and friends
+        return Check("room noise", Status.FAIL, f"recording from {mic[1]} failed ({_err(err)})")
+    import numpy as np
+
+    pcm = np.asarray(recording, dtype=np.int16).ravel()
+    cut = int(quiet_s * SAMPLE_RATE)
+    level = measure(pcm[cut:], pcm[:cut])
+    floor = f"noise floor {level.noise_dbfs:.0f} dBFS"
+    if level.snr_db is None:
+        return Check("room noise", Status.WARN, f"{floor}; no speech rose above it: run `kiosk doctor --record-test` "
+                                                f"again and speak after {quiet_s:g} s")
+    if level.snr_db < NOISY_SNR_DB:
+        return Check("room noise", Status.WARN, f"{floor}, speech {level.snr_db:.0f} dB above it. "
+                                                + advice(level.snr_db, settings.push_to_talk))
+    return Check("room noise", Status.OK, f"{floor}, speech {level.snr_db:.0f} dB above it: quiet enough")
+
+
 # the screen -----------------------------------------------------------------------------------------------
 
 SCREEN_TIMEOUT_S = 3.0
@@ -631,6 +669,7 @@ def run_doctor(settings: Settings, *, record_test: bool = False,
     ]
     if record_test:
         after.append(("record test", lambda: check_record_playback(settings)))
+        after.append(("room noise", lambda: check_room_noise(settings)))
     after += [
         ("vosk model", lambda: check_vosk_model(settings)),
         ("whisper", lambda: check_whisper(settings)),

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from ..ops.settings import Settings
@@ -54,7 +54,10 @@ class Transcript:
     is_final: bool
     """False for a live partial (for captions only: it may still change)."""
     words: tuple[Word, ...] = ()
-    """Word details where the engine gives them (Vosk); empty for Whisper."""
+    """Word details where the engine gives them (Vosk; Whisper with ``word_timestamps``); else empty."""
+    alternatives: tuple[str, ...] = ()
+    """Other hypotheses of the same audio, best first, each different from ``text`` (Whisper with a second
+    decode); empty when the engine gave one. Triage screens them only to ASK about a sign, never to declare."""
 
 
 @runtime_checkable
@@ -135,11 +138,14 @@ def english_vosk_model(models_dir: Path, vosk_model: str | os.PathLike = "",
 def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_model: str | os.PathLike | None = None,
                     models_dir: Path | None = None, whisper_model: str | os.PathLike | None = None,
                     cpu_threads: int = 2, beam_size: int | None = None, prompt_phrases: Iterable[str] = (),
-                    env: Mapping[str, str] | None = None, prompt_keywords: Iterable[str] = ()) -> Recognizer:
+                    env: Mapping[str, str] | None = None, prompt_keywords: Iterable[str] = (),
+                    hearing: Mapping[str, object] | None = None) -> Recognizer:
     """Load the ``backend`` ("vosk" or "whisper") recognizer; AsrError with one line when it cannot.
 
     Explicit parameters win over ``settings``. ``prompt_phrases`` are the content's terms (cause names,
-    strong clues) from which Whisper's initial prompt keeps only the rare ones.
+    strong clues) from which Whisper's initial prompt keeps only the rare ones. ``hearing``: Whisper's
+    options for noisy rooms (``second``, ``word_timestamps``, ``temperature``, ``enhance``: see
+    :func:`whisper_hearing`); an enhancer that cannot load is left out with one logged line.
     """
     if backend == "vosk":
         from . import vosk_asr
@@ -160,10 +166,27 @@ def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_mode
             raise AsrError(f"the Whisper recognizer cannot be imported ({err}): {GET_WHISPER}") from None
         if whisper_model is None and settings is not None:
             whisper_model = settings.whisper_model
+        kwargs: dict[str, Any] = {"beam_size": whisper_asr.BEAM_SIZE if beam_size is None else beam_size}
+        kwargs.update(whisper_hearing(hearing or {}))
         return whisper_asr.WhisperRecognizer(Path(whisper_model) if whisper_model else None, cpu_threads=cpu_threads,
-                                             beam_size=whisper_asr.BEAM_SIZE if beam_size is None else beam_size,
-                                             prompt_phrases=prompt_phrases, prompt_keywords=prompt_keywords)
+                                             prompt_phrases=prompt_phrases, prompt_keywords=prompt_keywords, **kwargs)
     raise AsrError(f"unknown recognizer '{backend}': use vosk or whisper")
+
+
+def whisper_hearing(options: Mapping[str, object]) -> dict:
+    """WhisperRecognizer keyword arguments from hearing options; ``enhance`` becomes a DeepFilterNet3 front
+    end, or nothing (with one logged line) when it cannot load."""
+    out = {k: v for k, v in options.items() if k in ("second", "word_timestamps", "temperature") and v is not None}
+    if options.get("enhance"):
+        import logging
+
+        from .enhance import open_enhancer
+        enhancer, why = open_enhancer()
+        if enhancer is None:
+            logging.getLogger("kiosk").warning("%s", why)
+        else:
+            out["enhancer"] = enhancer
+    return out
 
 
 def _default_models_dir() -> Path:
@@ -173,7 +196,8 @@ def _default_models_dir() -> Path:
 
 def open_recognizer(settings: Settings, prompt_phrases: Iterable[str] = (),
                     env: Mapping[str, str] | None = None,
-                    prompt_keywords: Iterable[str] = ()) -> tuple[Recognizer | None, str]:
+                    prompt_keywords: Iterable[str] = (),
+                    hearing: Mapping[str, object] | None = None) -> tuple[Recognizer | None, str]:
     """Choose by ``settings.asr`` and load: (recognizer or None for text mode, one line for the operator).
 
     A chosen engine that fails to load also gives text mode, with its AsrError line as the reason.
@@ -190,6 +214,6 @@ def open_recognizer(settings: Settings, prompt_phrases: Iterable[str] = (),
         return None, reason
     try:
         return load_recognizer(backend, settings=settings, prompt_phrases=prompt_phrases, env=env,
-                               prompt_keywords=prompt_keywords), reason
+                               prompt_keywords=prompt_keywords, hearing=hearing), reason
     except AsrError as err:
         return None, f"{err}; text mode"

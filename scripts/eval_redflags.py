@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Emergency sensitivity on spoken red-flag sentences, through `kiosk listen --json`, clean and in noise.
+
+    nice -n 15 python scripts/eval_redflags.py [--emergencies 40] [--others 12] [--snrs clean,10,5]
+                                               [--save run.json] [-- LISTEN OPTIONS...]
+    python scripts/eval_redflags.py --score a.json [b.json]   # score saved runs (b: its hypotheses added)
+
+Sentences: emergencies of eval/redflag_sentences.json and eval/heldout_cases.json (spread evenly when
+subsampled), and some non-emergencies of the red-flag set (look-alikes, negated, past) to watch false alarms
+and needless asks. Voices: espeak-ng en-us, espeak-ng en-gb, Piper joe (speed 1.0), synthesized once and
+cached in .cache/speech (git-ignored). Noise: the real kitchen recording at each SNR, the same stretch for
+each utterance in every run; mixed WAVs are cached in .cache/redflag-mixes. Every recognition goes through
+the kiosk's own `kiosk listen --json --asr whisper`, one process per run.
+
+Counted: "declared" = listen's ``emergency``; "declared or asked" = that, or a red flag in listen's ``ask``
+list (the kiosk asks that sign's yes/no question, so an emergency is not lost; a false ask costs a question,
+not an alarm).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kiosk.bench.corpus import spread  # noqa: E402
+
+VOICES = ("espeak:en-us", "espeak:en-gb", "piper:joe")
+MIXES = ROOT / ".cache" / "redflag-mixes"
+
+
+def sentences(n_em: int, n_other: int) -> list[dict]:
+    rf = json.loads((ROOT / "eval" / "redflag_sentences.json").read_text())["cases"]
+    ho = json.loads((ROOT / "eval" / "heldout_cases.json").read_text())["cases"]
+    rf_em = [c for c in rf if c.get("emergency") is True]
+    ho_em = [c for c in ho if c.get("emergency") is True]
+    share = round(n_em * len(rf_em) / (len(rf_em) + len(ho_em)))
+    others = [c for c in rf if c.get("emergency") is False]
+    return spread(rf_em, share) + spread(ho_em, n_em - share) + spread(others, n_other)
+
+
+def audio_jobs(cases: list[dict], snrs: list[float | None]) -> list[dict]:
+    """Synthesize (cached) and mix (cached): one job per case x voice x SNR."""
+    import numpy as np
+
+    from kiosk.bench.engines import read, synthesize
+    from kiosk.bench.noise import kitchen_noise, mixed
+    from kiosk.speech.audio import write_wav
+
+    noise = kitchen_noise()
+    MIXES.mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for case in cases:
+        for voice in VOICES:
+            wav = synthesize(case["text"], voice, 1.0)
+            for snr in snrs:
+                if snr is None:
+                    path = wav
+                else:
+                    path = MIXES / f"{wav.stem}-kitchen{snr:g}.wav"
+                    if not path.exists():
+                        speech = read(wav)
+                        # half a second of silence on each side, as an endpointer would hand it over
+                        pad = np.zeros(8000, np.int16)
+                        write_wav(path, mixed(np.concatenate([pad, speech, pad]), noise, snr, f"kitchen|{wav.stem}"))
+                jobs.append({"id": case["id"], "voice": voice, "snr": "clean" if snr is None else f"{snr:g} dB",
+                             "emergency": case["emergency"], "text": case["text"], "wav": str(path)})
+    return jobs
+
+
+def listen(jobs: list[dict], options: list[str]) -> list[dict]:
+    cmd = [sys.executable, "-m", "kiosk", "listen", "--json", "--asr", "whisper", *options, *[j["wav"] for j in jobs]]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.stderr.strip():
+        print(proc.stderr.strip().splitlines()[-1], file=sys.stderr)
+    answers = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    if len(answers) != len(jobs):
+        raise SystemExit(f"kiosk listen answered {len(answers)} of {len(jobs)} files (exit {proc.returncode})")
+    return [dict(j, answer=a) for j, a in zip(jobs, answers, strict=False)]
+
+
+KINDS = {"alt": "another hypothesis", "sound": "sounds like", "unclear": "unclear word"}
+
+
+def ask_kind(ask: dict) -> str:
+    why = ask.get("why", "")
+    return next((k for k, text in KINDS.items() if text in why), "other")
+
+
+ASK_KINDS = set(KINDS)
+"""The kinds of ask counted (--ask-kinds)."""
+
+
+def asked(answer: dict) -> bool:
+    return any(ask_kind(a) in ASK_KINDS for a in answer.get("ask") or ())
+
+
+def score(results: list[dict], extra: list[dict] | None = None) -> str:
+    """Table per voice and condition; ``extra``: a second run on the same audio whose red flags are asked about."""
+    rows = {}
+    for i, r in enumerate(results):
+        a = r["answer"]
+        declared = bool(a.get("emergency"))
+        ask = asked(a)
+        if extra is not None:
+            b = extra[i]["answer"]
+            ask = ask or (not declared and bool(b.get("emergency") or b.get("red_flags")))
+        for key in ((r["voice"], r["snr"]), ("all voices", r["snr"])):
+            row = rows.setdefault(key, {"em": 0, "dec": 0, "dec_or_ask": 0, "other": 0, "fa": 0, "other_ask": 0})
+            if r["emergency"]:
+                row["em"] += 1
+                row["dec"] += declared
+                row["dec_or_ask"] += declared or ask
+            else:
+                row["other"] += 1
+                row["fa"] += declared
+                row["other_ask"] += (not declared) and ask
+    lines = ["| voice | condition | emergencies | sensitivity, declared | declared or asked | non-emergencies "
+             "| false alarms | asked needlessly |", "|---|---|---|---|---|---|---|---|"]
+    for (voice, snr), x in sorted(rows.items(), key=lambda kv: (kv[0][0] == "all voices", kv[0][0],
+                                                                 ["clean", "20 dB", "10 dB", "5 dB", "0 dB"].index(kv[0][1]))):
+        lines.append(f"| {voice} | {snr} | {x['em']} | {x['dec'] / max(1, x['em']):.1%} | "
+                     f"{x['dec_or_ask'] / max(1, x['em']):.1%} | {x['other']} | {x['fa']} | {x['other_ask']} |")
+    return "\n".join(lines)
+
+
+def misses(results: list[dict]) -> list[str]:
+    out = []
+    for r in results:
+        a = r["answer"]
+        if r["emergency"] and not a.get("emergency") and not asked(a):
+            out.append(f"{r['id']} {r['voice']} {r['snr']}: said \"{r['text']}\" heard \"{a.get('transcript', '')}\"")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    listen_opts = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, listen_opts = argv[:cut], argv[cut + 1:]
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--emergencies", type=int, default=40)
+    p.add_argument("--others", type=int, default=12)
+    p.add_argument("--snrs", default="clean,10,5")
+    p.add_argument("--save", type=Path)
+    p.add_argument("--score", nargs="+", type=Path, help="score saved runs instead of running")
+    p.add_argument("--misses", action="store_true", help="list the missed emergencies")
+    p.add_argument("--ask-kinds", default="alt,sound,unclear", help="which asks count (alt, sound, unclear)")
+    args = p.parse_args(argv)
+    ASK_KINDS.clear()
+    ASK_KINDS.update(k for k in args.ask_kinds.split(",") if k)
+    if args.score:
+        runs = [json.loads(f.read_text()) for f in args.score]
+        print(score(runs[0]["results"], runs[1]["results"] if len(runs) > 1 else None))
+        if args.misses:
+            print("\n".join(misses(runs[0]["results"])))
+        return 0
+    snrs = [None if s == "clean" else float(s) for s in args.snrs.split(",")]
+    cases = sentences(args.emergencies, args.others)
+    t0 = time.perf_counter()
+    jobs = audio_jobs(cases, snrs)
+    print(f"{len(jobs)} recordings ready in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    t0 = time.perf_counter()
+    results = listen(jobs, listen_opts)
+    wall = time.perf_counter() - t0
+    print(f"kiosk listen {' '.join(listen_opts)}: {len(jobs)} files in {wall:.0f} s", file=sys.stderr)
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(json.dumps({"options": listen_opts, "wall_s": wall, "results": results}, indent=1))
+    print(score(results))
+    if args.misses:
+        print("\n".join(misses(results)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
