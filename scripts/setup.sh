@@ -19,12 +19,12 @@ bench="" test=""
 for arg in "$@"; do
   case "$arg" in
     --bench) bench=",bench" ;;
-    --test) bench=",bench" test=",test" ;;
+    --test) bench=",bench" test=",test" browser=" chromium fonts-dejavu-core" ;;
     -h | --help) sed -n '2,14p' "$0" | cut -c3-; exit 0 ;;
     *) echo "setup: unknown option '$arg' (--bench, --test)" >&2; exit 2 ;;
   esac
 done
-extras="whisper$bench$test"
+extras="whisper,screen,wyoming$bench$test"
 
 py=${KIOSK_PYTHON:-}
 [ -n "$py" ] || { [ -x /usr/bin/python3 ] && py=/usr/bin/python3; } || py=$(command -v python3 || true)
@@ -42,7 +42,8 @@ fi
 # System packages
 need=""
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then
-  for pkg in espeak-ng libportaudio2 sox; do
+  # --test: Debian's Chromium for the browser tests of the screen (Playwright drives it; never its own download)
+  for pkg in espeak-ng libportaudio2 sox${browser:-}; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
   done
   # Debian's Python makes a venv only with python3-venv (ensurepip)

@@ -97,7 +97,8 @@ def test_an_unsure_or_unclear_screening_answer_asks_the_signs_one_at_a_time(dial
         if state.pending is not None and state.pending.kind == "red_flag":
             asked.append(state.pending.target)
     assert state.phase is not Phase.EMERGENCY
-    assert asked == ["sudden_onset", "one_sided_weakness", "numbness", "dizziness", "speech_trouble", "vision_loss"]
+    assert asked == ["sudden_onset", "one_sided_weakness", "numbness", "dizziness", "speech_trouble", "vision_loss",
+                     "facial_droop", "confusion"]
 
 
 def test_unsure_about_one_specific_sign_counts_as_yes(dialogue):

@@ -33,9 +33,11 @@ PRIOR_WEIGHT = 0.1
 """Score given to a candidate cause with no evidence yet, when choosing which question to ask."""
 SCREENING_FLAGS = ("sudden_onset", "one_sided_weakness", "numbness", "dizziness")
 NO_OPENERS = frozenset({"no", "nope", "nah", "never", "none", "not"})
-ONE_AT_A_TIME = ("sudden_onset", "one_sided_weakness", "numbness", "dizziness", "speech_trouble", "vision_loss")
-"""The signs of the screening question, asked one by one (as NHS 111 asks them) when a person is unsure of
-the question about all of them, asks what it means, or answers it with something that is not a clear no."""
+ONE_AT_A_TIME = ("sudden_onset", "one_sided_weakness", "numbness", "dizziness", "speech_trouble", "vision_loss",
+                 "facial_droop", "confusion")
+"""The signs of the screening question, and a drooping face and confusion (signs a relative sees), asked one by
+one (as NHS 111 asks them) when a person is unsure of the question about all of them, asks what it means, or
+answers it with something that is not a clear no."""
 """First words of a "no" that goes on to say more."""
 MAX_MISSES = 2
 """Misunderstood turns in a row (nothing heard, or only things the kiosk cannot help with) before it

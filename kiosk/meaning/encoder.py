@@ -39,6 +39,9 @@ class SentenceEncoder:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
+            # no memory arena or pattern planning: batches are tiny, and a kiosk keeps this model for weeks
+            options.enable_cpu_mem_arena = False
+            options.enable_mem_pattern = False
             self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
         except Exception as err:  # noqa: BLE001 - a bad file raises several kinds of errors
             raise EncoderError(f"the sentence model could not be loaded ({err.__class__.__name__}: {err})") from err
