@@ -28,6 +28,11 @@ TIMEOUT_S = 180
 # Whisper loads (a few seconds each) or the benchmark: marked slow
 SLOW = re.compile(r"--from-wav|\blisten\b|\bbench\b|\bdoctor\b")
 HARMLESS_INPUT = "my lip keeps twitching\ngoodbye\n"
+SERVER = re.compile(r"--screen|\bkiosk wyoming\b")
+"""Commands that serve until stopped (the screen's page, the Wyoming service): each must say where it listens,
+then stop cleanly on SIGTERM, as its service manager stops it."""
+SERVER_READY = re.compile(r"^Screen: http://|serving the kiosk's conversation at", re.M)
+SERVER_WAIT_S = 60
 
 
 def code_blocks(text: str) -> list[tuple[int, str, str]]:
@@ -89,9 +94,39 @@ def run(command: str, cwd: Path, stdin: str | None) -> subprocess.CompletedProce
     if not (cwd / ".venv").exists():
         (cwd / ".venv").symlink_to(VENV)
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    if SERVER.search(command):
+        return serve(command.replace("--port N", "--port 0"), cwd, env)
     return subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=cwd, capture_output=True, text=True,
                           timeout=TIMEOUT_S, env=env, stdin=subprocess.DEVNULL if stdin is None else None,
                           input=stdin)
+
+
+def serve(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Start a serving command, wait until it says where it listens, stop it with SIGTERM: a clean exit (0) and
+    the address in its output, or the output so far when it never got there."""
+    import signal
+    import time
+
+    proc = subprocess.Popen(["bash", "-c", "exec " + command], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = ""
+    deadline = time.monotonic() + SERVER_WAIT_S
+    assert proc.stdout is not None
+    os.set_blocking(proc.stdout.fileno(), False)
+    while time.monotonic() < deadline and proc.poll() is None and not SERVER_READY.search(out):
+        out += proc.stdout.read() or ""
+        time.sleep(0.2)
+    ready = bool(SERVER_READY.search(out)) and proc.poll() is None
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    os.set_blocking(proc.stdout.fileno(), True)
+    out += proc.stdout.read() or ""
+    code = proc.returncode if ready else (proc.returncode or 1)
+    return subprocess.CompletedProcess(command, 0 if ready and code in (0, -signal.SIGTERM) else code or 1, out, "")
 
 
 @pytest.mark.parametrize("commands", readme_commands())
@@ -130,7 +165,7 @@ def table_commands() -> list:
             for variant in dict.fromkeys(variants):
                 command = (".venv/bin/" + variant).replace(" ...", "").replace("FILE.wav", "question.wav")
                 command = command.replace("Q.wav", "question.wav").replace("R.wav", "reply.wav")
-                command = command.replace("PATH", str(ROOT / "content"))
+                command = command.replace("PATH", str(ROOT / "content")).replace("HOST", "127.0.0.1")
                 if command.split()[1:2] == ["bench"]:
                     if "--quick" not in command:
                         continue
