@@ -95,46 +95,63 @@ def run(command: str, cwd: Path, stdin: str | None) -> subprocess.CompletedProce
         (cwd / ".venv").symlink_to(VENV)
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     if SERVER.search(command):
-        return serve(command.replace("--port N", "--port 0"), cwd, env)
+        return serve(on_free_ports(command), cwd, env)
     return subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=cwd, capture_output=True, text=True,
                           timeout=TIMEOUT_S, env=env, stdin=subprocess.DEVNULL if stdin is None else None,
                           input=stdin)
+
+
+def on_free_ports(command: str) -> str:
+    """The same command on a port nobody uses (a kiosk may already serve the README's default port here)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = re.sub(r"tcp://127\.0\.0\.1:\d+", f"tcp://127.0.0.1:{port}", command)
+    command = command.replace("--port N", f"--port {port}")
+    if "--screen" in command and "--port" not in command:
+        command = re.sub(r"--screen\b", f"--screen --port {port}", command, count=1)
+    return command
 
 
 def serve(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     """Start a serving command, wait until it says where it listens, stop it with SIGTERM: a clean exit (0) and
     the address in its output, or the output so far when it never got there."""
     import signal
+    import threading
     import time
 
     proc = subprocess.Popen(["bash", "-c", "exec " + command], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    out = ""
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
     deadline = time.monotonic() + SERVER_WAIT_S
-    assert proc.stdout is not None
-    os.set_blocking(proc.stdout.fileno(), False)
-    while time.monotonic() < deadline and proc.poll() is None and not SERVER_READY.search(out):
-        out += proc.stdout.read() or ""
+    while time.monotonic() < deadline and proc.poll() is None and not SERVER_READY.search("".join(lines)):
         time.sleep(0.2)
-    ready = bool(SERVER_READY.search(out)) and proc.poll() is None
+    ready = bool(SERVER_READY.search("".join(lines))) and proc.poll() is None
     proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    os.set_blocking(proc.stdout.fileno(), True)
-    out += proc.stdout.read() or ""
-    code = proc.returncode if ready else (proc.returncode or 1)
-    return subprocess.CompletedProcess(command, 0 if ready and code in (0, -signal.SIGTERM) else code or 1, out, "")
+    reader.join(timeout=5)
+    out = "".join(lines)
+    clean = proc.returncode in (0, -signal.SIGTERM)
+    return subprocess.CompletedProcess(command, 0 if ready and clean else (proc.returncode or 1), out, "")
 
 
 @pytest.mark.parametrize("commands", readme_commands())
 def test_readme_code_block_runs(commands, tmp_path):
     """A block's commands run one after another, as pasted; stdin is empty (an interactive kiosk sees the end of
     input at once and says goodbye)."""
-    done = run("\n".join(commands), tmp_path, None)
-    assert done.returncode == 0, f"{commands}\nstdout: {done.stdout[-2000:]}\nstderr: {done.stderr[-2000:]}"
+    # a block of servers runs one server at a time (each stopped before the next); others run as pasted
+    runs = commands if any(SERVER.search(c) for c in commands) else ["\n".join(commands)]
+    for command in runs:
+        done = run(command, tmp_path, None)
+        assert done.returncode == 0, f"{command}\nstdout: {done.stdout[-2000:]}\nstderr: {done.stderr[-2000:]}"
     if any("--reply-wav reply.wav" in c for c in commands):
         assert (tmp_path / "reply.wav").stat().st_size > 1000 and (tmp_path / "question.wav").exists()
         assert "numb" in done.stdout.lower(), done.stdout  # it asks about the sign it heard
