@@ -146,19 +146,23 @@ class TriageIndex:
         )
 
 
+Screened = tuple[list[RedFlagHit], list[RedFlagHit], list[str]]
+"""(affirmed, unsure, negated ids)."""
+
+
 def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None = None, text: str = "",
-                     reading: Reading | None = None) -> tuple[list[RedFlagHit], list[RedFlagHit], list[str]]:
+                     reading: Reading | None = None, phrases: Screened | None = None) -> Screened:
     """(affirmed, unsure, negated ids). Runs on its own, before and apart from cause matching.
 
     ``breaks``: punctuation between the words (:func:`kiosk.text.tokens_with_breaks`), for negation scope.
     ``text``: the utterance as said, for the meaning layer (when the index has one): a phrase hit whose
     sentence means something else ("what if my face went numb") is asked about instead of raised, and a sign
     described in other words ("tea runs out of the corner of my mouth") is asked about."""
-    affirmed, unsure, negated = _screen_phrases(words, index, breaks)
+    affirmed, unsure, negated = phrases or _screen_phrases(words, index, breaks)
     if reading is None:
-        if index.meaning is None or not text.strip() or len(text) > MAX_CHARS:
-            return affirmed, unsure, negated  # a very long text is asked for again in a few words
-        reading = index.meaning.read(text)
+        reading = read_meaning(text, index, bool(affirmed))
+    if reading is None:
+        return affirmed, unsure, negated
     raised: list[RedFlagHit] = []
     asked = {h.id: h for h in unsure}
     for hit in affirmed:
@@ -181,8 +185,16 @@ PAST_KINDS = frozenset({"past", "gradual"})
 rather than ask the sign's own question."""
 
 
-def _screen_phrases(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None
-                    ) -> tuple[list[RedFlagHit], list[RedFlagHit], list[str]]:
+def read_meaning(text: str, index: TriageIndex, phrase_hit: bool) -> Reading | None:
+    """The meaning layer's reading of ``text``, or None without one (no model, empty, or a very long text, which
+    the kiosk asks for again in a few words). Sentences are compared only when a phrase hit may need an
+    objection."""
+    if index.meaning is None or not text.strip() or len(text) > MAX_CHARS:
+        return None
+    return index.meaning.read(text, with_sentences=phrase_hit)
+
+
+def _screen_phrases(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None) -> Screened:
     """The phrase rules: (affirmed, unsure, negated ids)."""
     affirmed: dict[str, RedFlagHit] = {}
     unsure: dict[str, RedFlagHit] = {}
@@ -368,9 +380,9 @@ def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, floa
 def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = None) -> Assessment:
     """Assess one utterance. Never raises on any text; empty text gives an empty, out-of-scope assessment."""
     words, breaks = tokens_with_breaks(text)
-    reading = (index.meaning.read(text) if index.meaning is not None and text.strip() and len(text) <= MAX_CHARS
-               else Reading())
-    affirmed, unsure, negated = screen_red_flags(words, index, breaks, text, reading)
+    phrases = _screen_phrases(words, index, breaks)
+    reading = read_meaning(text, index, bool(phrases[0])) or Reading()
+    affirmed, unsure, negated = screen_red_flags(words, index, breaks, text, reading, phrases)
     found = index.scope.find(words)
     elsewhere = [m.start for m in found if m.phrase.owner == "elsewhere"]
     scope_hits = [m for m in found if (m.phrase.owner == "scope" or (m.phrase.owner == "body" and _owned(words, m.start)))

@@ -141,9 +141,12 @@ class MeaningIndex:
         return cls(embed, tuple(f.id for f in flags), tuple(rows), examples, vectors[:n], kinds, context,
                    vectors[n:m], cues, kb.unwell, vectors[m:])
 
-    def read(self, text: str) -> Reading:
-        """Compare every clause and sentence of ``text`` with the banks."""
+    def read(self, text: str, with_sentences: bool = True) -> Reading:
+        """Compare every clause of ``text`` with the banks, and every sentence when ``with_sentences`` (the
+        sentences serve only to object to a phrase hit: without one, embedding them is time spent for nothing)."""
         sentences, clauses = split_clauses(text)
+        if not with_sentences:
+            sentences = []
         pieces = list(dict.fromkeys(clauses + sentences))
         if not pieces:
             return Reading()
@@ -168,7 +171,7 @@ class MeaningIndex:
                     if flag_id not in hits or score > hits[flag_id].score:
                         hits[flag_id] = MeaningHit(flag_id, piece, self.examples[row], round(score, 3))
         signs, contexts = [], []
-        for sentence, marked in zip(sentences, marked_sentences(text), strict=True):
+        for sentence, marked in zip(sentences, marked_sentences(text) if sentences else [], strict=True):
             p = pieces.index(sentence)
             signs.append({flag_id: float(sign_sim[p, self.flag_rows[f]].max()) for f, flag_id in enumerate(self.flag_ids)})
             contexts.append(self._context(marked, ctx_sim[p]) if self.context_examples else None)
