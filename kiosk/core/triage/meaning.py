@@ -117,6 +117,8 @@ class MeaningIndex:
     context_vectors: np.ndarray = field(repr=False)
     cues: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
     """Per objecting kind, its cue words as one pattern (None: a kind with no cues)."""
+    kind_rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    """Per objecting kind, the rows of ``context_vectors`` that are its examples."""
     unwell_examples: tuple[str, ...] = ()
     unwell_vectors: np.ndarray | None = field(default=None, repr=False)
 
@@ -137,9 +139,10 @@ class MeaningIndex:
         content = embed_content or embed
         vectors = np.asarray(content(list(examples + context + kb.unwell)), dtype=np.float32)
         cues = {k: _cue_pattern(kind.cues) for k, kind in kb.not_now.items() if kind.objects}
+        kind_rows = {k: np.array([i for i, row_kind in enumerate(kinds) if row_kind == k]) for k in cues}
         n, m = len(examples), len(examples) + len(context)
         return cls(embed, tuple(f.id for f in flags), tuple(rows), examples, vectors[:n], kinds, context,
-                   vectors[n:m], cues, kb.unwell, vectors[m:])
+                   vectors[n:m], cues, kind_rows, kb.unwell, vectors[m:])
 
     def read(self, text: str, with_sentences: bool = True) -> Reading:
         """Compare every clause of ``text`` with the banks, and every sentence when ``with_sentences`` (the
@@ -189,8 +192,8 @@ class MeaningIndex:
         best: Objection | None = None
         lowered = sentence.lower()
         for kind, pattern in self.cues.items():
-            rows = [i for i, k in enumerate(self.kinds) if k == kind]
-            j = rows[int(similarity[rows].argmax())]
+            rows = self.kind_rows[kind]
+            j = int(rows[int(similarity[rows].argmax())])
             score = float(similarity[j])
             if pattern is None:
                 score -= NO_CUE_MARGIN - CONTEXT_MARGIN
