@@ -26,8 +26,12 @@ from kiosk.core.dialogue import Dialogue  # noqa: E402
 from kiosk.meaning import triage_index  # noqa: E402
 
 SETS = [
-    ("set 8 sessions (held out)", ROOT / "eval" / "heldout8_sessions.json", "sessions"),
-    ("set 8 cases (held out)", ROOT / "eval" / "heldout8_cases.json", "cases"),
+    ("set 10 sessions (held out)", ROOT / "eval" / "heldout10_sessions.json", "sessions"),
+    ("set 10 cases (held out)", ROOT / "eval" / "heldout10_cases.json", "cases"),
+    ("set 9 sessions (tuning)", ROOT / "eval" / "tuning" / "set9_sessions.json", "sessions"),
+    ("set 9 cases (tuning)", ROOT / "eval" / "tuning" / "set9_cases.json", "cases"),
+    ("set 8 sessions (held out once)", ROOT / "eval" / "heldout8_sessions.json", "sessions"),
+    ("set 8 cases (held out once)", ROOT / "eval" / "heldout8_cases.json", "cases"),
     ("set 7 sessions (tuning)", ROOT / "eval" / "tuning" / "set7_sessions.json", "sessions"),
     ("set 7 cases (tuning)", ROOT / "eval" / "tuning" / "set7_cases.json", "cases"),
     ("set 6 cases (earlier held out)", ROOT / "eval" / "heldout_cases.json", "cases"),
@@ -38,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layer", choices=("both", "phrases"), default="both")
     parser.add_argument("--misses", action="store_true", help="print every session that ended wrong")
+    parser.add_argument("--sets", default="", help="only the sets whose name holds this text (e.g. 'set 9')")
     args = parser.parse_args(argv)
     kb = load_knowledge_base(ROOT / "content")
     index = triage_index(kb, args.layer == "both", ROOT / "models")
@@ -55,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     dialogue = Dialogue(kb, index=index)
     rows = []
     for name, path, kind in SETS:
+        if args.sets not in name or not path.exists():
+            continue
         data = json.loads(path.read_text())
         cases = data["cases"] if isinstance(data, dict) else data
         visitors = visitors_from_sessions(cases) if kind == "sessions" else visitors_from_cases(cases)
