@@ -167,10 +167,53 @@ def test_hedged_red_flag_is_asked_not_cleared(dialogue, kb):
     assert state.phase is not Phase.EMERGENCY
 
 
-def test_out_of_scope(dialogue, kb):
+def test_a_line_the_kiosk_cannot_place_is_screened_before_anyone_is_sent_away(dialogue, kb):
     state, turns = run(dialogue, ["where is the bathroom"])
+    assert turns[0].replies[-1].text == kb.dialogue["unclear_screening_question"]
+    assert turns[0].expect is Expect.YES_NO and not state.said
+    state, turn = dialogue.hear(state, "no")
+    assert turn.text == kb.dialogue["nothing_found"] and state.phase is Phase.LISTENING
+    assert EventKind.EMERGENCY not in kinds(turn) and not state.said
+    # the second thing in a row it cannot place is not screened again
+    state, turn = dialogue.hear(state, "where do i pay for parking")
+    assert turn.text == kb.dialogue["out_of_scope"]
+
+
+def test_out_of_scope_on_a_home_assistant(dialogue, kb):
+    import dataclasses
+    home = dataclasses.replace(dialogue, screen_unclear=False)
+    state, turns = run(home, ["where is the bathroom"])
     assert turns[0].text == kb.dialogue["out_of_scope"] and state.phase is Phase.LISTENING
     assert not state.said
+
+
+UNCLEAR_OPENINGS = [
+    # (opening, answers, emergency prompt expected)
+    pytest.param("i'm here about my dad", ["his mouth has gone crooked since lunch"], True, id="a relative, a sign"),
+    pytest.param("help me please", ["yes"], True, id="help, then yes"),
+    pytest.param("just need to ask something", ["huh", "no", "no", "no", "no", "no", "no", "no", "no"], False,
+                 id="a request to explain: one sign at a time, all no"),
+    pytest.param("my wife sent me in", ["well my left hand won't grip the kettle"], True, id="a sign in other words"),
+    pytest.param("it's probably nothing", ["no", "my lip keeps twitching after coffee"], False,
+                 id="no, then the twitch"),
+    pytest.param("hello", [], False, id="a greeting is not screened"),
+]
+
+
+@pytest.mark.parametrize("opening, answers, emergency", UNCLEAR_OPENINGS)
+def test_unclear_openings(dialogue, kb, opening, answers, emergency):
+    state, turns = run(dialogue, [opening, *answers])
+    prompted = any(EventKind.EMERGENCY in kinds(t) for t in turns)
+    assert prompted is emergency
+    if answers:
+        assert kb.dialogue["unclear_screening_question"] in turns[0].text
+    else:
+        assert turns[0].text == kb.dialogue["out_of_scope"]
+
+
+def test_a_twitch_said_after_the_safety_question_is_screened_as_usual(dialogue, kb):
+    state, turns = run(dialogue, ["i need to ask about something", "it's my lip it twitches after coffee"])
+    assert turns[1].text == kb.dialogue["screening_question"] and state.said
 
 
 def test_commands_anytime(dialogue, kb):
@@ -311,8 +354,8 @@ def test_after_the_summary_a_new_problem_starts_afresh(dialogue):
 
 
 def test_things_the_kiosk_cannot_help_with_three_times_bring_a_person(dialogue, kb):
-    state, turns = run(dialogue, ["asdf", "where is the bathroom", "qwer zxcv"])
-    assert turns[0].text == kb.dialogue["out_of_scope"]
+    state, turns = run(dialogue, ["asdf", "no", "where is the bathroom", "qwer zxcv"])
+    assert kb.dialogue["unclear_screening_question"] in turns[0].text
     assert EventKind.STAFF_ALERT in kinds(turns[-1])
     assert turns[-1].text == kb.dialogue["not_understood_again"]
 
@@ -379,3 +422,4 @@ def test_the_voice_kiosk_asks_an_unanswered_question_once_more(kb, index):
 def test_the_text_kiosk_does_not_reprompt(dialogue):
     state, _ = run(dialogue, ["my lip twitches"])
     assert dialogue.idle(state, 30.0)[1] is None
+

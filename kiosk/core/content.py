@@ -36,6 +36,7 @@ DIALOGUE_KEYS = {
     "idle_warning": (), "idle_reset": (), "nothing_to_repeat": (), "reason_default": ("clue",),
     "louder": (), "softer": (), "slower": (), "faster": (),
     "screening_one_at_a_time": (), "screening_unsure": (), "warning_signs": ("number",),
+    "unclear_opening": (), "unclear_screening_question": (), "nothing_found": (),
 }
 """Every sentence the dialogue needs, with the placeholders each must contain."""
 

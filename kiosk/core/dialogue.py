@@ -39,6 +39,11 @@ ONE_AT_A_TIME = ("sudden_onset", "one_sided_weakness", "numbness", "dizziness", 
 one (as NHS 111 asks them) when a person is unsure of the question about all of them, asks what it means, or
 answers it with something that is not a clear no."""
 """First words of a "no" that goes on to say more."""
+SMALL_TALK = frozenset("hello hi hey hiya there good morning afternoon evening how are you doing today thanks thank "
+                       "is it going ok okay".split())
+"""Words of a greeting: a line of these alone is not screened as an unclear opening."""
+UNCLEAR = "unclear"
+"""The target of the screening question asked after a first line the kiosk could not place."""
 MAX_MISSES = 2
 """Misunderstood turns in a row (nothing heard, or only things the kiosk cannot help with) before it
 offers typing or a staff member and alerts staff."""
@@ -152,6 +157,10 @@ class Dialogue:
     min_confidence: float = 0.5
     reprompt_s: float = 0.0
     """Seconds of silence after a question before it is asked once more (the voice kiosk); 0: never."""
+    screen_unclear: bool = True
+    """A first line the kiosk cannot place ("I'm here about my dad", "help me please") gets the screening
+    question before anyone is sent away: at a symptom kiosk a vague opening may hide an emergency. Off for a
+    home assistant, where most lines are meant for other skills ("turn on the lights")."""
     index: TriageIndex = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
@@ -249,6 +258,8 @@ class Dialogue:
         if command is Command.REPEAT:
             return state, Turn(state.last or (Reply(self._say("nothing_to_repeat")),), expect=self._expect(state))
         if command is Command.HELP:
+            if state.pending is None and self._unclear_opening(state):
+                return self._screen_unclear(state, (Reply(self._say("help")),))  # "help me please" may be urgent
             replies = (Reply(self._say("help")),) + ((Reply(state.pending.text),) if state.pending else ())
             return state, Turn(replies, expect=self._expect(state))
 
@@ -301,6 +312,8 @@ class Dialogue:
         if not result.in_scope:
             if state.said:  # mid-session small talk: keep going with what we have
                 return self._next_question(state)
+            if self._unclear_opening(state) and not result.about_else and not set(tokens(text)) <= SMALL_TALK:
+                return self._screen_unclear(dataclasses.replace(state, misses=state.misses + 1))
             if state.misses >= MAX_MISSES:  # the third thing in a row the kiosk cannot help with: a person can
                 return self._not_understood(dataclasses.replace(state, misses=MAX_MISSES - 1))
             state = dataclasses.replace(state, phase=Phase.LISTENING, misses=state.misses + 1)
@@ -308,6 +321,16 @@ class Dialogue:
         state = dataclasses.replace(state, said=state.said + (text,), misses=0, phase=Phase.QUESTION,
                                     screened=state.screened or self._screening_answered(result))
         return self._next_question(state)
+
+    def _unclear_opening(self, state: State) -> bool:
+        """Nothing placed yet and the screening question not asked: a line the kiosk cannot place is screened."""
+        return self.screen_unclear and not state.said and not state.screened and state.misses == 0
+
+    def _screen_unclear(self, state: State, first: tuple[Reply, ...] = ()) -> tuple[State, Turn]:
+        """The screening question after a line the kiosk cannot place; a clear no then leads back to listening."""
+        state, turn = self._ask(dataclasses.replace(state, screened=True),
+                                Pending("screening", UNCLEAR, self._say("unclear_screening_question")))
+        return state, dataclasses.replace(turn, replies=first + (Reply(self._say("unclear_opening")),) + turn.replies)
 
     def _screening_answered(self, result: Assessment) -> bool:
         return set(SCREENING_FLAGS) <= set(result.negated_flags)
@@ -317,6 +340,11 @@ class Dialogue:
             text = self._say("screening_question")
             pending = Pending("screening", text=text)
             return self._ask(dataclasses.replace(state, screened=True), pending)
+        if not state.said:
+            # screened after a line the kiosk could not place, and nothing about a twitch said yet
+            # the unplaced opening still counts toward a person coming after three such lines in a row
+            state = dataclasses.replace(state, phase=Phase.LISTENING, pending=None, queue=(), misses=1)
+            return state, Turn((Reply(self._say("nothing_found")),))
         cause_questions = [a for a in state.asked if a.startswith("cause:")]
         if len(cause_questions) < MAX_CAUSE_QUESTIONS:
             question = self._best_question(state)
@@ -367,8 +395,10 @@ class Dialogue:
         assert pending is not None
         words = tokens(text)
         now = [h for h in unsure if h.polarity is not Polarity.PAST]  # "no, that was years ago"
-        if answer is Answer.CLARIFY and all(h.context == "question" for h in now):
-            now = []  # "what does numb mean?" asks about the word, it does not report the sign
+        if answer is Answer.CLARIFY:
+            # "what does numb mean?", "does the numb bit from the dentist count?": a question about the
+            # question, not a report of the sign (a sign said plainly was raised before this point)
+            now = []
         if now:
             if answer is Answer.YES or any(h.id == pending.target for h in now):
                 return self._emergency(state, [pending.target or now[0].id])
@@ -392,6 +422,9 @@ class Dialogue:
             answer = Answer.NO  # "no numbness", "nope, just the twitch": a no with more said
         if answer is not Answer.NO:
             # a description with no sign in it, or something else: not a clear no, so not cleared
+            if pending.target == UNCLEAR and assess(text, self.index).in_scope:
+                # the twitch, said now: described, then screened as usual
+                return self._describe(dataclasses.replace(state, pending=None, screened=False, misses=0), text)
             if pending.kind == "screening":
                 return self._one_at_a_time(state, "screening_one_at_a_time")
             return self._not_understood(state)

@@ -18,6 +18,7 @@ adapter on the ``wyoming`` package's server.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sys
 import time
@@ -87,7 +88,9 @@ class ConversationBook:
         talk = self.conversations.get(cid)
         fresh = talk is None
         if talk is None:
-            talk = Conversation(self.live() if self.live is not None else self.dialogue, on_event=self.on_event)
+            dialogue = self.live() if self.live is not None else self.dialogue
+            # a home assistant hears lines meant for its other skills: those are not handled, not screened
+            talk = Conversation(dataclasses.replace(dialogue, screen_unclear=False), on_event=self.on_event)
             talk.start(now)  # the greeting is not sent: the person has already said something
         if not text:  # nothing said: the greeting, or the last question again
             assert talk.last is not None

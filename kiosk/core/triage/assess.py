@@ -75,6 +75,8 @@ class Assessment:
     clarify: bool
     """True when a follow-up question would help (no clear cause, a close call, or an unsure red flag)."""
     scope_words: tuple[str, ...] = ()
+    about_else: bool = False
+    """Words of something else were said ("my cat's tail", "streaming on twitch"): the line is about that."""
 
     @property
     def ask(self) -> tuple[str, ...]:
@@ -204,14 +206,7 @@ def _screen_phrases(words: list[str], index: TriageIndex, breaks: Mapping[int, s
             continue  # already said plainly: more mentions change nothing (and a long text has many)
         if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())) or _said_of_a_thing(words, m, index, breaks or {}):
             continue
-        pol = polarity(words, m.start, m.positions, breaks)
-        context = ""
-        if pol is not Polarity.NEGATED:
-            asked = mentioned(words, m.start, m.end, breaks)  # "the nurse asked about numbness", "what if..."
-            if asked is not None:
-                pol, context = asked, "question"
-        if pol is Polarity.AFFIRMED and in_the_past(words, m.start, m.end, breaks):
-            pol = Polarity.PAST
+        pol, context = _phrase_polarity(words, m, breaks)
         hit = RedFlagHit(m.phrase.owner, m.said, pol, context=context)
         if pol is Polarity.AFFIRMED:
             affirmed.setdefault(hit.id, hit)
@@ -223,8 +218,14 @@ def _screen_phrases(words: list[str], index: TriageIndex, breaks: Mapping[int, s
     for m in index.asks.find(words) if index.asks is not None else ():
         if m.phrase.owner in affirmed or m.phrase.owner in unsure:
             continue
-        if polarity(words, m.start, m.positions, breaks) is not Polarity.NEGATED:
-            unsure[m.phrase.owner] = _asked_about(m.phrase.owner, words, m.start, m.end, breaks)
+        if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())) or _said_of_a_thing(words, m, index, breaks or {}):
+            continue
+        pol, context = _phrase_polarity(words, m, breaks)
+        if pol is Polarity.NEGATED:
+            negated.add(m.phrase.owner)  # "no weakness": denied, as plainly as a sign's own phrase
+        else:
+            unsure[m.phrase.owner] = RedFlagHit(m.phrase.owner, m.said, Polarity.PAST if pol is Polarity.PAST
+                                                else Polarity.UNCERTAIN, context=context)
     for flag_id, body, verbs, sides in index.unfinished:
         span = _unfinished(words, breaks or {}, body, verbs) or _side_without_twitch(words, breaks or {}, sides, index)
         if span and flag_id not in affirmed:
@@ -237,6 +238,20 @@ def _screen_phrases(words: list[str], index: TriageIndex, breaks: Mapping[int, s
 
 UNFINISHED_NEXT = frozenset("and but so then um uh erm er uhm hmm".split())
 """Words after a linking verb that show the statement stopped there ("my face went, um, and ...")."""
+
+
+def _phrase_polarity(words: list[str], m: Match, breaks: Mapping[int, str] | None) -> tuple[Polarity, str]:
+    """(polarity, context) of a phrase hit: denied, asked about ("the nurse asked about numbness", "what if"),
+    years back, or said plainly."""
+    pol = polarity(words, m.start, m.positions, breaks)
+    context = ""
+    if pol is not Polarity.NEGATED:
+        asked = mentioned(words, m.start, m.end, breaks)
+        if asked is not None:
+            pol, context = asked, "question"
+    if pol is Polarity.AFFIRMED and in_the_past(words, m.start, m.end, breaks):
+        pol = Polarity.PAST
+    return pol, context
 
 
 def _asked_about(flag_id: str, words: list[str], start: int, end: int, breaks: Mapping[int, str] | None) -> RedFlagHit:
@@ -407,4 +422,5 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
         in_scope=in_scope,
         clarify=in_scope and (bool(unsure) or not clear_lead),
         scope_words=tuple(m.said for m in scope_hits),
+        about_else=bool(elsewhere),
     )
