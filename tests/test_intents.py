@@ -17,6 +17,8 @@ ANSWERS = [
     ("I don't get it", CLARIFY), ("one at a time please", CLARIFY), ("too many questions at once", CLARIFY),
     ("can you explain", CLARIFY), ("what is dizzy", CLARIFY), ("which one", CLARIFY), ("say that again please", CLARIFY),
     ("i have no idea what you mean", CLARIFY), ("could you say it in simpler words", CLARIFY),
+    ("does the numb bit from the dentist count", CLARIFY), ("is tingling the same as numb", CLARIFY),
+    ("does that count", CLARIFY), ("do you mean my lip", CLARIFY),
     ("no, what I mean is my lip twitches", UNKNOWN), ("nope, just the twitch", UNKNOWN),
     # --- plain yes, in the forms people use
     ("yes", YES), ("Yeah.", YES), ("yep", YES), ("yup", YES), ("ya", YES), ("sure", YES), ("correct", YES),

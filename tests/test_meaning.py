@@ -155,3 +155,14 @@ def test_the_batch_answer_lists_asks_apart_and_says_how(tmp_path):
     assert out[1]["emergency"] is True and out[1]["red_flag_evidence"][0]["how"] == "phrase"
     assert out[2]["emergency"] is False
     assert out[3]["emergency"] or out[3]["ask"]
+
+
+def test_asking_what_counts_gets_the_sign_explained_not_the_emergency_prompt(index, kb):
+    from kiosk.core.dialogue import Dialogue, EventKind, Expect, Phase
+
+    dialogue = Dialogue(kb, index=index)
+    state, turn = dialogue.hear(dialogue.start()[0], "i had a tooth out last week and the numbness wore off but now my lip twitches")
+    assert state.pending is not None and state.pending.target == "numbness"
+    state, turn = dialogue.hear(state, "does the numb bit from the dentist count")
+    assert EventKind.EMERGENCY not in [e.kind for e in turn.events] and state.phase is not Phase.EMERGENCY
+    assert turn.replies[0].text == kb.red_flag("numbness").explain and turn.expect is Expect.YES_NO

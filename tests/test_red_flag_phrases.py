@@ -234,3 +234,19 @@ def test_a_very_recent_start_is_asked_about_not_raised():
     state, turn = dialogue.hear(dialogue.start()[0], heard)
     assert turn.text == KB.red_flag("sudden_onset").question and state.phase is not Phase.EMERGENCY
     assert not alarm_or_question(assess("it did not start a few minutes ago it has been weeks", INDEX))
+
+
+@pytest.mark.parametrize("text, flag, raised, asked, denied", [
+    ("no dear i feel well", "numbness", False, False, False),  # "no ... feel" is not "no feeling"
+    ("there is no feeling in my left hand", "numbness", True, False, False),
+    ("i'm weak with tiredness", "one_sided_weakness", False, True, False),  # no arm, leg or side named: asked
+    ("i have weakness", "one_sided_weakness", False, True, False),
+    ("my left arm went weak an hour ago", "one_sided_weakness", True, False, False),
+    ("no weakness at all", "one_sided_weakness", False, False, True),
+    ("the nurse asked about weakness and i said no", "one_sided_weakness", False, False, True),
+])
+def test_a_sign_word_alone_asks_and_a_no_before_a_word_binds_to_it(text, flag, raised, asked, denied):
+    result = assess(text, INDEX)
+    assert (flag in {h.id for h in result.red_flags}) is raised
+    assert (flag in result.ask) is asked
+    assert (flag in result.negated_flags) is denied

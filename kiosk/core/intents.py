@@ -201,7 +201,11 @@ _CLARIFY_RUNS = tuple(tuple(r.split()) for r in (
     "no idea what", "what you mean", "what you are asking", "what means", "what mean", "what is mean",
     "what it means", "what it mean",
     "confused by the question", "come again", "rephrase",
+    # asking what counts: "does the numb bit from the dentist count?", "is tingling the same as numb?"
+    "does that count", "does it count", "does this count", "would that count", "count as", "counts as",
+    "is that the same", "the same as", "do you mean", "you mean like",
 ))
+_COUNT_QUESTION_OPENERS = frozenset({"does", "do", "would", "should", "is", "could"})
 _NOT_CLARIFY = frozenset({"uh huh", "mm huh", "um huh", "a huh"})
 """Sounds of agreement that end like a request to repeat."""
 _CLARIFY_MAX_WORDS = 12
@@ -219,6 +223,8 @@ def asks_to_clarify(words: list[str]) -> bool:
         return True
     if words[0] in {"yes", "no", "yeah", "nope", "nah", "yep"}:
         return False  # "no, what I mean is..." answers first
+    if words[0] in _COUNT_QUESTION_OPENERS and words[-1] in {"count", "counts", "matter"}:
+        return True  # "does the numb bit from the dentist count": asks what the question covers
     return _has_run(words, _CLARIFY_RUNS)
 
 

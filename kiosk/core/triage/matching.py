@@ -27,6 +27,8 @@ from rapidfuzz.distance import Levenshtein
 MAX_GAP = 3
 """Most words that may stand between two neighbouring words of a phrase."""
 PAIR_GAP = 4
+TIGHT_WORDS = frozenset({"no"})
+"""Pattern words that make a phrase with the next one ("no feeling", "no power"): at most one word between."""
 """The same for a red flag's body-sign pairs ("words are coming out all wrong"); their gaps may not hold a
 word that joins two clauses (PAIR_BLOCKERS), so "not working right and my face twitches" is no pair."""
 PAIR_BLOCKERS = frozenset("and but or so because then when while after before if now".split())
@@ -294,6 +296,8 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
     for k, part in enumerate(phrase.pattern[1:], start=1):
         extra = max(0, phrase.slack[k] - MAX_GAP) if k < len(phrase.slack) else 0
         gap = (PAIR_GAP if phrase.pair else MAX_GAP) + extra
+        if phrase.pattern[k - 1] in TIGHT_WORDS:
+            gap = min(gap, 1)  # "no feeling" is one thing said; "no dear, I feel well" is not
         options = where.get(part)
         if not options or not chains:
             return []

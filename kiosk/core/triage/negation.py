@@ -284,6 +284,8 @@ PAST_MARKERS = tuple(tuple(m.split()) for m in (
     "never again", "years now", "back in nineteen", "back in twenty", "back in two thousand", "last summer",
     "last winter", "last spring", "last autumn", "last fall", "in high school", "at high school", "decade ago",
     "that was it", "that is all gone", "all gone now",
+    # an anaesthetic or a drug that wore off: the sign has passed (asked about, since a stroke's signs can pass too)
+    "wore off", "worn off", "has worn off",
 ) + tuple(f"when i was {age}" for age in _AGES) + tuple(f"when she was {age}" for age in _AGES)
   + tuple(f"when he was {age}" for age in _AGES))
 """Time words that put a sign years back: "I had a seizure as a kid" is history, not an emergency now,
