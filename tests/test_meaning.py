@@ -152,7 +152,7 @@ def test_the_batch_answer_lists_asks_apart_and_says_how(tmp_path):
     assert done.returncode == 0, done.stderr
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert out[0]["emergency"] is False and out[0]["ask"] == []
-    assert out[1]["emergency"] is True and out[1]["red_flag_evidence"][0]["how"] == "phrase"
+    assert out[1]["emergency"] is True and out[1]["red_flag_evidence"][0]["how"] == "phrase"  # nothing to doubt
     assert out[2]["emergency"] is False
     assert out[3]["emergency"] or out[3]["ask"]
 
@@ -166,3 +166,81 @@ def test_asking_what_counts_gets_the_sign_explained_not_the_emergency_prompt(ind
     state, turn = dialogue.hear(state, "does the numb bit from the dentist count")
     assert EventKind.EMERGENCY not in [e.kind for e in turn.events] and state.phase is not Phase.EMERGENCY
     assert turn.replies[0].text == kb.red_flag("numbness").explain and turn.expect is Expect.YES_NO
+
+
+@pytest.fixture(scope="module")
+def judged(encoder, kb):
+    from kiosk.meaning import load_judge
+
+    judge = load_judge()
+    assert judge is not None, "kiosk/meaning/second_opinion.npz is shipped: scripts/train_second_opinion.py"
+    return TriageIndex.build(kb, encoder.embed, judge=judge)
+
+
+@pytest.mark.parametrize("text", [
+    "my bank account has been paralysed since christmas and my lip twitches",
+    "this tax form gave me the worst headache of my life",
+    "our old spaniel's face droops on one side, he was born like that",
+])
+def test_the_second_opinion_asks_about_a_plain_sign_it_doubts(judged, text):
+    result = assess(text, judged)
+    assert not result.emergency and result.ask, text
+
+
+def test_a_doubted_sign_says_why_in_the_batch_answer(judged):
+    evidence = assess("our budgie slurs his words when he copies my dad on the phone", judged).to_json()["red_flag_evidence"]
+    assert evidence and evidence[0]["context"] == "doubted" and evidence[0]["second_opinion"] < 0.5
+
+
+@pytest.mark.parametrize("text", [
+    "my face is drooping on one side since this morning",
+    "my face is drooping",
+    "i can't lift my right arm and my words come out slurred",
+    "everything went double about ten minutes ago and my lip twitches",
+])
+def test_the_second_opinion_leaves_a_plain_emergency_at_once(judged, text):
+    result = assess(text, judged)
+    assert result.emergency, text
+    assert all(e["second_opinion"] >= 0.5 for e in result.to_json()["red_flag_evidence"] if "second_opinion" in e)
+
+
+def test_a_doubted_sign_is_asked_and_a_yes_is_the_emergency(judged, kb):
+    from kiosk.core.dialogue import EventKind
+
+    dialogue = Dialogue(kb, index=judged)
+    state, turn = dialogue.hear(dialogue.start()[0], "this tax form gave me the worst headache of my life")
+    assert state.pending is not None and state.pending.kind == "red_flag" and state.phase is not Phase.EMERGENCY
+    state, turn = dialogue.hear(state, "yes")
+    assert EventKind.EMERGENCY in [e.kind for e in turn.events]
+
+
+def test_the_second_opinion_is_a_logistic_regression_on_the_vector():
+    from kiosk.core.triage.meaning import Judge
+
+    judge = Judge(np.array([2.0, -2.0], dtype=np.float32), 0.0)
+    chances = judge.chance(np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]], dtype=np.float32))
+    assert chances[0] > 0.85 and chances[1] < 0.15 and abs(chances[2] - 0.5) < 1e-6
+
+
+def test_without_the_second_opinion_the_kiosk_says_so_once_and_raises_plain_signs(tmp_path, caplog, monkeypatch):
+    import kiosk.meaning as meaning
+
+    monkeypatch.setattr(meaning, "_WARNED", set())
+    assert meaning.load_judge(tmp_path / "missing.npz") is None
+    assert meaning.load_judge(tmp_path / "missing.npz") is None
+    np.savez(tmp_path / "wrong.npz", weights=np.zeros(10, dtype=np.float32), bias=np.float32(0))
+    assert meaning.load_judge(tmp_path / "wrong.npz") is None
+    lines = [r.getMessage() for r in caplog.records if "second opinion" in r.getMessage()]
+    assert len(lines) == 2 and all("train_second_opinion" in line for line in lines)
+
+
+def test_doctor_warns_when_the_second_opinion_is_missing(monkeypatch, tmp_path):
+    import kiosk.meaning as meaning
+    from kiosk.ops.doctor import Status, check_meaning
+    from kiosk.ops.settings import Settings
+
+    assert check_meaning(Settings()).status is Status.OK
+    monkeypatch.setattr(meaning, "SECOND_OPINION", tmp_path / "gone.npz")
+    monkeypatch.setattr(meaning, "load_judge", lambda path=tmp_path / "gone.npz": None)
+    check = check_meaning(Settings())
+    assert check.status is Status.WARN and "train_second_opinion" in check.detail

@@ -18,6 +18,35 @@ _CACHES: dict[Path, object] = {}
 _WARNED: set[str] = set()
 
 CACHE_NAME = "content-embeddings.npz"
+SECOND_OPINION = Path(__file__).with_name("second_opinion.npz")
+"""The second opinion's weights (scripts/train_second_opinion.py writes them from the tuning sets)."""
+
+
+def load_judge(path: Path = SECOND_OPINION, dimensions: int = 384):
+    """The second opinion on signs said in plain words, or None after one line (every such sign is then raised
+    at once, as before it existed)."""
+    import numpy as np
+
+    from ..core.triage.meaning import Judge
+
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            weights = np.asarray(saved["weights"], dtype=np.float32)
+            bias = float(saved["bias"])
+    except (OSError, KeyError, ValueError) as err:
+        _warn_once(f"second opinion not loaded ({err.__class__.__name__}): signs said plainly are raised at once; "
+                   "run scripts/train_second_opinion.py")
+        return None
+    if weights.shape != (dimensions,):
+        _warn_once(f"second opinion {path.name} does not fit the sentence model: run scripts/train_second_opinion.py")
+        return None
+    return Judge(weights, bias)
+
+
+def _warn_once(why: str) -> None:
+    if why not in _WARNED:
+        _WARNED.add(why)
+        log.warning("%s", why)
 
 
 def triage_index(kb: KnowledgeBase, meaning: bool = True, models_dir: Path | None = None) -> TriageIndex:
@@ -40,4 +69,4 @@ def triage_index(kb: KnowledgeBase, meaning: bool = True, models_dir: Path | Non
     cache = _CACHES.get(key)
     if cache is None:
         cache = _CACHES[key] = ContentEmbeddings(encoder, cache_file)
-    return TriageIndex.build(kb, encoder.embed, cache)  # type: ignore[arg-type]
+    return TriageIndex.build(kb, encoder.embed, cache, load_judge())  # type: ignore[arg-type]

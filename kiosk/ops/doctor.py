@@ -585,7 +585,13 @@ def check_meaning(settings: Settings) -> Check:
     if encoder is None:
         return Check(name, Status.WARN, f"{why}: bash scripts/setup.sh installs it")
     encoder.embed(["my face feels numb"])
-    return Check(name, Status.OK, f"all-MiniLM-L6-v2 int8 loaded and ran in {time.monotonic() - start:.1f} s")
+    from ..meaning import SECOND_OPINION, load_judge
+
+    if load_judge() is None:
+        return Check(name, Status.WARN, f"sentence model loaded, but not its second opinion ({SECOND_OPINION.name}): "
+                                        "plain signs are raised at once; run scripts/train_second_opinion.py")
+    return Check(name, Status.OK, f"all-MiniLM-L6-v2 int8 and its second opinion loaded and ran in "
+                                  f"{time.monotonic() - start:.1f} s")
 
 
 def check_screen_page(settings: Settings, timeout_s: float = SCREEN_TIMEOUT_S) -> Check:

@@ -13,7 +13,7 @@ from typing import Any
 from ..content import KnowledgeBase
 from ..text import MAX_CHARS, tokens_with_breaks
 from .matching import STOPWORDS, Match, PhraseIndex, drop_contained, stem
-from .meaning import Embed, MeaningIndex, Reading
+from .meaning import JUDGE_MIN, Embed, Judge, MeaningIndex, Reading
 from .negation import Polarity, in_the_past, mentioned, polarity
 
 CAUSE_MIN_EVIDENCE = 0.25
@@ -36,7 +36,10 @@ class RedFlagHit:
     score: float = 1.0
     """Cosine similarity to ``example`` (1.0 for a plain phrase hit)."""
     context: str = ""
-    """Why a phrase hit is asked about rather than raised: the "not now" kind ("question", "past", ...)."""
+    """Why a phrase hit is asked about rather than raised: the "not now" kind ("question", "past", ...), or
+    "doubted" when the second opinion doubts it."""
+    chance: float | None = None
+    """The second opinion's chance that the sentence reports an emergency now (a phrase hit it looked at)."""
 
     def evidence(self) -> dict[str, Any]:
         """How it was found, for the batch answer (so a clinician can see why, and add an example)."""
@@ -45,6 +48,8 @@ class RedFlagHit:
             out.update(example=self.example, score=round(self.score, 3))
         if self.context:
             out["context"] = self.context
+        if self.chance is not None:
+            out["second_opinion"] = round(self.chance, 3)
         if self.polarity is Polarity.PAST:
             out["past"] = True
         return out
@@ -124,9 +129,11 @@ class TriageIndex:
     """The meaning layer (the content's examples, embedded), or None: phrases only."""
 
     @classmethod
-    def build(cls, kb: KnowledgeBase, embed: Embed | None = None, embed_content: Embed | None = None) -> TriageIndex:
+    def build(cls, kb: KnowledgeBase, embed: Embed | None = None, embed_content: Embed | None = None,
+              judge: Judge | None = None) -> TriageIndex:
         """Index ``kb``. With ``embed`` (a sentence model, loaded at the edge) the meaning layer is on too;
-        ``embed_content`` may be a cached version of it for the content's own examples."""
+        ``embed_content`` may be a cached version of it for the content's own examples, and ``judge`` is the
+        second opinion on signs said in plain words."""
         return cls(
             red_flags=PhraseIndex(((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.match_phrases()),
                                   every=True, known=[w for c in kb.causes for k in c.clues for w in k.phrase.split()]
@@ -144,7 +151,7 @@ class TriageIndex:
             unfinished=tuple((f.id, frozenset(stem(w) for w in f.unfinished[0]), frozenset(f.unfinished[1]),
                               tuple(tuple(side.split()) for side in f.unfinished[2]))
                              for f in kb.red_flags if f.unfinished),
-            meaning=MeaningIndex.build(kb, embed, embed_content) if embed is not None else None,
+            meaning=MeaningIndex.build(kb, embed, embed_content, judge) if embed is not None else None,
         )
 
 
@@ -169,8 +176,12 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
     asked = {h.id: h for h in unsure}
     for hit in affirmed:
         objection = reading.objection(hit.id, hit.said)
-        if objection is None:
-            raised.append(hit)
+        chance = reading.emergency_chance(hit.said) if objection is None else None
+        if objection is None and chance is not None and chance < JUDGE_MIN:
+            # the second opinion doubts it ("my love life is paralysed"): asked about first, never cleared
+            asked[hit.id] = dataclasses.replace(hit, polarity=Polarity.UNCERTAIN, context="doubted", chance=chance)
+        elif objection is None:
+            raised.append(dataclasses.replace(hit, chance=chance))
         else:
             past = objection.kind in PAST_KINDS
             asked[hit.id] = dataclasses.replace(hit, polarity=Polarity.PAST if past else Polarity.UNCERTAIN,

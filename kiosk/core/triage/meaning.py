@@ -43,6 +43,21 @@ of the tuning and earlier sets reach at most 0.50 ("hello how are you today").""
 NO_CUE_MARGIN = 0.03
 """The same for a kind with no cues (figures of speech): only a closer look-alike objects."""
 
+JUDGE_MIN = 0.5
+"""Least chance, by the second opinion (:class:`Judge`), that a sentence with a sign said in plain words reports an
+emergency now, for the emergency prompt at once; below it the kiosk asks about the sign first. Chosen on set 8 and
+the earlier sets (scripts/train_second_opinion.py trains on the tuning sets only): at 0.5 their phrase false alarms
+went 15 -> 3 and 4 of 227 phrase-caught emergencies were asked about first; at 0.6, 1 and 9."""
+
+JUDGE_CONTEXT_WORDS = 3
+"""Words besides the sign's own and function words that a sentence needs for the second opinion to doubt it: "my
+face is drooping" is the sign and nothing else, so there is nothing to weigh ("my love life is totally
+paralysed" has three)."""
+_FUNCTION_WORDS = frozenset(
+    "a an the my your his her their our its this that these those of to in on at for with by from as is am are was "
+    "were be been being it i me we you he she they them him us and or some really very just so quite get got has "
+    "have had does do did will would should could keep keeps kept im it's i'm he's she's".split())
+
 _SENTENCES = re.compile(r"[.!?;]+")
 _CLAUSE_BREAKS = re.compile(r",|\b(?:and|but|so|because|cause|cos|then|while|though|although|plus|except)\b", re.I)
 _WORDS = re.compile(r"[a-z0-9']+")
@@ -72,6 +87,22 @@ class Objection:
 
 
 @dataclass(frozen=True)
+class Judge:
+    """A second opinion on a sign said in plain words: does the sentence report an emergency now? A logistic
+    regression on the sentence vector, trained on the tuning sets' utterances that hold a phrase hit and on the
+    content's banks (red_flags.toml examples: yes; meaning.toml look-alikes: no) by
+    scripts/train_second_opinion.py. It can only make the kiosk ask before the emergency prompt, never clear a
+    sign: a figure of speech, an explained or past sign it doubts is asked about, not raised at once."""
+
+    weights: np.ndarray = field(repr=False)
+    bias: float = 0.0
+
+    def chance(self, vectors: np.ndarray) -> np.ndarray:
+        """Per row of ``vectors``, the chance that it reports an emergency now."""
+        return np.asarray(1.0 / (1.0 + np.exp(-(vectors @ self.weights + self.bias))), dtype=np.float64)
+
+
+@dataclass(frozen=True)
 class Reading:
     """What the meaning layer makes of one utterance."""
 
@@ -84,6 +115,22 @@ class Reading:
     """Per sentence, its closest "not now" example."""
     unwell: str = ""
     """The [unwell] example some clause is close to ("I came over all funny"), or "": a vague health complaint."""
+    chances: tuple[tuple[str, float], ...] = ()
+    """(sentence or clause, the second opinion's chance that it reports an emergency now), when there is one."""
+
+    def emergency_chance(self, said: str) -> float | None:
+        """The second opinion on a phrase hit (its words ``said``): the highest chance among the sentences and
+        clauses that hold those words (every sentence when none does), or None without a second opinion."""
+        if not self.chances:
+            return None
+        wanted = _WORDS.findall(said.lower())
+        holding = [(piece, p) for piece, p in self.chances
+                   if wanted and all(w in _WORDS.findall(piece.lower()) for w in wanted)]
+        if not holding:
+            holding = [(piece, p) for piece, p in self.chances if piece in self.sentences] or list(self.chances)
+        if not any(_context_words(piece, wanted) >= JUDGE_CONTEXT_WORDS for piece, _ in holding):
+            return None  # the sign said and little else: nothing for a second opinion to weigh
+        return max(p for _, p in holding)
 
     def objection(self, flag_id: str, said: str = "") -> Objection | None:
         """The context that makes a phrase hit of ``flag_id`` (its words ``said``) doubtful, or None. Only the
@@ -121,9 +168,12 @@ class MeaningIndex:
     """Per objecting kind, the rows of ``context_vectors`` that are its examples."""
     unwell_examples: tuple[str, ...] = ()
     unwell_vectors: np.ndarray | None = field(default=None, repr=False)
+    judge: Judge | None = None
+    """The second opinion on signs said in plain words, or None (then every such sign is raised at once)."""
 
     @classmethod
-    def build(cls, kb: KnowledgeBase, embed: Embed, embed_content: Embed | None = None) -> MeaningIndex | None:
+    def build(cls, kb: KnowledgeBase, embed: Embed, embed_content: Embed | None = None,
+              judge: Judge | None = None) -> MeaningIndex | None:
         """The index of ``kb``'s banks, or None when no red flag has examples. ``embed_content`` (a cached
         embedder the edge may have for content) embeds the banks; ``embed`` what people say."""
         flags = [f for f in kb.red_flags if f.examples]
@@ -142,7 +192,7 @@ class MeaningIndex:
         kind_rows = {k: np.array([i for i, row_kind in enumerate(kinds) if row_kind == k]) for k in cues}
         n, m = len(examples), len(examples) + len(context)
         return cls(embed, tuple(f.id for f in flags), tuple(rows), examples, vectors[:n], kinds, context,
-                   vectors[n:m], cues, kind_rows, kb.unwell, vectors[m:])
+                   vectors[n:m], cues, kind_rows, kb.unwell, vectors[m:], judge)
 
     def read(self, text: str, with_sentences: bool = True) -> Reading:
         """Compare every clause of ``text`` with the banks, and every sentence when ``with_sentences`` (the
@@ -184,7 +234,10 @@ class MeaningIndex:
             best = int(near.max(axis=0).argmax())
             if float(near[:, best].max()) >= UNWELL_MIN:
                 unwell = self.unwell_examples[best]
-        return Reading(tuple(hits.values()), tuple(sentences), tuple(signs), tuple(contexts), unwell)
+        chances: tuple[tuple[str, float], ...] = ()
+        if self.judge is not None and with_sentences:
+            chances = tuple(zip(pieces, (float(p) for p in self.judge.chance(vectors)), strict=True))
+        return Reading(tuple(hits.values()), tuple(sentences), tuple(signs), tuple(contexts), unwell, chances)
 
     def _context(self, sentence: str, similarity: np.ndarray) -> Objection | None:
         """The closest look-alike whose kind is shown in the sentence (a cue), or is clearly closer (no cues);
@@ -202,6 +255,11 @@ class MeaningIndex:
             if best is None or score > best.score:
                 best = Objection(kind, sentence.rstrip("?!. "), self.context_examples[j], round(score, 3))
         return best
+
+
+def _context_words(piece: str, sign_words: Sequence[str]) -> int:
+    """Words of ``piece`` that are neither the sign's own nor function words."""
+    return sum(1 for w in _WORDS.findall(piece.lower()) if w not in _FUNCTION_WORDS and w not in sign_words)
 
 
 def _cue_pattern(cues: Sequence[str]) -> re.Pattern[str] | None:
