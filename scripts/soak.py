@@ -211,7 +211,7 @@ class Visit:
         self.number, self.kind, self.case, self.case_id = number, kind, case, case.id
         self.rng, self.t = rng, texts
         self.expect: set[str] = set()
-        """What must have happened: summary, emergency, out_of_scope, idle_reset, start_over, staff,
+        """What must have happened: summary, emergency, out_of_scope, nothing_found, idle_reset, start_over, staff,
         not_understood, too_long, idle_warning."""
         self.events: list[tuple[str, str]] = []
         self.problems: list[str] = []
@@ -256,7 +256,7 @@ class Visit:
         if not lines:
             self.problems.append(f"no reply to {label}")
         self.urgent |= any(line.startswith("!! ") for line in lines)
-        for key in ("goodbye", "out_of_scope", "idle_warning", "idle_reset", "start_over", "staff_alert",
+        for key in ("goodbye", "out_of_scope", "nothing_found", "idle_warning", "idle_reset", "start_over", "staff_alert",
                     "not_understood_again", "too_long", "summary_home", "summary_none"):
             if self.t.says(shown, key):
                 self.seen.add(key)
@@ -293,6 +293,7 @@ class Visit:
             if "goodbye" not in self.seen or end_detail != "done":
                 why.append("no goodbye after 'anything else?'")
         checks = {"out_of_scope": ("out_of_scope" in self.seen, "no out-of-scope reply"),
+                  "nothing_found": ("nothing_found" in self.seen, "no way back after the safety question"),
                   "idle_warning": ("idle_warning" in self.seen, "no idle warning"),
                   "idle_reset": ("idle_reset" in self.seen and end_detail == "idle", "no idle reset"),
                   "start_over": ("start_over" in self.seen and end_detail == "start_over", "no start over"),
@@ -601,8 +602,13 @@ def s_long_red_flag(v: Visit) -> Script:
 
 
 def s_out_of_scope(v: Visit) -> Script:
-    v.expect |= {"out_of_scope"}
     shown = yield v.typed(v.case.text)
+    if v.t.says(shown, "unclear_screening_question"):
+        # a line it cannot place gets one safety question first; a no leads back to listening
+        v.expect |= {"nothing_found"}
+        shown = yield v.pick(NO_FORMS)
+    else:
+        v.expect |= {"out_of_scope"}
     if v.rng.random() < 0.6:
         yield v.pick(GOODBYE)
     else:

@@ -423,3 +423,14 @@ def test_the_text_kiosk_does_not_reprompt(dialogue):
     state, _ = run(dialogue, ["my lip twitches"])
     assert dialogue.idle(state, 30.0)[1] is None
 
+
+
+def test_a_hedged_description_is_kept_for_the_cause_questions(dialogue, kb):
+    state, turns = run(dialogue, ["my lip started twitching a week after the new pills from my doctor, "
+                                  "not sure if my arm is weak"])
+    assert state.pending.kind == "red_flag" and state.said
+    turn = turns[-1]
+    while state.phase is Phase.QUESTION:
+        state, turn = dialogue.hear(state, "no")
+    assert turn.events[-1].kind is EventKind.SUMMARY
+    assert turn.events[-1].detail.split(",")[0] == "medication"

@@ -244,6 +244,7 @@ def test_a_very_recent_start_is_asked_about_not_raised():
     ("my left arm went weak an hour ago", "one_sided_weakness", True, False, False),
     ("no weakness at all", "one_sided_weakness", False, False, True),
     ("the nurse asked about weakness and i said no", "one_sided_weakness", False, False, True),
+    ("no arm can not button. can not puff my cheek", "facial_droop", True, False, False),  # the tighter reading
 ])
 def test_a_sign_word_alone_asks_and_a_no_before_a_word_binds_to_it(text, flag, raised, asked, denied):
     result = assess(text, INDEX)

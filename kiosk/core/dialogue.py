@@ -272,6 +272,9 @@ class Dialogue:
             # each sign in doubt is asked about, a start time last (it says least on its own)
             order = sorted(unsure, key=lambda h: h.id == "sudden_onset")
             first, rest = order[0], tuple(dict.fromkeys(h.id for h in order[1:] if h.id != order[0].id))
+            if problem is None and pending is None and assess(text, self.index).in_scope:
+                # the description is kept for the cause questions that follow the answers
+                state = dataclasses.replace(state, said=state.said + (text,), phase=Phase.QUESTION)
             return self._ask_red_flag(state, first.id, past=first.polarity is Polarity.PAST, queue=rest)
         if problem is not None:
             return self._not_understood(state, too_long=bool(words))

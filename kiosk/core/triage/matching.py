@@ -309,7 +309,9 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
                      if (not phrase.pair or not _new_clause(words, c[0], start, blockers))
                      and (words[c[0] - 1] != "not" or _bridges_not(words[c[0]:start]))]
             if reach:
-                _, total, first, pos = max(reach, key=lambda c: c[1])
+                # equal similarity: the tighter chain, so "no arm can not button. can not puff my cheek" is
+                # read from the second "can not", not from the denied first one
+                _, total, first, pos = max(reach, key=lambda c: (c[1], c[2]))
                 nxt.append((end, total + sim, first, pos + (start,)))
         if not nxt:
             return []
