@@ -1,11 +1,11 @@
 """The sentence model with real int8 MatMuls, converted once from the shipped model and kept in the models cache.
 
 Why: the shipped all-MiniLM-L6-v2 stores int8 weights but dequantizes them inside the graph (Cast, then Mul by a
-scale), so onnxruntime folds every weight to float32 when it loads the model: about +190 MB resident and float32
+scale), so onnxruntime folds every weight to float32 when it loads the model: about +200 MB resident and float32
 MatMuls. :func:`convert` folds those pairs into float32 weights and has onnxruntime's own quantizer store the
-MatMul weights as int8 per channel, which onnxruntime then runs as int8 (MatMulInteger): about +110 MB and half
+MatMul weights as int8 per channel, which onnxruntime then runs as int8 (MatMulInteger): about +140 MB and half
 the time a clause. The word-embedding table (a Gather) stays float32: quantizing it as well saved 36 MB more but
-moved sentence similarities by up to 0.047 against 0.021 (benchmarks/meaning.md).
+moved sentence similarities by up to 0.047 against 0.021 on the same few sentences (benchmarks/meaning.md).
 
 :func:`convert` is the conversion alone (it reads the source and writes the result, nothing else);
 :func:`cached_model` is the adapter that keeps one converted file in the cache, keyed to the source's contents.
@@ -131,12 +131,12 @@ def cached_model(source: Path, cache_dir: Path) -> tuple[Path, str]:
     except ImportError as err:
         return source, (
             f"sentence model not converted to int8 MatMuls ({err.name} is not installed: bash "
-            f"scripts/setup.sh); running the shipped model (slower, +80 MB)"
+            f"scripts/setup.sh); running the shipped model (twice the time a clause, 65 MB more)"
         )
     except Exception as err:  # noqa: BLE001 - onnx, the quantizer and the file system raise many kinds
         return source, (
             f"sentence model not converted to int8 MatMuls ({err.__class__.__name__}: {err}); "
-            f"running the shipped model (slower, +80 MB)"
+            f"running the shipped model (twice the time a clause, 65 MB more)"
         )
     log.info("sentence model converted to int8 MatMuls in %.1f s (once): %s", time.monotonic() - start, target)
     for stale in cache_dir.glob(f"{PREFIX}*.onnx"):  # made from an earlier source model or recipe
