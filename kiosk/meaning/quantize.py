@@ -98,15 +98,21 @@ def convert(source: Path, target: Path) -> None:
     if fold_dequantized_weights(model) == 0:
         raise ValueError("no Cast+Mul weights to fold")
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
-    quantizer_log = logging.getLogger()  # the quantizer warns on the root logger about pre-processing it needs not
-    level = quantizer_log.level
-    quantizer_log.setLevel(logging.ERROR)
+    # the quantizer warns on the root logger about a pre-processing step this model needs not; a filter there drops
+    # only records logged on the root logger itself, never the kiosk's own (they propagate past logger filters)
+    quiet = _BelowError()
+    logging.getLogger().addFilter(quiet)
     try:
         quantize_dynamic(model, partial, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
         os.replace(partial, target)
     finally:
-        quantizer_log.setLevel(level)
+        logging.getLogger().removeFilter(quiet)
         partial.unlink(missing_ok=True)
+
+
+class _BelowError(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR
 
 
 def fingerprint(path: Path) -> str:
@@ -120,7 +126,7 @@ def fingerprint(path: Path) -> str:
 
 def cached_model(source: Path, cache_dir: Path) -> tuple[Path, str]:
     """The converted model in ``cache_dir`` (converted now when it is not there yet) and "", or ``source`` and one
-    line saying why not. Never raises: the shipped model is slower but gives the same answers."""
+    line saying why not. Never raises: the shipped model is slower but gives nearly the same answers."""
     try:
         target = cache_dir / f"{PREFIX}{RECIPE}-{fingerprint(source)}.onnx"
         if target.is_file():
