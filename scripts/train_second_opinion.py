@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=SECOND_OPINION)
     args = parser.parse_args(argv)
-    encoder, why = load_encoder()
+    encoder, why = load_encoder(cache_dir=ROOT / "models" / "cache")  # the model the kiosk runs (int8 MatMuls)
     if encoder is None:
         print(why)
         return 1

@@ -21,7 +21,8 @@ encoder_module = pytest.importorskip("kiosk.meaning.encoder")
 
 @pytest.fixture(scope="module")
 def encoder():
-    enc, why = encoder_module.load_encoder()
+    # the kiosk's own model: converted once to int8 MatMuls in models/cache, as `kiosk` and `kiosk triage` run it
+    enc, why = encoder_module.load_encoder(cache_dir=ROOT / "models" / "cache")
     if enc is None:
         pytest.skip(why)
     return enc

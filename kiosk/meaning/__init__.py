@@ -51,20 +51,22 @@ def _warn_once(why: str) -> None:
 
 def triage_index(kb: KnowledgeBase, meaning: bool = True, models_dir: Path | None = None) -> TriageIndex:
     """The triage index for ``kb``: with the meaning layer when ``meaning`` and the sentence model loads.
-    The content's embedded examples are kept in ``models_dir``/cache (content only, never what was said)."""
+    The content's embedded examples and the sentence model converted to int8 MatMuls are kept in
+    ``models_dir``/cache (content only, never what was said)."""
     from ..core.triage import TriageIndex
 
     if not meaning:
         return TriageIndex.build(kb)
     from .encoder import ContentEmbeddings, shared_encoder
 
-    encoder, why = shared_encoder()
+    cache_dir = models_dir / "cache" if models_dir is not None else None
+    encoder, why = shared_encoder(cache_dir)
     if encoder is None:
         if why not in _WARNED:
             _WARNED.add(why)
             log.warning("%s", why)
         return TriageIndex.build(kb)
-    cache_file = (models_dir / "cache" / CACHE_NAME) if models_dir is not None else None
+    cache_file = cache_dir / CACHE_NAME if cache_dir is not None else None
     key = cache_file or Path("-")
     cache = _CACHES.get(key)
     if cache is None:

