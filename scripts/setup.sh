@@ -101,4 +101,12 @@ else
   fi
   echo "$want" >"$stamp"
 fi
+# The sentence model is converted to int8 MatMuls once, here, where models/ is writable (a hardened kiosk
+# service may not write it, and would then run the slower shipped model). A failure is one line, not fatal.
+.venv/bin/python - <<'EOF' || echo "setup: the sentence model was not converted; the kiosk runs it as shipped"
+from pathlib import Path
+from kiosk.meaning.encoder import load_encoder
+encoder, why = load_encoder(cache_dir=Path("models") / "cache")
+print(f"setup: sentence model ready ({encoder.note or 'int8 MatMuls'})" if encoder else f"setup: {why}")
+EOF
 echo "setup: done; start the kiosk with .venv/bin/kiosk"
