@@ -3,9 +3,10 @@
 
     python scripts/bench_meaning.py [--shipped] [--cost] [--out benchmarks/meaning.md]
 
-Accuracy on the blind sets in eval/ with four matchers: the keyword baseline, the phrase rules alone, the
-meaning layer alone (a sign close to the content's examples is asked about; it never raises one), and both
-(the kiosk). Caught: emergency true or ask names a red flag. False alarm: emergency true on a non-emergency.
+Accuracy on the blind sets in eval/ with five matchers: the keyword baseline, the phrase rules alone, the
+meaning layer alone (a sign close to the content's examples is asked about; it never raises one), both without
+the second opinion, and both with it (the kiosk). Caught: emergency true or ask names a red flag. False alarm:
+emergency true on a non-emergency.
 Cost: the sentence model's load time, resident memory before and after, and triage time per utterance with
 the model (median and p95), on this machine. The model is the kiosk's: converted once to int8 MatMuls in
 models/cache (converted first in a child process when it is not there yet, so the figures are those of a usual
@@ -33,6 +34,10 @@ from kiosk.core.triage import TriageIndex, assess  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 SETS = [
+    ("set 10, held out (everyday)", ROOT / "eval" / "heldout10_cases.json", "everyday"),
+    ("set 10, held out (hard traps)", ROOT / "eval" / "heldout10_cases.json", "trap"),
+    ("set 9, tuning (everyday)", ROOT / "eval" / "tuning" / "set9_cases.json", "everyday"),
+    ("set 9, tuning (hard traps)", ROOT / "eval" / "tuning" / "set9_cases.json", "trap"),
     ("set 8, held out (everyday)", ROOT / "eval" / "heldout8_cases.json", "everyday"),
     ("set 8, held out (hard traps)", ROOT / "eval" / "heldout8_cases.json", "trap"),
     ("set 7, tuning (everyday)", ROOT / "eval" / "tuning" / "set7_cases.json", "everyday"),
@@ -119,8 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     cache_name = "content-embeddings-shipped.npz" if args.shipped else "content-embeddings.npz"
     content = ContentEmbeddings(encoder, ROOT / "models" / "cache" / cache_name)
     start = time.perf_counter()
-    both = TriageIndex.build(kb, encoder.embed, content)
+    from kiosk.meaning import load_judge
+
+    both = TriageIndex.build(kb, encoder.embed, content, None if args.shipped else load_judge())
     index_s = time.perf_counter() - start
+    unjudged = TriageIndex.build(kb, encoder.embed, content)
     after = rss_mb()
     phrases = TriageIndex.build(kb)
     baseline = KeywordBaseline.build(kb)
@@ -130,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         return {"emergency": False, "ask": [h.id for h in both.meaning.read(text).hits]}
 
     matchers = [("keyword baseline", baseline.answer), ("phrases only", lambda t: assess(t, phrases).to_json()),
-                ("meaning only", meaning_only), ("both (the kiosk)", lambda t: assess(t, both).to_json())]
+                ("meaning only", meaning_only),
+                ("both, no second opinion", lambda t: assess(t, unjudged).to_json()),
+                ("both (the kiosk)", lambda t: assess(t, both).to_json())]
     rows = []
     for name, path, part in [] if args.cost else SETS:
         cases = cases_of(path, part)
