@@ -4,6 +4,7 @@
     nice -n 15 python scripts/eval_redflags.py [--emergencies 40] [--others 12] [--snrs clean,10,5]
                                                [--save run.json] [-- LISTEN OPTIONS...]
     python scripts/eval_redflags.py --score a.json [b.json]   # score saved runs (b: its hypotheses added)
+    nice -n 15 python scripts/eval_redflags.py --set vignettes --snrs clean,10   # the dev vignettes, with top-3 cause
 
 Sentences: emergencies of eval/redflag_sentences.json and eval/heldout_cases.json (spread evenly when
 subsampled), and some non-emergencies of the red-flag set (look-alikes, negated, past) to watch false alarms
@@ -44,6 +45,13 @@ def sentences(n_em: int, n_other: int) -> list[dict]:
     return spread(rf_em, share) + spread(ho_em, n_em - share) + spread(others, n_other)
 
 
+def vignettes() -> list[dict]:
+    """The shared dev vignettes (38: emergencies, causes, out of scope), with the causes they should rank."""
+    from kiosk.bench.corpus import DEV_VIGNETTES
+
+    return json.loads(DEV_VIGNETTES.read_text())["cases"]
+
+
 def audio_jobs(cases: list[dict], snrs: list[float | None]) -> list[dict]:
     """Synthesize (cached) and mix (cached): one job per case x voice x SNR."""
     import numpy as np
@@ -69,7 +77,8 @@ def audio_jobs(cases: list[dict], snrs: list[float | None]) -> list[dict]:
                         pad = np.zeros(8000, np.int16)
                         write_wav(path, mixed(np.concatenate([pad, speech, pad]), noise, snr, f"kitchen|{wav.stem}"))
                 jobs.append({"id": case["id"], "voice": voice, "snr": "clean" if snr is None else f"{snr:g} dB",
-                             "emergency": case["emergency"], "text": case["text"], "wav": str(path)})
+                             "emergency": case["emergency"], "text": case["text"], "wav": str(path),
+                             "causes": case.get("causes") or []})
     return jobs
 
 
@@ -84,12 +93,12 @@ def listen(jobs: list[dict], options: list[str]) -> list[dict]:
     return [dict(j, answer=a) for j, a in zip(jobs, answers, strict=False)]
 
 
-KINDS = {"alt": "another hypothesis", "sound": "sounds like", "unclear": "unclear word"}
+KINDS = {"alt": "another hypothesis", "sound": "sounds like", "unclear": "unclear word", "triage": "triage"}
 
 
 def ask_kind(ask: dict) -> str:
     why = ask.get("why", "")
-    return next((k for k, text in KINDS.items() if text in why), "other")
+    return next((k for k, text in KINDS.items() if text == why or text in why), "other")
 
 
 ASK_KINDS = set(KINDS)
@@ -111,7 +120,11 @@ def score(results: list[dict], extra: list[dict] | None = None) -> str:
             b = extra[i]["answer"]
             ask = ask or (not declared and bool(b.get("emergency") or b.get("red_flags")))
         for key in ((r["voice"], r["snr"]), ("all voices", r["snr"])):
-            row = rows.setdefault(key, {"em": 0, "dec": 0, "dec_or_ask": 0, "other": 0, "fa": 0, "other_ask": 0})
+            row = rows.setdefault(key, {"em": 0, "dec": 0, "dec_or_ask": 0, "other": 0, "fa": 0, "other_ask": 0,
+                                        "with_cause": 0, "top3": 0})
+            if r.get("causes") and not r["emergency"]:  # a cause to rank: top-3 as the benchmark counts it
+                row["with_cause"] += 1
+                row["top3"] += bool({c["id"] for c in (a.get("causes") or [])[:3]} & set(r["causes"]))
             if r["emergency"]:
                 row["em"] += 1
                 row["dec"] += declared
@@ -121,11 +134,12 @@ def score(results: list[dict], extra: list[dict] | None = None) -> str:
                 row["fa"] += declared
                 row["other_ask"] += (not declared) and ask
     lines = ["| voice | condition | emergencies | sensitivity, declared | declared or asked | non-emergencies "
-             "| false alarms | asked needlessly |", "|---|---|---|---|---|---|---|---|"]
+             "| false alarms | asked needlessly | top-3 cause |", "|---|---|---|---|---|---|---|---|---|"]
     for (voice, snr), x in sorted(rows.items(), key=lambda kv: (kv[0][0] == "all voices", kv[0][0],
                                                                  ["clean", "20 dB", "10 dB", "5 dB", "0 dB"].index(kv[0][1]))):
         lines.append(f"| {voice} | {snr} | {x['em']} | {x['dec'] / max(1, x['em']):.1%} | "
-                     f"{x['dec_or_ask'] / max(1, x['em']):.1%} | {x['other']} | {x['fa']} | {x['other_ask']} |")
+                     f"{x['dec_or_ask'] / max(1, x['em']):.1%} | {x['other']} | {x['fa']} | {x['other_ask']} | "
+                     + (f"{x['top3'] / x['with_cause']:.1%} ({x['top3']}/{x['with_cause']}) |" if x["with_cause"] else "|"))
     return "\n".join(lines)
 
 
@@ -145,13 +159,16 @@ def main(argv: list[str] | None = None) -> int:
         cut = argv.index("--")
         argv, listen_opts = argv[:cut], argv[cut + 1:]
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--set", choices=["redflags", "vignettes"], default="redflags",
+                   help="red-flag sentences (default) or the 38 dev vignettes (all of them; scores top-3 cause too)")
     p.add_argument("--emergencies", type=int, default=40)
     p.add_argument("--others", type=int, default=12)
     p.add_argument("--snrs", default="clean,10,5")
     p.add_argument("--save", type=Path)
     p.add_argument("--score", nargs="+", type=Path, help="score saved runs instead of running")
     p.add_argument("--misses", action="store_true", help="list the missed emergencies")
-    p.add_argument("--ask-kinds", default="alt,sound,unclear", help="which asks count (alt, sound, unclear)")
+    p.add_argument("--ask-kinds", default="alt,sound,unclear,triage",
+                   help="which asks count (alt, sound, unclear; triage: the triage's own ask list)")
     args = p.parse_args(argv)
     ASK_KINDS.clear()
     ASK_KINDS.update(k for k in args.ask_kinds.split(",") if k)
@@ -162,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(misses(runs[0]["results"])))
         return 0
     snrs = [None if s == "clean" else float(s) for s in args.snrs.split(",")]
-    cases = sentences(args.emergencies, args.others)
+    cases = vignettes() if args.set == "vignettes" else sentences(args.emergencies, args.others)
     t0 = time.perf_counter()
     jobs = audio_jobs(cases, snrs)
     print(f"{len(jobs)} recordings ready in {time.perf_counter() - t0:.0f} s", file=sys.stderr)

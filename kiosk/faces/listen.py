@@ -49,7 +49,10 @@ def listen_one(path: Path, recognizer, index: TriageIndex, noise: np.ndarray | N
     if asks:
         from .asks import asks_for
         extra["alternatives"] = list(getattr(heard, "alternatives", ()) or ())
-        extra["ask"] = [a.to_json() for a in asks_for(heard, result, lambda text: triage_json(text, index))]
+        # the triage's own asks (a sign found by meaning, a hedged or past sign) first: they must not be
+        # replaced by the hearing asks, or a batch score would lose every sign the meaning layer only asks about
+        own = [{"id": flag, "why": "triage", "heard": heard.text} for flag in result.get("ask") or ()]
+        extra["ask"] = own + [a.to_json() for a in asks_for(heard, result, lambda text: triage_json(text, index))]
     total_ms = (time.perf_counter() - started) * 1000
     return {"file": str(path), "transcript": heard.text, "confidence": round(heard.confidence, 3), **result, **extra,
             "asr": recognizer.name, "asr_ms": round(asr_ms, 1), "total_ms": round(total_ms, 1)}
