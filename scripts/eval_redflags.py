@@ -45,6 +45,36 @@ def sentences(n_em: int, n_other: int) -> list[dict]:
     return spread(rf_em, share) + spread(ho_em, n_em - share) + spread(others, n_other)
 
 
+def tuning(n_em: int, n_other: int) -> list[dict]:
+    """Red-flag sentences of the tuning sets (eval/tuning/set*_redflags.json), spread evenly: for judging a
+    change to the asks; eval/redflag_sentences.json stays held out for measurement."""
+    cases = [c for f in sorted((ROOT / "eval" / "tuning").glob("set*_redflags.json"))
+             for c in json.loads(f.read_text())["cases"]]
+    return (spread([c for c in cases if c.get("emergency") is True], n_em)
+            + spread([c for c in cases if c.get("emergency") is False], n_other))
+
+
+def rescore(results: list[dict]) -> list[dict]:
+    """Each saved recognition answered again by today's triage and asks (no audio, no recognizer): the saved
+    transcript, other hypotheses and word probabilities go through kiosk listen's own heard_json."""
+    from kiosk.core.content import load_knowledge_base
+    from kiosk.faces.cli import make_index
+    from kiosk.faces.listen import heard_json
+    from kiosk.ops.settings import Settings
+    from kiosk.speech.asr import Transcript, Word
+
+    settings = Settings()
+    index = make_index(settings, load_knowledge_base(settings.content))
+    out = []
+    for r in results:
+        a = r["answer"]
+        words = tuple(Word(t, p, 0.0, 0.0) for t, p in a.get("words") or ())
+        heard = Transcript(a.get("transcript", ""), a.get("confidence", 0.0), True, words,
+                           tuple(a.get("alternatives") or ()))
+        out.append(dict(r, answer=dict(a, **heard_json(heard, index))))
+    return out
+
+
 def vignettes() -> list[dict]:
     """The shared dev vignettes (38: emergencies, causes, out of scope), with the causes they should rank."""
     from kiosk.bench.corpus import DEV_VIGNETTES
@@ -159,8 +189,11 @@ def main(argv: list[str] | None = None) -> int:
         cut = argv.index("--")
         argv, listen_opts = argv[:cut], argv[cut + 1:]
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--set", choices=["redflags", "vignettes"], default="redflags",
-                   help="red-flag sentences (default) or the 38 dev vignettes (all of them; scores top-3 cause too)")
+    p.add_argument("--set", choices=["redflags", "vignettes", "tuning"], default="redflags",
+                   help="red-flag sentences (default), the 38 dev vignettes (all of them; scores top-3 cause too), "
+                        "or the tuning sets' red-flag sentences")
+    p.add_argument("--rescore", action="store_true", help="with --score: answer the saved transcripts again "
+                   "with today's triage and asks")
     p.add_argument("--emergencies", type=int, default=40)
     p.add_argument("--others", type=int, default=12)
     p.add_argument("--snrs", default="clean,10,5")
@@ -174,12 +207,16 @@ def main(argv: list[str] | None = None) -> int:
     ASK_KINDS.update(k for k in args.ask_kinds.split(",") if k)
     if args.score:
         runs = [json.loads(f.read_text()) for f in args.score]
+        if args.rescore:
+            for run in runs:
+                run["results"] = rescore(run["results"])
         print(score(runs[0]["results"], runs[1]["results"] if len(runs) > 1 else None))
         if args.misses:
             print("\n".join(misses(runs[0]["results"])))
         return 0
     snrs = [None if s == "clean" else float(s) for s in args.snrs.split(",")]
-    cases = vignettes() if args.set == "vignettes" else sentences(args.emergencies, args.others)
+    cases = (vignettes() if args.set == "vignettes" else tuning(args.emergencies, args.others)
+             if args.set == "tuning" else sentences(args.emergencies, args.others))
     t0 = time.perf_counter()
     jobs = audio_jobs(cases, snrs)
     print(f"{len(jobs)} recordings ready in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
