@@ -54,6 +54,16 @@ def tuning(n_em: int, n_other: int) -> list[dict]:
             + spread([c for c in cases if c.get("emergency") is False], n_other))
 
 
+def typed(cases: list[dict]) -> dict[str, int]:
+    """The same sentences typed (a perfect recognizer): emergencies, declared, declared or asked (the ceiling)."""
+    proc = subprocess.run([sys.executable, "-m", "kiosk", "triage", "--json"], cwd=ROOT, capture_output=True,
+                          text=True, input="".join(c["text"] + "\n" for c in cases))
+    answers = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    em = [a for c, a in zip(cases, answers, strict=True) if c["emergency"]]
+    return {"em": len(em), "dec": sum(bool(a["emergency"]) for a in em),
+            "dec_or_ask": sum(bool(a["emergency"] or a["ask"]) for a in em)}
+
+
 def rescore(results: list[dict]) -> list[dict]:
     """Each saved recognition answered again by today's triage and asks (no audio, no recognizer): the saved
     transcript, other hypotheses and word probabilities go through kiosk listen's own heard_json."""
@@ -73,6 +83,40 @@ def rescore(results: list[dict]) -> list[dict]:
                            tuple(a.get("alternatives") or ()))
         out.append(dict(r, answer=dict(a, **heard_json(heard, index))))
     return out
+
+
+def typed_tuning() -> str:
+    """The hearing asks on the tuning sets' typed sentences (each sentence taken as a perfect transcript): on a
+    non-emergency a hearing ask is needless (a question about a sign the person never said); counted only where
+    the voice kiosk would use it, i.e. the triage itself has no red flag and no ask."""
+    from kiosk.core.content import load_knowledge_base
+    from kiosk.faces.cli import make_index
+    from kiosk.faces.listen import heard_json
+    from kiosk.ops.settings import Settings
+    from kiosk.speech.asr import Transcript
+
+    settings = Settings()
+    index = make_index(settings, load_knowledge_base(settings.content))
+    lines = ["| tuning file | non-emergencies | needless hearing asks | emergencies | caught only by a hearing ask |",
+             "|---|---|---|---|---|"]
+    total = [0, 0, 0, 0]
+    for f in sorted((ROOT / "eval" / "tuning").glob("set*.json")):
+        cases = [c for c in json.loads(f.read_text()).get("cases", []) if isinstance(c, dict) and c.get("text")]
+        row = [0, 0, 0, 0]
+        for c in cases:
+            a = heard_json(Transcript(c["text"], 1.0, True), index)
+            hearing = [k for k in a["ask"] if k["why"] != "triage"]
+            plain = a["emergency"] or a["red_flags"] or any(k["why"] == "triage" for k in a["ask"])
+            if c.get("emergency") is False:
+                row[0] += 1
+                row[1] += bool(hearing) and not plain
+            elif c.get("emergency") is True:
+                row[2] += 1
+                row[3] += bool(hearing) and not plain
+        total = [x + y for x, y in zip(total, row, strict=True)]
+        lines.append(f"| {f.name} | {row[0]} | {row[1]} | {row[2]} | {row[3]} |")
+    lines.append(f"| all | {total[0]} | {total[1]} | {total[2]} | {total[3]} |")
+    return "\n".join(lines)
 
 
 def vignettes() -> list[dict]:
@@ -141,7 +185,24 @@ def asked(answer: dict) -> bool:
 
 def score(results: list[dict], extra: list[dict] | None = None) -> str:
     """Table per voice and condition; ``extra``: a second run on the same audio whose red flags are asked about."""
-    rows = {}
+    rows = tally(results, extra)
+    lines = ["| voice | condition | emergencies | sensitivity, declared | declared or asked | non-emergencies "
+             "| false alarms | asked needlessly | top-3 cause |", "|---|---|---|---|---|---|---|---|---|"]
+    for (voice, snr), x in sorted(rows.items(), key=lambda kv: (kv[0][0] == "all voices", kv[0][0],
+                                                                 CONDITIONS.index(kv[0][1]))):
+        lines.append(f"| {voice} | {snr} | {x['em']} | {x['dec'] / max(1, x['em']):.1%} | "
+                     f"{x['dec_or_ask'] / max(1, x['em']):.1%} | {x['other']} | {x['fa']} | {x['other_ask']} | "
+                     + (f"{x['top3'] / x['with_cause']:.1%} ({x['top3']}/{x['with_cause']}) |" if x["with_cause"] else "|"))
+    return "\n".join(lines)
+
+
+CONDITIONS = ["clean", "20 dB", "10 dB", "5 dB", "0 dB"]
+
+
+def tally(results: list[dict], extra: list[dict] | None = None) -> dict[tuple[str, str], dict[str, int]]:
+    """Counts per (voice, condition), and per ("all voices", condition): emergencies (em), declared (dec),
+    declared or asked, non-emergencies (other), false alarms (fa), needless asks (other_ask), top-3 cause."""
+    rows: dict[tuple[str, str], dict[str, int]] = {}
     for i, r in enumerate(results):
         a = r["answer"]
         declared = bool(a.get("emergency"))
@@ -163,14 +224,7 @@ def score(results: list[dict], extra: list[dict] | None = None) -> str:
                 row["other"] += 1
                 row["fa"] += declared
                 row["other_ask"] += (not declared) and ask
-    lines = ["| voice | condition | emergencies | sensitivity, declared | declared or asked | non-emergencies "
-             "| false alarms | asked needlessly | top-3 cause |", "|---|---|---|---|---|---|---|---|---|"]
-    for (voice, snr), x in sorted(rows.items(), key=lambda kv: (kv[0][0] == "all voices", kv[0][0],
-                                                                 ["clean", "20 dB", "10 dB", "5 dB", "0 dB"].index(kv[0][1]))):
-        lines.append(f"| {voice} | {snr} | {x['em']} | {x['dec'] / max(1, x['em']):.1%} | "
-                     f"{x['dec_or_ask'] / max(1, x['em']):.1%} | {x['other']} | {x['fa']} | {x['other_ask']} | "
-                     + (f"{x['top3'] / x['with_cause']:.1%} ({x['top3']}/{x['with_cause']}) |" if x["with_cause"] else "|"))
-    return "\n".join(lines)
+    return rows
 
 
 def misses(results: list[dict]) -> list[str]:
@@ -200,11 +254,30 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--save", type=Path)
     p.add_argument("--score", nargs="+", type=Path, help="score saved runs instead of running")
     p.add_argument("--misses", action="store_true", help="list the missed emergencies")
+    p.add_argument("--report", nargs=2, type=Path, metavar=("REDFLAGS.json", "VIGNETTES.json"),
+                   help="print the benchmark report's noise section from two saved runs (kiosk.bench.noise_stage)")
+    p.add_argument("--typed-tuning", action="store_true",
+                   help="count the hearing asks on the tuning sets' typed sentences (needless on non-emergencies)")
     p.add_argument("--ask-kinds", default="alt,sound,unclear,triage",
                    help="which asks count (alt, sound, unclear; triage: the triage's own ask list)")
     args = p.parse_args(argv)
     ASK_KINDS.clear()
     ASK_KINDS.update(k for k in args.ask_kinds.split(",") if k)
+    if args.report:
+        from kiosk.bench import noise_stage
+
+        rf, vig = (json.loads(f.read_text())["results"] for f in args.report)
+        if args.rescore:
+            rf, vig = rescore(rf), rescore(vig)
+        ids = list(dict.fromkeys(r["id"] for r in rf))
+        by_id = {c["id"]: c for c in sentences(10**6, 10**6)}
+        section, headline = noise_stage.section(rf, vig, typed([by_id[i] for i in ids]))
+        print(section.markdown(ROOT / "benchmarks"))
+        print("\n".join(f"| {a} | {b} | {c} |" for a, b, c in headline))
+        return 0
+    if args.typed_tuning:
+        print(typed_tuning())
+        return 0
     if args.score:
         runs = [json.loads(f.read_text()) for f in args.score]
         if args.rescore:
