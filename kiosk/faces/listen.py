@@ -19,6 +19,7 @@ import numpy as np
 from ..core.content import load_knowledge_base
 from ..core.triage import TriageIndex, assess
 from ..ops.settings import Settings
+from .voice import TEMPERATURE
 
 
 def listen_one(path: Path, recognizer, index: TriageIndex, noise: np.ndarray | None = None,
@@ -111,7 +112,7 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
             return 2
     hearing = {"second": getattr(args, "second", "") or "", "enhance": getattr(args, "enhance", False),
                "word_timestamps": getattr(args, "word_confidence", False),
-               "temperature": 0.0 if getattr(args, "no_fallback", False) else None}
+               "temperature": None if getattr(args, "fallback", False) else TEMPERATURE}
     recognizer, reason = open_recognizer(settings, kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords(),
                                          hearing=hearing)
     if recognizer is None:

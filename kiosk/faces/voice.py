@@ -36,7 +36,12 @@ FRAME_S = 0.03
 """Seconds per frame (30 ms at 16 kHz; see kiosk.speech.audio)."""
 RING_FRAMES = 20
 """Audio kept from before the endpointer declares speech (600 ms), so the first word is not cut."""
-HEARING: dict = {"again": "enhanced"}
+TEMPERATURE = 0.0
+"""Whisper decodes once, at temperature 0: no fallback. Measured (benchmarks/noise.md section 6.4): on the 351
+red-flag recordings the fallback changed 1 transcript and no score; at kitchen 10 dB it cost the turn's
+recognition 1688 ms at p95 against 1404 ms without it (60 turns interleaved), and its stalls come exactly when
+the room is loud."""
+HEARING: dict = {"again": "enhanced", "temperature": TEMPERATURE}
 """Whisper's extra options in the voice kiosk (kiosk.speech.asr.whisper_hearing). Measured interleaved on the
 same noisy utterances (benchmarks/noise.md), word probabilities cost 1.7x recognition time and a second decode
 about 2-3x, which would push the turn past its 1 s budget if the turn waited for them: word probabilities stay a
