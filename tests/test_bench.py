@@ -170,3 +170,27 @@ def test_digits_spelled_out_for_the_second_figure():
     assert normalize(spell_digits("1,0001 90210")) == "ONE ZERO ZERO ZERO ONE NINE ZERO TWO ONE ZERO".split()
     assert wer([("one two", spell_digits("1 2."))]) == 0.0
     assert wer([("one two", "1 2.")]) == 1.0  # the strict rule drops digits: two deletions
+
+
+def test_noise_section_says_per_target_whether_it_is_met():
+    from kiosk.bench import noise_stage
+
+    def result(voice, snr, emergency, answer, causes=()):
+        return {"id": "x", "voice": voice, "snr": snr, "emergency": emergency, "text": "", "wav": "",
+                "causes": list(causes), "answer": answer}
+
+    declared = {"emergency": True, "ask": []}
+    asked_again = {"emergency": False, "ask": [{"id": "numbness", "why": "another hypothesis", "heard": ""}]}
+    missed = {"emergency": False, "ask": []}
+    rf = [result(v, "clean", True, declared) for v in noise_stage.eval_redflags().VOICES]
+    rf += [result("piper:joe", "10 dB", True, asked_again), result("piper:joe", "10 dB", True, missed)]
+    rf += [result("piper:joe", "10 dB", False, asked_again)]
+    vig = [result("piper:joe", "10 dB", False, {"emergency": False, "ask": [], "causes": [{"id": "caffeine"}]},
+                  ["caffeine"])]
+    sec, headline = noise_stage.section(rf, vig, {"em": 3, "dec": 3, "dec_or_ask": 3})
+    text = sec.markdown(Path("."))
+    assert "| clean | 3 | 100.0% (3/3) |" in text and ">= 99%: met" in text
+    # at 10 dB: one of two asked only by the second hearing: 0% on the first decode, 50% with it
+    assert "| 10 dB | 2 | 0.0% (0/2) | 0.0% (0/2) | 50.0% (1/2) | 0.0% (0/1) | 100.0% (1/1) |" in text
+    assert ">= 98%: not met, 48.0 points short" in text
+    assert any("top-3" in h[0] and h[1].endswith("100.0%") and "met" in h[2] for h in headline)

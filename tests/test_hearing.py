@@ -47,12 +47,19 @@ def test_everyday_and_body_words_are_not_sound_alikes(heard):
     ("the left side of my face went hum", ["numbness"]),
     ("I feel busy and my lip keeps twitching", ["dizziness"]),
     ("my arm went dumb an hour ago", ["numbness"]),
-    ("I'm so busy at work these days", []),            # no body word, no 'feel/went' before it
+    ("I'm so busy at work these days", []),            # no 'feel/went' before it
     ("hum along to the radio", []),
     ("can I get a large iced latte with soy milk", []),
     ("my eyelid twitches every week", []),
+    # a body word nearby is not enough (the tuning sets' everyday sentences asked about 1 in 10 that way)
+    ("since my face got injured in a fight my lip twitches", []),
+    ("after a head injury last spring my lip started twitching", []),
+    ("my lip twitches when I drink coffee", []),
+    # nor is 'was' or 'is': 'clear' is not a misheard 'slur' there
+    ("I had one awful headache a long time ago and the scan was clear", []),
+    ("my vision is clear", []),
 ])
-def test_sound_alike_asks_only_next_to_a_body_word_or_a_feel_verb(text, flags):
+def test_sound_alike_asks_only_right_after_a_feel_or_went_verb(text, flags):
     assert [a.flag for a in sound_alike_asks(text)] == flags
 
 
@@ -70,6 +77,16 @@ def test_an_unclear_word_next_to_a_body_word_asks_the_general_sign_question():
     words = _words(("my", 0.9), ("face", 0.95), ("feels", 0.9), ("mm", 0.1), ("strange", 0.2))
     asks = unclear_word_asks(words)
     assert [a.flag for a in asks] == [UNCLEAR] and "strange" in asks[0].why
+
+
+def test_an_unclear_word_in_a_clause_that_denies_a_sign_asks_nothing():
+    denied = _words(("no", 0.9), ("weakness", 0.9), ("in", 0.9), ("my", 0.9), ("harms", 0.2), ("or", 0.9), ("legs", 0.9))
+    assert unclear_word_asks(denied, negated=True) == []
+    # the denial reaches only its own clause: an unsure word after 'but' still asks
+    later = _words(("no", 0.9), ("weakness,", 0.9), ("but", 0.9), ("my", 0.9), ("face", 0.9), ("feels", 0.9),
+                   ("strunge", 0.1))
+    assert [a.flag for a in unclear_word_asks(later, negated=True)] == [UNCLEAR]
+    assert [a.flag for a in unclear_word_asks(denied)] == [UNCLEAR]  # no denial found by triage: asked as before
 
 
 @pytest.mark.parametrize("pairs, found", [

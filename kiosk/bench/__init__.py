@@ -25,7 +25,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for report.md and the plots")
     p.add_argument("--content", type=Path, default=PROJECT_ROOT / "content", help="knowledge base folder")
     p.add_argument("--only", nargs="+", metavar="STAGE", default=None,
-                   help="run only these stages: asr, symptom, triage, latency, scaling, footprint, screen")
+                   help="run only these stages: asr, symptom, triage, latency, scaling, footprint, screen, noise")
     return p.parse_args(argv)
 
 

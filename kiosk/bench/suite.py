@@ -22,7 +22,7 @@ from .report import Section, Table, environment_table, machine, med_p95, mib, ms
 from .triage_bench import METRIC_COLUMNS, Matchers, as_heard, case_sets, evaluate, metric_cells
 from .wer import term_vocabulary
 
-STAGES = ("asr", "symptom", "triage", "latency", "scaling", "footprint", "screen")
+STAGES = ("asr", "symptom", "triage", "latency", "scaling", "footprint", "screen", "noise")
 
 
 @dataclass
@@ -541,11 +541,25 @@ def build_context(content: Path, plan: Plan, out: Path, backends: tuple[str, ...
     return ctx
 
 
-TIMED_FIRST = ("asr", "latency", "scaling", "footprint", "screen", "symptom", "triage")
+def stage_noise(ctx: Context) -> Section:
+    """Issue 11's figures: spoken red-flag sentences and vignettes, clean and in kitchen noise (noise_stage)."""
+    from . import noise_stage
+
+    if ctx.backends.get("whisper"):
+        sec = Section("7. Hearing in a noisy room (issue 11)")
+        sec.say(f"Not measured: Whisper is not available ({ctx.backends['whisper']}).")
+        return sec
+    rf, vig, typed = noise_stage.run(ctx.plan.quick)
+    sec, headline = noise_stage.section(rf, vig, typed)
+    ctx.headline += headline
+    return sec
+
+
+TIMED_FIRST = ("asr", "latency", "scaling", "footprint", "screen", "symptom", "triage", "noise")
 """Run order: timed stages first, each alone; then the accuracy-only stage that runs engines side by side."""
 STAGE_FUNCS: dict[str, Callable[[Context], Section]] = {
     "asr": stage_asr, "latency": stage_latency, "scaling": stage_scaling, "footprint": stage_footprint,
-    "symptom": stage_symptom, "triage": stage_triage, "screen": stage_screen}
+    "symptom": stage_symptom, "triage": stage_triage, "screen": stage_screen, "noise": stage_noise}
 
 
 NEEDS_CONTENT = {"triage": "2. Triage accuracy", "latency": "3. Latency of a spoken turn",

@@ -60,7 +60,8 @@ class Exchange:
     """Counts the turns of this conversation object, from 1."""
     kind: str = "turn"
     """"start" (a greeting), "resume", "turn" (an answer), "idle" (a warning, a question asked again, an idle
-    reset) or "reset" (the session forgotten on a face's request)."""
+    reset), "reset" (the session forgotten on a face's request) or "ask" (a sign a second hearing found,
+    asked with no question open: :meth:`Conversation.ask_later`)."""
 
     @property
     def ended(self) -> bool:
@@ -93,6 +94,9 @@ class Conversation:
         self.lock = threading.RLock()
         self._listeners: list[Listener] = []
         self._seq = 0
+        self.session = 0
+        """Counts the sessions begun (a greeting, a reset, a session that ended): work started during one
+        session (a second hearing in the background) is dropped when it comes back in another."""
 
     # --- listeners ----------------------------------------------------------------------------------
 
@@ -173,6 +177,21 @@ class Conversation:
             self._publish(turn, "", "", "reset")
             return turn
 
+    def ask_later(self, flag: str, now: float, session: int, source: str = "") -> Turn | None:
+        """A red flag a second hearing of an utterance of ``session`` found (kiosk.core.dialogue's ask_later):
+        the next question is that sign's own. Returns the turn when it is asked at once (no question open;
+        the listeners get it as kind "ask"), else None. Ignored when that session is over."""
+        with self.lock:
+            if session != self.session:
+                return None
+            self.state, turn = self.dialogue.ask_later(self.state, flag)
+            if turn is None:
+                return None
+            self.last_input = max(self.last_input, now)
+            self._events(turn)
+            self._publish(turn, "", source, "ask")
+            return turn
+
     def activity(self, now: float) -> None:
         """Something that is not input keeps the session alive (the voice kiosk counts its own speech)."""
         with self.lock:
@@ -202,6 +221,8 @@ class Conversation:
     def _publish(self, turn: Turn, said: str, source: str, kind: str) -> None:
         self._seq += 1
         self.last = Exchange(turn, self.state, said, source, self._seq, kind)
+        if kind in {"start", "reset"} or self.last.ended:
+            self.session += 1
         for listener in list(self._listeners):
             try:
                 listener(self.last)

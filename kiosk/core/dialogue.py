@@ -143,6 +143,9 @@ class State:
     """The question that was open when the idle warning was asked; asked again when the person goes on."""
     queue: tuple[str, ...] = ()
     """Red flags still to ask about one at a time (see ONE_AT_A_TIME), after the one pending."""
+    later: tuple[str, ...] = ()
+    """Red flags a second hearing of something already answered pointed at (:meth:`Dialogue.ask_later`):
+    each is the next question asked, before any cause question or the summary."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,22 @@ class Dialogue:
         if state.phase is Phase.EMERGENCY:
             return self._emergency_turn(repeat=False)
         return Turn(state.last or self.start()[1].replies, expect=self._expect(state))
+
+    def ask_later(self, state: State, flag_id: str) -> tuple[State, Turn | None]:
+        """A red flag that a second hearing of an utterance already answered points at (the voice kiosk decodes
+        the audio again while its reply is spoken): that sign's own yes/no question comes next, and only a yes
+        (or "not sure") to it is an emergency. With a question open it is asked right after that one is
+        answered (after the signs still queued); with none open (the summary given, or only the greeting) it
+        is asked at once, and the turn to say is returned. Nothing changes in an emergency, before a session,
+        for an unknown flag, or for a sign already asked or about to be."""
+        if (not state.started or state.phase is Phase.EMERGENCY or not self._known_flag(flag_id)
+                or flag_id in state.queue or flag_id in state.later or flag_id in state.flags
+                or (state.pending is not None and state.pending.target == flag_id)):
+            return state, None
+        if state.pending is None or state.pending.kind == "anything_else":
+            state, turn = self._ask_red_flag(state, flag_id)
+            return dataclasses.replace(state, last=turn.replies), turn
+        return dataclasses.replace(state, later=state.later + (flag_id,)), None
 
     def idle(self, state: State, idle_s: float) -> tuple[State, Turn | None]:
         """Time has passed with nothing said. Warns once, then forgets the session."""
@@ -339,6 +358,9 @@ class Dialogue:
         return set(SCREENING_FLAGS) <= set(result.negated_flags)
 
     def _next_question(self, state: State) -> tuple[State, Turn]:
+        if state.later:  # a sign only a second hearing found: asked before anything else
+            first, rest = state.later[0], state.later[1:]
+            return self._ask_red_flag(dataclasses.replace(state, later=rest), first, queue=state.queue)
         if not state.screened:
             text = self._say("screening_question")
             pending = Pending("screening", text=text)

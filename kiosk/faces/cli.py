@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Whisper: word probabilities; an unclear word next to a body word is asked about (costs about "
                         "1.7x recognition time, so the voice kiosk does not use it: benchmarks/noise.md)")
     p.add_argument("--no-fallback", action="store_true",
-                   help="Whisper: decode at temperature 0 only (no temperature fallback; benchmarks/noise.md)")
+                   help="Whisper: temperature 0 only (the default now, as in the voice kiosk; kept for old scripts)")
+    p.add_argument("--fallback", action="store_true",
+                   help="Whisper: faster-whisper's temperature fallback (decode again, hotter, when a result looks bad)")
     p.add_argument("--no-asks", action="store_true", help="leave out the 'ask' and 'alternatives' fields")
     sub.add_parser("devices", parents=[common], help="list microphones and speakers")
     # bench and models hand every argument they do not know to their own parser (main, parse_known_args):

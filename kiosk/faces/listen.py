@@ -19,6 +19,7 @@ import numpy as np
 from ..core.content import load_knowledge_base
 from ..core.triage import TriageIndex, assess
 from ..ops.settings import Settings
+from .voice import TEMPERATURE
 
 
 def listen_one(path: Path, recognizer, index: TriageIndex, noise: np.ndarray | None = None,
@@ -44,15 +45,28 @@ def listen_one(path: Path, recognizer, index: TriageIndex, noise: np.ndarray | N
     except Exception as err:  # noqa: BLE001 - one file's failure must not end the batch
         return {"file": str(path), "error": f"recognizer failed on this file: {err.__class__.__name__}: {err}"}
     asr_ms = (time.perf_counter() - asr_start) * 1000
+    answer = heard_json(heard, index, asks)
+    total_ms = (time.perf_counter() - started) * 1000
+    return {"file": str(path), **answer, "asr": recognizer.name, "asr_ms": round(asr_ms, 1),
+            "total_ms": round(total_ms, 1)}
+
+
+def heard_json(heard, index: TriageIndex, asks: bool = True) -> dict[str, Any]:
+    """The answer for one recognition (a Transcript): its triage and, with ``asks``, the other hypotheses,
+    the word probabilities and every sign the kiosk would ask about. No audio: a saved run is scored again
+    with this (scripts/eval_redflags.py --rescore)."""
     result = triage_json(heard.text, index)
     extra: dict[str, Any] = {}
     if asks:
         from .asks import asks_for
         extra["alternatives"] = list(getattr(heard, "alternatives", ()) or ())
-        extra["ask"] = [a.to_json() for a in asks_for(heard, result, lambda text: triage_json(text, index))]
-    total_ms = (time.perf_counter() - started) * 1000
-    return {"file": str(path), "transcript": heard.text, "confidence": round(heard.confidence, 3), **result, **extra,
-            "asr": recognizer.name, "asr_ms": round(asr_ms, 1), "total_ms": round(total_ms, 1)}
+        if getattr(heard, "words", ()):  # word probabilities (--word-confidence), so asks can be scored again later
+            extra["words"] = [[w.text, round(w.confidence, 3)] for w in heard.words]
+        # the triage's own asks (a sign found by meaning, a hedged or past sign) first: they must not be
+        # replaced by the hearing asks, or a batch score would lose every sign the meaning layer only asks about
+        own = [{"id": flag, "why": "triage", "heard": heard.text} for flag in result.get("ask") or ()]
+        extra["ask"] = own + [a.to_json() for a in asks_for(heard, result, lambda text: triage_json(text, index))]
+    return {"transcript": heard.text, "confidence": round(heard.confidence, 3), **result, **extra}
 
 
 def triage_json(text: str, index: TriageIndex) -> dict[str, Any]:
@@ -98,7 +112,7 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
             return 2
     hearing = {"second": getattr(args, "second", "") or "", "enhance": getattr(args, "enhance", False),
                "word_timestamps": getattr(args, "word_confidence", False),
-               "temperature": 0.0 if getattr(args, "no_fallback", False) else None}
+               "temperature": None if getattr(args, "fallback", False) else TEMPERATURE}
     recognizer, reason = open_recognizer(settings, kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords(),
                                          hearing=hearing)
     if recognizer is None:

@@ -36,11 +36,17 @@ FRAME_S = 0.03
 """Seconds per frame (30 ms at 16 kHz; see kiosk.speech.audio)."""
 RING_FRAMES = 20
 """Audio kept from before the endpointer declares speech (600 ms), so the first word is not cut."""
-HEARING: dict = {}
-"""Whisper's extra options in the voice kiosk (kiosk.speech.asr.whisper_hearing): none. Measured interleaved
-on the same noisy utterances (benchmarks/noise.md), word probabilities cost 1.7x recognition time and a second
-decode of the DeepFilterNet3-enhanced audio about 3x, which would push the turn past its 1 s budget; they are
-`kiosk listen --word-confidence` and `--second enhanced` options. Sound-alike asks cost nothing and are on."""
+TEMPERATURE = 0.0
+"""Whisper decodes once, at temperature 0: no fallback. Measured (benchmarks/noise.md section 6.4): on the 351
+red-flag recordings the fallback changed 1 transcript and no score; at kitchen 10 dB it cost the turn's
+recognition 1688 ms at p95 against 1404 ms without it (60 turns interleaved), and its stalls come exactly when
+the room is loud."""
+HEARING: dict = {"again": "enhanced", "temperature": TEMPERATURE}
+"""Whisper's extra options in the voice kiosk (kiosk.speech.asr.whisper_hearing). Measured interleaved on the
+same noisy utterances (benchmarks/noise.md), word probabilities cost 1.7x recognition time and a second decode
+about 2-3x, which would push the turn past its 1 s budget if the turn waited for them: word probabilities stay a
+`kiosk listen --word-confidence` option, and the second decode (``again``) runs after the reply, while it is
+spoken (VoiceSession._hear_again_later). Sound-alike asks cost nothing and are on."""
 ROOM_NOISE_S = 1.5
 """Seconds of the room before the first utterance kept as its noise floor (kiosk.speech.room)."""
 
@@ -200,6 +206,16 @@ class VoiceSession:
         self.room_checked = False
         self.asks = asks
         """Ask about signs the recognizer may have misheard (kiosk.faces.asks)."""
+        self.hear_again: Callable[[bytes], str] | None = (
+            getattr(recognizer, "hear_again", None) if getattr(recognizer, "again", "") else None)
+        """A second decode of an utterance already answered, run while the reply is spoken (see HEARING)."""
+        self.second: tuple[threading.Thread, dict, int] | None = None
+        """The second hearing running: (thread, its result box, the conversation's session then)."""
+        self._late: list[tuple[list[str], int]] = []
+        """(signs, session) a second hearing found after the person had begun to speak again: asked after
+        that answer."""
+        self._held: Exchange | None = None
+        """A question a second hearing asked with none open, kept until the reply being spoken ends."""
 
     # --- the loop ---------------------------------------------------------------------------------
 
@@ -237,8 +253,12 @@ class VoiceSession:
                 self._caption(f"(Say \"{' '.join(self.wake_words)}\" to start.)")
         try:
             frames = iter(self.source.frames())
+            # From a recording (faster than real time) the second hearing is waited for, as a person would have
+            # listened to the reply meanwhile; live, it is taken in when done.
+            realtime = getattr(self.source, "realtime", True)
             while True:
                 self._typed()
+                self._second_check(wait=not realtime)
                 self._others()
                 try:
                     frame = next(frames)
@@ -259,7 +279,8 @@ class VoiceSession:
             return SessionResult(talk.state, f"Voice input failed ({err.__class__.__name__})", self.turns)
         finally:
             self._thread = None
-        self._others()
+        self._second_check(wait=True)
+        self._others(final=True)
         return SessionResult(talk.state, "", self.turns)
 
     def close(self) -> None:
@@ -298,6 +319,8 @@ class VoiceSession:
 
     def _begin_utterance(self) -> None:
         self.in_speech = True
+        if self.second is not None:
+            self.second[1]["late"] = True  # the person speaks again before it is taken in: asked after this answer
         if self.streaming:
             self._asr(self.recognizer.start, self.grammar)
             self._asr(self.recognizer.accept, b"".join(list(self.ring)[:-1]))  # this frame is fed below
@@ -366,7 +389,68 @@ class VoiceSession:
             # a sign the recognizer may have misheard: the dialogue asks that sign's own question (never declares)
             log.info("asking about %s (%s)", ask.flag, ask.why)
             text = with_ask(text, ask)
+        self._second_check(wait=True)  # in before this answer is heard: its signs are asked after it
         self.hear(text, heard.confidence)
+        late, self._late = self._late, []
+        for flags, session in late:
+            self._ask_again(flags, session)
+        self._hear_again_later(pcm, text)
+
+    def _hear_again_later(self, pcm: bytes, text: str) -> None:
+        """Decode the utterance a second time on a thread while the reply is spoken (the turn never waits for
+        it); a red flag only that hearing finds becomes the next question (Conversation.ask_later), never an
+        emergency by itself. Nothing in an emergency or when the recognizer has no second decode."""
+        from ..core.dialogue import Phase
+        from ..core.triage import assess
+
+        index = getattr(self.conversation.dialogue, "index", None)
+        if self.hear_again is None or not self.asks or index is None or self.conversation.state.phase is Phase.EMERGENCY:
+            return
+        hear_again = self.hear_again
+        found = set(assess(text, index).to_json()["red_flags"])
+        box: dict = {}
+
+        def work() -> None:
+            try:
+                alt = hear_again(pcm)
+            except Exception as err:  # noqa: BLE001 - the first hearing stands; the kiosk goes on
+                log.warning("second hearing failed (%s: %s); the first is kept", err.__class__.__name__, err)
+                return
+            if alt.strip():
+                box["flags"] = [f for f in assess(alt, index).to_json()["red_flags"] if f not in found]
+                box["heard"] = alt
+
+        worker = threading.Thread(target=work, name="kiosk-hear-again", daemon=True)
+        worker.start()
+        self.second = (worker, box, self.conversation.session)
+
+    def _second_check(self, wait: bool = False) -> None:
+        """Take in the last utterance's second hearing when it is done (``wait``: wait for it), on this loop's
+        thread. Its signs go to the conversation now, or, when the person had begun to speak again before it
+        was in (``late``), after that answer (:attr:`_late`): never as a question the person did not hear."""
+        if self.second is None:
+            return
+        worker, box, session = self.second
+        if wait:
+            worker.join(self.asr_timeout_s)
+        if worker.is_alive():
+            return
+        self.second = None
+        flags = box.get("flags") or []
+        if flags:
+            log.info("asking about %s (a second hearing: %r)", ", ".join(flags), box.get("heard"))
+        if box.get("late"):
+            self._late.append((flags, session))
+        else:
+            self._ask_again(flags, session)
+
+    def _ask_again(self, flags: list[str], session: int) -> None:
+        """Each sign goes to the conversation as the next question; one asked at once is said after the reply
+        being spoken (kept in :attr:`_held`)."""
+        for flag in flags:
+            turn = self.conversation.ask_later(flag, self.now(), session, source="voice")
+            if turn is not None and self.conversation.last is not None:
+                self._held = self.conversation.last
 
     def _ask_for(self, heard, text: str):
         """The first ask (kiosk.faces.asks) for a heard utterance, when the dialogue is not already asking about
@@ -424,16 +508,30 @@ class VoiceSession:
         if threading.current_thread() is not self._thread:
             self.others.put(exchange)
 
-    def _others(self) -> None:
+    def _others(self, final: bool = False) -> None:
         while True:
-            try:
-                exchange = self.others.get_nowait()
-            except queue.Empty:
-                return
+            if self._held is not None:  # a second hearing's question: after the reply, never over the person
+                if (self._speaking() or self.in_speech) and not final:
+                    return
+                self._quiet()  # (the input ended: the reply is still said to its end first)
+                exchange, self._held = self._held, None
+            else:
+                try:
+                    exchange = self.others.get_nowait()
+                except queue.Empty:
+                    return
             self._stop_speaking()
             if exchange.said:
                 self._caption(f"You said: {exchange.said}")
             self.deliver(exchange.turn)
+
+    def _quiet(self, limit_s: float = 30.0) -> None:
+        """Wait (at most ``limit_s``) until the reply being spoken ends."""
+        import time
+
+        deadline = time.monotonic() + limit_s
+        while self._speaking() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def _typed(self) -> None:
         """Lines typed on the keyboard: Enter alone interrupts speech (or starts push-to-talk); text is an answer."""

