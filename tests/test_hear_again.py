@@ -188,8 +188,14 @@ def test_a_sign_only_the_second_hearing_finds_is_the_next_question(dialogue, tmp
     heard = [i for i, line in enumerate(lines) if line.startswith("You said:")]
     assert len(heard) == 2 and "woozy" not in lines[heard[0]].lower(), lines  # the first hearing lost the sign
     replies = lines[heard[0] + 1:heard[1]]
-    # the reply to what was heard first, then the sign's own question, before the person speaks again
-    assert len(replies) == 2 and replies[1] == f"Kiosk: {question(dialogue, 'dizziness')}", lines
+    ask = f"Kiosk: {question(dialogue, 'dizziness')}"
+    if f"Kiosk: {dialogue.kb.dialogue['unclear_screening_question']}" in replies:
+        # what was heard first could not be placed, so the kiosk's own safety question is open: the sign's
+        # question comes right after the answer to it, never as a question the person did not hear
+        assert ask not in replies and lines[heard[1] + 1] == ask, lines
+    else:
+        # the reply to what was heard first, then the sign's own question, before the person speaks again
+        assert len(replies) == 2 and replies[1] == ask, lines
     assert not any(line.startswith("!!") for line in lines)  # asked, never declared
     assert result.state.phase is not Phase.EMERGENCY  # and "no" to it clears it
 
