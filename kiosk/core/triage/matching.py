@@ -183,6 +183,8 @@ class PhraseIndex:
         self._fuzzy_cache: dict[str, tuple[tuple[str, float], ...]] = {}
         self._long = [w for w in self._vocab if len(w) >= JOIN_MIN_LENGTH]
         self._join_cache: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._long_near: dict[int, list[str]] = {}
+        """Per length of a joined run, the long stems within two letters of it (a hot loop otherwise)."""
         self._sounds: dict[str, set[str]] = {}
         if fuzzy_joins:
             for phrase in self.phrases:
@@ -223,7 +225,9 @@ class PhraseIndex:
             return ()
         cached = self._join_cache.get(joined)
         if cached is None:
-            choices = [w for w in self._long if abs(len(w) - len(joined)) <= 2]
+            choices = self._long_near.get(len(joined))
+            if choices is None:  # the same list for every run of this length: built once, in the same order
+                choices = self._long_near[len(joined)] = [w for w in self._long if abs(len(w) - len(joined)) <= 2]
             found = process.extract(joined, choices, scorer=fuzz.ratio, score_cutoff=JOIN_THRESHOLD, limit=2)
             cached = tuple((w, score / 100.0) for w, score, _ in found)
             if len(self._join_cache) >= _FUZZY_CACHE_MAX:
