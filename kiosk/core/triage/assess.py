@@ -212,12 +212,17 @@ def _screen_phrases(words: list[str], index: TriageIndex, breaks: Mapping[int, s
     affirmed: dict[str, RedFlagHit] = {}
     unsure: dict[str, RedFlagHit] = {}
     negated: set[str] = set()
-    for m in index.red_flags.find(words):
-        if m.phrase.owner in affirmed:
-            continue  # already said plainly: more mentions change nothing (and a long text has many)
+    # a sign's own phrases, then the phrases that only ask about it ("weakness" with nothing named), read alike
+    found = [(m, False) for m in index.red_flags.find(words)]
+    found += [(m, True) for m in index.asks.find(words)] if index.asks is not None else []
+    for m, ask_only in found:
+        if m.phrase.owner in affirmed or (ask_only and m.phrase.owner in unsure):
+            continue  # already said plainly (or asked about): more mentions change nothing
         if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())) or _said_of_a_thing(words, m, index, breaks or {}):
             continue
         pol, context = _phrase_polarity(words, m, breaks)
+        if ask_only and pol is Polarity.AFFIRMED:
+            pol = Polarity.UNCERTAIN
         hit = RedFlagHit(m.phrase.owner, m.said, pol, context=context)
         if pol is Polarity.AFFIRMED:
             affirmed.setdefault(hit.id, hit)
@@ -226,17 +231,6 @@ def _screen_phrases(words: list[str], index: TriageIndex, breaks: Mapping[int, s
                 unsure[hit.id] = hit
         else:
             negated.add(hit.id)
-    for m in index.asks.find(words) if index.asks is not None else ():
-        if m.phrase.owner in affirmed or m.phrase.owner in unsure:
-            continue
-        if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())) or _said_of_a_thing(words, m, index, breaks or {}):
-            continue
-        pol, context = _phrase_polarity(words, m, breaks)
-        if pol is Polarity.NEGATED:
-            negated.add(m.phrase.owner)  # "no weakness": denied, as plainly as a sign's own phrase
-        else:
-            unsure[m.phrase.owner] = RedFlagHit(m.phrase.owner, m.said, Polarity.PAST if pol is Polarity.PAST
-                                                else Polarity.UNCERTAIN, context=context)
     for flag_id, body, verbs, sides in index.unfinished:
         span = _unfinished(words, breaks or {}, body, verbs) or _side_without_twitch(words, breaks or {}, sides, index)
         if span and flag_id not in affirmed:
