@@ -238,7 +238,14 @@ class Dialogue:
         problem = readable_problem(text)
         # Red flags are screened in everything said, however long: a long story can still hold an emergency.
         words, breaks = tokens_with_breaks(text)
-        affirmed, unsure, negated = screen_red_flags(words, self.index, breaks, text)
+        # a readable line is assessed once: its red flags here, its scope and causes below (a second assessment
+        # would embed it again); a very long one is only screened
+        result = assess(text, self.index) if problem is None else None
+        if result is not None:
+            affirmed, unsure = list(result.red_flags), list(result.unsure_flags)
+            negated: list[str] = list(result.negated_flags)
+        else:
+            affirmed, unsure, negated = screen_red_flags(words, self.index, breaks, text)
 
         # Low confidence is never acted on silently, but a possible red flag is asked about, not dropped.
         if confidence < self.min_confidence and not (state.pending and state.pending.kind in {"red_flag", "screening"}):
@@ -284,14 +291,14 @@ class Dialogue:
 
         pending = state.pending
         if pending and pending.kind in {"red_flag", "screening"}:
-            return self._after_red_flag_answer(state, text, unsure, confidence)
+            return self._after_red_flag_answer(state, text, unsure, confidence, result)
         if unsure and all(h.context == "question" for h in unsure):
             return self._warning_signs(state, text)
         if unsure:
             # each sign in doubt is asked about, a start time last (it says least on its own)
             order = sorted(unsure, key=lambda h: h.id == "sudden_onset")
             first, rest = order[0], tuple(dict.fromkeys(h.id for h in order[1:] if h.id != order[0].id))
-            if problem is None and pending is None and assess(text, self.index).in_scope:
+            if result is not None and pending is None and result.in_scope:
                 # the description is kept for the cause questions that follow the answers
                 state = dataclasses.replace(state, said=state.said + (text,), phase=Phase.QUESTION)
             return self._ask_red_flag(state, first.id, past=first.polarity is Polarity.PAST, queue=rest)
@@ -310,7 +317,7 @@ class Dialogue:
                 return state, Turn((Reply(self._say("ask_describe")),))
             pending = previous
             if pending and pending.kind in {"red_flag", "screening"}:
-                return self._after_red_flag_answer(state, text, unsure, confidence)
+                return self._after_red_flag_answer(state, text, unsure, confidence, result)
         if pending and pending.kind == "cause":
             return self._after_cause_answer(state, text)
         if pending and pending.kind == "anything_else":
@@ -321,16 +328,17 @@ class Dialogue:
             state = State(started=True, voice=state.voice, last=state.last)
             if answer in {Answer.YES, Answer.UNSURE} and len(words) <= 3:
                 return state, Turn((Reply(self._say("ask_describe")),))
-        return self._describe(dataclasses.replace(state, pending=None), text)
+        return self._describe(dataclasses.replace(state, pending=None), text, result)
 
     def _goodbye(self, reason: str) -> tuple[State, Turn]:
         fresh, greeting = self.start()
         return dataclasses.replace(fresh, last=greeting.replies), Turn(
             (Reply(self._say("goodbye")),) + greeting.replies, (Event(EventKind.SESSION_END, reason),))
 
-    def _describe(self, state: State, text: str) -> tuple[State, Turn]:
-        """A description of the problem: scope, then questions, then the summary."""
-        result = assess(text, self.index)
+    def _describe(self, state: State, text: str, result: Assessment | None = None) -> tuple[State, Turn]:
+        """A description of the problem (``result``: its assessment, when made already): scope, then questions,
+        then the summary."""
+        result = result or assess(text, self.index)
         if not result.in_scope:
             if state.said:  # mid-session small talk: keep going with what we have
                 return self._next_question(state)
@@ -409,8 +417,8 @@ class Dialogue:
         text = self._say("red_flag_confirm", flag=flag.name) if past or not flag.question else flag.question
         return self._ask(dataclasses.replace(state, queue=queue), Pending("red_flag", flag_id, text))
 
-    def _after_red_flag_answer(self, state: State, text: str, unsure: list[RedFlagHit],
-                               confidence: float) -> tuple[State, Turn]:
+    def _after_red_flag_answer(self, state: State, text: str, unsure: list[RedFlagHit], confidence: float,
+                               result: Assessment | None = None) -> tuple[State, Turn]:
         """Only a clear "no" clears a sign. A sign said or described in the answer is acted on like a first
         description; "huh?" or "what does numb mean?" gets the question again in simpler words (the screening
         question one sign at a time); "not sure" to several signs leads to them one at a time, and to one
@@ -447,9 +455,10 @@ class Dialogue:
             answer = Answer.NO  # "no numbness", "nope, just the twitch": a no with more said
         if answer is not Answer.NO:
             # a description with no sign in it, or something else: not a clear no, so not cleared
-            if pending.target == UNCLEAR and assess(text, self.index).in_scope:
+            if pending.target == UNCLEAR and (result := result or assess(text, self.index)).in_scope:
                 # the twitch, said now: described, then screened as usual
-                return self._describe(dataclasses.replace(state, pending=None, screened=False, misses=0), text)
+                return self._describe(dataclasses.replace(state, pending=None, screened=False, misses=0), text,
+                                      result)
             if pending.kind == "screening":
                 return self._one_at_a_time(state, "screening_one_at_a_time")
             return self._not_understood(state)
