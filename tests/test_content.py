@@ -113,5 +113,5 @@ def test_no_cause_question_asks_about_a_red_flag(kb, index):
     for cause in kb.causes:
         for question in cause.questions:
             words, breaks = tokens_with_breaks(question)
-            affirmed, unsure, _ = screen_red_flags(words, index, breaks)
+            affirmed, unsure, _, _ = screen_red_flags(words, index, breaks)
             assert not affirmed and not unsure, (cause.id, question)

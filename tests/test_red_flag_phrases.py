@@ -251,3 +251,55 @@ def test_a_sign_word_alone_asks_and_a_no_before_a_word_binds_to_it(text, flag, r
     assert (flag in {h.id for h in result.red_flags}) is raised
     assert (flag in result.ask) is asked
     assert (flag in result.negated_flags) is denied
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("my face drooped on the left three years ago, the doctors said bells palsy and it went back to normal, "
+     "now my lip twitches there", "facial_droop"),
+    ("i was dizzy last summer from an ear infection but that is all gone and now my lip twitches", "dizziness"),
+    ("my husband says both his feet have felt numb for ages from the drink and his lip jerks", "numbness"),
+])
+def test_a_sign_long_over_or_long_standing_is_history_then_screened(text, flag):
+    """Said to be over (weeks back and gone) or slow and long-standing: not asked about one by one; the
+    screening question still asks about anything sudden now."""
+    from kiosk.core.dialogue import Dialogue
+
+    answer = assess(text, INDEX)
+    assert not answer.emergency and flag not in answer.ask, answer.to_json()
+    assert any(e["id"] == flag and e["context"] == "over" for e in answer.to_json()["red_flag_evidence"])
+    dialogue = Dialogue(KB, index=INDEX)
+    _, turn = dialogue.hear(dialogue.start()[0], text)
+    assert turn.text == KB.dialogue["screening_question"]
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("i had bells palsy last year and it went back to normal but since this morning my face is drooping again",
+     "facial_droop"),
+    ("my arm went weak this morning for ten minutes, it's fine now", "one_sided_weakness"),
+    ("she's had parkinsons for years but her smile only goes up on one side and she's slurring, this is new today",
+     "speech_trouble"),
+    ("been drinking heavily for years and i passed out last night", "passing_out"),
+])
+def test_a_sign_now_is_never_history(text, flag):
+    """A sign that came and went today can be a stroke's warning, and old history beside a new sign is no
+    reason to let the new one go."""
+    answer = assess(text, INDEX).to_json()
+    assert flag in answer["ask"] or (answer["emergency"] and flag in answer["red_flags"]), answer
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("my dad's face is draw ping on one side", "facial_droop"),
+    ("her face is para lysed on one side", "facial_droop"),
+])
+def test_a_sign_word_the_recognizer_split_is_asked_about(text, flag):
+    """A split sign word is joined back and asked about, never raised: a run that merely sounds like a sign
+    may be anything."""
+    answer = assess(text, INDEX).to_json()
+    assert not answer["emergency"] and flag in answer["ask"], answer
+    assert any(e["id"] == flag and e.get("context") == "split" for e in answer["red_flag_evidence"]), answer
+
+
+def test_words_that_only_sound_like_a_sign_word_are_nothing():
+    for text in ["i drink strong black tea all day and my lip twitches", "where do i pay for the parking"]:
+        answer = assess(text, INDEX).to_json()
+        assert not answer["emergency"] and not answer["ask"], answer

@@ -245,7 +245,7 @@ class Dialogue:
             affirmed, unsure = list(result.red_flags), list(result.unsure_flags)
             negated: list[str] = list(result.negated_flags)
         else:
-            affirmed, unsure, negated = screen_red_flags(words, self.index, breaks, text)
+            affirmed, unsure, negated, _ = screen_red_flags(words, self.index, breaks, text)
 
         # Low confidence is never acted on silently, but a possible red flag is asked about, not dropped.
         if confidence < self.min_confidence and not (state.pending and state.pending.kind in {"red_flag", "screening"}):
@@ -514,7 +514,7 @@ class Dialogue:
         if answer in {Answer.YES, Answer.UNSURE}:
             # A question that asks about a red flag ("Is one side of your face weak?") gets a red-flag answer.
             question, marks = tokens_with_breaks(pending.text)
-            asked, maybe, _ = screen_red_flags(question, self.index, marks)
+            asked, maybe, _, _ = screen_red_flags(question, self.index, marks)
             flags = [h.id for h in asked + maybe]
             if flags and answer is Answer.YES:
                 return self._emergency(state, flags)

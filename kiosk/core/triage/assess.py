@@ -8,13 +8,13 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..content import KnowledgeBase
 from ..text import MAX_CHARS, tokens_with_breaks
-from .matching import STOPWORDS, Match, PhraseIndex, drop_contained, stem
+from .matching import STOPWORDS, Match, PhraseIndex, SplitSigns, drop_contained, stem
 from .meaning import JUDGE_MIN, Embed, Judge, MeaningIndex, Reading
-from .negation import Polarity, in_the_past, mentioned, polarity
+from .negation import Polarity, in_the_past, mentioned, polarity, settled
 
 CAUSE_MIN_EVIDENCE = 0.25
 """Least summed clue weight for a cause to be listed at all (one weak clue is 0.3)."""
@@ -75,6 +75,8 @@ class Assessment:
     """Red flags that may be negated or hedged (UNCERTAIN) or said to be years back (PAST): never cleared
     silently, the dialogue asks."""
     negated_flags: tuple[str, ...]
+    settled_flags: tuple[RedFlagHit, ...]
+    """Signs said to be long past and over: history, shown in the evidence, never asked about or raised."""
     causes: tuple[CauseScore, ...]
     in_scope: bool
     clarify: bool
@@ -96,7 +98,7 @@ class Assessment:
             "ask": list(self.ask),
             "red_flags": list(dict.fromkeys(h.id for h in self.red_flags + self.unsure_flags
                                             if h.polarity is not Polarity.PAST)),
-            "red_flag_evidence": [h.evidence() for h in self.red_flags + self.unsure_flags],
+            "red_flag_evidence": [h.evidence() for h in self.red_flags + self.unsure_flags + self.settled_flags],
             "negated_red_flags": list(self.negated_flags),
             "causes": [{"id": c.id, "score": round(c.score, 3), "evidence": list(c.evidence)} for c in self.causes],
             "in_scope": self.in_scope,
@@ -114,6 +116,9 @@ class TriageIndex:
     cause_ids: tuple[str, ...] = field(default=())
     asks: PhraseIndex | None = None
     """Red flags' ``ask`` phrases: said and not denied, the kiosk asks about the sign."""
+    split_signs: SplitSigns | None = None
+    """Long sign words a recognizer may write as two or three words ("draw ping" for "drooping"): said so,
+    the kiosk asks about the sign, never raises it."""
     exclusions: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     """Red-flag id -> exact word runs that are not that sign ("confusing")."""
     scope_clue_causes: frozenset[str] = frozenset()
@@ -144,6 +149,7 @@ class TriageIndex:
                               + [(t, "elsewhere", 1.0) for t in kb.scope_not_about]),
             cause_ids=tuple(c.id for c in kb.causes),
             asks=PhraseIndex(((p, f.id, 1.0) for f in kb.red_flags for p in f.ask), every=True),
+            split_signs=SplitSigns.build(w for f in kb.red_flags for p, _ in f.match_phrases() for w in p.split()),
             exclusions={f.id: tuple(tuple(e.split()) for e in f.exclude) for f in kb.red_flags if f.exclude},
             scope_clue_causes=frozenset(kb.scope_clue_causes),
             things=frozenset(stem(w) for w in kb.things[0]),
@@ -155,8 +161,16 @@ class TriageIndex:
         )
 
 
-Screened = tuple[list[RedFlagHit], list[RedFlagHit], list[str]]
-"""(affirmed, unsure, negated ids)."""
+class Screened(NamedTuple):
+    """What the red-flag screen found in one utterance."""
+
+    affirmed: list[RedFlagHit]
+    unsure: list[RedFlagHit]
+    negated: list[str]
+    """Ids of signs denied."""
+    settled: list[RedFlagHit]
+    """Signs said to be long past and over ("three years ago ... it went back to normal"): history, not asked
+    about (the screening question still asks about now)."""
 
 
 def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None = None, text: str = "",
@@ -167,11 +181,11 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
     ``text``: the utterance as said, for the meaning layer (when the index has one): a phrase hit whose
     sentence means something else ("what if my face went numb") is asked about instead of raised, and a sign
     described in other words ("tea runs out of the corner of my mouth") is asked about."""
-    affirmed, unsure, negated = phrases or _screen_phrases(words, index, breaks)
+    affirmed, unsure, negated, history = phrases or _screen_phrases(words, index, breaks)
     if reading is None:
         reading = read_meaning(text, index, bool(affirmed))
     if reading is None:
-        return affirmed, unsure, negated
+        return Screened(affirmed, unsure, negated, history)
     raised: list[RedFlagHit] = []
     asked = {h.id: h for h in unsure}
     for hit in affirmed:
@@ -188,9 +202,11 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
                                                 example=objection.example, score=objection.score,
                                                 context=objection.kind)
     for m in reading.hits:
-        if m.id not in asked and all(h.id != m.id for h in raised):
+        told = any(h.id == m.id and (h.said in m.clause or m.clause in h.said) for h in history)
+        if m.id not in asked and all(h.id != m.id for h in raised) and not told:
             asked[m.id] = RedFlagHit(m.id, m.clause, Polarity.UNCERTAIN, "meaning", m.example, m.score)
-    return raised, list(asked.values()), [n for n in negated if n not in asked]
+    return Screened(raised, list(asked.values()), [n for n in negated if n not in asked],
+                    [h for h in history if h.id not in asked and all(r.id != h.id for r in raised)])
 
 
 PAST_KINDS = frozenset({"past", "gradual"})
@@ -208,10 +224,25 @@ def read_meaning(text: str, index: TriageIndex, phrase_hit: bool) -> Reading | N
 
 
 def _screen_phrases(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None) -> Screened:
-    """The phrase rules: (affirmed, unsure, negated ids)."""
+    """The phrase rules, on the words as written and, where a long sign word may have been split by the
+    recognizer ("face is draw ping"), on the words joined back: a sign found only that way is asked about."""
+    screened = _screen_words(words, index, breaks)
+    respelled = index.split_signs.respell(words, breaks or {}) if index.split_signs is not None else None
+    if respelled is None:
+        return screened
+    placed = {h.id for h in screened.affirmed + screened.unsure + screened.settled} | set(screened.negated)
+    again = _screen_words(respelled[0], index, respelled[1])
+    new = [dataclasses.replace(h, polarity=Polarity.UNCERTAIN, context="split") for h in again.affirmed + again.unsure
+           if h.id not in placed and h.polarity is not Polarity.PAST]
+    return screened._replace(unsure=screened.unsure + list({h.id: h for h in new}.values()))
+
+
+def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None) -> Screened:
+    """The phrase rules on one reading of the words: (affirmed, unsure, negated ids, settled)."""
     affirmed: dict[str, RedFlagHit] = {}
     unsure: dict[str, RedFlagHit] = {}
     negated: set[str] = set()
+    history: dict[str, RedFlagHit] = {}
     # a sign's own phrases, then the phrases that only ask about it ("weakness" with nothing named), read alike
     found = [(m, False) for m in index.red_flags.find(words)]
     found += [(m, True) for m in index.asks.find(words)] if index.asks is not None else []
@@ -224,7 +255,9 @@ def _screen_phrases(words: list[str], index: TriageIndex, breaks: Mapping[int, s
         if ask_only and pol is Polarity.AFFIRMED:
             pol = Polarity.UNCERTAIN
         hit = RedFlagHit(m.phrase.owner, m.said, pol, context=context)
-        if pol is Polarity.AFFIRMED:
+        if pol in (Polarity.AFFIRMED, Polarity.PAST) and settled(words, m.start, m.end, breaks):
+            history.setdefault(hit.id, dataclasses.replace(hit, polarity=Polarity.PAST, context="over"))
+        elif pol is Polarity.AFFIRMED:
             affirmed.setdefault(hit.id, hit)
         elif pol in (Polarity.UNCERTAIN, Polarity.PAST):
             if pol is Polarity.UNCERTAIN or hit.id not in unsure:
@@ -238,7 +271,8 @@ def _screen_phrases(words: list[str], index: TriageIndex, breaks: Mapping[int, s
     # One affirmed mention outweighs a negated or unsure one of the same flag.
     unsure = {k: v for k, v in unsure.items() if k not in affirmed}
     negated -= affirmed.keys() | unsure.keys()
-    return list(affirmed.values()), list(unsure.values()), sorted(negated)
+    return Screened(list(affirmed.values()), list(unsure.values()), sorted(negated),
+                    [h for k, h in history.items() if k not in affirmed and k not in unsure])
 
 
 UNFINISHED_NEXT = frozenset("and but so then um uh erm er uhm hmm".split())
@@ -402,13 +436,13 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
     words, breaks = tokens_with_breaks(text)
     phrases = _screen_phrases(words, index, breaks)
     reading = read_meaning(text, index, bool(phrases[0])) or Reading()
-    affirmed, unsure, negated = screen_red_flags(words, index, breaks, text, reading, phrases)
+    affirmed, unsure, negated, history = screen_red_flags(words, index, breaks, text, reading, phrases)
     found = index.scope.find(words)
     elsewhere = [m.start for m in found if m.phrase.owner == "elsewhere"]
     scope_hits = [m for m in found if (m.phrase.owner == "scope" or (m.phrase.owner == "body" and _owned(words, m.start)))
                   and not any(_same_clause(words, breaks, m.start, e) for e in elsewhere)]
     # a vague health complaint ("mum's not right today") is about health: the kiosk screens it, never sends it away
-    in_scope = bool(affirmed or unsure or negated or scope_hits or reading.unwell)
+    in_scope = bool(affirmed or unsure or negated or history or scope_hits or reading.unwell)
     causes = score_causes(words, index, boosts, breaks) if in_scope else []
     if not in_scope and index.scope_clue_causes and not elsewhere:
         # "side effect from my prescription": a strong clue of these causes is about a symptom on its own
@@ -423,6 +457,7 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
         red_flags=tuple(affirmed),
         unsure_flags=tuple(unsure),
         negated_flags=tuple(negated),
+        settled_flags=tuple(history),
         causes=tuple(causes),
         in_scope=in_scope,
         clarify=in_scope and (bool(unsure) or not clear_lead),

@@ -17,7 +17,7 @@ Fuzzy look-ups are cached per spoken word, so the cost of a turn is a few dictio
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import jellyfish
@@ -363,3 +363,63 @@ def drop_contained(matches: list[Match]) -> list[Match]:
             continue
         accepted.append(m)
     return accepted
+
+
+SPLIT_MIN_LENGTH = 7
+"""Sign words this long may come back from a recognizer as two or three words ("draw ping")."""
+SPLIT_THRESHOLD = 85.0
+
+
+@dataclass(frozen=True)
+class SplitSigns:
+    """Long sign words, by spelling and by sound (metaphone), to join back what a recognizer split."""
+
+    by_sound: dict[str, tuple[str, ...]]
+    by_length: dict[int, tuple[str, ...]]
+
+    @classmethod
+    def build(cls, words: Iterable[str]) -> SplitSigns:
+        """From the words of the red flags' phrases; only long content words are kept."""
+        long = sorted({w for w in words if len(w) >= SPLIT_MIN_LENGTH and w.isalpha() and w not in STOPWORDS})
+        by_length: dict[int, list[str]] = {}
+        by_sound: dict[str, list[str]] = {}
+        for w in long:
+            by_length.setdefault(len(w), []).append(w)
+            by_sound.setdefault(jellyfish.metaphone(w), []).append(w)
+        return cls({k: tuple(ws) for k, ws in by_sound.items()}, {n: tuple(ws) for n, ws in by_length.items()})
+
+    def _joined(self, run: list[str]) -> str | None:
+        joined = "".join(run)
+        if len(joined) < SPLIT_MIN_LENGTH - 1 or any(w in STOPWORDS or not w.isalpha() for w in (run[0], run[-1])):
+            return None
+        choices = [w for n in range(len(joined) - 2, len(joined) + 3) for w in self.by_length.get(n, ())]
+        found = process.extractOne(joined, choices, scorer=fuzz.ratio, score_cutoff=SPLIT_THRESHOLD)
+        if found is not None:
+            return found[0]
+        alike = self.by_sound.get(jellyfish.metaphone(joined), ())
+        # words that sound the same ("drooping", "tripping"): the one spelt most like what was written
+        return max(alike, key=lambda w: fuzz.ratio(joined, w), default=None)
+
+    def respell(self, words: list[str], breaks: dict[int, str] | Mapping[int, str]
+                ) -> tuple[list[str], dict[int, str]] | None:
+        """``words`` with each run of two or three words that spells or sounds like a long sign word joined
+        into it, and ``breaks`` moved to match; None when there is no such run."""
+        out: list[str] = []
+        moved: dict[int, str] = {}
+        i = changed = 0
+        while i < len(words):
+            if i in breaks:
+                moved[len(out)] = breaks[i]
+            for n in (3, 2):
+                run = words[i:i + n]
+                if len(run) == n and not any(i + k in breaks for k in range(1, n)) and len(words[i]) < SPLIT_MIN_LENGTH:
+                    sign = self._joined(run)
+                    if sign is not None and sign not in run:
+                        out.append(sign)
+                        i += n
+                        changed += 1
+                        break
+            else:
+                out.append(words[i])
+                i += 1
+        return (out, moved) if changed else None

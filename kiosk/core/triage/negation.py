@@ -317,3 +317,57 @@ def in_the_past(words: list[str], start: int, end: int, breaks: Mapping[int, str
                        for k, w in enumerate(between, start=(i + n if i < start else end))):
                 return True
     return False
+
+
+LONG_AGO = tuple(tuple(m.split()) for m in (
+    "weeks ago", "week ago", "months ago", "month ago", "last month", "last week", "last weekend", "back in",
+    "back then", "in the spring", "in the summer", "in the autumn", "in the fall", "in the winter", "over a year",
+    "for a few weeks", "for weeks", "for a month", "for about a month", "for months", "for a few months",
+) + tuple(f"in {m}" for m in "january february march april may june july august september october november "
+          "december".split())) + tuple(m for m in PAST_MARKERS if m not in {("wore", "off"), ("worn", "off"),
+                                                                            ("has", "worn", "off")})
+"""Time words that put a sign at least a week back (an anaesthetic that "wore off" is today: not one)."""
+OVER = tuple(tuple(m.split()) for m in (
+    "went back to normal", "back to normal now", "came back to normal", "is back to normal", "was back to normal",
+    "recovered", "made a full recovery", "full recovery", "all better now", "it's fine now", "it is fine now",
+    "that's fine now", "fine since", "better now", "mostly come back", "has come back", "came back fine",
+    "came back", "cleared up", "went away", "gone away", "long gone", "all gone", "gone now", "that's gone",
+    "that is gone", "it's gone", "it is gone", "that passed", "it passed", "passed after", "got better",
+    "never came back", "healed", "settled", "wore off",
+))
+"""Words that say a sign is over ("it went back to normal", "that passed")."""
+LONG_STANDING = tuple(tuple(m.split()) for m in (
+    "for years", "for ages", "for months", "for many months", "for a long time", "for decades", "each year",
+    "every year", "over the years", "over the last year", "over the past year", "over two years", "over a year",
+    "slowly over", "gradually", "bit by bit", "little by little", "since birth", "all my life", "all his life",
+    "all her life", "has done forever", "forever",
+))
+"""Words that put a sign as months or years long, coming slowly: not a sudden sign (the screening question
+still asks about a sudden one)."""
+NOW_IN_SENTENCE = tuple(tuple(m.split()) for m in (
+    "today", "tonight", "this morning", "this afternoon", "this evening", "last night", "yesterday", "suddenly",
+    "sudden", "out of nowhere", "just now", "right now", "is new", "it's new", "this is new", "that is new",
+    "something new", "an hour", "hours ago", "minutes ago", "since lunch", "since breakfast", "all of a sudden",
+))
+"""Words anywhere in the sentence that put something in it now ("she's had Parkinson's for years but this is
+new today"): a sign there is not taken as history."""
+NOW_NEAR = frozenset("again still".split())
+"""Words that bring a sign back to now when they stand near it ("it's numb again")."""
+NEAR_REACH = 8
+"""Words either side of a sign searched for NOW_NEAR, and for the words that make it long-standing."""
+SETTLED_REACH = 25
+"""Words either side of a sign searched for its time and its end, within its sentence (a story of how it went
+can be long: "three years ago, the doctors said Bell's palsy, it went back to normal")."""
+
+
+def settled(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> bool:
+    """True when the sentence of the sign at ``words[start:end]`` makes it history: at least a week back AND
+    over ("my face drooped three years ago and went back to normal"), or months or years long and slow ("both
+    his feet have felt numb for ages"). A sign that came and went today ("my arm went weak this morning, it's
+    fine now") can be a stroke warning, and one years back with nothing said about now is asked about; a
+    word of now near the sign ("again", "this morning") keeps it a sign."""
+    lo, hi = sentence_window(words, breaks or {}, start, end, SETTLED_REACH, SETTLED_REACH)
+    span, near = words[lo:hi], words[max(lo, start - NEAR_REACH):min(hi, end + NEAR_REACH)]
+    if _has_run(span, NOW_IN_SENTENCE) or any(w in NOW_NEAR for w in near):
+        return False
+    return (_has_run(span, LONG_AGO) and _has_run(span, OVER)) or _has_run(near, LONG_STANDING)
