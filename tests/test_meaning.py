@@ -70,11 +70,31 @@ def test_a_sign_found_only_by_meaning_is_asked_with_its_example(index):
 @pytest.mark.parametrize("text", [
     "my lip is still numb from the dentist, the injection has not worn off yet",
     "what should I do if my face starts drooping",
-    "I felt dizzy on the rollercoaster last week but that passed ages ago",
+    "I felt dizzy on the rollercoaster last week",
 ])
 def test_a_sign_with_a_question_a_past_or_an_explanation_is_asked_not_raised(index, text):
     answer = assess(text, index).to_json()
     assert not answer["emergency"] and answer["ask"], answer
+
+
+class _SureJudge:
+    """A second opinion that is sure every clause tells of a sign now."""
+
+    def chance(self, vectors):
+        return np.ones(len(vectors))
+
+
+def test_a_clause_the_second_opinion_is_sure_of_is_asked_about(index):
+    """A clause no example is close enough to ("my husband talks"), but that the second opinion is sure tells
+    of a sign now, is asked about as the sign it is nearest to; one near no sign stays nothing."""
+    import dataclasses
+
+    assert not assess("my husband talks", index).ask  # not close enough to any example on its own
+    sure = dataclasses.replace(index, meaning=dataclasses.replace(index.meaning, judge=_SureJudge()))
+    answer = assess("my husband talks", sure).to_json()
+    assert not answer["emergency"] and answer["ask"] == ["speech_trouble"], answer
+    assert answer["red_flag_evidence"][0]["how"] == "meaning"
+    assert not assess("where do i pay for the car park", sure).ask
 
 
 @pytest.mark.parametrize("text", ["my left arm suddenly went weak", "my arm feels weak and my lip twitches",
@@ -162,7 +182,7 @@ def test_asking_what_counts_gets_the_sign_explained_not_the_emergency_prompt(ind
     from kiosk.core.dialogue import Dialogue, EventKind, Expect, Phase
 
     dialogue = Dialogue(kb, index=index)
-    state, turn = dialogue.hear(dialogue.start()[0], "i had a tooth out last week and the numbness wore off but now my lip twitches")
+    state, turn = dialogue.hear(dialogue.start()[0], "i had a tooth out this morning and the numbness wore off but now my lip twitches")
     assert state.pending is not None and state.pending.target == "numbness"
     state, turn = dialogue.hear(state, "does the numb bit from the dentist count")
     assert EventKind.EMERGENCY not in [e.kind for e in turn.events] and state.phase is not Phase.EMERGENCY

@@ -49,6 +49,10 @@ emergency now, for the emergency prompt at once; below it the kiosk asks about t
 the earlier sets (scripts/train_second_opinion.py trains on the tuning sets only): at 0.5 their phrase false alarms
 went 15 -> 3 and 4 of 227 phrase-caught emergencies were asked about first; at 0.6, 1 and 9."""
 
+JUDGE_ASK = 0.95
+"""A clause no example is close enough to, but the second opinion gives at least this chance of reporting a
+sign now: asked about, as the sign it is nearest to (when at least JUDGE_SIGN_MIN near)."""
+JUDGE_SIGN_MIN = 0.5
 JUDGE_CONTEXT_WORDS = 3
 """Words besides the sign's own and function words that a sentence needs for the second opinion to doubt it: "my
 face is drooping" is the sign and nothing else, so there is nothing to weigh ("my love life is totally
@@ -214,6 +218,7 @@ class MeaningIndex:
         best_rows = [sign_sim[:, rows].argmax(axis=1) for rows in self.flag_rows]
         hits: dict[str, MeaningHit] = {}
         clause_set = set(clauses)
+        judged = self.judge.chance(vectors) if self.judge is not None else None
         for p, piece in enumerate(pieces):
             if piece not in clause_set:
                 continue
@@ -223,6 +228,14 @@ class MeaningIndex:
                 if score >= SIGN_MIN and score >= float(ctx_score[p]) + SIGN_MARGIN:
                     if flag_id not in hits or score > hits[flag_id].score:
                         hits[flag_id] = MeaningHit(flag_id, piece, self.examples[row], round(score, 3))
+            if judged is not None and float(judged[p]) >= JUDGE_ASK and not any(h.clause == piece for h in hits.values()):
+                # no example close enough, but the second opinion is sure it reports a sign now ("she keeps
+                # saying fork when she means phone"): asked about, as the sign it is nearest to
+                f = int(np.argmax([sign_sim[p, rows].max() for rows in self.flag_rows]))
+                row = int(self.flag_rows[f][best_rows[f][p]])
+                score = float(sign_sim[p, row])
+                if score >= JUDGE_SIGN_MIN and self.flag_ids[f] not in hits:
+                    hits[self.flag_ids[f]] = MeaningHit(self.flag_ids[f], piece, self.examples[row], round(score, 3))
         signs, contexts = [], []
         for sentence, marked in zip(sentences, marked_sentences(text) if sentences else [], strict=True):
             p = pieces.index(sentence)
@@ -235,8 +248,8 @@ class MeaningIndex:
             if float(near[:, best].max()) >= UNWELL_MIN:
                 unwell = self.unwell_examples[best]
         chances: tuple[tuple[str, float], ...] = ()
-        if self.judge is not None and with_sentences:
-            chances = tuple(zip(pieces, (float(p) for p in self.judge.chance(vectors)), strict=True))
+        if judged is not None and with_sentences:
+            chances = tuple(zip(pieces, (float(p) for p in judged), strict=True))
         return Reading(tuple(hits.values()), tuple(sentences), tuple(signs), tuple(contexts), unwell, chances)
 
     def _context(self, sentence: str, similarity: np.ndarray) -> Objection | None:
