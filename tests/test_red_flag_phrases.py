@@ -257,7 +257,8 @@ def test_a_sign_word_alone_asks_and_a_no_before_a_word_binds_to_it(text, flag, r
     ("my face drooped on the left three years ago, the doctors said bells palsy and it went back to normal, "
      "now my lip twitches there", "facial_droop"),
     ("i was dizzy last summer from an ear infection but that is all gone and now my lip twitches", "dizziness"),
-    ("my husband says both his feet have felt numb for ages from the drink and his lip jerks", "numbness"),
+    ("my husband says his feet have felt numb for ages from the drink and his lip jerks", "numbness"),
+    ("my lips and fingertips go numb and tingly on both sides and my face twitches", "numbness"),
 ])
 def test_a_sign_long_over_or_long_standing_is_history_then_screened(text, flag):
     """Said to be over (weeks back and gone) or slow and long-standing: not asked about one by one; the
@@ -279,6 +280,9 @@ def test_a_sign_long_over_or_long_standing_is_history_then_screened(text, flag):
     ("she's had parkinsons for years but her smile only goes up on one side and she's slurring, this is new today",
      "speech_trouble"),
     ("been drinking heavily for years and i passed out last night", "passing_out"),
+    ("my husband is having a fit and shaking all over", "passing_out"),
+    ("both my legs suddenly gave way", "one_sided_weakness"),
+    ("it came on slowly over months, nothing sudden, but today my left arm went numb", "numbness"),
 ])
 def test_a_sign_now_is_never_history(text, flag):
     """A sign that came and went today can be a stroke's warning, and old history beside a new sign is no

@@ -14,7 +14,7 @@ from ..content import KnowledgeBase
 from ..text import MAX_CHARS, tokens_with_breaks
 from .matching import STOPWORDS, Match, PhraseIndex, SplitSigns, drop_contained, stem
 from .meaning import JUDGE_MIN, Embed, Judge, MeaningIndex, Reading
-from .negation import Polarity, in_the_past, mentioned, polarity, settled
+from .negation import Polarity, in_the_past, long_ago_in, mentioned, polarity, settled
 
 CAUSE_MIN_EVIDENCE = 0.25
 """Least summed clue weight for a cause to be listed at all (one weak clue is 0.3)."""
@@ -203,8 +203,14 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
                                                 context=objection.kind)
     for m in reading.hits:
         told = any(h.id == m.id and (h.said in m.clause or m.clause in h.said) for h in history)
-        if m.id not in asked and all(h.id != m.id for h in raised) and not told:
-            asked[m.id] = RedFlagHit(m.id, m.clause, Polarity.UNCERTAIN, "meaning", m.example, m.score)
+        if m.id in asked or any(h.id == m.id for h in raised) or told:
+            continue
+        hit = RedFlagHit(m.id, m.clause, Polarity.UNCERTAIN, "meaning", m.example, m.score)
+        if long_ago_in(tokens_with_breaks(m.clause)[0], words):
+            # found only by meaning, in a clause that is itself long ago: history, like a phrase hit long over
+            history.append(dataclasses.replace(hit, polarity=Polarity.PAST, context="over"))
+        else:
+            asked[m.id] = hit
     return Screened(raised, list(asked.values()), [n for n in negated if n not in asked],
                     [h for h in history if h.id not in asked and all(r.id != h.id for r in raised)])
 

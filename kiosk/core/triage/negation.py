@@ -344,6 +344,14 @@ LONG_STANDING = tuple(tuple(m.split()) for m in (
 ))
 """Words that put a sign as months or years long, coming slowly: not a sudden sign (the screening question
 still asks about a sudden one)."""
+BOTH_SIDES = tuple(tuple(m.split()) for m in (
+    "both sides", "both hands", "both feet", "both arms", "both legs", "both lips", "both my hands",
+    "both my feet", "both his feet", "both her feet", "both my arms", "both my legs", "fingers and toes",
+    "fingertips and toes", "hands and feet", "feet and hands",
+))
+"""Words that put a sign on both sides: the warning signs of a stroke are one-sided ("numbness on one side of
+the body"); tingling in both hands and feet is a clue to a cause, not a sign now (unless said to be sudden)."""
+BOTH_REACH = 6
 NOW_IN_SENTENCE = tuple(tuple(m.split()) for m in (
     "today", "tonight", "this morning", "this afternoon", "this evening", "last night", "yesterday", "suddenly",
     "sudden", "out of nowhere", "just now", "right now", "is new", "it's new", "this is new", "that is new",
@@ -360,14 +368,33 @@ SETTLED_REACH = 25
 can be long: "three years ago, the doctors said Bell's palsy, it went back to normal")."""
 
 
+_DENIERS = frozenset("no not nothing never didn't wasn't isn't don't doesn't none".split())
+
+
+def _now_said(span: list[str]) -> bool:
+    """A word of now in ``span`` that is not denied ("nothing came on suddenly" says it was not sudden)."""
+    for i in range(len(span)):
+        for m in NOW_IN_SENTENCE:
+            if tuple(span[i:i + len(m)]) == m and not _DENIERS & set(span[max(0, i - 3):i]):
+                return True
+    return False
+
+
+def long_ago_in(clause: list[str], sentence: list[str]) -> bool:
+    """True when ``clause`` itself puts what it tells at least a week back ("cracked my head badly last year")
+    and nothing in its ``sentence`` is said to be now."""
+    return _has_run(clause, LONG_AGO) and not _now_said(sentence) and not NOW_NEAR & set(clause)
+
+
 def settled(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> bool:
     """True when the sentence of the sign at ``words[start:end]`` makes it history: at least a week back AND
-    over ("my face drooped three years ago and went back to normal"), or months or years long and slow ("both
-    his feet have felt numb for ages"). A sign that came and went today ("my arm went weak this morning, it's
+    over ("my face drooped three years ago and went back to normal"), months or years long and slow ("his
+    feet have felt numb for ages"), or on both sides ("tingly on both sides"). A sign that came and went today ("my arm went weak this morning, it's
     fine now") can be a stroke warning, and one years back with nothing said about now is asked about; a
     word of now near the sign ("again", "this morning") keeps it a sign."""
     lo, hi = sentence_window(words, breaks or {}, start, end, SETTLED_REACH, SETTLED_REACH)
     span, near = words[lo:hi], words[max(lo, start - NEAR_REACH):min(hi, end + NEAR_REACH)]
-    if _has_run(span, NOW_IN_SENTENCE) or any(w in NOW_NEAR for w in near):
+    if _now_said(span) or any(w in NOW_NEAR for w in near):
         return False
-    return (_has_run(span, LONG_AGO) and _has_run(span, OVER)) or _has_run(near, LONG_STANDING)
+    both = words[max(lo, start - BOTH_REACH):min(hi, end + BOTH_REACH)]
+    return (_has_run(span, LONG_AGO) and _has_run(span, OVER)) or _has_run(near, LONG_STANDING) or _has_run(both, BOTH_SIDES)
