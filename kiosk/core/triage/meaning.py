@@ -123,8 +123,9 @@ class Reading:
     """(sentence or clause, the second opinion's chance that it reports an emergency now), when there is one."""
 
     def emergency_chance(self, said: str) -> float | None:
-        """The second opinion on a phrase hit (its words ``said``): the highest chance among the sentences and
-        clauses that hold those words (every sentence when none does), or None without a second opinion."""
+        """The second opinion on a phrase hit (its words ``said``): the mean of the chance for the narrowest
+        clause or sentence that holds those words with some context and the highest chance among all that hold
+        them (every sentence when none does), or None without a second opinion."""
         if not self.chances:
             return None
         wanted = _WORDS.findall(said.lower())
@@ -132,9 +133,14 @@ class Reading:
                    if wanted and all(w in _WORDS.findall(piece.lower()) for w in wanted)]
         if not holding:
             holding = [(piece, p) for piece, p in self.chances if piece in self.sentences] or list(self.chances)
-        if not any(_context_words(piece, wanted) >= JUDGE_CONTEXT_WORDS for piece, _ in holding):
+        weighed = [(piece, p) for piece, p in holding if _context_words(piece, wanted) >= JUDGE_CONTEXT_WORDS]
+        if not weighed:
             return None  # the sign said and little else: nothing for a second opinion to weigh
-        return max(p for _, p in holding)
+        # the sign's own clause and the most alarming reading, weighed alike: the whole sentence alone let
+        # "my face dropped when I saw the parking fine, and now my lip twitches" through (0.56), the clause
+        # alone (0.19) doubted plain signs such as "seeing two of everything since lunch"
+        narrowest = min(weighed, key=lambda x: len(x[0]))[1]
+        return (narrowest + max(p for _, p in holding)) / 2
 
     def objection(self, flag_id: str, said: str = "") -> Objection | None:
         """The context that makes a phrase hit of ``flag_id`` (its words ``said``) doubtful, or None. Only the
