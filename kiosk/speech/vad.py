@@ -11,9 +11,9 @@ kitchen noise voice, so in a waiting room at 10 dB SNR its frames never stayed s
 and 42 of 60 turns of scripts/eval_turns.py waited for the audio to run out; with Silero none did. A frame
 goes on an utterance when Silero hears speech in it, or when webrtcvad calls it voiced and it is LOUD_DB
 above the room's noise floor (a quiet room, where webrtcvad is right), plus NEURAL_HANGOVER frames after
-either. The floor alone is not enough: a gate of webrtcvad by energy above a learned floor (no Silero) cut
-sentences short in kitchen noise or still waited, whatever the margin. Without faster-whisper (a Vosk-only
-kiosk) webrtcvad decides alone, as before, after one log line.
+either. A floor alone was not enough: webrtcvad gated by energy 6 dB above it (no Silero) still waited in 3
+of 60 turns at 10 dB and cut 2 short; 10 dB above cut 30. Without faster-whisper (a Vosk-only kiosk)
+webrtcvad decides alone, as before, after one log line.
 """
 from __future__ import annotations
 
@@ -50,8 +50,9 @@ SUSTAIN_VOICED = 3
 SUSTAIN_WINDOW frames (150 ms) are voiced."""
 SPEECH_PROB = 0.5
 """Silero's speech probability from which a frame is speech (Silero's own default). Lower holds utterances
-open through speech buried in noise, at a price in waiting: at 0.35, 8 of 60 turns at 5 dB waited for the
-audio to run out (2 at 0.5), at 0.2, 19."""
+open through speech buried in noise (two real sentences 0.3 s apart at 10 dB were split in 64 of 202 pairs
+at 0.35, 88 at 0.5), at a price in waiting: at 0.35, 8 of 60 turns at 5 dB waited for the audio to run out
+(2 at 0.5), at 0.2, 19."""
 HANGOVER_FRAMES = {0: 3, 1: 3, 2: 2, 3: 2}
 """Voiced frames webrtcvad adds after any sound (its hangover), by aggressiveness; not counted as speech
 when judging ``min_speech_ms``. Measured: a 100 ms noise click gives 7-8 voiced 30 ms frames at modes 0-1
@@ -205,7 +206,8 @@ class Endpointer:
         self.floor = NoiseFloor()
         self.end_frames = max(1, end_silence_ms // FRAME_MS)
         self.max_frames = int(max_utterance_s * 1000 / FRAME_MS)
-        # Silero's frames are counted without a hangover: a short "two" or "hi" from a fast voice gets 7 of them
+        # speech frames by Silero (or loud voice) carry no hangover of webrtcvad's: a short "two" or "hi" from
+        # a fast voice gets 7 of them
         self.min_speech_frames = max(1, min_speech_ms // FRAME_MS) + (
             HANGOVER_FRAMES.get(aggressiveness, 2) if self.neural is None else 0)
         self.pre_roll = max(0, pre_roll_ms // FRAME_MS)
@@ -260,9 +262,9 @@ class Endpointer:
             self.held = NEURAL_HANGOVER if counted else max(0, self.held - 1)
             going_on = self.held > 0
         self.last_voiced.append(going_on)
-        # Whether a burst was speech at all (min_speech_ms) is Silero's call too: webrtcvad starts on kitchen
+        # Whether a burst was speech at all (min_speech_ms) is judged the same way: webrtcvad starts on kitchen
         # clatter and voices, and those bursts, now ended early, came back as 25 false utterances a minute
-        # (15 before) until only Silero's speech counted (then none in the 2-minute kitchen recording).
+        # (15 before) while webrtcvad's voiced frames counted; none in the 2-minute kitchen recording now.
         events: list[VadEvent] = []
         if not self.in_speech:
             self.recent.append((frame, voiced, counted))
