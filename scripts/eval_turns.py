@@ -3,12 +3,15 @@
 settings on the same audio, interleaved turn by turn (so load from other users slows each alike).
 
     nice -n 15 python scripts/eval_turns.py [--turns 60] [--snr 10] [--variants fallback,t0]
+        [--endpointers silero,webrtcvad]
 
 Variants: ``fallback`` (the kiosk until now: faster-whisper's temperature fallback), ``t0`` (temperature 0
 only); ``+again`` adds the voice kiosk's second hearing (the enhanced audio decoded again after the reply):
 it is not part of the turn, so what is reported is whether it ended before the reply had been spoken (the
 reply's spoken length, from the kiosk's own synthesis). Noise: the real kitchen recording mixed over the speech
 and the 2 s of silence after it (the room stays loud while the endpointer waits for the end of speech).
+Endpointers: ``silero`` (the kiosk's: Silero VAD judges when speech goes on) and ``webrtcvad`` (webrtcvad alone,
+the kiosk before it and without faster-whisper); several are interleaved turn by turn like the variants.
 """
 from __future__ import annotations
 
@@ -51,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--snr", default="clean", help="'clean' or dB of kitchen noise")
     p.add_argument("--variants", default="fallback,t0")
     p.add_argument("--voices", default="espeak:en-us,piper:joe", help="as the report: two voices x two speeds")
+    p.add_argument("--endpointers", default="silero", help="silero (the kiosk's), webrtcvad (alone), or both")
     args = p.parse_args(argv)
     from kiosk.bench.noise import kitchen_noise, mixed
     from kiosk.core.content import load_knowledge_base
@@ -61,9 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     kb = load_knowledge_base(settings.content, with_cases=False)
     dialogue = Dialogue(kb, index=make_index(settings, kb))  # the kiosk's triage, meaning layer included
-    names = args.variants.split(",")
+    variants = args.variants.split(",")
+    endpointers = args.endpointers.split(",")
+    if set(endpointers) - {"silero", "webrtcvad"}:
+        p.error("--endpointers takes silero and/or webrtcvad")
+    names = [f"{v} / {e}" if len(endpointers) > 1 else v for e in endpointers for v in variants]
     recs = {}
-    for name in names:
+    for name in variants:
         base, _, extra = name.partition("+")
         hearing = dict(VARIANTS[base], **({"again": "enhanced"} if extra == "again" else {}))
         recs[name] = recognizer(hearing)
@@ -80,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     asr: dict[str, list[float]] = {n: [] for n in names}
     again_ok: dict[str, list[bool]] = {n: [] for n in names}
     again_s: dict[str, list[float]] = {n: [] for n in names}
-    vads: list[float] = []
-    unended = 0
+    vads: dict[str, list[float]] = {e: [] for e in endpointers}
+    unended = dict.fromkeys(endpointers, 0)
     started = time.perf_counter()
     for i, text in enumerate(turn_texts(args.turns)):
         voice, speed = combos[i % len(combos)]
@@ -90,13 +98,17 @@ def main(argv: list[str] | None = None) -> int:
         padded = np.concatenate([audio[:end], np.zeros(int(TRAILING_SILENCE_S * SAMPLE_RATE), dtype=audio.dtype)])
         if noise is not None:
             padded = mixed(padded, noise, snr, f"kitchen|turn{i}")
-        detected, utterance, vad_compute, ahead = engines.endpoint(padded)
-        vad_s = max(0.0, (detected - end) / SAMPLE_RATE) + vad_compute
-        vads.append(vad_s)
-        unended += detected >= len(padded)  # the endpointer never heard the speech end: the audio ran out
-        order = names if i % 2 == 0 else names[::-1]
-        for name in order:
-            rec = recs[name]
+        cut = {}
+        for e in endpointers:
+            detected, utterance, vad_compute, ahead = engines.endpoint(padded, neural=e == "silero")
+            cut[e] = (detected, utterance, ahead, max(0.0, (detected - end) / SAMPLE_RATE) + vad_compute)
+            vads[e].append(cut[e][3])
+            unended[e] += detected >= len(padded)  # the endpointer never heard the speech end: the audio ran out
+        runs = [(e, v) for e in endpointers for v in variants]
+        for e, v in runs if i % 2 == 0 else runs[::-1]:
+            name = f"{v} / {e}" if len(endpointers) > 1 else v
+            detected, utterance, ahead, vad_s = cut[e]
+            rec = recs[v]
             t0 = time.perf_counter()
             heard, confidence = engines.transcribe(rec, utterance)
             compute = time.perf_counter() - t0
@@ -127,9 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         t, a = [x * 1000 for x in totals[name]], [x * 1000 for x in asr[name]]
         print(f"| {name} | {statistics.median(t):.0f} ms | {pct(t, 95):.0f} ms | {max(t):.0f} ms | "
               f"{statistics.median(a):.0f} ms | {pct(a, 95):.0f} ms | {max(a):.0f} ms |")
-    print(f"end-of-speech detection (in every variant): median {statistics.median(vads) * 1000:.0f} ms, p95 "
-          f"{pct(vads, 95) * 1000:.0f} ms; {unended} of {len(vads)} turns ended only when the audio did "
-          f"({TRAILING_SILENCE_S:g} s after the speech)")
+    for e in endpointers:
+        print(f"end-of-speech detection by {e} (in every variant): median {statistics.median(vads[e]) * 1000:.0f} "
+              f"ms, p95 {pct(vads[e], 95) * 1000:.0f} ms; {unended[e]} of {len(vads[e])} turns ended only when "
+              f"the audio did ({TRAILING_SILENCE_S:g} s after the speech)")
     for name in names:
         if again_s[name]:
             s = [x * 1000 for x in again_s[name]]

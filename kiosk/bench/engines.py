@@ -118,15 +118,18 @@ ENDPOINTER_WIRED = True
 """The kiosk's own Endpointer (kiosk.speech.vad) is measured."""
 
 
-def endpoint(audio: np.ndarray) -> tuple[int, np.ndarray, float, int | None]:
+def endpoint(audio: np.ndarray, neural: bool = True) -> tuple[int, np.ndarray, float, int | None]:
     """Feed audio to the kiosk's endpointer frame by frame: (sample where it decided the utterance ended,
     the utterance it returned, compute time spent in the endpointer, sample of the last pause whose audio
     equals the utterance, or None). The voice session starts recognizing at that pause (as the kiosk does
-    for Whisper), so its result can be ready by the end decision."""
+    for Whisper), so its result can be ready by the end decision. ``neural=False``: webrtcvad alone,
+    as the kiosk was before Silero VAD (and is without faster-whisper)."""
     from ..speech.audio import FRAME_SAMPLES
     from ..speech.vad import Endpointer, EventKind
 
-    endpointer = Endpointer.from_settings(Settings())
+    settings = Settings()
+    endpointer = Endpointer(settings.end_silence_ms, settings.max_utterance_s, settings.vad_aggressiveness,
+                            neural=neural)
     compute = 0.0
     pause: tuple[int, bytes] | None = None
     audio = np.asarray(audio, dtype=np.int16)
