@@ -181,6 +181,17 @@ def pieces_of(text: str) -> tuple[list[str], int]:
     return list(dict.fromkeys(clauses + sentences)), len(clauses)
 
 
+def content_vectors(embed, texts: list[str]) -> dict[str, np.ndarray]:
+    """The content's examples embedded as the kiosk's ContentEmbeddings does (distinct texts, 64 a call): an int8
+    model quantizes activations per call, so the grouping moves similarities a little, and this is the kiosk's."""
+    distinct = list(dict.fromkeys(texts))
+    known: dict[str, np.ndarray] = {}
+    for start in range(0, len(distinct), 64):
+        chunk = distinct[start:start + 64]
+        known.update(zip(chunk, np.asarray(embed(chunk), dtype=np.float32), strict=True))
+    return known
+
+
 class Banks:
     def __init__(self, kb, embed):
         flags = [f for f in kb.red_flags if f.examples]
@@ -191,9 +202,9 @@ class Banks:
             self.rows.append(np.arange(start, start + len(f.examples)))
             start += len(f.examples)
         context = [e for kind in kb.not_now.values() for e in kind.examples]
-        vectors = np.concatenate([embed(examples[i:i + 64]) for i in range(0, len(examples), 64)])
-        self.sign = vectors
-        self.context = np.concatenate([embed(context[i:i + 64]) for i in range(0, len(context), 64)])
+        known = content_vectors(embed, examples + context + list(kb.unwell))
+        self.sign = np.stack([known[e] for e in examples])
+        self.context = np.stack([known[e] for e in context])
         self.n_examples, self.n_context = len(examples), len(context)
 
     def scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -257,7 +268,11 @@ def check_against_kiosk(kb, embed, reads: list[dict], paths: list[Path]) -> int:
     """How many tuning utterances this reading and MeaningIndex.read (no second opinion) disagree on."""
     from kiosk.core.triage.meaning import MeaningIndex
 
-    index = MeaningIndex.build(kb, embed)
+    def content(texts):
+        known = content_vectors(embed, list(texts))
+        return np.stack([known[t] for t in texts])
+
+    index = MeaningIndex.build(kb, embed, content)
     texts = [c["text"] for p in paths for c in cases_of(p)]
     return sum(bool(index.read(t).hits) != asks(r, SIGN_MIN, SIGN_MARGIN) for t, r in zip(texts, reads, strict=True))
 
@@ -269,7 +284,9 @@ def kiosk_meaning_only(kb, paths: list[Path]) -> dict:
     from kiosk.core.triage.meaning import MeaningIndex
 
     encoder, _ = load_encoder(cache_dir=ROOT / "models" / "cache")
-    index = MeaningIndex.build(kb, encoder.embed, judge=load_judge())
+    known = content_vectors(encoder.embed, [e for f in kb.red_flags for e in f.examples]
+                            + [e for kind in kb.not_now.values() for e in kind.examples] + list(kb.unwell))
+    index = MeaningIndex.build(kb, encoder.embed, lambda texts: np.stack([known[t] for t in texts]), judge=load_judge())
     reads = []
     for p in paths:
         for c in cases_of(p):
