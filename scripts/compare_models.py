@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -279,9 +278,9 @@ def check_against_kiosk(kb, embed, reads: list[dict], paths: list[Path]) -> int:
 
 def kiosk_meaning_only(kb, paths: list[Path]) -> dict:
     """The kiosk's meaning layer alone as bench_meaning.py measures it (with the second opinion's asks)."""
+    from kiosk.core.triage.meaning import MeaningIndex
     from kiosk.meaning import load_judge
     from kiosk.meaning.encoder import load_encoder
-    from kiosk.core.triage.meaning import MeaningIndex
 
     encoder, _ = load_encoder(cache_dir=ROOT / "models" / "cache")
     known = content_vectors(encoder.embed, [e for f in kb.red_flags for e in f.examples]
