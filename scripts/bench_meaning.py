@@ -34,8 +34,10 @@ from kiosk.core.triage import TriageIndex, assess  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 SETS = [
-    ("set 11, held out (everyday)", ROOT / "eval" / "heldout11_cases.json", "everyday"),
-    ("set 11, held out (hard traps)", ROOT / "eval" / "heldout11_cases.json", "trap"),
+    ("set 12, held out (everyday)", ROOT / "eval" / "heldout12_cases.json", "everyday"),
+    ("set 12, held out (hard traps)", ROOT / "eval" / "heldout12_cases.json", "trap"),
+    ("set 11, tuning (everyday)", ROOT / "eval" / "tuning" / "set11_cases.json", "everyday"),
+    ("set 11, tuning (hard traps)", ROOT / "eval" / "tuning" / "set11_cases.json", "trap"),
     ("set 10, tuning (everyday)", ROOT / "eval" / "tuning" / "set10_cases.json", "everyday"),
     ("set 10, tuning (hard traps)", ROOT / "eval" / "tuning" / "set10_cases.json", "trap"),
     ("set 9, tuning (everyday)", ROOT / "eval" / "tuning" / "set9_cases.json", "everyday"),

@@ -47,11 +47,11 @@ from kiosk.core.content import load_knowledge_base  # noqa: E402
 from kiosk.core.triage.meaning import SIGN_MARGIN, SIGN_MIN, split_clauses  # noqa: E402
 
 TUNING = sorted((ROOT / "eval" / "tuning").glob("*_cases.json")) + sorted((ROOT / "eval" / "tuning").glob("*_redflags.json"))
-HELD_OUT = {"set 11 (held out)": [ROOT / "eval" / "heldout11_cases.json"],
+HELD_OUT = {"set 11 (held out when compared)": [ROOT / "eval" / "tuning" / "set11_cases.json"],
             "set 8 (held out)": [ROOT / "eval" / "heldout8_cases.json"],
             "set 6 + red-flag sentences (earlier held out)": [ROOT / "eval" / "heldout_cases.json",
                                                              ROOT / "eval" / "redflag_sentences.json"]}
-BLIND = {ROOT / "eval" / "heldout11_cases.json", ROOT / "eval" / "heldout8_cases.json"}
+BLIND = {ROOT / "eval" / "tuning" / "set11_cases.json", ROOT / "eval" / "heldout8_cases.json"}
 
 HYPOTHESES = {
     "sudden_onset": "It started suddenly, all at once.",

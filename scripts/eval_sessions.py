@@ -24,8 +24,10 @@ from kiosk.core.dialogue import Dialogue  # noqa: E402
 from kiosk.meaning import triage_index  # noqa: E402
 
 SETS = [
-    ("set 11 sessions (held out)", ROOT / "eval" / "heldout11_sessions.json", "sessions"),
-    ("set 11 cases (held out)", ROOT / "eval" / "heldout11_cases.json", "cases"),
+    ("set 12 sessions (held out)", ROOT / "eval" / "heldout12_sessions.json", "sessions"),
+    ("set 12 cases (held out)", ROOT / "eval" / "heldout12_cases.json", "cases"),
+    ("set 11 sessions (tuning)", ROOT / "eval" / "tuning" / "set11_sessions.json", "sessions"),
+    ("set 11 cases (tuning)", ROOT / "eval" / "tuning" / "set11_cases.json", "cases"),
     ("set 10 sessions (tuning)", ROOT / "eval" / "tuning" / "set10_sessions.json", "sessions"),
     ("set 10 cases (tuning)", ROOT / "eval" / "tuning" / "set10_cases.json", "cases"),
     ("set 9 sessions (tuning)", ROOT / "eval" / "tuning" / "set9_sessions.json", "sessions"),
