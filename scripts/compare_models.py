@@ -474,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             print(json.dumps(row), flush=True)
     kiosk = {"model": "minilm-l6-int8 + second opinion (the kiosk's meaning layer, bench_meaning.py)",
-             "thresholds": "kiosk's, with JUDGE_ASK 0.95"}
+             "thresholds": "kiosk's, with FINDER_ASK_WITHOUT 0.95, before the sign finder"}
     for label, paths in [("tuning", TUNING)] + list(HELD_OUT.items()):
         f = kiosk_meaning_only(kb, paths)
         kiosk[label] = (f"caught {fmt(f['caught'])}; traps asked {fmt(f['traps asked'])}; "

@@ -10,15 +10,26 @@ a sign). Trained on:
   in which the phrase rules raise a sign, labelled by the set (emergency or not);
 - the content's banks: red_flags.toml examples (yes) and meaning.toml look-alikes (no).
 
+The same file holds the sign finder, a second logistic regression, on clauses: does this clause tell of a
+warning sign at all? It is trained on the banks (sign examples: yes; look-alikes: no) and on the tuning sets'
+clauses: of each emergency utterance or answer, the clause nearest a sign's examples (yes), and every clause of
+the everyday (not trap) cases and of the answers without an emergency (no). The kiosk asks about a clause the
+finder is fairly sure of though no example is near, and drops a meaning hit the finder rules out.
+
 Never on the held-out sets (eval/heldout*.json, eval/redflag_sentences.json). The classes are weighted to
 balance (the tuning sets hold far more real emergencies than look-alikes). Run again after the content's
 banks or the tuning sets change:
 
     .venv/bin/python scripts/train_second_opinion.py
+
+``--leave-one-out`` measures instead how well that generalizes: each tuning set in turn is scored by the kiosk
+with a second opinion trained without it (emergencies caught; asks on its everyday cases), beside the kiosk
+without the finder.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -28,29 +39,34 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiosk.core.content import load_knowledge_base  # noqa: E402
-from kiosk.core.triage import TriageIndex, assess  # noqa: E402
+from kiosk.core.content import KnowledgeBase, load_knowledge_base  # noqa: E402
+from kiosk.core.triage import TriageIndex, assess, meaning  # noqa: E402
+from kiosk.core.triage.meaning import Judge, split_clauses  # noqa: E402
 from kiosk.meaning import SECOND_OPINION  # noqa: E402
-from kiosk.meaning.encoder import load_encoder  # noqa: E402
+from kiosk.meaning.encoder import SentenceEncoder, load_encoder  # noqa: E402
 
 L2 = 1e-4
 STEPS = 4000
 RATE = 1.0
 
 
-def tuning_utterances(tuning: Path) -> list[tuple[str, bool]]:
-    """(text, emergency) of every tuning case, red-flag sentence and session answer."""
-    out: list[tuple[str, bool]] = []
+def tuning_utterances(tuning: Path, leave_out: str = "") -> list[tuple[str, bool, bool]]:
+    """(text, emergency, trap) of every tuning case, red-flag sentence and session answer (but the set named
+    ``leave_out``, as "set11")."""
+    out: list[tuple[str, bool, bool]] = []
     for path in sorted(tuning.glob("*.json")):
+        if leave_out and path.name.split("_")[0] == leave_out:
+            continue
         data = json.loads(path.read_text())
         cases = data["cases"] if isinstance(data, dict) else data
         for c in cases:
             if not isinstance(c.get("emergency"), bool):
                 continue
+            trap = "trap" in str(c.get("id", ""))
             if path.name.endswith("_sessions.json"):
-                out += [(a, c["emergency"]) for a in c.get("answers") or ()]
+                out += [(a, c["emergency"], trap) for a in c.get("answers") or ()]
             else:
-                out.append((c["text"], c["emergency"]))
+                out.append((c["text"], c["emergency"], trap))
     return out
 
 
@@ -67,28 +83,99 @@ def fit(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
     return weights, bias
 
 
+def embed_all(encoder: SentenceEncoder, texts: list[str]) -> np.ndarray:
+    return np.vstack([encoder.embed(texts[i:i + 64]) for i in range(0, len(texts), 64)]).astype(np.float64)
+
+
+def train(encoder: SentenceEncoder, kb: KnowledgeBase, leave_out: str = "") -> tuple[Judge, str]:
+    """The second opinion with its sign finder, from the banks and the tuning sets (but ``leave_out``), and a
+    line saying what it learnt from."""
+    utterances = tuning_utterances(ROOT / "eval" / "tuning", leave_out)
+    phrases = TriageIndex.build(kb)
+    said = [(t, em) for t, em, _ in utterances if assess(t, phrases).emergency]
+    signs = [e for f in kb.red_flags for e in f.examples]
+    look_alikes = [e for kind in kb.not_now.values() for e in kind.examples]
+    texts = [t for t, _ in said] + signs + look_alikes
+    labels = np.array([float(em) for _, em in said] + [1.0] * len(signs) + [0.0] * len(look_alikes))
+    vectors = embed_all(encoder, texts)
+    weights, bias = fit(vectors, labels)
+    agree = float(((1.0 / (1.0 + np.exp(-(vectors @ weights + bias))) >= 0.5) == (labels > 0)).mean())
+
+    sign_vectors = embed_all(encoder, signs)
+    found, everyday = [], []
+    for text, emergency, trap in utterances:
+        clauses = split_clauses(text)[1] or [text]
+        if emergency:  # the clause nearest a sign tells of it; the others may be about the twitch
+            near = (embed_all(encoder, clauses) @ sign_vectors.T).max(axis=1)
+            found.append(clauses[int(near.argmax())])
+        elif not trap:
+            everyday += clauses
+    clause_texts = signs + found + look_alikes + everyday
+    clause_labels = np.array([1.0] * (len(signs) + len(found)) + [0.0] * (len(look_alikes) + len(everyday)))
+    find_weights, find_bias = fit(embed_all(encoder, clause_texts), clause_labels)
+    judge = Judge(weights.astype(np.float32), float(bias), find_weights.astype(np.float32), float(find_bias))
+    return judge, (f"{len(said)} tuning utterances with a phrase hit ({sum(em for _, em in said)} emergencies), "
+                   f"{len(signs)} sign examples, {len(look_alikes)} look-alikes; agrees with {agree:.1%} of them; "
+                   f"sign finder: {len(found)} clauses that tell of a sign, {len(everyday)} everyday clauses")
+
+
+def score(cases: list[dict], index: TriageIndex) -> tuple[int, int, int, int]:
+    """(emergencies caught, emergencies, everyday cases asked about, everyday cases) of one set's cases."""
+    caught = emergencies = asked = everyday = 0
+    for c in cases:
+        answer = assess(c["text"], index)
+        if c.get("emergency") is True:
+            emergencies += 1
+            caught += bool(answer.emergency or answer.ask)
+        elif c.get("emergency") is False and "trap" not in str(c.get("id", "")) and not answer.emergency:
+            everyday += 1
+            asked += bool(answer.ask)
+    return caught, emergencies, asked, everyday
+
+
+def leave_one_out(encoder: SentenceEncoder, kb: KnowledgeBase, thresholds: list[float]) -> None:
+    """Each tuning set's cases scored with a second opinion trained without it: without the finder, and with it
+    at each of ``thresholds`` (FINDER_ASK)."""
+    heads = ["no finder"] + [f"finder {t:g}" for t in thresholds]
+    print("| tuning set (left out) | " + " | ".join(f"caught, {h}" for h in heads) + " | "
+          + " | ".join(f"everyday asked, {h}" for h in heads) + " |")
+    print("|---" * (1 + 2 * len(heads)) + "|")
+    totals = np.zeros((len(heads), 4), dtype=int)
+    for path in sorted((ROOT / "eval" / "tuning").glob("*_cases.json")) + sorted((ROOT / "eval" / "tuning").glob("*_redflags.json")):
+        judge, _ = train(encoder, kb, leave_out=path.name.split("_")[0])
+        data = json.loads(path.read_text())
+        cases = data["cases"] if isinstance(data, dict) else data
+        rows = [score(cases, TriageIndex.build(kb, encoder.embed, judge=dataclasses.replace(judge, find_weights=None)))]
+        with_finder = TriageIndex.build(kb, encoder.embed, judge=judge)
+        for t in thresholds:
+            meaning.FINDER_ASK = t  # a measurement: the kiosk's own threshold, tried at each value
+            rows.append(score(cases, with_finder))
+        totals += np.array(rows)
+        print(f"| {path.stem} | " + " | ".join(f"{r[0]}/{r[1]}" for r in rows) + " | "
+              + " | ".join(f"{r[2]}/{r[3]}" for r in rows) + " |", flush=True)
+    print("| all | " + " | ".join(f"{c}/{n} ({c / n:.1%})" for c, n, _, _ in totals) + " | "
+          + " | ".join(f"{q}/{m} ({q / m:.1%})" for _, _, q, m in totals) + " |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=SECOND_OPINION)
+    parser.add_argument("--leave-one-out", metavar="THRESHOLDS", default="",
+                        help="score each tuning set with a second opinion trained without it, at these FINDER_ASK "
+                             "values (as 0.75,0.8,0.85); writes nothing")
     args = parser.parse_args(argv)
     encoder, why = load_encoder(cache_dir=ROOT / "models" / "cache")  # the model the kiosk runs (int8 MatMuls)
     if encoder is None:
         print(why)
         return 1
     kb = load_knowledge_base(ROOT / "content")
-    phrases = TriageIndex.build(kb)
-    said = [(t, em) for t, em in tuning_utterances(ROOT / "eval" / "tuning") if assess(t, phrases).emergency]
-    signs = [e for f in kb.red_flags for e in f.examples]
-    look_alikes = [e for kind in kb.not_now.values() for e in kind.examples]
-    texts = [t for t, _ in said] + signs + look_alikes
-    labels = np.array([float(em) for _, em in said] + [1.0] * len(signs) + [0.0] * len(look_alikes))
-    vectors = np.vstack([encoder.embed(texts[i:i + 64]) for i in range(0, len(texts), 64)]).astype(np.float64)
-    weights, bias = fit(vectors, labels)
-    agree = float(((1.0 / (1.0 + np.exp(-(vectors @ weights + bias))) >= 0.5) == (labels > 0)).mean())
-    np.savez(args.out, weights=weights.astype(np.float32), bias=np.float32(bias), model=np.array(encoder.model_id))
-    print(f"{len(said)} tuning utterances with a phrase hit ({sum(em for _, em in said)} emergencies), "
-          f"{len(signs)} sign examples, {len(look_alikes)} look-alikes; agrees with {agree:.1%} of them; "
-          f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    if args.leave_one_out:
+        leave_one_out(encoder, kb, [float(t) for t in args.leave_one_out.split(",")])
+        return 0
+    judge, learnt = train(encoder, kb)
+    np.savez(args.out, weights=judge.weights, bias=np.float32(judge.bias), find_weights=judge.find_weights,
+             find_bias=np.float32(judge.find_bias), model=np.array(encoder.model_id))
+    print(f"{learnt}; wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 0
 
 

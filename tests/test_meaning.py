@@ -1,6 +1,7 @@
 """The meaning layer: the real sentence model, its place beside the phrase rules, and what happens without it."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -78,10 +79,14 @@ def test_a_sign_with_a_question_a_past_or_an_explanation_is_asked_not_raised(ind
 
 
 class _SureJudge:
-    """A second opinion that is sure every clause tells of a sign now."""
+    """A second opinion that is sure every clause tells of a sign now (and has no sign finder of its own)."""
+
+    find_weights = None
 
     def chance(self, vectors):
         return np.ones(len(vectors))
+
+    finds = chance
 
 
 def test_a_clause_the_second_opinion_is_sure_of_is_asked_about(index):
@@ -243,6 +248,47 @@ def test_the_second_opinion_is_a_logistic_regression_on_the_vector():
     assert chances[0] > 0.85 and chances[1] < 0.15 and abs(chances[2] - 0.5) < 1e-6
 
 
+def test_the_shipped_second_opinion_has_a_sign_finder(judged):
+    judge = judged.meaning.judge
+    assert judge.find_weights is not None and judge.find_weights.shape == judge.weights.shape
+
+
+@pytest.mark.parametrize(("text", "sign"), [
+    ("i went to grab the door handle and my hand went past it", "one_sided_weakness"),
+    ("he reached for his glass and knocked it over, his right hand overshoots everything", "one_sided_weakness"),
+])
+def test_the_sign_finder_asks_about_a_described_sign_no_example_is_near(judged, text, sign):
+    from kiosk.core.triage.meaning import SIGN_MIN
+
+    answer = assess(text, judged).to_json()
+    assert not answer["emergency"] and answer["ask"] == [sign], answer
+    evidence = answer["red_flag_evidence"][0]
+    assert evidence["how"] == "meaning" and evidence["score"] < SIGN_MIN  # no example was near enough alone
+    # the second opinion alone (no finder) is not sure enough to ask
+    alone = dataclasses.replace(judged.meaning, judge=dataclasses.replace(judged.meaning.judge, find_weights=None))
+    assert not assess(text, dataclasses.replace(judged, meaning=alone)).ask
+
+
+@pytest.mark.parametrize("text", [
+    "my lip keeps twitching after my third coffee",
+    "my eyelid flickers when i'm tired from night shifts",
+    "where do i pay for the car park",
+])
+def test_the_sign_finder_leaves_everyday_lines_alone(judged, text):
+    answer = assess(text, judged).to_json()
+    assert not answer["ask"] and not answer["emergency"], answer
+
+
+def test_a_second_opinion_file_without_a_finder_still_loads(tmp_path):
+    import kiosk.meaning as meaning
+
+    np.savez(tmp_path / "old.npz", weights=np.zeros(384, dtype=np.float32), bias=np.float32(0))
+    judge = meaning.load_judge(tmp_path / "old.npz")
+    assert judge is not None and judge.find_weights is None
+    vectors = np.zeros((2, 384), dtype=np.float32)
+    assert np.array_equal(judge.finds(vectors), judge.chance(vectors))
+
+
 def test_without_the_second_opinion_the_kiosk_says_so_once_and_raises_plain_signs(tmp_path, caplog, monkeypatch):
     import kiosk.meaning as meaning
 
@@ -251,8 +297,11 @@ def test_without_the_second_opinion_the_kiosk_says_so_once_and_raises_plain_sign
     assert meaning.load_judge(tmp_path / "missing.npz") is None
     np.savez(tmp_path / "wrong.npz", weights=np.zeros(10, dtype=np.float32), bias=np.float32(0))
     assert meaning.load_judge(tmp_path / "wrong.npz") is None
+    np.savez(tmp_path / "wrong_finder.npz", weights=np.zeros(384, dtype=np.float32), bias=np.float32(0),
+             find_weights=np.zeros(10, dtype=np.float32), find_bias=np.float32(0))
+    assert meaning.load_judge(tmp_path / "wrong_finder.npz") is None
     lines = [r.getMessage() for r in caplog.records if "second opinion" in r.getMessage()]
-    assert len(lines) == 2 and all("train_second_opinion" in line for line in lines)
+    assert len(lines) == 3 and all("train_second_opinion" in line for line in lines)
 
 
 def test_doctor_warns_when_the_second_opinion_is_missing(monkeypatch, tmp_path):

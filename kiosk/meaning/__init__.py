@@ -33,14 +33,17 @@ def load_judge(path: Path = SECOND_OPINION, dimensions: int = 384):
         with np.load(path, allow_pickle=False) as saved:
             weights = np.asarray(saved["weights"], dtype=np.float32)
             bias = float(saved["bias"])
+            # the sign finder came later: a file without it still gives the second opinion
+            finder = np.asarray(saved["find_weights"], dtype=np.float32) if "find_weights" in saved else None
+            find_bias = float(saved["find_bias"]) if "find_bias" in saved else 0.0
     except (OSError, KeyError, ValueError) as err:
         _warn_once(f"second opinion not loaded ({err.__class__.__name__}): signs said plainly are raised at once; "
                    "run scripts/train_second_opinion.py")
         return None
-    if weights.shape != (dimensions,):
+    if weights.shape != (dimensions,) or (finder is not None and finder.shape != (dimensions,)):
         _warn_once(f"second opinion {path.name} does not fit the sentence model: run scripts/train_second_opinion.py")
         return None
-    return Judge(weights, bias)
+    return Judge(weights, bias, finder, find_bias)
 
 
 def _warn_once(why: str) -> None:

@@ -49,10 +49,14 @@ emergency now, for the emergency prompt at once; below it the kiosk asks about t
 the earlier sets (scripts/train_second_opinion.py trains on the tuning sets only): at 0.5 their phrase false alarms
 went 15 -> 3 and 4 of 227 phrase-caught emergencies were asked about first; at 0.6, 1 and 9."""
 
-JUDGE_ASK = 0.95
-"""A clause no example is close enough to, but the second opinion gives at least this chance of reporting a
-sign now: asked about, as the sign it is nearest to (when at least JUDGE_SIGN_MIN near)."""
-JUDGE_SIGN_MIN = 0.5
+FINDER_ASK = 0.8
+"""A clause no example is close enough to, but that the sign finder (:meth:`Judge.finds`) gives at least this
+chance of telling of a warning sign: asked about, as the sign it is nearest to (when at least FINDER_SIGN_MIN
+near). Without a finder the second opinion's chance stands in, which needs 0.95 (it was never trained on
+clauses without a sign). Chosen on the tuning sets, each scored by a finder trained without it (leave one set
+out): see benchmarks/meaning.md."""
+FINDER_ASK_WITHOUT = 0.95
+FINDER_SIGN_MIN = 0.45
 JUDGE_CONTEXT_WORDS = 3
 """Words besides the sign's own and function words that a sentence needs for the second opinion to doubt it: "my
 face is drooping" is the sign and nothing else, so there is nothing to weigh ("my love life is totally
@@ -100,10 +104,21 @@ class Judge:
 
     weights: np.ndarray = field(repr=False)
     bias: float = 0.0
+    find_weights: np.ndarray | None = field(default=None, repr=False)
+    """The sign finder, a second logistic regression, on clauses: does this clause tell of a warning sign at all
+    (now or not)? Trained on the banks and on the tuning sets' clauses: the clause nearest a sign of each emergency
+    (yes), every clause of their everyday cases (no)."""
+    find_bias: float = 0.0
 
     def chance(self, vectors: np.ndarray) -> np.ndarray:
         """Per row of ``vectors``, the chance that it reports an emergency now."""
         return np.asarray(1.0 / (1.0 + np.exp(-(vectors @ self.weights + self.bias))), dtype=np.float64)
+
+    def finds(self, vectors: np.ndarray) -> np.ndarray:
+        """Per row of ``vectors``, the chance that it tells of a warning sign (without a finder, :meth:`chance`)."""
+        if self.find_weights is None:
+            return self.chance(vectors)
+        return np.asarray(1.0 / (1.0 + np.exp(-(vectors @ self.find_weights + self.find_bias))), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -225,6 +240,8 @@ class MeaningIndex:
         hits: dict[str, MeaningHit] = {}
         clause_set = set(clauses)
         judged = self.judge.chance(vectors) if self.judge is not None else None
+        found = self.judge.finds(vectors) if self.judge is not None else None
+        ask_at = FINDER_ASK if self.judge is not None and self.judge.find_weights is not None else FINDER_ASK_WITHOUT
         for p, piece in enumerate(pieces):
             if piece not in clause_set:
                 continue
@@ -234,13 +251,13 @@ class MeaningIndex:
                 if score >= SIGN_MIN and score >= float(ctx_score[p]) + SIGN_MARGIN:
                     if flag_id not in hits or score > hits[flag_id].score:
                         hits[flag_id] = MeaningHit(flag_id, piece, self.examples[row], round(score, 3))
-            if judged is not None and float(judged[p]) >= JUDGE_ASK and not any(h.clause == piece for h in hits.values()):
-                # no example close enough, but the second opinion is sure it reports a sign now ("she keeps
+            if found is not None and float(found[p]) >= ask_at and not any(h.clause == piece for h in hits.values()):
+                # no example close enough, but the sign finder is fairly sure it tells of a sign ("she keeps
                 # saying fork when she means phone"): asked about, as the sign it is nearest to
                 f = int(np.argmax([sign_sim[p, rows].max() for rows in self.flag_rows]))
                 row = int(self.flag_rows[f][best_rows[f][p]])
                 score = float(sign_sim[p, row])
-                if score >= JUDGE_SIGN_MIN and self.flag_ids[f] not in hits:
+                if score >= FINDER_SIGN_MIN and self.flag_ids[f] not in hits:
                     hits[self.flag_ids[f]] = MeaningHit(self.flag_ids[f], piece, self.examples[row], round(score, 3))
         signs, contexts = [], []
         for sentence, marked in zip(sentences, marked_sentences(text) if sentences else [], strict=True):
