@@ -279,6 +279,17 @@ def test_the_sign_finder_leaves_everyday_lines_alone(judged, text):
     assert not answer["ask"] and not answer["emergency"], answer
 
 
+def test_a_clause_nearer_a_twitch_than_any_sign_is_not_asked_by_the_finder(judged):
+    """Hemifacial spasm, one of the causes, is told as one side of the face: the finder alone (no sign example
+    near) does not turn a clause that is the twitch into a question about a sign."""
+    from kiosk.core.triage.meaning import FINDER_ASK, split_clauses
+
+    text = "the whole one side of my face clenches"
+    vector = judged.meaning.embed(split_clauses(text)[1])
+    assert judged.meaning.judge.finds(vector)[0] >= FINDER_ASK  # the finder alone would ask
+    assert not assess(text, judged).ask
+
+
 def test_a_second_opinion_file_without_a_finder_still_loads(tmp_path):
     import kiosk.meaning as meaning
 

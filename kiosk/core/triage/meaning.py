@@ -257,7 +257,12 @@ class MeaningIndex:
                 f = int(np.argmax([sign_sim[p, rows].max() for rows in self.flag_rows]))
                 row = int(self.flag_rows[f][best_rows[f][p]])
                 score = float(sign_sim[p, row])
-                if score >= FINDER_SIGN_MIN and self.flag_ids[f] not in hits:
+                # ...unless it is closer, and close in its own right, to a twitch ("it's always the same side of
+                # my face that jumps"). Only the twitch bank: a denial ("my smile is even") is too near its sign
+                # ("the left side of my smile is gone") for nearness alone to tell them apart
+                twitch = (self.kinds[int(ctx_best[p])] == "twitch" and float(ctx_score[p]) >= SIGN_MIN
+                          and float(ctx_score[p]) > score)
+                if score >= FINDER_SIGN_MIN and not twitch and self.flag_ids[f] not in hits:
                     hits[self.flag_ids[f]] = MeaningHit(self.flag_ids[f], piece, self.examples[row], round(score, 3))
         signs, contexts = [], []
         for sentence, marked in zip(sentences, marked_sentences(text) if sentences else [], strict=True):
