@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from kiosk.core.content import KnowledgeBase, load_knowledge_base  # noqa: E402
 from kiosk.core.triage import TriageIndex, assess, meaning  # noqa: E402
-from kiosk.core.triage.meaning import Judge, split_clauses  # noqa: E402
+from kiosk.core.triage.meaning import FINDER_ASK, Judge, split_clauses, utterance_vector  # noqa: E402
 from kiosk.meaning import SECOND_OPINION  # noqa: E402
 from kiosk.meaning.encoder import SentenceEncoder, load_encoder  # noqa: E402
 
@@ -83,6 +83,33 @@ def fit(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
     return weights, bias
 
 
+def cause_cases(tuning: Path, leave_out: str = "") -> list[tuple[str, list[str]]]:
+    """(text, cause ids) of every tuning case that names a cause and is not an emergency (but set ``leave_out``)."""
+    out: list[tuple[str, list[str]]] = []
+    for path in sorted(tuning.glob("*_cases.json")):
+        if leave_out and path.name.split("_")[0] == leave_out:
+            continue
+        data = json.loads(path.read_text())
+        for c in data["cases"] if isinstance(data, dict) else data:
+            if c.get("causes") and not c.get("emergency"):
+                out.append((c["text"], [x if isinstance(x, str) else x["id"] for x in c["causes"]]))
+    return out
+
+
+def fit_softmax(vectors: np.ndarray, shares: np.ndarray, steps: int = 1500, rate: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax regression with an L2 penalty, by plain gradient descent; ``shares`` holds each row's target
+    share of each class (a case naming two causes gives each half)."""
+    weights, bias = np.zeros((vectors.shape[1], shares.shape[1])), np.zeros(shares.shape[1])
+    for _ in range(steps):
+        logits = vectors @ weights + bias
+        chances = np.exp(logits - logits.max(axis=1, keepdims=True))
+        chances /= chances.sum(axis=1, keepdims=True)
+        grad = (chances - shares) / len(vectors)
+        weights -= rate * (vectors.T @ grad + L2 * weights)
+        bias -= rate * grad.sum(axis=0)
+    return weights, bias
+
+
 def embed_all(encoder: SentenceEncoder, texts: list[str]) -> np.ndarray:
     return np.vstack([encoder.embed(texts[i:i + 64]) for i in range(0, len(texts), 64)]).astype(np.float64)
 
@@ -113,15 +140,28 @@ def train(encoder: SentenceEncoder, kb: KnowledgeBase, leave_out: str = "") -> t
     clause_texts = signs + found + look_alikes + everyday
     clause_labels = np.array([1.0] * (len(signs) + len(found)) + [0.0] * (len(look_alikes) + len(everyday)))
     find_weights, find_bias = fit(embed_all(encoder, clause_texts), clause_labels)
-    judge = Judge(weights.astype(np.float32), float(bias), find_weights.astype(np.float32), float(find_bias))
+
+    cause_ids = tuple(c.id for c in kb.causes)
+    described = [(t, cs) for t, cs in cause_cases(ROOT / "eval" / "tuning", leave_out) if set(cs) & set(cause_ids)]
+    shares = np.zeros((len(described), len(cause_ids)))
+    for row, (_, cs) in enumerate(described):
+        named = [c for c in cs if c in cause_ids]
+        shares[row, [cause_ids.index(c) for c in named]] = 1.0 / len(named)
+    # as the kiosk reads an utterance: its clauses embedded together, their mean
+    utterances = np.array([utterance_vector(encoder.embed(split_clauses(t)[1] or [t])) for t, _ in described])
+    cause_weights, cause_bias = fit_softmax(utterances, shares)
+    judge = Judge(weights.astype(np.float32), float(bias), find_weights.astype(np.float32), float(find_bias),
+                  cause_ids, cause_weights.astype(np.float32), cause_bias.astype(np.float32))
     return judge, (f"{len(said)} tuning utterances with a phrase hit ({sum(em for _, em in said)} emergencies), "
                    f"{len(signs)} sign examples, {len(look_alikes)} look-alikes; agrees with {agree:.1%} of them; "
-                   f"sign finder: {len(found)} clauses that tell of a sign, {len(everyday)} everyday clauses")
+                   f"sign finder: {len(found)} clauses that tell of a sign, {len(everyday)} everyday clauses; "
+                   f"cause guess: {len(described)} cause cases")
 
 
-def score(cases: list[dict], index: TriageIndex) -> tuple[int, int, int, int]:
-    """(emergencies caught, emergencies, everyday cases asked about, everyday cases) of one set's cases."""
-    caught = emergencies = asked = everyday = 0
+def score(cases: list[dict], index: TriageIndex) -> tuple[int, int, int, int, int, int]:
+    """(emergencies caught, emergencies, everyday cases asked about, everyday cases, cause cases with a right
+    cause in the first three, cause cases) of one set's cases."""
+    caught = emergencies = asked = everyday = top3 = described = 0
     for c in cases:
         answer = assess(c["text"], index)
         if c.get("emergency") is True:
@@ -130,31 +170,40 @@ def score(cases: list[dict], index: TriageIndex) -> tuple[int, int, int, int]:
         elif c.get("emergency") is False and "trap" not in str(c.get("id", "")) and not answer.emergency:
             everyday += 1
             asked += bool(answer.ask)
-    return caught, emergencies, asked, everyday
+        if c.get("causes") and not c.get("emergency"):
+            described += 1
+            wanted = {x if isinstance(x, str) else x["id"] for x in c["causes"]}
+            top3 += bool(wanted & {k.id for k in answer.causes[:3]})
+    return caught, emergencies, asked, everyday, top3, described
 
 
 def leave_one_out(encoder: SentenceEncoder, kb: KnowledgeBase, thresholds: list[float]) -> None:
-    """Each tuning set's cases scored with a second opinion trained without it: without the finder, and with it
-    at each of ``thresholds`` (FINDER_ASK)."""
-    heads = ["no finder"] + [f"finder {t:g}" for t in thresholds]
+    """Each tuning set's cases scored with a second opinion trained without it: without the finder and the cause
+    guess, and with them at each of ``thresholds`` (FINDER_ASK)."""
+    heads = ["without"] + [f"finder {t:g}" for t in thresholds]
     print("| tuning set (left out) | " + " | ".join(f"caught, {h}" for h in heads) + " | "
-          + " | ".join(f"everyday asked, {h}" for h in heads) + " |")
-    print("|---" * (1 + 2 * len(heads)) + "|")
-    totals = np.zeros((len(heads), 4), dtype=int)
+          + " | ".join(f"everyday asked, {h}" for h in heads) + " | top-3 cause, without | top-3 cause, with the guess |")
+    print("|---" * (3 + 2 * len(heads)) + "|")
+    totals = np.zeros((len(heads), 6), dtype=int)
     for path in sorted((ROOT / "eval" / "tuning").glob("*_cases.json")) + sorted((ROOT / "eval" / "tuning").glob("*_redflags.json")):
         judge, _ = train(encoder, kb, leave_out=path.name.split("_")[0])
         data = json.loads(path.read_text())
         cases = data["cases"] if isinstance(data, dict) else data
-        rows = [score(cases, TriageIndex.build(kb, encoder.embed, judge=dataclasses.replace(judge, find_weights=None)))]
-        with_finder = TriageIndex.build(kb, encoder.embed, judge=judge)
+        alone = dataclasses.replace(judge, find_weights=None, cause_ids=(), cause_weights=None, cause_bias=None)
+        rows = [score(cases, TriageIndex.build(kb, encoder.embed, judge=alone))]
+        with_both = TriageIndex.build(kb, encoder.embed, judge=judge)
         for t in thresholds:
             meaning.FINDER_ASK = t  # a measurement: the kiosk's own threshold, tried at each value
-            rows.append(score(cases, with_finder))
+            rows.append(score(cases, with_both))
+        meaning.FINDER_ASK = FINDER_ASK
         totals += np.array(rows)
         print(f"| {path.stem} | " + " | ".join(f"{r[0]}/{r[1]}" for r in rows) + " | "
-              + " | ".join(f"{r[2]}/{r[3]}" for r in rows) + " |", flush=True)
-    print("| all | " + " | ".join(f"{c}/{n} ({c / n:.1%})" for c, n, _, _ in totals) + " | "
-          + " | ".join(f"{q}/{m} ({q / m:.1%})" for _, _, q, m in totals) + " |")
+              + " | ".join(f"{r[2]}/{r[3]}" for r in rows) + f" | {rows[0][4]}/{rows[0][5]} | {rows[-1][4]}/{rows[-1][5]} |",
+              flush=True)
+    print("| all | " + " | ".join(f"{c}/{n} ({c / n:.1%})" for c, n, *_ in totals) + " | "
+          + " | ".join(f"{q}/{m} ({q / m:.1%})" for _, _, q, m, *_ in totals)
+          + f" | {totals[0][4]}/{totals[0][5]} ({totals[0][4] / totals[0][5]:.1%}) | "
+          f"{totals[-1][4]}/{totals[-1][5]} ({totals[-1][4] / totals[-1][5]:.1%}) |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     judge, learnt = train(encoder, kb)
     np.savez(args.out, weights=judge.weights, bias=np.float32(judge.bias), find_weights=judge.find_weights,
-             find_bias=np.float32(judge.find_bias), model=np.array(encoder.model_id))
+             find_bias=np.float32(judge.find_bias), cause_ids=np.array(judge.cause_ids), cause_weights=judge.cause_weights,
+             cause_bias=judge.cause_bias, model=np.array(encoder.model_id))
     print(f"{learnt}; wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 0
 

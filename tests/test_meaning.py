@@ -82,6 +82,7 @@ class _SureJudge:
     """A second opinion that is sure every clause tells of a sign now (and has no sign finder of its own)."""
 
     find_weights = None
+    cause_ids = ()
 
     def chance(self, vectors):
         return np.ones(len(vectors))
@@ -325,3 +326,70 @@ def test_doctor_warns_when_the_second_opinion_is_missing(monkeypatch, tmp_path):
     monkeypatch.setattr(meaning, "load_judge", lambda path=tmp_path / "gone.npz": None)
     check = check_meaning(Settings())
     assert check.status is Status.WARN and "train_second_opinion" in check.detail
+
+
+def test_the_cause_guess_is_a_softmax_on_the_utterance_vector():
+    from kiosk.core.triage.meaning import Judge, utterance_vector
+
+    judge = Judge(np.zeros(2, dtype=np.float32), 0.0, cause_ids=("a", "b"),
+                  cause_weights=np.array([[4.0, -4.0], [-4.0, 4.0]], dtype=np.float32),
+                  cause_bias=np.zeros(2, dtype=np.float32))
+    guess = judge.causes(utterance_vector(np.array([[1.0, 0.0], [0.8, 0.2]])))
+    assert [cid for cid, _ in guess] == ["a", "b"] and guess[0][1] > 0.9
+    assert abs(sum(p for _, p in guess) - 1.0) < 1e-9
+    assert Judge(np.zeros(2, dtype=np.float32)).causes(np.ones(2)) == ()
+
+
+@pytest.mark.parametrize(("causes", "guess", "want"), [
+    # empty places filled in the guess's order, above the least chance only
+    ([], [("stress_mood", 0.7), ("caffeine", 0.2)], ["stress_mood"]),
+    # the clues' causes keep their places; a guess already among them is not repeated
+    (["caffeine"], [("caffeine", 0.6), ("stress_mood", 0.35), ("als", 0.31)], ["caffeine", "stress_mood", "als"]),
+    # three clue causes leave no place
+    (["caffeine", "medication", "als"], [("stress_mood", 0.9)], ["caffeine", "medication", "als"]),
+])
+def test_the_cause_guess_only_fills_places_the_clues_leave_empty(causes, guess, want):
+    from kiosk.core.triage import CauseScore, fill_from_guess
+    from kiosk.core.triage.assess import CAUSE_GUESS_SCALE
+
+    filled = fill_from_guess([CauseScore(c, 0.8, ("clue",)) for c in causes], guess)
+    assert [c.id for c in filled] == want
+    assert all(c.evidence == () and c.score <= CAUSE_GUESS_SCALE for c in filled[len(causes):])
+
+
+@pytest.mark.parametrize(("text", "cause"), [
+    ("i dread every shift with my supervisor and my lip keeps jumping", "stress_mood"),
+    ("my landlord wants us out by friday and my lip won't stop flickering", "stress_mood"),
+])
+def test_a_cause_told_through_circumstances_is_guessed(judged, text, cause):
+    answer = assess(text, judged).to_json()
+    assert cause in [c["id"] for c in answer["causes"][:3]], answer
+    guessed = next(c for c in answer["causes"] if c["id"] == cause)
+    assert guessed["evidence"] == []  # no words said name it: the guess says so by naming none
+
+
+def test_a_guessed_cause_reaches_the_summary_of_a_session(judged, kb):
+    from kiosk.core.dialogue import EventKind
+
+    dialogue = Dialogue(kb, index=judged)
+    state, turn = dialogue.hear(dialogue.start()[0], "i dread every shift with my supervisor and my lip keeps jumping")
+    state, turn = dialogue.hear(state, "no")
+    while state.phase is Phase.QUESTION:
+        state, turn = dialogue.hear(state, "yes" if turn.text in kb.cause("stress_mood").questions else "no")
+    assert EventKind.SUMMARY in [e.kind for e in turn.events]
+    summary = next(e for e in turn.events if e.kind is EventKind.SUMMARY)
+    assert "stress_mood" in summary.detail.split(",")
+    assert kb.cause("stress_mood").name in turn.text
+
+
+def test_a_second_opinion_file_without_a_cause_guess_still_loads(tmp_path):
+    import kiosk.meaning as meaning
+
+    np.savez(tmp_path / "finder_only.npz", weights=np.zeros(384, dtype=np.float32), bias=np.float32(0),
+             find_weights=np.zeros(384, dtype=np.float32), find_bias=np.float32(0))
+    judge = meaning.load_judge(tmp_path / "finder_only.npz")
+    assert judge is not None and judge.cause_ids == () and judge.causes(np.zeros(384)) == ()
+    np.savez(tmp_path / "bad_causes.npz", weights=np.zeros(384, dtype=np.float32), bias=np.float32(0),
+             cause_ids=np.array(["a", "b"]), cause_weights=np.zeros((384, 3), dtype=np.float32),
+             cause_bias=np.zeros(3, dtype=np.float32))
+    assert meaning.load_judge(tmp_path / "bad_causes.npz") is None

@@ -19,8 +19,18 @@ from enum import Enum
 
 from .content import KnowledgeBase
 from .intents import Answer, Command, parse_answer, parse_command
-from .text import readable_problem, tokens, tokens_with_breaks
-from .triage import Assessment, CauseScore, Polarity, RedFlagHit, TriageIndex, assess, score_causes, screen_red_flags
+from .text import MAX_CHARS, readable_problem, tokens, tokens_with_breaks
+from .triage import (
+    Assessment,
+    CauseScore,
+    Polarity,
+    RedFlagHit,
+    TriageIndex,
+    assess,
+    fill_from_guess,
+    score_causes,
+    screen_red_flags,
+)
 
 MAX_CAUSE_QUESTIONS = 3
 SUMMARY_CAUSES = 3
@@ -538,7 +548,11 @@ class Dialogue:
         boosts: dict[str, float] = {}
         for cid, value in state.boosts:
             boosts[cid] = boosts.get(cid, 0.0) + value
-        return score_causes(words, self.index, boosts, breaks)
+        scores = score_causes(words, self.index, boosts, breaks)
+        if self.index.meaning is None or len(scores) >= 3:
+            return scores
+        # places the clues leave empty go to the meaning layer's cause guess for all that was described
+        return fill_from_guess(scores, self.index.meaning.guess_causes(" ".join(state.said)[:MAX_CHARS]))
 
     def _summary(self, state: State) -> tuple[State, Turn]:
         scores = [s for s in self._scores(state) if s.score > 0.2][:SUMMARY_CAUSES]

@@ -36,14 +36,18 @@ def load_judge(path: Path = SECOND_OPINION, dimensions: int = 384):
             # the sign finder came later: a file without it still gives the second opinion
             finder = np.asarray(saved["find_weights"], dtype=np.float32) if "find_weights" in saved else None
             find_bias = float(saved["find_bias"]) if "find_bias" in saved else 0.0
+            causes = tuple(str(c) for c in saved["cause_ids"]) if "cause_ids" in saved else ()
+            cause_weights = np.asarray(saved["cause_weights"], dtype=np.float32) if causes else None
+            cause_bias = np.asarray(saved["cause_bias"], dtype=np.float32) if causes else None
     except (OSError, KeyError, ValueError) as err:
         _warn_once(f"second opinion not loaded ({err.__class__.__name__}): signs said plainly are raised at once; "
                    "run scripts/train_second_opinion.py")
         return None
-    if weights.shape != (dimensions,) or (finder is not None and finder.shape != (dimensions,)):
+    if (weights.shape != (dimensions,) or (finder is not None and finder.shape != (dimensions,))
+            or (cause_weights is not None and cause_weights.shape != (dimensions, len(causes)))):
         _warn_once(f"second opinion {path.name} does not fit the sentence model: run scripts/train_second_opinion.py")
         return None
-    return Judge(weights, bias, finder, find_bias)
+    return Judge(weights, bias, finder, find_bias, causes, cause_weights, cause_bias)
 
 
 def _warn_once(why: str) -> None:

@@ -1,6 +1,15 @@
 """Triage: what was said -> emergency, red flags, ranked causes with evidence, scope. Pure, no I/O."""
-from .assess import Assessment, CauseScore, RedFlagHit, TriageIndex, assess, score_causes, screen_red_flags
+from .assess import (
+                     Assessment,
+                     CauseScore,
+                     RedFlagHit,
+                     TriageIndex,
+                     assess,
+                     fill_from_guess,
+                     score_causes,
+                     screen_red_flags,
+)
 from .negation import Polarity
 
-__all__ = ["Assessment", "CauseScore", "RedFlagHit", "TriageIndex", "assess", "score_causes",
+__all__ = ["Assessment", "CauseScore", "RedFlagHit", "TriageIndex", "assess", "fill_from_guess", "score_causes",
            "screen_red_flags", "Polarity"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -437,6 +437,31 @@ def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, floa
             for t, cid in ranked]
 
 
+CAUSE_GUESS_MIN = 0.3
+"""Least chance, by the cause guess (:meth:`Judge.causes`), for a cause to fill a place the phrase clues left
+empty among the first three. Chosen by leaving each tuning set out in turn (scripts/train_second_opinion.py
+--leave-one-out): 0.1-0.3 alike, 0.5 one fewer."""
+CAUSE_GUESS_SCALE = 0.5
+"""A guessed cause's score is its chance times this: below what a phrase clue gives, so it never leads them."""
+
+
+def fill_from_guess(causes: list[CauseScore], guess: Sequence[tuple[str, float]], places: int = 3) -> list[CauseScore]:
+    """``causes`` with the places the phrase clues left empty among the first ``places`` filled by the meaning
+    layer's cause ``guess`` (:meth:`MeaningIndex.guess_causes`) for a description told through circumstances
+    ("my manager is on my back every day"). A guessed cause names no words said (no evidence); the phrase causes
+    keep their order before it."""
+    if len(causes) >= places:
+        return causes
+    have = {c.id for c in causes}
+    filled = list(causes)
+    for cid, chance in guess:
+        if len(filled) >= places or chance < CAUSE_GUESS_MIN:
+            break
+        if cid not in have:
+            filled.append(CauseScore(cid, round(chance * CAUSE_GUESS_SCALE, 3), ()))
+    return filled
+
+
 def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = None) -> Assessment:
     """Assess one utterance. Never raises on any text; empty text gives an empty, out-of-scope assessment."""
     words, breaks = tokens_with_breaks(text)
@@ -457,6 +482,8 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
             in_scope, causes = True, strong
     clear_lead = bool(causes) and causes[0].score >= CONFIDENT_SCORE and (
         len(causes) == 1 or causes[0].score - causes[1].score >= 0.15)
+    if in_scope:
+        causes = fill_from_guess(causes, reading.cause_guess)
     return Assessment(
         text=text,
         emergency=bool(affirmed),

@@ -109,10 +109,24 @@ class Judge:
     (now or not)? Trained on the banks and on the tuning sets' clauses: the clause nearest a sign of each emergency
     (yes), every clause of their everyday cases (no)."""
     find_bias: float = 0.0
+    cause_ids: tuple[str, ...] = ()
+    """The cause guess, a softmax regression over these causes on the utterance vector (:func:`utterance_vector`),
+    trained on the tuning sets' cause cases: which cause does this description sound like? (Empty: no guess.)"""
+    cause_weights: np.ndarray | None = field(default=None, repr=False)
+    cause_bias: np.ndarray | None = field(default=None, repr=False)
 
     def chance(self, vectors: np.ndarray) -> np.ndarray:
         """Per row of ``vectors``, the chance that it reports an emergency now."""
         return np.asarray(1.0 / (1.0 + np.exp(-(vectors @ self.weights + self.bias))), dtype=np.float64)
+
+    def causes(self, vector: np.ndarray) -> tuple[tuple[str, float], ...]:
+        """(cause id, chance) for one utterance vector, most likely first; () without a cause guess."""
+        if not self.cause_ids or self.cause_weights is None or self.cause_bias is None:
+            return ()
+        logits = np.asarray(vector, dtype=np.float64) @ self.cause_weights + self.cause_bias
+        chances = np.exp(logits - logits.max())
+        chances /= chances.sum()
+        return tuple((self.cause_ids[k], float(chances[k])) for k in np.argsort(-chances))
 
     def finds(self, vectors: np.ndarray) -> np.ndarray:
         """Per row of ``vectors``, the chance that it tells of a warning sign (without a finder, :meth:`chance`)."""
@@ -136,6 +150,8 @@ class Reading:
     """The [unwell] example some clause is close to ("I came over all funny"), or "": a vague health complaint."""
     chances: tuple[tuple[str, float], ...] = ()
     """(sentence or clause, the second opinion's chance that it reports an emergency now), when there is one."""
+    cause_guess: tuple[tuple[str, float], ...] = ()
+    """The second opinion's cause guess for the whole utterance (:meth:`Judge.causes`), when it has one."""
 
     def emergency_chance(self, said: str) -> float | None:
         """The second opinion on a phrase hit (its words ``said``): the mean of the chance for the narrowest
@@ -278,7 +294,22 @@ class MeaningIndex:
         chances: tuple[tuple[str, float], ...] = ()
         if judged is not None and with_sentences:
             chances = tuple(zip(pieces, (float(p) for p in judged), strict=True))
-        return Reading(tuple(hits.values()), tuple(sentences), tuple(signs), tuple(contexts), unwell, chances)
+        guess = self._guess(vectors[[pieces.index(c) for c in dict.fromkeys(clauses)]]) if clauses else ()
+        return Reading(tuple(hits.values()), tuple(sentences), tuple(signs), tuple(contexts), unwell, chances, guess)
+
+    def guess_causes(self, text: str) -> tuple[tuple[str, float], ...]:
+        """The second opinion's cause guess for ``text`` (most likely first), or () without one."""
+        clauses = list(dict.fromkeys(split_clauses(text)[1]))
+        if self.judge is None or not self.judge.cause_ids or not clauses:
+            return ()
+        return self._guess(np.asarray(self.embed(clauses), dtype=np.float32))
+
+    def _guess(self, clause_vectors: np.ndarray) -> tuple[tuple[str, float], ...]:
+        """The cause guess on the utterance's clauses: their mean vector, made unit length again (the clauses
+        are embedded anyway; embedding the whole utterance too would cost a model call)."""
+        if self.judge is None or not self.judge.cause_ids:
+            return ()
+        return self.judge.causes(utterance_vector(clause_vectors))
 
     def _context(self, sentence: str, similarity: np.ndarray) -> Objection | None:
         """The closest look-alike whose kind is shown in the sentence (a cue), or is clearly closer (no cues);
@@ -296,6 +327,13 @@ class MeaningIndex:
             if best is None or score > best.score:
                 best = Objection(kind, sentence.rstrip("?!. "), self.context_examples[j], round(score, 3))
         return best
+
+
+def utterance_vector(clause_vectors: np.ndarray) -> np.ndarray:
+    """The unit-length mean of an utterance's clause vectors: what the cause guess reads."""
+    mean = np.asarray(clause_vectors, dtype=np.float64).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return np.asarray(mean / norm if norm > 0 else mean, dtype=np.float64)
 
 
 def _context_words(piece: str, sign_words: Sequence[str]) -> int:
