@@ -89,6 +89,9 @@ class _SureJudge:
 
     finds = chance
 
+    def causes(self, vector):
+        return ()
+
 
 def test_a_clause_the_second_opinion_is_sure_of_is_asked_about(index):
     """A clause no example is close enough to ("my husband talks"), but that the second opinion is sure tells

@@ -21,6 +21,7 @@ from .content import KnowledgeBase
 from .intents import Answer, Command, parse_answer, parse_command
 from .text import MAX_CHARS, readable_problem, tokens, tokens_with_breaks
 from .triage import (
+    CAUSE_PLACES,
     Assessment,
     CauseScore,
     Polarity,
@@ -549,7 +550,7 @@ class Dialogue:
         for cid, value in state.boosts:
             boosts[cid] = boosts.get(cid, 0.0) + value
         scores = score_causes(words, self.index, boosts, breaks)
-        if self.index.meaning is None or len(scores) >= 3:
+        if self.index.meaning is None or len(scores) >= CAUSE_PLACES:  # full: no model call for a guess
             return scores
         # places the clues leave empty go to the meaning layer's cause guess for all that was described
         return fill_from_guess(scores, self.index.meaning.guess_causes(" ".join(state.said)[:MAX_CHARS]))

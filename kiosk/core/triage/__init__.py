@@ -1,15 +1,16 @@
 """Triage: what was said -> emergency, red flags, ranked causes with evidence, scope. Pure, no I/O."""
 from .assess import (
-                     Assessment,
-                     CauseScore,
-                     RedFlagHit,
-                     TriageIndex,
-                     assess,
-                     fill_from_guess,
-                     score_causes,
-                     screen_red_flags,
+    CAUSE_PLACES,
+    Assessment,
+    CauseScore,
+    RedFlagHit,
+    TriageIndex,
+    assess,
+    fill_from_guess,
+    score_causes,
+    screen_red_flags,
 )
 from .negation import Polarity
 
-__all__ = ["Assessment", "CauseScore", "RedFlagHit", "TriageIndex", "assess", "fill_from_guess", "score_causes",
-           "screen_red_flags", "Polarity"]
+__all__ = ["CAUSE_PLACES", "Assessment", "CauseScore", "RedFlagHit", "TriageIndex", "assess", "fill_from_guess",
+           "score_causes", "screen_red_flags", "Polarity"]

@@ -441,11 +441,14 @@ CAUSE_GUESS_MIN = 0.3
 """Least chance, by the cause guess (:meth:`Judge.causes`), for a cause to fill a place the phrase clues left
 empty among the first three. Chosen by leaving each tuning set out in turn (scripts/train_second_opinion.py
 --leave-one-out): 0.1-0.3 alike, 0.5 one fewer."""
+CAUSE_PLACES = 3
+"""The causes that count as the first few: the places the cause guess may fill."""
 CAUSE_GUESS_SCALE = 0.5
 """A guessed cause's score is its chance times this: below what a phrase clue gives, so it never leads them."""
 
 
-def fill_from_guess(causes: list[CauseScore], guess: Sequence[tuple[str, float]], places: int = 3) -> list[CauseScore]:
+def fill_from_guess(causes: list[CauseScore], guess: Sequence[tuple[str, float]],
+                    places: int = CAUSE_PLACES) -> list[CauseScore]:
     """``causes`` with the places the phrase clues left empty among the first ``places`` filled by the meaning
     layer's cause ``guess`` (:meth:`MeaningIndex.guess_causes`) for a description told through circumstances
     ("my manager is on my back every day"). A guessed cause names no words said (no evidence); the phrase causes

@@ -256,8 +256,9 @@ class MeaningIndex:
         hits: dict[str, MeaningHit] = {}
         clause_set = set(clauses)
         judged = self.judge.chance(vectors) if self.judge is not None else None
-        found = self.judge.finds(vectors) if self.judge is not None else None
-        ask_at = FINDER_ASK if self.judge is not None and self.judge.find_weights is not None else FINDER_ASK_WITHOUT
+        has_finder = self.judge is not None and self.judge.find_weights is not None
+        found = self.judge.finds(vectors) if self.judge is not None and has_finder else judged
+        ask_at = FINDER_ASK if has_finder else FINDER_ASK_WITHOUT
         for p, piece in enumerate(pieces):
             if piece not in clause_set:
                 continue
@@ -307,9 +308,7 @@ class MeaningIndex:
     def _guess(self, clause_vectors: np.ndarray) -> tuple[tuple[str, float], ...]:
         """The cause guess on the utterance's clauses: their mean vector, made unit length again (the clauses
         are embedded anyway; embedding the whole utterance too would cost a model call)."""
-        if self.judge is None or not self.judge.cause_ids:
-            return ()
-        return self.judge.causes(utterance_vector(clause_vectors))
+        return self.judge.causes(utterance_vector(clause_vectors)) if self.judge is not None else ()
 
     def _context(self, sentence: str, similarity: np.ndarray) -> Objection | None:
         """The closest look-alike whose kind is shown in the sentence (a cue), or is clearly closer (no cues);
