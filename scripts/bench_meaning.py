@@ -16,7 +16,6 @@ embeddings so that runs of the two do not evict each other's. ``--cost``: the co
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import statistics
 import subprocess
@@ -28,28 +27,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kiosk.bench.baseline import KeywordBaseline  # noqa: E402
+from kiosk.bench.eval_sets import eval_sets, read_vignettes  # noqa: E402
 from kiosk.bench.evaluation import percentile  # noqa: E402
 from kiosk.core.content import load_knowledge_base  # noqa: E402
 from kiosk.core.triage import TriageIndex, assess  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
-SETS = [
-    ("set 12, held out (everyday)", ROOT / "eval" / "heldout12_cases.json", "everyday"),
-    ("set 12, held out (hard traps)", ROOT / "eval" / "heldout12_cases.json", "trap"),
-    ("set 11, tuning (everyday)", ROOT / "eval" / "tuning" / "set11_cases.json", "everyday"),
-    ("set 11, tuning (hard traps)", ROOT / "eval" / "tuning" / "set11_cases.json", "trap"),
-    ("set 10, tuning (everyday)", ROOT / "eval" / "tuning" / "set10_cases.json", "everyday"),
-    ("set 10, tuning (hard traps)", ROOT / "eval" / "tuning" / "set10_cases.json", "trap"),
-    ("set 9, tuning (everyday)", ROOT / "eval" / "tuning" / "set9_cases.json", "everyday"),
-    ("set 9, tuning (hard traps)", ROOT / "eval" / "tuning" / "set9_cases.json", "trap"),
-    ("set 8, held out (everyday)", ROOT / "eval" / "heldout8_cases.json", "everyday"),
-    ("set 8, held out (hard traps)", ROOT / "eval" / "heldout8_cases.json", "trap"),
-    ("set 7, tuning (everyday)", ROOT / "eval" / "tuning" / "set7_cases.json", "everyday"),
-    ("set 7, tuning (hard traps)", ROOT / "eval" / "tuning" / "set7_cases.json", "trap"),
-    ("set 6 cases, earlier held out", ROOT / "eval" / "heldout_cases.json", "all"),
-    ("set 6 red-flag sentences", ROOT / "eval" / "redflag_sentences.json", "all"),
-    ("dev vignettes", SHARED / "eval" / "dev_vignettes.json", "all"),
-]
+def scored_sets() -> list[tuple[str, Path, str]]:
+    """(row name, file, part) for every set in eval/sets.toml, everyday and hard traps apart, then the dev vignettes."""
+    rows = []
+    for s in eval_sets():
+        if s.traps:
+            rows += [(f"{s.name}, {s.role} (everyday)", s.cases, "everyday"),
+                     (f"{s.name}, {s.role} (hard traps)", s.cases, "trap")]
+        else:
+            rows.append((f"{s.name}, {s.role}", s.cases, "all"))
+    return rows + [("dev vignettes", SHARED / "eval" / "dev_vignettes.json", "all")]
 
 
 def rss_mb() -> float:
@@ -69,8 +62,7 @@ def resident_mb() -> float:
 
 
 def cases_of(path: Path, part: str) -> list[dict]:
-    data = json.loads(path.read_text())
-    cases = data["cases"] if isinstance(data, dict) else data
+    cases = read_vignettes(path)
     if part == "trap":
         return [c for c in cases if "trap" in c["id"] or c["emergency"]]
     if part == "everyday":
@@ -146,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("both, no second opinion", lambda t: assess(t, unjudged).to_json()),
                 ("both (the kiosk)", lambda t: assess(t, both).to_json())]
     rows = []
-    for name, path, part in [] if args.cost else SETS:
+    for name, path, part in [] if args.cost else scored_sets():
         cases = cases_of(path, part)
         for matcher, answer in matchers:
             rows.append({"set": name, "layer": matcher, **figures(cases, answer)})

@@ -11,33 +11,27 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kiosk.bench.eval_sets import eval_sets, read_vignettes  # noqa: E402
 from kiosk.bench.sessions import run_session, summarize, visitors_from_cases, visitors_from_sessions  # noqa: E402
 from kiosk.core.content import load_knowledge_base  # noqa: E402
 from kiosk.core.dialogue import Dialogue  # noqa: E402
 from kiosk.meaning import triage_index  # noqa: E402
 
-SETS = [
-    ("set 12 sessions (held out)", ROOT / "eval" / "heldout12_sessions.json", "sessions"),
-    ("set 12 cases (held out)", ROOT / "eval" / "heldout12_cases.json", "cases"),
-    ("set 11 sessions (tuning)", ROOT / "eval" / "tuning" / "set11_sessions.json", "sessions"),
-    ("set 11 cases (tuning)", ROOT / "eval" / "tuning" / "set11_cases.json", "cases"),
-    ("set 10 sessions (tuning)", ROOT / "eval" / "tuning" / "set10_sessions.json", "sessions"),
-    ("set 10 cases (tuning)", ROOT / "eval" / "tuning" / "set10_cases.json", "cases"),
-    ("set 9 sessions (tuning)", ROOT / "eval" / "tuning" / "set9_sessions.json", "sessions"),
-    ("set 9 cases (tuning)", ROOT / "eval" / "tuning" / "set9_cases.json", "cases"),
-    ("set 8 sessions (held out once)", ROOT / "eval" / "heldout8_sessions.json", "sessions"),
-    ("set 8 cases (held out once)", ROOT / "eval" / "heldout8_cases.json", "cases"),
-    ("set 7 sessions (tuning)", ROOT / "eval" / "tuning" / "set7_sessions.json", "sessions"),
-    ("set 7 cases (tuning)", ROOT / "eval" / "tuning" / "set7_cases.json", "cases"),
-    ("set 6 cases (earlier held out)", ROOT / "eval" / "heldout_cases.json", "cases"),
-]
+
+def session_sets() -> list[tuple[str, Path, str]]:
+    """(row name, file, kind) for every set in eval/sets.toml: its session scripts, then its cases."""
+    rows = []
+    for s in eval_sets():
+        if s.sessions is not None:
+            rows.append((f"{s.name} sessions ({s.role})", s.sessions, "sessions"))
+        rows.append((f"{s.name} cases ({s.role})", s.cases, "cases"))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,11 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         index = dataclasses.replace(index, meaning=dataclasses.replace(index.meaning, embed=remembered))
     dialogue = Dialogue(kb, index=index)
     rows = []
-    for name, path, kind in SETS:
+    for name, path, kind in session_sets():
         if args.sets not in name or not path.exists():
             continue
-        data = json.loads(path.read_text())
-        cases = data["cases"] if isinstance(data, dict) else data
+        cases = read_vignettes(path)
         visitors = visitors_from_sessions(cases) if kind == "sessions" else visitors_from_cases(cases)
         outcomes = [run_session(dialogue, v) for v in visitors]
         rows.append({"set": name, **summarize(outcomes)})
