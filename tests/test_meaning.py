@@ -396,3 +396,26 @@ def test_a_second_opinion_file_without_a_cause_guess_still_loads(tmp_path):
              cause_ids=np.array(["a", "b"]), cause_weights=np.zeros((384, 3), dtype=np.float32),
              cause_bias=np.zeros(3, dtype=np.float32))
     assert meaning.load_judge(tmp_path / "bad_causes.npz") is None
+
+
+@pytest.mark.parametrize("text", [
+    "for over a year my right eye has been squeezing shut on its own",
+    "since last year one side of my cheek keeps clenching up",
+    "my lip twitches, my left eye, always the same side",
+    "it's the corner of my mouth, um, only ever the left side",
+])
+def test_a_long_standing_telling_or_a_bare_place_is_not_asked_about(judged, text):
+    """A stroke's signs are new: a clause that is itself months or years long is history; and a fragment that
+    only names a place ("my left eye") says nothing meaning can weigh."""
+    answer = assess(text, judged).to_json()
+    assert not answer["emergency"] and not answer["ask"], answer
+
+
+@pytest.mark.parametrize("text", [
+    "i've had a lip twitch for two years but since lunch my face is drooping on the left",
+    "for about a year my lip has twitched and today my right arm won't lift",
+    "my face has been sagging on one side for two hours",
+])
+def test_a_new_sign_beside_a_long_history_is_still_raised_or_asked(judged, text):
+    answer = assess(text, judged).to_json()
+    assert answer["emergency"] or answer["ask"], answer

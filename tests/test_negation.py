@@ -97,3 +97,21 @@ def test_after_a_comma_a_negation_that_may_not_reach_is_asked_about(text, target
 ])
 def test_lists_after_a_negation_stay_negated_across_commas(text, target):
     assert pol_punct(text, target) is Polarity.NEGATED
+
+
+@pytest.mark.parametrize(("clause", "long"), [
+    ("for like eight months my right eye squeezes shut", True),
+    ("since one year the side of my face is pulling", True),
+    ("it has been going on about two years", True),
+    ("more and more since last year", True),
+    ("a few times an hour been going on for months", True),
+    ("my face drooped for two hours", False),
+    ("for two days my arm is weak", False),
+    ("for a year my lip twitched and this morning my face went slack", False),
+    ("it's weak again after two years", False),
+])
+def test_a_clause_months_or_years_long_is_told_apart_from_a_new_one(clause, long):
+    from kiosk.core.triage.negation import long_standing_in
+
+    words = tokens(clause)
+    assert long_standing_in(words, words) is long

@@ -14,7 +14,7 @@ from ..content import KnowledgeBase
 from ..text import MAX_CHARS, tokens_with_breaks
 from .matching import STOPWORDS, Match, PhraseIndex, SplitSigns, drop_contained, stem
 from .meaning import JUDGE_MIN, Embed, Judge, MeaningIndex, Reading
-from .negation import Polarity, in_the_past, long_ago_in, mentioned, polarity, settled
+from .negation import Polarity, in_the_past, long_ago_in, long_standing_in, mentioned, polarity, settled
 
 CAUSE_MIN_EVIDENCE = 0.25
 """Least summed clue weight for a cause to be listed at all (one weak clue is 0.3)."""
@@ -206,8 +206,10 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
         if m.id in asked or any(h.id == m.id for h in raised) or told:
             continue
         hit = RedFlagHit(m.id, m.clause, Polarity.UNCERTAIN, "meaning", m.example, m.score)
-        if long_ago_in(tokens_with_breaks(m.clause)[0], words):
-            # found only by meaning, in a clause that is itself long ago: history, like a phrase hit long over
+        clause = tokens_with_breaks(m.clause)[0]
+        if long_ago_in(clause, words) or long_standing_in(clause, words):
+            # found only by meaning, in a clause that is itself long ago or months long: history, like a phrase
+            # hit long over (a stroke's signs are new: "for about a year my eye keeps squeezing shut" is not one)
             history.append(dataclasses.replace(hit, polarity=Polarity.PAST, context="over"))
         else:
             asked[m.id] = hit

@@ -66,6 +66,14 @@ _FUNCTION_WORDS = frozenset(
     "were be been being it i me we you he she they them him us and or some really very just so quite get got has "
     "have had does do did will would should could keep keeps kept im it's i'm he's she's".split())
 
+_PLACE_WORDS = frozenset(
+    "left right side sides one same other whole both half top bottom upper lower corner only ever always every time "
+    "times again um uh er erm like face eye eyes eyelid lip lips mouth cheek cheeks chin jaw forehead brow nose arm "
+    "arms leg legs hand hands foot feet finger fingers head body".split())
+"""Words that name a place on the body, a side, or how often, and say nothing of what it does."""
+_OWNERS = frozenset("wife husband mum mom dad son daughter grandson granddaughter grandma grandpa friend "
+                    "neighbour neighbor coworker".split())
+"""Whose it is, once "'s" is taken off ("my wife's left cheek")."""
 _SENTENCES = re.compile(r"[.!?;]+")
 _CLAUSE_BREAKS = re.compile(r",|\b(?:and|but|so|because|cause|cos|then|while|though|although|plus|except)\b", re.I)
 _WORDS = re.compile(r"[a-z0-9']+")
@@ -260,7 +268,7 @@ class MeaningIndex:
         found = self.judge.finds(vectors) if self.judge is not None and has_finder else judged
         ask_at = FINDER_ASK if has_finder else FINDER_ASK_WITHOUT
         for p, piece in enumerate(pieces):
-            if piece not in clause_set:
+            if piece not in clause_set or names_only_a_place(piece):
                 continue
             for f, flag_id in enumerate(self.flag_ids):
                 row = int(self.flag_rows[f][best_rows[f][p]])
@@ -326,6 +334,14 @@ class MeaningIndex:
             if best is None or score > best.score:
                 best = Objection(kind, sentence.rstrip("?!. "), self.context_examples[j], round(score, 3))
         return best
+
+
+def names_only_a_place(clause: str) -> bool:
+    """True when ``clause`` names a body part or a side and says nothing of it ("my left eye", "it's always the
+    same side"): a fragment of a longer telling, which meaning alone would put near "I've lost the sight in my
+    left eye". (A statement cut off after its verb, "my face went...", is the phrase rules' to ask about.)"""
+    words = [w[:-2] if w.endswith("'s") else w for w in _WORDS.findall(clause.lower())]
+    return bool(words) and all(w in _FUNCTION_WORDS or w in _PLACE_WORDS or w in _OWNERS for w in words)
 
 
 def utterance_vector(clause_vectors: np.ndarray) -> np.ndarray:

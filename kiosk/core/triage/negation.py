@@ -10,6 +10,7 @@ cover it, so the dialogue asks instead of clearing it; AFFIRMED otherwise.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import Enum
 
@@ -344,6 +345,14 @@ LONG_STANDING = tuple(tuple(m.split()) for m in (
 ))
 """Words that put a sign as months or years long, coming slowly: not a sudden sign (the screening question
 still asks about a sudden one)."""
+_COUNT = (r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|thirty|"
+          r"a few|a couple of|a couple|several|many|\d+)")
+_QUALIFIER = r"(?:(?:about|around|like|nearly|almost|over|more than|at least|the past|the last|the best part of|a good)\s+)*"
+LONG_SPAN = re.compile(
+    rf"\b(?:for|since|going on|been going on)\s+{_QUALIFIER}{_COUNT}\s+(?:months?|years?)\b"
+    rf"|\bsince last (?:year|spring|summer|autumn|fall|winter)\b|\b{_COUNT}\s+(?:months?|years?)\s+now\b")
+"""A span of months or years said as a length ("for like eight months", "since one year", "been going on about
+two years", "since last year"): as LONG_STANDING, with any number in it."""
 BOTH_SIDES = tuple(tuple(m.split()) for m in (
     "both sides", "both hands", "both feet", "both arms", "both legs", "both lips", "both my hands",
     "both my feet", "both his feet", "both her feet", "both my arms", "both my legs", "fingers and toes",
@@ -371,13 +380,29 @@ can be long: "three years ago, the doctors said Bell's palsy, it went back to no
 _DENIERS = frozenset("no not nothing never didn't wasn't isn't don't doesn't none".split())
 
 
+_HOW_OFTEN = frozenset("times time once twice".split())
+"""Before "an hour", a word that makes it how often, not when ("a few times an hour")."""
+
+
 def _now_said(span: list[str]) -> bool:
     """A word of now in ``span`` that is not denied ("nothing came on suddenly" says it was not sudden)."""
     for i in range(len(span)):
         for m in NOW_IN_SENTENCE:
             if tuple(span[i:i + len(m)]) == m and not _DENIERS & set(span[max(0, i - 3):i]):
+                if m == ("an", "hour") and i and span[i - 1] in _HOW_OFTEN:
+                    continue
                 return True
     return False
+
+
+def _long_standing(span: list[str]) -> bool:
+    return _has_run(span, LONG_STANDING) or LONG_SPAN.search(" ".join(span)) is not None
+
+
+def long_standing_in(clause: list[str], sentence: list[str]) -> bool:
+    """True when ``clause`` itself says that what it tells has gone on for months or years ("for about a year
+    my right eye keeps squeezing shut") and nothing in its ``sentence`` is said to be now."""
+    return _long_standing(clause) and not _now_said(sentence) and not NOW_NEAR & set(clause)
 
 
 def long_ago_in(clause: list[str], sentence: list[str]) -> bool:
@@ -397,4 +422,4 @@ def settled(words: list[str], start: int, end: int, breaks: Mapping[int, str] | 
     if _now_said(span) or any(w in NOW_NEAR for w in near):
         return False
     both = words[max(lo, start - BOTH_REACH):min(hi, end + BOTH_REACH)]
-    return (_has_run(span, LONG_AGO) and _has_run(span, OVER)) or _has_run(near, LONG_STANDING) or _has_run(both, BOTH_SIDES)
+    return (_has_run(span, LONG_AGO) and _has_run(span, OVER)) or _long_standing(near) or _has_run(both, BOTH_SIDES)
