@@ -91,6 +91,8 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "this form is confusing and my lip twitches",
     "i feel faint hearted about needles and my lip twitches",
     "he has motor neuron disease and his lips and tongue twitch constantly",
+    "my arm feels better this week and my lip twitches less",
+    "my face feels puffy this week",
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)
@@ -307,3 +309,9 @@ def test_words_that_only_sound_like_a_sign_word_are_nothing():
     for text in ["i drink strong black tea all day and my lip twitches", "where do i pay for the parking"]:
         answer = assess(text, INDEX).to_json()
         assert not answer["emergency"] and not answer["ask"], answer
+
+
+@pytest.mark.parametrize("text", ["my arm went week and my lip twitches", "her face went week on one side"])
+def test_a_recognizer_spelling_right_after_its_verb_is_the_sign(text):
+    affirmed, _ = flags(text)
+    assert "one_sided_weakness" in affirmed, text

@@ -29,6 +29,9 @@ MAX_GAP = 3
 PAIR_GAP = 4
 TIGHT_WORDS = frozenset({"no"})
 """Pattern words that make a phrase with the next one ("no feeling", "no power"): at most one word between."""
+TIGHT_BEFORE = frozenset({"week"})
+"""A recognizer's spelling of a sign that is also an everyday word ("arm feels week"): it counts only right after
+the word before it, so "my arm feels better this week" is no sign."""
 """The same for a red flag's body-sign pairs ("words are coming out all wrong"); their gaps may not hold a
 word that joins two clauses (PAIR_BLOCKERS), so "not working right and my face twitches" is no pair."""
 PAIR_BLOCKERS = frozenset("and but or so because then when while after before if now".split())
@@ -302,6 +305,8 @@ def _match_phrase(phrase: Phrase, where: dict[str, list[tuple[int, int, float]]]
         gap = (PAIR_GAP if phrase.pair else MAX_GAP) + extra
         if phrase.pattern[k - 1] in TIGHT_WORDS:
             gap = min(gap, 1)  # "no feeling" is one thing said; "no dear, I feel well" is not
+        if part in TIGHT_BEFORE:
+            gap = 0
         options = where.get(part)
         if not options or not chains:
             return []
