@@ -115,3 +115,8 @@ def test_no_cause_question_asks_about_a_red_flag(kb, index):
             words, breaks = tokens_with_breaks(question)
             affirmed, unsure, _, _ = screen_red_flags(words, index, breaks)
             assert not affirmed and not unsure, (cause.id, question)
+
+
+def test_a_red_flag_may_list_words_that_make_a_meaning_hit_something_else(kb):
+    droop = kb.red_flag("facial_droop")
+    assert {"pulls up", "on it is own"} <= set(droop.not_by_meaning)  # normalized as what people say is

@@ -419,3 +419,21 @@ def test_a_long_standing_telling_or_a_bare_place_is_not_asked_about(judged, text
 def test_a_new_sign_beside_a_long_history_is_still_raised_or_asked(judged, text):
     answer = assess(text, judged).to_json()
     assert answer["emergency"] or answer["ask"], answer
+
+
+@pytest.mark.parametrize("text", [
+    "the corner of my mouth pulls up on one side every few minutes",
+    "half my face is jumping by itself",
+])
+def test_a_face_that_moves_on_its_own_is_not_asked_about_as_a_droop(judged, text):
+    """Hemifacial spasm pulls the mouth up; MiniLM puts that next to "my mouth is pulling down on the left"."""
+    assert "facial_droop" not in assess(text, judged).ask, text
+
+
+@pytest.mark.parametrize("text", [
+    "my left eye won't close on its own",
+    "one side of my face is sagging and my lip twitches",
+])
+def test_a_droop_beside_a_twitch_or_a_denial_is_still_raised_or_asked(judged, text):
+    answer = assess(text, judged).to_json()
+    assert answer["emergency"] or "facial_droop" in answer["ask"], answer

@@ -98,6 +98,9 @@ class RedFlag:
     what is said with these (kiosk.core.triage.meaning)."""
     explain: str = ""
     """The sign in simpler words, said before the question again when a person asks what it means."""
+    not_by_meaning: tuple[str, ...] = ()
+    """Words that show a clause found only by meaning tells something else ("the corner of my mouth pulls up"
+    is the twitch, not a droop: meaning alone does not tell up from down). A clause with a denial keeps it."""
 
     def match_phrases(self) -> tuple[tuple[str, bool], ...]:
         """Every phrase the matcher looks for, with whether it is a body-sign pair (said in either order)."""
@@ -403,13 +406,16 @@ def _load_red_flags(root: Path, problems: _Problems
         if not phrases and not pairs and unfinished is None:
             problems.add(where, "needs 'phrases', a [[red_flag.pair]] or a [red_flag.unfinished] table")
         examples = _examples(item, "examples", where, problems)
+        not_by_meaning = tuple(normalize_clue(w) for w in _str_list(item, "not_by_meaning", where, problems,
+                                                                    required=False))
         explain = item.get("explain", "")
         if not isinstance(explain, str):
             problems.add(where, "'explain' must be a string")
             explain = ""
         flags.append(RedFlag(ident, _text(item, "name", where, problems), tuple(dict.fromkeys(phrases)),
                              _text(item, "question", where, problems), tuple(pairs), exclude=exclude,
-                             ask=ask, unfinished=unfinished, examples=examples, explain=explain.strip()))
+                             ask=ask, unfinished=unfinished, examples=examples, explain=explain.strip(),
+                             not_by_meaning=not_by_meaning))
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if data is not None and "things" in data:
         table = data["things"]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..content import KnowledgeBase
+from ..text import normalize
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 """Texts in, one unit-length vector a text out (rows of a 2-D array)."""
@@ -75,6 +76,8 @@ _OWNERS = frozenset("wife husband mum mom dad son daughter grandson granddaughte
                     "neighbour neighbor coworker".split())
 """Whose it is, once "'s" is taken off ("my wife's left cheek")."""
 _SENTENCES = re.compile(r"[.!?;]+")
+_DENIAL = re.compile(r"(?<![a-z'])(?:no|not|never|cannot|cant|wont|unable|nothing)(?![a-z'])")
+"""A denial in a clause normalized as content is ("won't" is "will not")."""
 _CLAUSE_BREAKS = re.compile(r",|\b(?:and|but|so|because|cause|cos|then|while|though|although|plus|except)\b", re.I)
 _WORDS = re.compile(r"[a-z0-9']+")
 
@@ -219,6 +222,9 @@ class MeaningIndex:
     unwell_vectors: np.ndarray | None = field(default=None, repr=False)
     judge: Judge | None = None
     """The second opinion on signs said in plain words, or None (then every such sign is raised at once)."""
+    not_by_meaning: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    """Per red flag, words that make a clause something else when it is found only by meaning
+    (RedFlag.not_by_meaning)."""
 
     @classmethod
     def build(cls, kb: KnowledgeBase, embed: Embed, embed_content: Embed | None = None,
@@ -240,8 +246,9 @@ class MeaningIndex:
         cues = {k: _cue_pattern(kind.cues) for k, kind in kb.not_now.items() if kind.objects}
         kind_rows = {k: np.array([i for i, row_kind in enumerate(kinds) if row_kind == k]) for k in cues}
         n, m = len(examples), len(examples) + len(context)
+        others = {f.id: pattern for f in flags if (pattern := _cue_pattern(f.not_by_meaning)) is not None}
         return cls(embed, tuple(f.id for f in flags), tuple(rows), examples, vectors[:n], kinds, context,
-                   vectors[n:m], cues, kind_rows, kb.unwell, vectors[m:], judge)
+                   vectors[n:m], cues, kind_rows, kb.unwell, vectors[m:], judge, others)
 
     def read(self, text: str, with_sentences: bool = True) -> Reading:
         """Compare every clause of ``text`` with the banks, and every sentence when ``with_sentences`` (the
@@ -273,6 +280,8 @@ class MeaningIndex:
             for f, flag_id in enumerate(self.flag_ids):
                 row = int(self.flag_rows[f][best_rows[f][p]])
                 score = float(sign_sim[p, row])
+                if self._tells_else(flag_id, piece):
+                    continue
                 if score >= SIGN_MIN and score >= float(ctx_score[p]) + SIGN_MARGIN:
                     if flag_id not in hits or score > hits[flag_id].score:
                         hits[flag_id] = MeaningHit(flag_id, piece, self.examples[row], round(score, 3))
@@ -287,7 +296,8 @@ class MeaningIndex:
                 # ("the left side of my smile is gone") for nearness alone to tell them apart
                 twitch = (self.kinds[int(ctx_best[p])] == "twitch" and float(ctx_score[p]) >= SIGN_MIN
                           and float(ctx_score[p]) > score)
-                if score >= FINDER_SIGN_MIN and not twitch and self.flag_ids[f] not in hits:
+                if (score >= FINDER_SIGN_MIN and not twitch and self.flag_ids[f] not in hits
+                        and not self._tells_else(self.flag_ids[f], piece)):
                     hits[self.flag_ids[f]] = MeaningHit(self.flag_ids[f], piece, self.examples[row], round(score, 3))
         signs, contexts = [], []
         for sentence, marked in zip(sentences, marked_sentences(text) if sentences else [], strict=True):
@@ -305,6 +315,15 @@ class MeaningIndex:
             chances = tuple(zip(pieces, (float(p) for p in judged), strict=True))
         guess = self._guess(vectors[[pieces.index(c) for c in dict.fromkeys(clauses)]]) if clauses else ()
         return Reading(tuple(hits.values()), tuple(sentences), tuple(signs), tuple(contexts), unwell, chances, guess)
+
+    def _tells_else(self, flag_id: str, clause: str) -> bool:
+        """True when ``clause`` says in words that it tells something other than ``flag_id`` (its
+        ``not_by_meaning`` words) and denies nothing ("it won't close on its own" may still be the sign)."""
+        pattern = self.not_by_meaning.get(flag_id)
+        if pattern is None:
+            return False
+        said = normalize(clause)  # as the content's words are ("on its own" is "on it is own")
+        return pattern.search(said) is not None and not _DENIAL.search(said)
 
     def guess_causes(self, text: str) -> tuple[tuple[str, float], ...]:
         """The second opinion's cause guess for ``text`` (most likely first), or () without one."""
