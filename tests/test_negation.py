@@ -115,3 +115,24 @@ def test_a_clause_months_or_years_long_is_told_apart_from_a_new_one(clause, long
 
     words = tokens(clause)
     assert long_standing_in(words, words) is long
+
+
+@pytest.mark.parametrize(("text", "history"), [
+    ("last winter my face drooped on the left side for some weeks and now is normal, my lip jumps", True),
+    ("last year the right side of my face was paralysed for weeks after a cold sore, now my lip twitches", True),
+    ("two winters ago my face drooped, it came mostly back", True),
+    ("i was lightheaded at the wedding last summer but that's passed", True),
+    ("three years ago i was dizzy but it went back to normal and my face is drooping", False),
+    ("last winter i was dizzy for days and my face is drooping", False),
+])
+def test_a_sign_that_lasted_a_while_long_ago_or_is_over_is_history_but_one_told_now_is_not(text, history):
+    from kiosk.core.content import load_knowledge_base
+    from kiosk.core.triage import TriageIndex, assess
+    from kiosk.ops.settings import DEFAULT_CONTENT
+
+    index = TriageIndex.build(load_knowledge_base(DEFAULT_CONTENT))
+    result = assess(text, index)
+    if history:
+        assert not result.emergency and not result.ask and result.settled_flags, text
+    else:
+        assert result.emergency or "facial_droop" in result.ask, text

@@ -323,6 +323,7 @@ def in_the_past(words: list[str], start: int, end: int, breaks: Mapping[int, str
 LONG_AGO = tuple(tuple(m.split()) for m in (
     "weeks ago", "week ago", "months ago", "month ago", "last month", "last week", "last weekend", "back in",
     "back then", "in the spring", "in the summer", "in the autumn", "in the fall", "in the winter", "over a year",
+    "winters ago", "summers ago", "springs ago", "autumns ago", "ages ago",
     "for a few weeks", "for weeks", "for a month", "for about a month", "for months", "for a few months",
 ) + tuple(f"in {m}" for m in "january february march april may june july august september october november "
           "december".split())) + tuple(m for m in PAST_MARKERS if m not in {("wore", "off"), ("worn", "off"),
@@ -330,13 +331,23 @@ LONG_AGO = tuple(tuple(m.split()) for m in (
 """Time words that put a sign at least a week back (an anaesthetic that "wore off" is today: not one)."""
 OVER = tuple(tuple(m.split()) for m in (
     "went back to normal", "back to normal now", "came back to normal", "is back to normal", "was back to normal",
-    "recovered", "made a full recovery", "full recovery", "all better now", "it's fine now", "it is fine now",
-    "that's fine now", "fine since", "better now", "mostly come back", "has come back", "came back fine",
-    "came back", "cleared up", "went away", "gone away", "long gone", "all gone", "gone now", "that's gone",
-    "that is gone", "it's gone", "it is gone", "that passed", "it passed", "passed after", "got better",
+    "recovered", "made a full recovery", "full recovery", "all better now", "it is fine now",
+    "that is fine now", "fine since", "better now", "mostly come back", "has come back", "came back fine",
+    "came back", "cleared up", "went away", "gone away", "long gone", "all gone", "gone now", 
+    "that is gone", "it is gone", "it is gone", "that passed", "it passed", "passed after", "got better",
     "never came back", "healed", "settled", "wore off",
+    "now is normal", "now it is normal", "is normal now", "normal again", "fine again", "came mostly back",
+    "has cleared", "cleared since", "all cleared", "everything is okay", "everything is fine", "is okay now",
+    "that is passed", "that has passed", "has passed", "healed up",
 ))
 """Words that say a sign is over ("it went back to normal", "that passed")."""
+LASTED = re.compile(r"\bfor (?:(?:some|a few|a couple of|about|nearly|almost|around|one|two|three|four|five|six) )?"
+                    r"(?:days|weeks|a week|a month|months|a while)\b")
+"""A sign said to have lasted a while ("for some weeks"): beside a time years or seasons back ("last winter"),
+it is over ("last winter my face fell on one side for some weeks")."""
+PRESENT_TENSE = frozenset("is am are keeps keep feels feel looks look seems seem".split())
+"""A sign told in the present ("my face is drooping") is not made history by an old story beside it ("three
+years ago I was dizzy but it went back to normal")."""
 LONG_STANDING = tuple(tuple(m.split()) for m in (
     "for years", "for ages", "for months", "for many months", "for a long time", "for decades", "each year",
     "every year", "over the years", "over the last year", "over the past year", "over two years", "over a year",
@@ -363,7 +374,7 @@ the body"); tingling in both hands and feet is a clue to a cause, not a sign now
 BOTH_REACH = 6
 NOW_IN_SENTENCE = tuple(tuple(m.split()) for m in (
     "today", "tonight", "this morning", "this afternoon", "this evening", "last night", "yesterday", "suddenly",
-    "sudden", "out of nowhere", "just now", "right now", "is new", "it's new", "this is new", "that is new",
+    "sudden", "out of nowhere", "just now", "right now", "is new", "this is new", "that is new",
     "something new", "an hour", "hours ago", "minutes ago", "since lunch", "since breakfast", "all of a sudden",
 ))
 """Words anywhere in the sentence that put something in it now ("she's had Parkinson's for years but this is
@@ -422,4 +433,7 @@ def settled(words: list[str], start: int, end: int, breaks: Mapping[int, str] | 
     if _now_said(span) or any(w in NOW_NEAR for w in near):
         return False
     both = words[max(lo, start - BOTH_REACH):min(hi, end + BOTH_REACH)]
-    return (_has_run(span, LONG_AGO) and _has_run(span, OVER)) or _long_standing(near) or _has_run(both, BOTH_SIDES)
+    told_now = bool(PRESENT_TENSE & set(words[max(lo, start - 2):end]))
+    over = _has_run(span, LONG_AGO) and (_has_run(span, OVER) or (_has_run(span, PAST_MARKERS)
+                                                                  and LASTED.search(" ".join(span)) is not None))
+    return (over and not told_now) or _long_standing(near) or _has_run(both, BOTH_SIDES)
