@@ -373,6 +373,9 @@ def drop_contained(matches: list[Match]) -> list[Match]:
 SPLIT_MIN_LENGTH = 7
 """Sign words this long may come back from a recognizer as two or three words ("draw ping")."""
 SPLIT_THRESHOLD = 85.0
+SOUND_FLOOR = 60.0
+"""How alike in spelling a run that sounds like a sign word must still be: "draw ping" is 75 to "drooping",
+but "day since" (47 to "dizziness", the same metaphone) is an everyday phrase."""
 
 
 @dataclass(frozen=True)
@@ -401,7 +404,7 @@ class SplitSigns:
         found = process.extractOne(joined, choices, scorer=fuzz.ratio, score_cutoff=SPLIT_THRESHOLD)
         if found is not None:
             return found[0]
-        alike = self.by_sound.get(jellyfish.metaphone(joined), ())
+        alike = [w for w in self.by_sound.get(jellyfish.metaphone(joined), ()) if fuzz.ratio(joined, w) >= SOUND_FLOOR]
         # words that sound the same ("drooping", "tripping"): the one spelt most like what was written
         return max(alike, key=lambda w: fuzz.ratio(joined, w), default=None)
 
