@@ -433,6 +433,7 @@ def test_a_face_that_moves_on_its_own_is_not_asked_about_as_a_droop(judged, text
 @pytest.mark.parametrize("text", [
     "my left eye won't close on its own",
     "one side of my face is sagging and my lip twitches",
+    "the right half of my smile has vanished since breakfast in my lip twitches",  # a recognizer's "in" for "and"
 ])
 def test_a_droop_beside_a_twitch_or_a_denial_is_still_raised_or_asked(judged, text):
     answer = assess(text, judged).to_json()
