@@ -333,8 +333,8 @@ OVER = tuple(tuple(m.split()) for m in (
     "went back to normal", "back to normal now", "came back to normal", "is back to normal", "was back to normal",
     "recovered", "made a full recovery", "full recovery", "all better now", "it is fine now",
     "that is fine now", "fine since", "better now", "mostly come back", "has come back", "came back fine",
-    "came back", "cleared up", "went away", "gone away", "long gone", "all gone", "gone now", 
-    "that is gone", "it is gone", "it is gone", "that passed", "it passed", "passed after", "got better",
+    "came back", "cleared up", "went away", "gone away", "long gone", "all gone", "gone now",
+    "that is gone", "it is gone", "that passed", "it passed", "passed after", "got better",
     "never came back", "healed", "settled", "wore off",
     "now is normal", "now it is normal", "is normal now", "normal again", "fine again", "came mostly back",
     "has cleared", "cleared since", "all cleared", "everything is okay", "everything is fine", "is okay now",
@@ -423,11 +423,15 @@ def long_ago_in(clause: list[str], sentence: list[str]) -> bool:
 
 
 def settled(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> bool:
-    """True when the sentence of the sign at ``words[start:end]`` makes it history: at least a week back AND
-    over ("my face drooped three years ago and went back to normal"), months or years long and slow ("his
-    feet have felt numb for ages"), or on both sides ("tingly on both sides"). A sign that came and went today ("my arm went weak this morning, it's
-    fine now") can be a stroke warning, and one years back with nothing said about now is asked about; a
-    word of now near the sign ("again", "this morning") keeps it a sign."""
+    """True when the sentence of the sign at ``words[start:end]`` makes it history:
+    - at least a week back AND over ("my face drooped three years ago and went back to normal"), or lasted a
+      while seasons or years back ("last winter my face fell for some weeks"), unless the sign itself is told in
+      the present ("... and my face is drooping");
+    - months or years long and slow ("his feet have felt numb for ages", "for like eight months");
+    - or on both sides ("tingly on both sides").
+    A sign that came and went today ("my arm went weak this morning, it's fine now") can be a stroke warning, and
+    one years back with nothing said about now is asked about; a word of now near the sign ("again", "this
+    morning") keeps it a sign."""
     lo, hi = sentence_window(words, breaks or {}, start, end, SETTLED_REACH, SETTLED_REACH)
     span, near = words[lo:hi], words[max(lo, start - NEAR_REACH):min(hi, end + NEAR_REACH)]
     if _now_said(span) or any(w in NOW_NEAR for w in near):
