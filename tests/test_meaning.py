@@ -438,3 +438,26 @@ def test_a_face_that_moves_on_its_own_is_not_asked_about_as_a_droop(judged, text
 def test_a_droop_beside_a_twitch_or_a_denial_is_still_raised_or_asked(judged, text):
     answer = assess(text, judged).to_json()
     assert answer["emergency"] or "facial_droop" in answer["ask"], answer
+
+
+def test_texts_of_like_length_are_run_together():
+    from kiosk.meaning.encoder import like_lengths
+
+    assert like_lengths(np.array([40, 6, 8, 9, 30])) == [[1, 2, 3], [4, 0]]
+
+
+def test_a_content_example_gets_the_same_vector_whatever_was_new_beside_it(encoder, tmp_path):
+    """A fresh install and a cache filled bit by bit over months must judge a line alike."""
+    from kiosk.meaning.encoder import ContentEmbeddings
+
+    example = "one side of my face is sagging"
+    alone = ContentEmbeddings(encoder, None)([example])[0]
+    beside = ContentEmbeddings(encoder, None)(["my arm went heavy and useless an hour ago, out of nowhere", example])[1]
+    assert np.array_equal(alone, beside)
+
+
+def test_a_long_sentence_beside_short_clauses_is_fast_and_leaves_them_as_they_are_alone(encoder):
+    short = ["my face droops", "my lip twitches"]
+    long = ["my lip has been twitching for weeks and today the left side of my face started to droop at lunch time"]
+    together = encoder.embed(short + long)
+    assert np.allclose(together[:2], encoder.embed(short), atol=1e-6)  # not padded to the long one's length

@@ -136,3 +136,14 @@ def test_a_sign_that_lasted_a_while_long_ago_or_is_over_is_history_but_one_told_
         assert not result.emergency and not result.ask and result.settled_flags, text
     else:
         assert result.emergency or "facial_droop" in result.ask, text
+
+
+def test_a_sign_said_of_one_side_is_not_made_both_sided_by_the_words_beside_it():
+    from kiosk.core.content import load_knowledge_base
+    from kiosk.core.triage import TriageIndex, assess
+    from kiosk.ops.settings import DEFAULT_CONTENT
+
+    index = TriageIndex.build(load_knowledge_base(DEFAULT_CONTENT))
+    result = assess("when she holds both arms out the right one keeps drifting down", index)
+    assert result.emergency or "one_sided_weakness" in result.ask
+    assert not assess("both my arms feel heavy after the gym", index).emergency

@@ -50,7 +50,7 @@ class SentenceEncoder:
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding()
         self.inputs = {i.name for i in self.session.get_inputs()}
-        self.model_id = f"{name}:{model_path.stat().st_size}"
+        self.model_id = f"{name}:{model_path.stat().st_size}:one-by-one"
         """Names the model for caches of content embeddings (the converted model's vectors differ slightly)."""
         self.note = ""
         """Why the shipped model runs instead of the converted one, when it does (for the doctor)."""
@@ -62,6 +62,13 @@ class SentenceEncoder:
         batch = self.tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in batch], dtype=np.int64)
         mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for group in like_lengths(mask.sum(axis=1)):
+            width = int(mask[group].sum(axis=1).max())  # padding is at the end: cut it to the group's longest
+            out[group] = self._pooled(ids[group, :width], mask[group, :width])
+        return out
+
+    def _pooled(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
@@ -73,6 +80,23 @@ class SentenceEncoder:
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-9)).astype(np.float32)
+
+
+LIKE_LENGTH = 1.5
+"""Texts are run through the model in groups of like length, none longer than 1.5 times the group's shortest:
+padding each short clause to the whole sentence beside it made the longest lines three times slower (triage p95
+28.6 -> about 18 ms, benchmarks/meaning.md)."""
+
+
+def like_lengths(lengths: np.ndarray) -> list[list[int]]:
+    """Indices of ``lengths`` in groups of like length, shortest first."""
+    groups: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lambda k: int(lengths[k])):
+        if groups and lengths[i] <= LIKE_LENGTH * lengths[groups[-1][0]]:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
 
 
 def default_model_path() -> Path | None:
@@ -135,9 +159,10 @@ class ContentEmbeddings:
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self.known]
         if missing:
-            for start in range(0, len(missing), 64):
-                chunk = missing[start:start + 64]
-                self.known.update(zip(chunk, self.encoder.embed(chunk), strict=True))
+            # one at a time: int8 activations are scaled per batch, so an example embedded beside others would
+            # get a vector that depends on which others were new when the cache was filled (a fresh install and
+            # an old cache then judged alike lines differently)
+            self.known.update((t, self.encoder.embed([t])[0]) for t in missing)
             self._save()
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)

@@ -372,6 +372,8 @@ BOTH_SIDES = tuple(tuple(m.split()) for m in (
 """Words that put a sign on both sides: the warning signs of a stroke are one-sided ("numbness on one side of
 the body"); tingling in both hands and feet is a clue to a cause, not a sign now (unless said to be sudden)."""
 BOTH_REACH = 6
+ONE_SIDE = frozenset("left right".split())
+"""A side named with the sign itself ("the left one keeps drifting down")."""
 NOW_IN_SENTENCE = tuple(tuple(m.split()) for m in (
     "today", "tonight", "this morning", "this afternoon", "this evening", "last night", "yesterday", "suddenly",
     "sudden", "out of nowhere", "just now", "right now", "is new", "this is new", "that is new",
@@ -440,4 +442,6 @@ def settled(words: list[str], start: int, end: int, breaks: Mapping[int, str] | 
     told_now = bool(PRESENT_TENSE & set(words[max(lo, start - 2):end]))
     over = _has_run(span, LONG_AGO) and (_has_run(span, OVER) or (_has_run(span, PAST_MARKERS)
                                                                   and LASTED.search(" ".join(span)) is not None))
-    return (over and not told_now) or _long_standing(near) or _has_run(both, BOTH_SIDES)
+    # "both arms out, the left one drifts down": a sign said of one side is not made both-sided by the words beside it
+    one_side = bool(ONE_SIDE & set(words[max(lo, start - 2):end]))
+    return (over and not told_now) or _long_standing(near) or (_has_run(both, BOTH_SIDES) and not one_side)
