@@ -440,12 +440,6 @@ def test_a_droop_beside_a_twitch_or_a_denial_is_still_raised_or_asked(judged, te
     assert answer["emergency"] or "facial_droop" in answer["ask"], answer
 
 
-def test_texts_of_like_length_are_run_together():
-    from kiosk.meaning.encoder import like_lengths
-
-    assert like_lengths(np.array([40, 6, 8, 9, 30])) == [[1, 2, 3], [4, 0]]
-
-
 def test_a_content_example_gets_the_same_vector_whatever_was_new_beside_it(encoder, tmp_path):
     """A fresh install and a cache filled bit by bit over months must judge a line alike."""
     from kiosk.meaning.encoder import ContentEmbeddings
@@ -455,9 +449,3 @@ def test_a_content_example_gets_the_same_vector_whatever_was_new_beside_it(encod
     beside = ContentEmbeddings(encoder, None)(["my arm went heavy and useless an hour ago, out of nowhere", example])[1]
     assert np.array_equal(alone, beside)
 
-
-def test_a_long_sentence_beside_short_clauses_is_fast_and_leaves_them_as_they_are_alone(encoder):
-    short = ["my face droops", "my lip twitches"]
-    long = ["my lip has been twitching for weeks and today the left side of my face started to droop at lunch time"]
-    together = encoder.embed(short + long)
-    assert np.allclose(together[:2], encoder.embed(short), atol=1e-6)  # not padded to the long one's length

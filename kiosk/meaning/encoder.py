@@ -62,13 +62,6 @@ class SentenceEncoder:
         batch = self.tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in batch], dtype=np.int64)
         mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
-        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for group in like_lengths(mask.sum(axis=1)):
-            width = int(mask[group].sum(axis=1).max())  # padding is at the end: cut it to the group's longest
-            out[group] = self._pooled(ids[group, :width], mask[group, :width])
-        return out
-
-    def _pooled(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
@@ -80,23 +73,6 @@ class SentenceEncoder:
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-9)).astype(np.float32)
-
-
-LIKE_LENGTH = 1.5
-"""Texts are run through the model in groups of like length, none longer than 1.5 times the group's shortest:
-padding each short clause to the whole sentence beside it made the longest lines three times slower (triage p95
-28.6 -> about 18 ms, benchmarks/meaning.md)."""
-
-
-def like_lengths(lengths: np.ndarray) -> list[list[int]]:
-    """Indices of ``lengths`` in groups of like length, shortest first."""
-    groups: list[list[int]] = []
-    for i in sorted(range(len(lengths)), key=lambda k: int(lengths[k])):
-        if groups and lengths[i] <= LIKE_LENGTH * lengths[groups[-1][0]]:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    return groups
 
 
 def default_model_path() -> Path | None:
