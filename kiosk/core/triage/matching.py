@@ -27,13 +27,13 @@ from rapidfuzz.distance import Levenshtein
 MAX_GAP = 3
 """Most words that may stand between two neighbouring words of a phrase."""
 PAIR_GAP = 4
+"""The same for a red flag's body-sign pairs ("words are coming out all wrong"); their gaps may not hold a
+word that joins two clauses (PAIR_BLOCKERS), so "not working right and my face twitches" is no pair."""
 TIGHT_WORDS = frozenset({"no"})
 """Pattern words that make a phrase with the next one ("no feeling", "no power"): at most one word between."""
 TIGHT_BEFORE = frozenset({"week"})
 """A recognizer's spelling of a sign that is also an everyday word ("arm feels week"): it counts only right after
 the word before it, so "my arm feels better this week" is no sign."""
-"""The same for a red flag's body-sign pairs ("words are coming out all wrong"); their gaps may not hold a
-word that joins two clauses (PAIR_BLOCKERS), so "not working right and my face twitches" is no pair."""
 PAIR_BLOCKERS = frozenset("and but or so because then when while after before if now".split())
 """("and"/"or" only before a new subject: see _new_clause.)"""
 
