@@ -43,6 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kiosk.bench.eval_sets import read_vignettes  # noqa: E402
 from kiosk.core.content import load_knowledge_base  # noqa: E402
 from kiosk.core.triage.meaning import SIGN_MARGIN, SIGN_MIN, split_clauses  # noqa: E402
 
@@ -167,9 +168,7 @@ MODELS = ["minilm-l6-int8", "paraphrase-minilm-l3-fp32", "paraphrase-minilm-l3-i
 
 # ---------------------------------------------------------------- reading, as the meaning layer does
 
-def cases_of(path: Path) -> list[dict]:
-    data = json.loads(path.read_text())
-    return data["cases"] if isinstance(data, dict) else data
+cases_of = read_vignettes
 
 
 def pieces_of(text: str) -> tuple[list[str], int]:

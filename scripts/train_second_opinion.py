@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 from pathlib import Path
 
@@ -39,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kiosk.bench.eval_sets import read_vignettes  # noqa: E402
 from kiosk.core.content import KnowledgeBase, load_knowledge_base  # noqa: E402
 from kiosk.core.triage import TriageIndex, assess, meaning  # noqa: E402
 from kiosk.core.triage.meaning import FINDER_ASK, Judge, split_clauses, utterance_vector  # noqa: E402
@@ -57,9 +57,7 @@ def tuning_utterances(tuning: Path, leave_out: str = "") -> list[tuple[str, bool
     for path in sorted(tuning.glob("*.json")):
         if leave_out and path.name.split("_")[0] == leave_out:
             continue
-        data = json.loads(path.read_text())
-        cases = data["cases"] if isinstance(data, dict) else data
-        for c in cases:
+        for c in read_vignettes(path):
             if not isinstance(c.get("emergency"), bool):
                 continue
             trap = "trap" in str(c.get("id", ""))
@@ -89,8 +87,7 @@ def cause_cases(tuning: Path, leave_out: str = "") -> list[tuple[str, list[str]]
     for path in sorted(tuning.glob("*_cases.json")):
         if leave_out and path.name.split("_")[0] == leave_out:
             continue
-        data = json.loads(path.read_text())
-        for c in data["cases"] if isinstance(data, dict) else data:
+        for c in read_vignettes(path):
             if c.get("causes") and not c.get("emergency"):
                 out.append((c["text"], [x if isinstance(x, str) else x["id"] for x in c["causes"]]))
     return out
@@ -187,8 +184,7 @@ def leave_one_out(encoder: SentenceEncoder, kb: KnowledgeBase, thresholds: list[
     totals = np.zeros((len(heads), 6), dtype=int)
     for path in sorted((ROOT / "eval" / "tuning").glob("*_cases.json")) + sorted((ROOT / "eval" / "tuning").glob("*_redflags.json")):
         judge, _ = train(encoder, kb, leave_out=path.name.split("_")[0])
-        data = json.loads(path.read_text())
-        cases = data["cases"] if isinstance(data, dict) else data
+        cases = read_vignettes(path)
         alone = dataclasses.replace(judge, find_weights=None, cause_ids=(), cause_weights=None, cause_bias=None)
         rows = [score(cases, TriageIndex.build(kb, encoder.embed, judge=alone))]
         with_both = TriageIndex.build(kb, encoder.embed, judge=judge)

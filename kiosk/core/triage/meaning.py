@@ -280,9 +280,8 @@ class MeaningIndex:
             for f, flag_id in enumerate(self.flag_ids):
                 row = int(self.flag_rows[f][best_rows[f][p]])
                 score = float(sign_sim[p, row])
-                if self._tells_else(flag_id, piece):
-                    continue
-                if score >= SIGN_MIN and score >= float(ctx_score[p]) + SIGN_MARGIN:
+                if (score >= SIGN_MIN and score >= float(ctx_score[p]) + SIGN_MARGIN
+                        and not self._tells_else(flag_id, piece)):
                     if flag_id not in hits or score > hits[flag_id].score:
                         hits[flag_id] = MeaningHit(flag_id, piece, self.examples[row], round(score, 3))
             if found is not None and float(found[p]) >= ask_at and not any(h.clause == piece for h in hits.values()):

@@ -439,9 +439,9 @@ def settled(words: list[str], start: int, end: int, breaks: Mapping[int, str] | 
     if _now_said(span) or any(w in NOW_NEAR for w in near):
         return False
     both = words[max(lo, start - BOTH_REACH):min(hi, end + BOTH_REACH)]
-    told_now = bool(PRESENT_TENSE & set(words[max(lo, start - 2):end]))
+    own = set(words[max(lo, start - 2):end])  # the sign's own words and the two before them
     over = _has_run(span, LONG_AGO) and (_has_run(span, OVER) or (_has_run(span, PAST_MARKERS)
                                                                   and LASTED.search(" ".join(span)) is not None))
     # "both arms out, the left one drifts down": a sign said of one side is not made both-sided by the words beside it
-    one_side = bool(ONE_SIDE & set(words[max(lo, start - 2):end]))
-    return (over and not told_now) or _long_standing(near) or (_has_run(both, BOTH_SIDES) and not one_side)
+    return ((over and not PRESENT_TENSE & own) or _long_standing(near)
+            or (_has_run(both, BOTH_SIDES) and not ONE_SIDE & own))
