@@ -316,3 +316,11 @@ def test_words_that_only_sound_like_a_sign_word_are_nothing():
 def test_a_recognizer_spelling_right_after_its_verb_is_the_sign(text):
     affirmed, _ = flags(text)
     assert "one_sided_weakness" in affirmed, text
+
+
+@pytest.mark.parametrize("text", ["where is the bus number forty to the central station",
+                                  "can i have the phone number for the pharmacy"])
+def test_the_noun_number_is_not_numb(text):
+    """One letter from "numbe(r)", but a bus, phone or room number is nothing to ask about."""
+    result = assess(text, INDEX)
+    assert not result.emergency and not result.unsure_flags
