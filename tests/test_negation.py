@@ -109,6 +109,9 @@ def test_lists_after_a_negation_stay_negated_across_commas(text, target):
     ("for two days my arm is weak", False),
     ("for a year my lip twitched and this morning my face went slack", False),
     ("it's weak again after two years", False),
+    ("she has done it since she was about seven", True),
+    ("he's had tics since he was a kid", True),
+    ("since i was a bit dizzy this morning", False),
 ])
 def test_a_clause_months_or_years_long_is_told_apart_from_a_new_one(clause, long):
     from kiosk.core.triage.negation import long_standing_in
@@ -141,3 +144,19 @@ def test_a_sign_said_of_one_side_is_not_made_both_sided_by_the_words_beside_it(i
     result = assess("when she holds both arms out the right one keeps drifting down", index)
     assert result.emergency or "one_sided_weakness" in result.ask
     assert not assess("both my arms feel heavy after the gym", index).emergency
+
+
+def test_a_long_span_told_of_something_else_does_not_make_a_sign_long_standing(index):
+    """"Twitching since he was little AND his face droops": the span is the twitch's, the droop is asked about."""
+    from kiosk.core.triage import assess
+
+    result = assess("he's been twitching since he was little and his face droops", index)
+    assert result.emergency or "facial_droop" in result.ask
+    assert not assess("his face has been drooping since he was little", index).ask
+
+
+def test_a_sign_that_only_something_else_is_left_of_today_is_asked_about_not_declared(index):
+    from kiosk.core.triage import assess
+
+    result = assess("i stood up too fast yesterday and went a bit dizzy but today it's just my lip twitching", index)
+    assert not result.emergency and "dizziness" in result.ask

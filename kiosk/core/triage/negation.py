@@ -255,7 +255,23 @@ def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] 
 
 def _has_run(span: list[str], runs: tuple[tuple[str, ...], ...]) -> bool:
     """True when one of ``runs`` stands, word for word, in ``span``."""
-    return any(tuple(span[i:i + len(m)]) == m for m in runs for i in range(len(span) - len(m) + 1))
+    by_first = _by_first(runs)
+    return any(tuple(span[i:i + len(m)]) == m for i, word in enumerate(span) for m in by_first.get(word, ()))
+
+
+_RUNS_BY_FIRST: dict[int, tuple[tuple[tuple[str, ...], ...], dict[str, list[tuple[str, ...]]]]] = {}
+
+
+def _by_first(runs: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ...]]]:
+    """``runs`` (one of this module's constant lists) by first word, built once: triage looks a span up in them
+    a few hundred times an utterance."""
+    known = _RUNS_BY_FIRST.get(id(runs))
+    if known is None or known[0] is not runs:
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for run in runs:
+            by_first.setdefault(run[0], []).append(run)
+        known = _RUNS_BY_FIRST[id(runs)] = (runs, by_first)
+    return known[1]
 
 
 def sentence_window(words: list[str], breaks: Mapping[int, str], start: int, end: int, before: int,
@@ -287,6 +303,8 @@ PAST_MARKERS = tuple(tuple(m.split()) for m in (
     "that was it", "that is all gone", "all gone now",
     # an anaesthetic or a drug that wore off: the sign has passed (asked about, since a stroke's signs can pass too)
     "wore off", "worn off", "has worn off",
+    # "went a bit dizzy yesterday but today it's just my lip": only something else is left now (asked about too)
+    "today it is just", "today it is only",
 ) + tuple(f"when i was {age}" for age in _AGES) + tuple(f"when she was {age}" for age in _AGES)
   + tuple(f"when he was {age}" for age in _AGES))
 """Time words that put a sign years back: "I had a seizure as a kid" is history, not an emergency now,
@@ -352,7 +370,8 @@ LONG_STANDING = tuple(tuple(m.split()) for m in (
     "for years", "for ages", "for months", "for many months", "for a long time", "for decades", "each year",
     "every year", "over the years", "over the last year", "over the past year", "over two years", "over a year",
     "slowly over", "gradually", "bit by bit", "little by little", "since birth", "all my life", "all his life",
-    "all her life", "has done forever", "forever",
+    "all her life", "has done forever", "forever", "since childhood", "since primary school", "since grade school",
+    "since elementary school",
 ))
 """Words that put a sign as months or years long, coming slowly: not a sudden sign (the screening question
 still asks about a sudden one)."""
@@ -361,9 +380,12 @@ _COUNT = (r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twel
 _QUALIFIER = r"(?:(?:about|around|like|nearly|almost|over|more than|at least|the past|the last|the best part of|a good)\s+)*"
 LONG_SPAN = re.compile(
     rf"\b(?:for|since|going on|been going on)\s+{_QUALIFIER}{_COUNT}\s+(?:months?|years?)\b"
-    rf"|\bsince last (?:year|spring|summer|autumn|fall|winter)\b|\b{_COUNT}\s+(?:months?|years?)\s+now\b")
+    rf"|\bsince last (?:year|spring|summer|autumn|fall|winter)\b|\b{_COUNT}\s+(?:months?|years?)\s+now\b"
+    rf"|\bsince (?:i|he|she|they) (?:was|were) {_QUALIFIER}(?:{_COUNT}|little|small|young|a (?:kid|child|boy|girl|baby|"
+    rf"toddler|teen|teenager)|in (?:primary |grade |elementary )?school)\b")
 """A span of months or years said as a length ("for like eight months", "since one year", "been going on about
-two years", "since last year"): as LONG_STANDING, with any number in it."""
+two years", "since last year"), or from childhood ("since she was about seven"): as LONG_STANDING, with any number
+in it."""
 BOTH_SIDES = tuple(tuple(m.split()) for m in (
     "both sides", "both hands", "both feet", "both arms", "both legs", "both lips", "both my hands",
     "both my feet", "both his feet", "both her feet", "both my arms", "both my legs", "fingers and toes",
@@ -435,7 +457,8 @@ def settled(words: list[str], start: int, end: int, breaks: Mapping[int, str] | 
     one years back with nothing said about now is asked about; a word of now near the sign ("again", "this
     morning") keeps it a sign."""
     lo, hi = sentence_window(words, breaks or {}, start, end, SETTLED_REACH, SETTLED_REACH)
-    span, near = words[lo:hi], words[max(lo, start - NEAR_REACH):min(hi, end + NEAR_REACH)]
+    near_lo, near_hi = max(lo, start - NEAR_REACH), min(hi, end + NEAR_REACH)
+    span, near = words[lo:hi], words[near_lo:near_hi]
     if _now_said(span) or any(w in NOW_NEAR for w in near):
         return False
     both = words[max(lo, start - BOTH_REACH):min(hi, end + BOTH_REACH)]
@@ -443,5 +466,22 @@ def settled(words: list[str], start: int, end: int, breaks: Mapping[int, str] | 
     over = _has_run(span, LONG_AGO) and (_has_run(span, OVER) or (_has_run(span, PAST_MARKERS)
                                                                   and LASTED.search(" ".join(span)) is not None))
     # "both arms out, the left one drifts down": a sign said of one side is not made both-sided by the words beside it
-    return ((over and not PRESENT_TENSE & own) or _long_standing(near)
+    return ((over and not PRESENT_TENSE & own) or _long_standing(_own_clause(words, start, end, near_lo, near_hi))
             or (_has_run(both, BOTH_SIDES) and not ONE_SIDE & own))
+
+
+_JOINS = frozenset("and but".split())
+
+
+def _own_clause(words: list[str], start: int, end: int, lo: int, hi: int) -> list[str]:
+    """``words[lo:hi]`` cut to the clause of the sign at ``words[start:end]``: a long span told of something else
+    ("he's twitched since he was little and his face droops") does not make the sign long-standing."""
+    for j in range(start - 1, lo - 1, -1):
+        if words[j] in _JOINS:
+            lo = j + 1
+            break
+    for j in range(end, hi):
+        if words[j] in _JOINS:
+            hi = j
+            break
+    return words[lo:hi]
