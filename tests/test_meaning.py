@@ -96,7 +96,6 @@ class _SureJudge:
 def test_a_clause_the_second_opinion_is_sure_of_is_asked_about(index):
     """A clause no example is close enough to ("my husband talks"), but that the second opinion is sure tells
     of a sign now, is asked about as the sign it is nearest to; one near no sign stays nothing."""
-    import dataclasses
 
     assert not assess("my husband talks", index).ask  # not close enough to any example on its own
     sure = dataclasses.replace(index, meaning=dataclasses.replace(index.meaning, judge=_SureJudge()))
@@ -268,9 +267,11 @@ def test_the_sign_finder_asks_about_a_described_sign_no_example_is_near(judged, 
     assert not answer["emergency"] and answer["ask"] == [sign], answer
     evidence = answer["red_flag_evidence"][0]
     assert evidence["how"] == "meaning" and evidence["score"] < SIGN_MIN  # no example was near enough alone
-    # the second opinion alone (no finder) is not sure enough to ask
-    alone = dataclasses.replace(judged.meaning, judge=dataclasses.replace(judged.meaning.judge, find_weights=None))
-    assert not assess(text, dataclasses.replace(judged, meaning=alone)).ask
+    # it is the sign finder that asks: fairly sure the clause tells of a sign
+    from kiosk.core.triage.meaning import FINDER_ASK
+
+    vector = np.asarray(judged.meaning.embed([evidence["said"]]), dtype=np.float32)
+    assert float(judged.meaning.judge.finds(vector)[0]) >= FINDER_ASK
 
 
 @pytest.mark.parametrize("text", [
@@ -449,3 +450,24 @@ def test_a_content_example_gets_the_same_vector_whatever_was_new_beside_it(encod
     beside = ContentEmbeddings(encoder, None)(["my arm went heavy and useless an hour ago, out of nowhere", example])[1]
     assert np.array_equal(alone, beside)
 
+
+
+def test_what_a_person_says_gets_the_same_vector_beside_a_long_sentence_or_alone(encoder):
+    """Each clause is embedded on its own: beside a long sentence in one batch, int8 activations scaled over the
+    batch (and padding to the longest) would read the same clause differently."""
+    clause = "my hand went past the door handle"
+    sentence = "i was getting off the bus this morning and my hand went past the door handle and i nearly fell over"
+    together = encoder.embed([clause, sentence])
+    assert np.array_equal(together[0], encoder.embed([clause])[0])
+    assert np.array_equal(together[1], encoder.embed([sentence])[0])
+
+
+@pytest.mark.parametrize(("text", "sign"), [
+    ("my right hand does a rolling thing with my fingers", "one_sided_weakness"),
+    ("my fingers cramp up on the steering wheel", "numbness"),
+    ("she puckers her lips over and over", "facial_droop"),
+])
+def test_a_limb_or_lips_moving_by_themselves_are_not_that_sign_by_meaning(judged, text, sign):
+    """A hand rolling or cramping, lips puckering: movements, not a loss of strength, feeling or tone (the
+    content's not_by_meaning words); a denial beside them ("won't pucker") still counts."""
+    assert sign not in assess(text, judged).to_json()["ask"]

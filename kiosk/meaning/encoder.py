@@ -48,7 +48,7 @@ class SentenceEncoder:
         except Exception as err:  # noqa: BLE001 - a bad file raises several kinds of errors
             raise EncoderError(f"the sentence model could not be loaded ({err.__class__.__name__}: {err})") from err
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding()
+        self.tokenizer.no_padding()  # the file asks for padding to 128; one text at a time needs none
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.model_id = f"{name}:{model_path.stat().st_size}:one-by-one"
         """Names the model for caches of content embeddings (the converted model's vectors differ slightly)."""
@@ -56,23 +56,28 @@ class SentenceEncoder:
         """Why the shipped model runs instead of the converted one, when it does (for the doctor)."""
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """One unit vector a text; an empty list gives a (0, 384) array."""
+        """One unit vector a text, each text run alone; an empty list gives a (0, 384) array.
+
+        Alone, because the converted model scales its int8 activations over the whole batch: in a batch a text's
+        vector would depend on its neighbours and on the padding to the longest of them, so a clause would be read
+        differently beside a long sentence than on its own or in the content's cache. Alone is also quicker for
+        the long utterances (no padding of short clauses to the whole sentence's length)."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        batch = self.tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in batch], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": mask}
+        return np.vstack([self._embed_one(text) for text in texts])
+
+    def _embed_one(self, text: str) -> np.ndarray:
+        encoding = self.tokenizer.encode(text)
+        ids = np.array([encoding.ids], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
         if "token_type_ids" in self.inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
         try:
             hidden = self.session.run(None, feed)[0]
         except Exception as err:  # noqa: BLE001
             raise EncoderError(f"the sentence model failed ({err.__class__.__name__}: {err})") from err
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-9)).astype(np.float32)
+        pooled = hidden[0].mean(axis=0)
+        return (pooled / max(float(np.linalg.norm(pooled)), 1e-9)).astype(np.float32)[None, :]
 
 
 def default_model_path() -> Path | None:
@@ -135,10 +140,7 @@ class ContentEmbeddings:
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self.known]
         if missing:
-            # one at a time: int8 activations are scaled per batch, so an example embedded beside others would
-            # get a vector that depends on which others were new when the cache was filled (a fresh install and
-            # an old cache then judged alike lines differently)
-            self.known.update((t, self.encoder.embed([t])[0]) for t in missing)
+            self.known.update(zip(missing, self.encoder.embed(missing), strict=True))
             self._save()
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)

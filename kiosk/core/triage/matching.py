@@ -17,6 +17,7 @@ Fuzzy look-ups are cached per spoken word, so the cost of a turn is a few dictio
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -65,8 +66,10 @@ which the stem comparison misses when the typo hides a suffix. The first letter 
 not "fainted"."""
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A light suffix-stripper so "twitches", "twitching" and "twitch" compare equal."""
+    """A light suffix-stripper so "twitches", "twitching" and "twitch" compare equal (remembered: the same few
+    thousand words are stemmed again at every utterance)."""
     if len(word) <= 3:
         return word
     for suffix, replacement in (("nesses", ""), ("ness", ""), ("ings", ""), ("ing", ""), ("edly", ""),
