@@ -404,6 +404,7 @@ def test_a_second_opinion_file_without_a_cause_guess_still_loads(tmp_path):
     "since last year one side of my cheek keeps clenching up",
     "my lip twitches, my left eye, always the same side",
     "it's the corner of my mouth, um, only ever the left side",
+    "my lip twitches and there's tingling in the fingers and around the mouth",
 ])
 def test_a_long_standing_telling_or_a_bare_place_is_not_asked_about(judged, text):
     """A stroke's signs are new: a clause that is itself months or years long is history; and a fragment that
@@ -466,6 +467,7 @@ def test_what_a_person_says_gets_the_same_vector_beside_a_long_sentence_or_alone
     ("my right hand does a rolling thing with my fingers", "one_sided_weakness"),
     ("my fingers cramp up on the steering wheel", "numbness"),
     ("she puckers her lips over and over", "facial_droop"),
+    ("my cheek and lip keep pulling up on the one side", "numbness"),
 ])
 def test_a_limb_or_lips_moving_by_themselves_are_not_that_sign_by_meaning(judged, text, sign):
     """A hand rolling or cramping, lips puckering: movements, not a loss of strength, feeling or tone (the

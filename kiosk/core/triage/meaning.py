@@ -70,8 +70,10 @@ _FUNCTION_WORDS = frozenset(
 _PLACE_WORDS = frozenset(
     "left right side sides one same other whole both half top bottom upper lower corner only ever always every time "
     "times again um uh er erm like face eye eyes eyelid lip lips mouth cheek cheeks chin jaw forehead brow nose arm "
-    "arms leg legs hand hands foot feet finger fingers head body".split())
-"""Words that name a place on the body, a side, or how often, and say nothing of what it does."""
+    "arms leg legs hand hands foot feet finger fingers head body fingertips toes tongue neck shoulder shoulders ear "
+    "ears temple around round near under over across inside below above behind".split())
+"""Words that name a place on the body (or where on it: "around the mouth"), a side, or how often, and say
+nothing of what it does."""
 _OWNERS = frozenset("wife husband mum mom dad son daughter grandson granddaughter grandma grandpa friend "
                     "neighbour neighbor coworker".split())
 """Whose it is, once "'s" is taken off ("my wife's left cheek")."""
