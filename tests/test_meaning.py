@@ -473,3 +473,19 @@ def test_a_limb_or_lips_moving_by_themselves_are_not_that_sign_by_meaning(judged
     """A hand rolling or cramping, lips puckering: movements, not a loss of strength, feeling or tone (the
     content's not_by_meaning words); a denial beside them ("won't pucker") still counts."""
     assert sign not in assess(text, judged).to_json()["ask"]
+
+
+def test_a_clause_that_ends_saying_all_is_well_is_not_a_sign_by_meaning(judged):
+    """"Both sides of my face move normally in between" is near a droop's examples, but says the opposite."""
+    assert "facial_droop" not in assess("my cheek jumps now and then, both sides of my face move normally in between",
+                                        judged).to_json()["ask"]
+
+
+@pytest.mark.parametrize("text", [
+    "grandma was fine at breakfast now she keeps saying fork when she means phone",
+    "i'm okay i think just my face feels odd on one side",
+])
+def test_well_before_or_well_first_still_tells_a_sign(judged, text):
+    """Well at breakfast and not now is when a stroke began; "I'm okay, just ..." goes on to the sign."""
+    answer = assess(text, judged).to_json()
+    assert answer["emergency"] or answer["ask"], answer

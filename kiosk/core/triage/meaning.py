@@ -71,13 +71,22 @@ _PLACE_WORDS = frozenset(
     "left right side sides one same other whole both half top bottom upper lower corner only ever always every time "
     "times again um uh er erm like face eye eyes eyelid lip lips mouth cheek cheeks chin jaw forehead brow nose arm "
     "arms leg legs hand hands foot feet finger fingers head body fingertips toes tongue neck shoulder shoulders ear "
-    "ears temple around round near under over across inside below above behind".split())
+    "ears temple lid lids eyelids brow eyebrow around round near under over across inside below above behind".split())
 """Words that name a place on the body (or where on it: "around the mouth"), a side, or how often, and say
 nothing of what it does."""
 _OWNERS = frozenset("wife husband mum mom dad son daughter grandson granddaughter grandma grandpa friend "
                     "neighbour neighbor coworker".split())
 """Whose it is, once "'s" is taken off ("my wife's left cheek")."""
 _SENTENCES = re.compile(r"[.!?;]+")
+_WELL = re.compile(r"(?<![a-z'])(?:normal|normally|fine|okay|ok|alright|all right)(?![a-z'])")
+"""Words that say all is well: a clause with them and no denial is not a sign by meaning ("both sides of my face
+move normally")..."""
+WELL_AT_END = 3
+"""...said of what the clause tells, at its end ("my face feels fine", "move normally in between"; not "I'm okay,
+just my face feels odd")..."""
+_WAS_WELL = re.compile(r"(?<![a-z'])(?:was|were|until|till|then|now|suddenly|but)(?![a-z'])")
+"""...unless it was well before, or is well no more: "grandma was fine at breakfast now she keeps saying fork" tells
+when a stroke began."""
 _DENIAL = re.compile(r"(?<![a-z'])(?:no|not|never|cannot|cant|wont|unable|nothing)(?![a-z'])")
 """A denial in a clause normalized as content is ("won't" is "will not")."""
 _CLAUSE_BREAKS = re.compile(r",|\b(?:and|but|so|because|cause|cos|then|while|though|although|plus|except)\b", re.I)
@@ -319,12 +328,14 @@ class MeaningIndex:
 
     def _tells_else(self, flag_id: str, clause: str) -> bool:
         """True when ``clause`` says in words that it tells something other than ``flag_id`` (its
-        ``not_by_meaning`` words) and denies nothing ("it won't close on its own" may still be the sign)."""
+        ``not_by_meaning`` words), or that all is well ("both sides of my face move normally"), and denies nothing
+        ("it won't close on its own", "it's not normal" may still be the sign)."""
         pattern = self.not_by_meaning.get(flag_id)
-        if pattern is None:
-            return False
         said = normalize(clause)  # as the content's words are ("on its own" is "on it is own")
-        return pattern.search(said) is not None and not _DENIAL.search(said)
+        if _DENIAL.search(said):
+            return False
+        return ((pattern is not None and pattern.search(said) is not None)
+                or (_WELL.search(" ".join(said.split()[-WELL_AT_END:])) is not None and not _WAS_WELL.search(said)))
 
     def guess_causes(self, text: str) -> tuple[tuple[str, float], ...]:
         """The second opinion's cause guess for ``text`` (most likely first), or () without one."""
