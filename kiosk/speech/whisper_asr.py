@@ -35,10 +35,12 @@ BEAM_SIZE = 1
 (0.33 s / 0.81 s against 0.28 s / 0.54 s) for 3 fewer word errors out of 573 on the non-digit sets:
 latency matters more at a kiosk."""
 
-SECOND_DECODES = ("beam5", "noprompt", "sampled", "enhanced", "base")
+SECOND_DECODES = ("beam5", "noprompt", "sampled", "enhanced", "base", "both")
 """What a second decode of the same audio can be: beam 5; greedy without the prompt; one sampled decode at
 temperature 0.6; greedy on the DeepFilterNet3-enhanced audio; greedy by Whisper base (a second, larger model:
-benchmarks/noise.md section 8)."""
+benchmarks/noise.md section 8); or both of the last two, one after the other (section 9)."""
+_WITHOUT_BASE = {"base": "enhanced", "both": "enhanced"}
+_WITHOUT_ENHANCER = {"enhanced": "", "both": "base"}
 
 
 def _plain(text: str) -> str:
@@ -182,18 +184,19 @@ class WhisperRecognizer:
                 raise AsrError(f"unknown second decode '{choice}': use one of {', '.join(SECOND_DECODES)}")
         self._base = None
         base_why = ""
-        if "base" in (second, again):
+        if {"base", "both"} & {second, again}:
             self._base, base_why = _load_base(cpu_threads)
             if self._base is None:  # the enhanced hearing (the one before Whisper base) where it can load
-                second = "enhanced" if second == "base" else second
-                again = "enhanced" if again == "base" else again
-        if "enhanced" in (second, again) and enhancer is None:
+                second, again = _WITHOUT_BASE.get(second, second), _WITHOUT_BASE.get(again, again)
+        if {"enhanced", "both"} & {second, again} and enhancer is None:
             from .enhance import open_enhancer
             self._second_enhancer, why = open_enhancer()
             if self._second_enhancer is None:
-                log.warning("second hearing off: %s", f"Whisper base: {base_why}; {why}" if base_why else why)
-                second = "" if second == "enhanced" else second
-                again = "" if again == "enhanced" else again
+                second, again = _WITHOUT_ENHANCER.get(second, second), _WITHOUT_ENHANCER.get(again, again)
+                if {"base"} & {second, again}:
+                    log.warning("second hearing by Whisper base alone (%s)", why)
+                else:
+                    log.warning("second hearing off: %s", f"Whisper base: {base_why}; {why}" if base_why else why)
             elif base_why:
                 log.warning("second hearing of the enhanced audio (Whisper base: %s)", base_why)
         elif base_why:
@@ -231,24 +234,24 @@ class WhisperRecognizer:
         text, segments = self._decode(pcm, self.beam_size, self.prompt, self.word_timestamps, **extra)
         alternatives: tuple[str, ...] = ()
         if self.second:
-            alt = self._second_decode(pcm, self.second)
-            if alt and _plain(alt) != _plain(text):
-                alternatives = (alt,)
+            alternatives = tuple(dict.fromkeys(alt for alt in self._second_decodes(pcm, self.second)
+                                               if alt and _plain(alt) != _plain(text)))
         if not text:
             return Transcript("", 0.0, True, alternatives=alternatives)
         words = tuple(Word(w.word.strip(), round(float(w.probability), 4), float(w.start), float(w.end))
                       for s in segments for w in (getattr(s, "words", None) or ()) if w.word.strip())
         return Transcript(text, confidence_from_segments(segments), True, words, alternatives)
 
-    def hear_again(self, pcm: bytes) -> str:
+    def hear_again(self, pcm: bytes) -> tuple[str, ...]:
         """The second decode (:attr:`again`) of one utterance of 16 kHz int16 bytes already recognized: its
-        transcript ('' for silence, or when there is no second decode). Safe to call from another thread."""
+        transcripts, one a hearing ("both" gives two; none for silence, or when there is no second decode). Safe
+        to call from another thread."""
         import numpy as np
 
         samples = np.frombuffer(pcm, dtype=np.int16)
         if not self.again or len(samples) < SAMPLE_RATE // 10:
-            return ""
-        return self._second_decode(samples, self.again)
+            return ()
+        return self._second_decodes(samples, self.again)
 
     def _decode(self, pcm, beam_size: int, prompt: str, word_timestamps: bool = False, model=None, **extra):
         audio = pcm.astype("float32") / 32768.0
@@ -259,6 +262,11 @@ class WhisperRecognizer:
                 initial_prompt=prompt or None, word_timestamps=word_timestamps, **extra)
             segments = list(segments)
         return " ".join(s.text.strip() for s in segments).strip(), segments
+
+    def _second_decodes(self, pcm, how: str) -> tuple[str, ...]:
+        if how == "both":
+            return self._second_decode(pcm, "base"), self._second_decode(pcm, "enhanced")
+        return (self._second_decode(pcm, how),)
 
     def _second_decode(self, pcm, how: str) -> str:
         if how == "beam5":
