@@ -317,17 +317,13 @@ PRESENT = frozenset("now today tonight currently again suddenly yesterday mornin
 ("I fainted as a kid and now my face is numb"). "now and then" does not count as present."""
 
 
-_PAST_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
-for _m in PAST_MARKERS:
-    _PAST_BY_FIRST.setdefault(_m[0], []).append(_m)
-
-
 def in_the_past(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> bool:
     """True when a past marker stands near the phrase at ``words[start:end]``, in the same sentence, with
     no word of the present between them."""
     lo, hi = sentence_window(words, breaks or {}, start, end, PAST_REACH, PAST_REACH)
+    markers = _by_first(PAST_MARKERS)
     for i in range(lo, hi):
-        for m in _PAST_BY_FIRST.get(words[i], ()):
+        for m in markers.get(words[i], ()):
             n = len(m)
             if i + n > hi or tuple(words[i:i + n]) != m:
                 continue
