@@ -6,7 +6,7 @@ settings on the same audio, interleaved turn by turn (so load from other users s
         [--endpointers silero,webrtcvad]
 
 Variants: ``fallback`` (the kiosk until now: faster-whisper's temperature fallback), ``t0`` (temperature 0
-only); ``+again`` adds the voice kiosk's second hearing (kiosk.faces.voice.HEARING, decoding again after the reply):
+only); ``+again`` adds the voice kiosk's second hearing (kiosk.faces.voice.hearing_for, decoding again after the reply):
 it is not part of the turn, so what is reported is whether it ended before the reply had been spoken (the
 reply's spoken length, from the kiosk's own synthesis). Noise: the real kitchen recording mixed over the speech
 and the 2 s of silence after it (the room stays loud while the endpointer waits for the end of speech).
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from kiosk.bench import engines  # noqa: E402
 from kiosk.bench.latency import SAMPLE_RATE, TRAILING_SILENCE_S, first_sentence, speech_end, turn_texts  # noqa: E402
-from kiosk.faces.voice import HEARING  # noqa: E402
+from kiosk.faces.voice import hearing_for  # noqa: E402
 
 VARIANTS = {"fallback": {}, "t0": {"temperature": 0.0}}
 
@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     recs = {}
     for name in variants:
         base, _, extra = name.partition("+")
-        hearing = dict(VARIANTS[base], **({"again": HEARING["again"]} if extra == "again" else {}))
+        again = hearing_for(kb)
+        hearing = dict(VARIANTS[base], **({k: again[k] for k in ("again", "again_prompt")} if extra == "again" else {}))
         recs[name] = recognizer(hearing)
     speaker = engines.speaker()
     work = Path(tempfile.mkdtemp(prefix="eval-turns-"))

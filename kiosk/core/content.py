@@ -175,6 +175,11 @@ class KnowledgeBase:
             words += [p for p in flag.phrases if " " not in p][:1]
         return list(dict.fromkeys(words))
 
+    def red_flag_questions(self) -> list[str]:
+        """Each red flag's own yes/no question, for the red flags a person can say in words (those with phrases):
+        the kiosk's questions as a recognizer prompt for the second hearing (kiosk.speech.whisper_asr)."""
+        return [flag.question for flag in self.red_flags if flag.phrases]
+
     def spoken_texts(self) -> list[tuple[str, str]]:
         """(where, text) for every text a person hears, for the reading-grade check."""
         out: list[tuple[str, str]] = []

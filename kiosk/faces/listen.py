@@ -110,7 +110,10 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
         except AudioError as err:
             print(f"kiosk listen: --noise: {err}", file=sys.stderr)
             return 2
+    from ..speech.whisper_asr import questions_prompt
+
     hearing = {"second": getattr(args, "second", "") or "", "enhance": getattr(args, "enhance", False),
+               "again_prompt": questions_prompt(kb.red_flag_questions()),
                "word_timestamps": getattr(args, "word_confidence", False),
                "temperature": None if getattr(args, "fallback", False) else TEMPERATURE}
     recognizer, reason = open_recognizer(settings, kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords(),

