@@ -72,10 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--endpointers takes silero and/or webrtcvad")
     names = [f"{v} / {e}" if len(endpointers) > 1 else v for e in endpointers for v in variants]
     recs = {}
+    again = {k: v for k, v in hearing_for(kb).items() if k in ("again", "again_prompt")}  # the variant's own temperature
     for name in variants:
         base, _, extra = name.partition("+")
-        again = hearing_for(kb)
-        hearing = dict(VARIANTS[base], **({k: again[k] for k in ("again", "again_prompt")} if extra == "again" else {}))
+        hearing = dict(VARIANTS[base], **(again if extra == "again" else {}))
         recs[name] = recognizer(hearing)
     speaker = engines.speaker()
     work = Path(tempfile.mkdtemp(prefix="eval-turns-"))

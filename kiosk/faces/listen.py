@@ -19,7 +19,7 @@ import numpy as np
 from ..core.content import load_knowledge_base
 from ..core.triage import TriageIndex, assess
 from ..ops.settings import Settings
-from .voice import TEMPERATURE
+from .voice import TEMPERATURE, hearing_for
 
 
 def listen_one(path: Path, recognizer, index: TriageIndex, noise: np.ndarray | None = None,
@@ -110,10 +110,8 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
         except AudioError as err:
             print(f"kiosk listen: --noise: {err}", file=sys.stderr)
             return 2
-    from ..speech.whisper_asr import questions_prompt
-
     hearing = {"second": getattr(args, "second", "") or "", "enhance": getattr(args, "enhance", False),
-               "again_prompt": questions_prompt(kb.red_flag_questions()),
+               "again_prompt": hearing_for(kb)["again_prompt"],  # the voice kiosk's, so listen measures it
                "word_timestamps": getattr(args, "word_confidence", False),
                "temperature": None if getattr(args, "fallback", False) else TEMPERATURE}
     recognizer, reason = open_recognizer(settings, kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords(),

@@ -298,7 +298,7 @@ class WhisperRecognizer:
         return (self._second_decode(pcm, how),)
 
     def _second_decode(self, pcm, how: str) -> str:
-        if self.again_prompt and how in QUESTION_PROMPTED and (how != "base" or self._base is not None):
+        if self.again_prompt and how in QUESTION_PROMPTED:
             text = self._raw_second_decode(pcm, how, self.again_prompt)
             return "" if _echoes_prompt(text) else text
         return self._raw_second_decode(pcm, how, self.prompt)
