@@ -131,6 +131,35 @@ def test_misheard_no_to_a_red_flag_question_is_not_acted_on_silently(dialogue, k
     assert turn.replies[-1].text == kb.dialogue["screening_question"]
 
 
+def test_a_second_low_confidence_no_to_the_same_question_is_taken(dialogue, kb):
+    # Whisper scores a short, clearly said "No." near 0.5: asked again once, the second "no" is taken
+    # rather than asked again and again until staff are called (found by whole spoken sessions)
+    state, _ = run(dialogue, ["my lip keeps twitching", "one at a time"])
+    assert state.pending.target == "sudden_onset"
+    state, turn = dialogue.hear(state, "No.", confidence=0.45)
+    assert state.pending.target == "sudden_onset" and not kinds(turn)  # heard, not "not understood": no miss
+    assert turn.text == f"{kb.dialogue['check_no']} {kb.red_flag('sudden_onset').question}"
+    state, turn = dialogue.hear(state, "Nope.", confidence=0.4)
+    assert state.phase is Phase.QUESTION and state.pending.target != "sudden_onset"
+    assert EventKind.STAFF_ALERT not in kinds(turn) and EventKind.NOT_UNDERSTOOD not in kinds(turn)
+
+
+def test_a_doubted_no_does_not_carry_over_to_the_next_question(dialogue, kb):
+    state, _ = run(dialogue, ["my lip keeps twitching", "one at a time"])
+    state, _ = dialogue.hear(state, "no", confidence=0.45)
+    state, _ = dialogue.hear(state, "no", confidence=0.45)  # sudden onset: taken on the second no
+    asked = state.pending.target
+    state, turn = dialogue.hear(state, "no", confidence=0.45)  # the next sign: asked again first
+    assert state.pending.target == asked and turn.replies[0].text == kb.dialogue["check_no"]
+
+
+def test_a_yes_after_a_doubted_no_is_still_the_emergency(dialogue):
+    state, _ = run(dialogue, ["my lip keeps twitching"])
+    state, _ = dialogue.hear(state, "no", confidence=0.3)
+    state, _ = dialogue.hear(state, "yes", confidence=0.3)
+    assert state.phase is Phase.EMERGENCY
+
+
 def test_a_question_about_warning_signs_is_answered_then_screened(dialogue, kb):
     state, turns = run(dialogue, ["what should i do if my face starts drooping"])
     assert state.phase is not Phase.EMERGENCY

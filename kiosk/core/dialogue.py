@@ -157,6 +157,9 @@ class State:
     later: tuple[str, ...] = ()
     """Red flags a second hearing of something already answered pointed at (:meth:`Dialogue.ask_later`):
     each is the next question asked, before any cause question or the summary."""
+    doubted: str = ""
+    """The question ("kind:target") whose answer was a "no" heard with low confidence and asked again: a second
+    "no" to the same question is taken, as two hearings agree (a short "no" scores low however clearly said)."""
 
 
 @dataclass(frozen=True)
@@ -419,7 +422,7 @@ class Dialogue:
 
     def _ask(self, state: State, pending: Pending) -> tuple[State, Turn]:
         key = pending.kind if pending.kind != "cause" else f"cause:{pending.target}:{self.kb.cause(pending.target).questions.index(pending.text)}"
-        state = dataclasses.replace(state, pending=pending, asked=state.asked + (key,), phase=Phase.QUESTION)
+        state = dataclasses.replace(state, pending=pending, asked=state.asked + (key,), phase=Phase.QUESTION, doubted="")
         return state, Turn((Reply(pending.text),), expect=Expect.YES_NO)
 
     def _ask_red_flag(self, state: State, flag_id: str, past: bool = False,
@@ -433,7 +436,8 @@ class Dialogue:
         """Only a clear "no" clears a sign. A sign said or described in the answer is acted on like a first
         description; "huh?" or "what does numb mean?" gets the question again in simpler words (the screening
         question one sign at a time); "not sure" to several signs leads to them one at a time, and to one
-        sign counts as yes. A misheard "no" (low confidence) is asked again, never taken as a no."""
+        sign counts as yes. A "no" heard with low confidence is asked again, never taken at once; a second "no" to
+        the same question is taken (see State.doubted)."""
         answer = parse_answer(text)
         pending = state.pending
         assert pending is not None
@@ -473,8 +477,12 @@ class Dialogue:
             if pending.kind == "screening":
                 return self._one_at_a_time(state, "screening_one_at_a_time")
             return self._not_understood(state)
-        if confidence < self.min_confidence:
-            return self._not_understood(state)  # a "no" that may have been misheard is asked again
+        question = f"{pending.kind}:{pending.target}"
+        if confidence < self.min_confidence and state.doubted != question:
+            # a "no" that may have been misheard is asked again, never taken at once; not a miss (it was heard)
+            state = dataclasses.replace(state, doubted=question)
+            return state, Turn((Reply(self._say("check_no")), Reply(pending.text)), expect=Expect.YES_NO)
+        state = dataclasses.replace(state, doubted="")
         if state.queue:
             return self._ask_red_flag(state, state.queue[0], queue=state.queue[1:])
         state = dataclasses.replace(state, pending=None, misses=0)
