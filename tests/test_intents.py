@@ -141,6 +141,20 @@ def test_descriptions_and_answers_are_not_commands(text):
     assert parse_command(text) is None
 
 
+@pytest.mark.parametrize("heard", ["That's really...", "that is really"])
+def test_a_whole_word_misheard_does_not_end_the_session(heard):
+    # "not really" in kitchen noise came back as "That's really..." (whole spoken sessions): 88% like
+    # "that is all" letter by letter, which ended the session before its summary
+    assert parse_command(heard) is None
+
+
+@pytest.mark.parametrize("heard,command", [("good bye", Command.STOP), ("nevermind", Command.STOP),
+                                           ("start over please", Command.START_OVER), ("that's all", Command.STOP),
+                                           ("star over", Command.START_OVER), ("begin agan", Command.START_OVER)])
+def test_a_session_ending_command_still_survives_small_mishearings(heard, command):
+    assert parse_command(heard) is command
+
+
 def test_answer_phrases_cover_every_answer_and_command():
     phrases = answer_phrases()
     assert len(phrases) == len(set(phrases))

@@ -378,9 +378,25 @@ def parse_command(text: str) -> Command | None:
         for command, phrases in _COMMANDS.items():
             for phrase in phrases:
                 score = 100.0 if joined == phrase else (fuzz.ratio(joined, phrase) if len(phrase) >= 6 else 0.0)
+                if score < 100.0 and command in _ENDS_SESSION and not _word_for_word(joined, phrase):
+                    continue
                 if score > best[0]:
                     best = (score, command)
     return best[1] if best[0] >= 88 else None
+
+
+_ENDS_SESSION = {Command.STOP, Command.START_OVER}
+"""Commands that throw away what the person said so far: a near match must be near word for word."""
+
+
+def _word_for_word(said: str, phrase: str) -> bool:
+    """Each word of ``phrase`` is a near spelling of the word said in its place, or the two are the same without
+    spaces ("good bye"). A whole word heard in place of another is not near: spoken "not really", heard "that's
+    really", is 88% like "that is all" letter by letter and must not end the session."""
+    if said.replace(" ", "") == phrase.replace(" ", ""):
+        return True
+    pairs = list(zip(said.split(), phrase.split(), strict=False))
+    return len(said.split()) == len(phrase.split()) and all(fuzz.ratio(a, b) >= 75 for a, b in pairs)
 
 
 def answer_phrases() -> list[str]:
