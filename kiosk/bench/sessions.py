@@ -76,25 +76,50 @@ def _answer(visitor: Visitor, pending_kind: str, target: str, asked_before: int,
     return "not really"
 
 
+def prompted(turn, state) -> bool:
+    """The emergency prompt came in this turn, or the session is in its emergency phase."""
+    return any(e.kind is EventKind.EMERGENCY for e in turn.events) or state.phase is Phase.EMERGENCY
+
+
+@dataclass
+class Script:
+    """What one visitor says: the opening, then an answer to each question the kiosk leaves open, in the visitor's
+    own words (see the module's docstring). Shared by the typed sessions here and the spoken ones
+    (kiosk.bench.spoken_sessions), so both play the same visitor."""
+
+    visitor: Visitor
+    asked: dict[str, int] = field(default_factory=dict)
+    lines: int = 0
+
+    def next_line(self, state) -> str | None:
+        """The next thing the visitor says, given the dialogue's state after the kiosk's last turn; None when the
+        session has ended (no question open, or the closing "anything else?")."""
+        if self.lines == 0:
+            self.lines = 1
+            return self.visitor.opening
+        pending = state.pending
+        if pending is None or pending.kind == "anything_else" or state.phase is Phase.ANYTHING_ELSE:
+            return None
+        key = f"{pending.kind}:{pending.target}"
+        said = _answer(self.visitor, pending.kind, pending.target, self.asked.get(key, 0), self.lines == 1)
+        self.asked[key] = self.asked.get(key, 0) + 1
+        self.lines += 1
+        return said
+
+
 def run_session(dialogue: Dialogue, visitor: Visitor) -> SessionOutcome:
     """Play one visitor through the dialogue until the emergency prompt, the summary or MAX_TURNS."""
     state, _ = dialogue.start()
-    said = visitor.opening
+    script = Script(visitor)
     transcript: list[tuple[str, str]] = []
-    asked: dict[str, int] = {}
-    first = True
     for turn_number in range(1, MAX_TURNS + 1):
+        said = script.next_line(state)
+        if said is None:
+            return SessionOutcome(visitor, False, turn_number - 1, transcript)
         state, turn = dialogue.hear(state, said)
         transcript.append((said, turn.text))
-        if any(e.kind is EventKind.EMERGENCY for e in turn.events) or state.phase is Phase.EMERGENCY:
+        if prompted(turn, state):
             return SessionOutcome(visitor, True, turn_number, transcript)
-        pending = state.pending
-        if pending is None or pending.kind == "anything_else" or state.phase is Phase.ANYTHING_ELSE:
-            return SessionOutcome(visitor, False, turn_number, transcript)
-        key = f"{pending.kind}:{pending.target}"
-        said = _answer(visitor, pending.kind, pending.target, asked.get(key, 0), first and turn_number == 1)
-        asked[key] = asked.get(key, 0) + 1
-        first = False
     return SessionOutcome(visitor, False, MAX_TURNS, transcript)
 
 

@@ -1,0 +1,183 @@
+"""Whole sessions spoken in a noisy room: the session visitors of kiosk.bench.sessions, heard by the voice kiosk.
+
+Each line the visitor says (the opening, then each answer to the question the kiosk left open, chosen by the same
+:class:`~kiosk.bench.sessions.Script` as the typed sessions) is synthesized in a test voice and mixed with the
+room's noise, which goes on between the lines. The kiosk's own voice loop (kiosk.faces.voice.VoiceSession, with
+its endpointer, recognizer, second hearing, asks and re-asking) hears it all as one stream of audio, as a
+microphone would give it. What is measured is what a person in that room gets: the emergency prompt or not, and
+how many lines it took. A line the kiosk did not answer at all (nothing heard, or a silence it filled only by
+asking its question again) is said once more, as a person would; that costs a line, not the session.
+"""
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..core.dialogue import EventKind, Phase
+from .sessions import Script, Visitor
+
+if TYPE_CHECKING:
+    from ..faces.voice import VoiceSession
+
+LEAD_S = 1.5
+"""The room before the visitor first speaks (the voice kiosk learns the room's noise from it)."""
+GAP_S = 0.6
+"""The visitor's pause between the kiosk's reply and their next line."""
+WAIT_S = 14.0
+"""How long the visitor waits for the kiosk to answer a line before saying it again (more than the kiosk's
+reprompt_s, so a question asked once more counts as the kiosk having answered)."""
+MAX_LINES = 20
+"""Lines after which the session is given up as unfinished (counted as no prompt)."""
+
+
+@dataclass
+class SpokenOutcome:
+    """One spoken session: what the visitor said, what the kiosk heard and said back."""
+
+    visitor: Visitor
+    voice: str
+    snr: float | None
+    prompted: bool = False
+    staff_called: bool = False
+    """The kiosk called a person because it could not understand (or was asked to)."""
+    lines: int = 0
+    """Lines the visitor said, repeats included."""
+    repeated: int = 0
+    """Lines said again because the kiosk did not answer them, or said it did not catch them with no question
+    open (a line the kiosk asked again is answered as the script says, and not counted here)."""
+    log: list[tuple[str, str, str]] = field(default_factory=list)
+    """(said, heard, the kiosk's reply) per line."""
+    heard: list[str] = field(default_factory=list)
+    """Every utterance the kiosk answered, as it heard it."""
+
+    @property
+    def ok(self) -> bool:
+        return self.prompted == self.visitor.emergency
+
+
+def noise_gain(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> float:
+    """The factor that puts ``noise`` ``snr_db`` below ``speech`` (mean power over each whole clip)."""
+    speech_power = float(np.mean(np.asarray(speech, dtype=np.float64) ** 2)) or 1.0
+    noise_power = float(np.mean(np.asarray(noise, dtype=np.float64) ** 2)) or 1.0
+    return float(np.sqrt(speech_power / (noise_power * 10 ** (snr_db / 10.0))))
+
+
+class VisitorInRoom:
+    """A frame source for the voice kiosk (kiosk.speech.audio's FrameSource): one visitor's lines in one voice,
+    mixed with a room's noise at a fixed level, answering what the kiosk asks. Not real time: the voice loop waits
+    for its second hearing, as a person would have listened to the reply meanwhile.
+
+    The noise level is set once, from the opening line (as kiosk.speech.audio.mix_noise sets it for a clip), and
+    stays for the whole session: the room does not get quieter when the visitor says "no"."""
+
+    realtime = False
+
+    def __init__(self, script: Script, say: Callable[[str], np.ndarray], noise: np.ndarray | None,
+                 snr: float | None, key: str) -> None:
+        self.script = script
+        self.say = say
+        self.noise = noise if noise is not None and snr is not None and noise.size else None
+        self.snr = snr
+        self.at = zlib.crc32(key.encode()) % max(1, 0 if self.noise is None else len(self.noise))
+        self.gain = 0.0
+        self.session: VoiceSession | None = None
+        """The VoiceSession listening (set before run())."""
+        self.outcome: SpokenOutcome | None = None
+        self.not_understood = False
+        """The kiosk's last turn said it did not catch what was said."""
+
+    def frames(self) -> Iterator[bytes]:
+        from ..speech.audio import FRAME_SAMPLES, SAMPLE_RATE
+
+        session, outcome = self.session, self.outcome
+        assert session is not None and outcome is not None, "attach a VoiceSession and an outcome first"
+        speaker = session.speaker
+        yield from self._room(int(LEAD_S * SAMPLE_RATE))
+        line = self.script.next_line(session.conversation.state)
+        while line is not None and outcome.lines < MAX_LINES:
+            audio = np.asarray(self.say(line), dtype=np.int16)
+            if self.noise is not None and self.snr is not None and not self.gain:
+                self.gain = noise_gain(audio, self.noise, self.snr)
+            spoken_before, heard_before = len(speaker.spoken), len(outcome.heard)
+            audio = np.concatenate([audio, np.zeros((-len(audio)) % FRAME_SAMPLES, dtype=np.int16)])
+            yield from self._mixed(audio)
+            outcome.lines += 1
+            waited = 0
+            while len(speaker.spoken) == spoken_before and waited < WAIT_S * SAMPLE_RATE:
+                yield from self._room(FRAME_SAMPLES)
+                waited += FRAME_SAMPLES
+            reply = " ".join(speaker.spoken[spoken_before:])
+            if len(outcome.heard) == heard_before:
+                outcome.log.append((line, "", reply))
+                outcome.repeated += 1
+                continue  # nothing heard: the same line again
+            talk = session.conversation
+            outcome.log.append((line, " / ".join(outcome.heard[heard_before:]), reply))
+            if talk.state.phase is Phase.EMERGENCY or outcome.prompted:
+                outcome.prompted = True
+                break
+            yield from self._room(int(GAP_S * SAMPLE_RATE))
+            said, line = line, self.script.next_line(talk.state)
+            if line is None and self.not_understood and talk.state.phase is Phase.LISTENING:
+                line = said  # "Sorry, I did not catch that" with no question open: the visitor says it again
+                outcome.repeated += 1
+        yield from self._room(SAMPLE_RATE)
+
+    def _room(self, n: int) -> Iterator[bytes]:
+        yield from self._mixed(np.zeros(n, dtype=np.int16))
+
+    def _mixed(self, samples: np.ndarray) -> Iterator[bytes]:
+        from ..speech.audio import FRAME_BYTES
+
+        if self.noise is not None:
+            idx = (self.at + np.arange(len(samples))) % len(self.noise)
+            self.at = int((self.at + len(samples)) % len(self.noise))
+            samples = np.clip(np.round(samples + self.gain * self.noise[idx]), -32768, 32767).astype(np.int16)
+        pcm = np.asarray(samples, dtype="<i2").tobytes()
+        for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
+            yield pcm[i:i + FRAME_BYTES]
+
+    def close(self) -> None:
+        pass
+
+
+def run_spoken_session(dialogue, recognizer, visitor: Visitor, voice: str, say: Callable[[str], np.ndarray],
+                       noise: np.ndarray | None = None, snr: float | None = None) -> SpokenOutcome:
+    """Play one visitor, spoken in ``voice`` (``say`` turns a line into 16 kHz samples), through the voice kiosk's
+    own loop with the kiosk's endpointer and ``recognizer``; the room's ``noise`` at ``snr`` dB (None: quiet)."""
+    from ..faces.voice import VoiceSession
+    from ..ops.settings import Settings
+    from ..speech.tts import PrintSpeaker
+    from ..speech.vad import Endpointer
+
+    outcome = SpokenOutcome(visitor, voice, snr)
+
+    def on_event(event, *args, **kwargs) -> None:
+        if getattr(event, "kind", None) is EventKind.EMERGENCY:
+            outcome.prompted = True
+        elif getattr(event, "kind", None) is EventKind.STAFF_ALERT:
+            outcome.staff_called = True
+
+    source = VisitorInRoom(Script(visitor), say, noise, snr, f"{visitor.id}|{voice}|{snr}")
+    source.outcome = outcome
+    session = VoiceSession(dialogue, source, recognizer, PrintSpeaker(), Endpointer.from_settings(Settings()),
+                           on_event=on_event, captions=io.StringIO(), status=io.StringIO())
+    source.session = session
+
+    def listen(exchange) -> None:
+        if exchange.kind == "turn" and exchange.said:
+            outcome.heard.append(exchange.said)
+            source.not_understood = any(e.kind is EventKind.NOT_UNDERSTOOD for e in exchange.turn.events)
+
+    session.conversation.subscribe(listen)
+    try:
+        session.run()
+    finally:
+        session.close()
+    outcome.prompted = outcome.prompted or session.conversation.state.phase is Phase.EMERGENCY
+    return outcome

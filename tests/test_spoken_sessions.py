@@ -1,0 +1,85 @@
+"""Whole sessions spoken in a noisy room (kiosk.bench.spoken_sessions): the session visitors, synthesized by
+espeak-ng, mixed with the real kitchen recording and heard by the voice kiosk's own loop with Whisper."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from kiosk.bench.sessions import Script, Visitor, run_session
+
+EMERGENCY = Visitor("em", "my lip has been twitching all week", True, ("weakness",),
+                    "my left arm has gone weak and heavy since this morning", first_answer="")
+CALM = Visitor("calm", "my lip has been twitching all week since I started drinking more coffee", False)
+
+
+def test_the_script_is_the_typed_sessions_visitor(dialogue):
+    # typed, the script plays the visitor as kiosk.bench.sessions always has: the opening, then the sign
+    # described in their own words to the screening question
+    state, _ = dialogue.start()
+    script = Script(EMERGENCY)
+    assert script.next_line(state) == EMERGENCY.opening
+    state, _ = dialogue.hear(state, EMERGENCY.opening)
+    assert state.pending.kind == "screening"
+    assert script.next_line(state) == EMERGENCY.description
+    assert run_session(dialogue, EMERGENCY).prompted and not run_session(dialogue, CALM).prompted
+
+
+def _espeak(text: str) -> np.ndarray:
+    from kiosk.bench import engines
+
+    return engines.read(engines.synthesize(text, "espeak:en-us", 1.0))
+
+
+@pytest.fixture(scope="module")
+def whisper():
+    pytest.importorskip("faster_whisper")
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    from kiosk.core.content import load_knowledge_base
+    from kiosk.ops.settings import Settings
+    from kiosk.speech.asr import load_recognizer
+
+    kb = load_knowledge_base(Settings().content, with_cases=False)
+    return load_recognizer("whisper", settings=Settings(), prompt_phrases=kb.recognition_phrases(),
+                           prompt_keywords=kb.red_flag_keywords())
+
+
+@pytest.mark.slow
+def test_an_emergency_told_in_a_noisy_room_gets_the_prompt(dialogue, whisper):
+    from kiosk.bench.noise import kitchen_noise
+    from kiosk.bench.spoken_sessions import run_spoken_session
+
+    outcome = run_spoken_session(dialogue, whisper, EMERGENCY, "espeak:en-us", _espeak, kitchen_noise(), 10.0)
+    assert outcome.prompted, outcome.log
+    assert outcome.log[0][0] == EMERGENCY.opening and outcome.log[0][1]  # said, and heard as something
+    assert "weak" in " ".join(heard for _, heard, _ in outcome.log).lower(), outcome.log
+
+
+@pytest.mark.slow
+def test_a_visitor_who_answers_no_in_a_noisy_room_reaches_the_summary(dialogue, whisper):
+    from kiosk.bench.noise import kitchen_noise
+    from kiosk.bench.spoken_sessions import run_spoken_session
+
+    outcome = run_spoken_session(dialogue, whisper, CALM, "espeak:en-us", _espeak, kitchen_noise(), 10.0)
+    assert not outcome.prompted, outcome.log
+    replies = [reply for _, _, reply in outcome.log]
+    # every "no" was heard and the session ended with the summary, not with a person called for help
+    assert dialogue.kb.dialogue["not_understood_again"] not in " ".join(replies), outcome.log
+    assert dialogue.kb.dialogue["anything_else"] in replies[-1], outcome.log
+
+
+def test_the_room_noise_is_at_the_asked_level_and_goes_on_between_lines():
+    from kiosk.bench.corpus import measure_snr
+    from kiosk.bench.spoken_sessions import VisitorInRoom, noise_gain
+
+    rng = np.random.default_rng(0)
+    speech = (3000 * np.sin(np.arange(16000) / 5.0)).astype(np.int16)
+    noise = rng.normal(0, 1000, 48000).astype(np.int16)
+    room = VisitorInRoom(Script(CALM), lambda text: speech, noise, 10.0, "key")
+    room.gain = noise_gain(speech, noise, 10.0)
+    heard = np.frombuffer(b"".join(room._mixed(speech)), dtype=np.int16)
+    assert abs(measure_snr(speech[:len(heard)], heard) - 10.0) < 0.5
+    between = np.frombuffer(b"".join(room._room(16000)), dtype=np.int16)
+    assert np.std(between) > 500  # the room is as loud between the lines
