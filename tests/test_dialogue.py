@@ -160,6 +160,18 @@ def test_a_yes_after_a_doubted_no_is_still_the_emergency(dialogue):
     assert state.phase is Phase.EMERGENCY
 
 
+def test_a_line_not_caught_does_not_use_up_the_safety_question(dialogue, kb):
+    # heard in kitchen noise: "Hi, I'm Dr. McMurd on speaker, his lips twitching" (low confidence, "did not
+    # catch that"), then said again and heard as a line the kiosk cannot place. It was sent to the front desk
+    # with no safety question; it is asked first, as for any unplaced opening.
+    state, turn = dialogue.start()
+    state, turn = dialogue.hear(state, "Hi, I'm Dr. McMurd on speaker, his lips twitching.", confidence=0.3)
+    assert turn.replies[0].text == kb.dialogue["not_understood"]
+    state, turn = dialogue.hear(state, "Hi, I've got to my fair done speaker if it's too itching.", confidence=0.6)
+    assert state.pending is not None and state.pending.kind == "screening", turn.text
+    assert kb.dialogue["unclear_screening_question"] in turn.text
+
+
 def test_a_question_about_warning_signs_is_answered_then_screened(dialogue, kb):
     state, turns = run(dialogue, ["what should i do if my face starts drooping"])
     assert state.phase is not Phase.EMERGENCY

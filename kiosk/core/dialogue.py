@@ -368,7 +368,7 @@ class Dialogue:
 
     def _unclear_opening(self, state: State) -> bool:
         """Nothing placed yet and the screening question not asked: a line the kiosk cannot place is screened."""
-        return self.screen_unclear and not state.said and not state.screened and state.misses == 0
+        return self.screen_unclear and not state.said and not state.screened
 
     def _screen_unclear(self, state: State, first: tuple[Reply, ...] = ()) -> tuple[State, Turn]:
         """The screening question after a line the kiosk cannot place; a clear no then leads back to listening."""
