@@ -7,7 +7,8 @@
 
 The visitors of a set's session scripts (kiosk.bench.sessions: an emergency visitor says the case and answers each
 question truthfully in their own words; the others answer "no", some after asking what the question means), a
-subsample spread evenly over the file. Every line is synthesized in each voice (speed 1.0, cached in .cache/speech),
+subsample spread evenly over the file. Every line is synthesized in each voice (speed 1.0, a line said again 0.85;
+cached in .cache/speech),
 mixed with the real kitchen recording, which goes on between the lines at one level for the whole session, and
 heard by kiosk.faces.voice.VoiceSession with the kiosk's endpointer, Whisper recognizer and second hearing
 (kiosk.bench.spoken_sessions). Printed: session sensitivity and specificity per condition and voice, lines per
@@ -20,6 +21,7 @@ import argparse
 import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +41,16 @@ def visitors(set_name: str, n_em: int, n_other: int):
         raise SystemExit(f"eval_spoken_sessions: no set with session scripts matches {set_name!r} (eval/sets.toml)")
     every = [v for s in chosen for v in visitors_from_sessions(json.loads(s.sessions.read_text())["cases"])]
     return spread([v for v in every if v.emergency], n_em) + spread([v for v in every if not v.emergency], n_other)
+
+
+REPEAT_SPEED = 0.85
+"""A line said again (the kiosk did not answer it, or the same answer to the same question) is said this much
+slower: people slow down when not understood, and the same synthesized audio twice would only test determinism."""
+
+
+def say(text: str, said_before: int, voice: str):
+    """16 kHz samples of ``text`` in ``voice``: speed 1.0, slower when it is said again."""
+    return engines.read(engines.synthesize(text, voice, 1.0 if not said_before else REPEAT_SPEED))
 
 
 def row(outcomes: list[SpokenOutcome]) -> str:
@@ -87,9 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     for snr in snrs:
         for voice in voices:
             for v in people:
-                o = run_spoken_session(dialogue, recognizer, v, voice,
-                                       lambda text, voice=voice: engines.read(engines.synthesize(text, voice, 1.0)),
-                                       noise, snr)
+                o = run_spoken_session(dialogue, recognizer, v, voice, partial(say, voice=voice), noise, snr)
                 outcomes.append(o)
                 print(f"{'ok ' if o.ok else 'MISS'} {v.id} {voice} {args.snrs and (snr or 'clean')}: {o.lines} lines, "
                       f"{o.repeated} said again", file=sys.stderr)

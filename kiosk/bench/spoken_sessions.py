@@ -77,7 +77,7 @@ class VisitorInRoom:
 
     realtime = False
 
-    def __init__(self, script: Script, say: Callable[[str], np.ndarray], noise: np.ndarray | None,
+    def __init__(self, script: Script, say: Callable[[str, int], np.ndarray], noise: np.ndarray | None,
                  snr: float | None, key: str) -> None:
         self.script = script
         self.say = say
@@ -99,8 +99,9 @@ class VisitorInRoom:
         speaker = session.speaker
         yield from self._room(int(LEAD_S * SAMPLE_RATE))
         line = self.script.next_line(session.conversation.state)
+        said_before, question = 0, ""
         while line is not None and outcome.lines < MAX_LINES:
-            audio = np.asarray(self.say(line), dtype=np.int16)
+            audio = np.asarray(self.say(line, said_before), dtype=np.int16)
             if self.noise is not None and self.snr is not None and not self.gain:
                 self.gain = noise_gain(audio, self.noise, self.snr)
             spoken_before, heard_before = len(speaker.spoken), len(outcome.heard)
@@ -115,6 +116,7 @@ class VisitorInRoom:
             if len(outcome.heard) == heard_before:
                 outcome.log.append((line, "", reply))
                 outcome.repeated += 1
+                said_before += 1
                 continue  # nothing heard: the same line again
             talk = session.conversation
             outcome.log.append((line, " / ".join(outcome.heard[heard_before:]), reply))
@@ -126,6 +128,8 @@ class VisitorInRoom:
             if line is None and self.not_understood and talk.state.phase is Phase.LISTENING:
                 line = said  # "Sorry, I did not catch that" with no question open: the visitor says it again
                 outcome.repeated += 1
+            question, asked = _question(talk.state), question
+            said_before = said_before + 1 if line == said and question == asked else 0
         yield from self._room(SAMPLE_RATE)
 
     def _room(self, n: int) -> Iterator[bytes]:
@@ -146,9 +150,15 @@ class VisitorInRoom:
         pass
 
 
-def run_spoken_session(dialogue, recognizer, visitor: Visitor, voice: str, say: Callable[[str], np.ndarray],
+def _question(state) -> str:
+    """The question open in ``state`` ("kind:target"), or ""."""
+    return f"{state.pending.kind}:{state.pending.target}" if state.pending is not None else ""
+
+
+def run_spoken_session(dialogue, recognizer, visitor: Visitor, voice: str, say: Callable[[str, int], np.ndarray],
                        noise: np.ndarray | None = None, snr: float | None = None) -> SpokenOutcome:
-    """Play one visitor, spoken in ``voice`` (``say`` turns a line into 16 kHz samples), through the voice kiosk's
+    """Play one visitor, spoken in ``voice`` (``say(line, times said before in a row)`` gives 16 kHz samples: a
+    line said again may be said more slowly, as people do when not understood), through the voice kiosk's
     own loop with the kiosk's endpointer and ``recognizer``; the room's ``noise`` at ``snr`` dB (None: quiet)."""
     from ..faces.voice import VoiceSession
     from ..ops.settings import Settings
