@@ -44,7 +44,7 @@ class SpokenOutcome:
     snr: float | None
     prompted: bool = False
     staff_called: bool = False
-    """The kiosk called a person because it could not understand (or was asked to)."""
+    """The kiosk called a person because it could not understand (not for the emergency itself)."""
     lines: int = 0
     """Lines the visitor said, repeats included."""
     repeated: int = 0
@@ -170,7 +170,7 @@ def run_spoken_session(dialogue, recognizer, visitor: Visitor, voice: str, say: 
     def on_event(event, *args, **kwargs) -> None:
         if getattr(event, "kind", None) is EventKind.EMERGENCY:
             outcome.prompted = True
-        elif getattr(event, "kind", None) is EventKind.STAFF_ALERT:
+        elif getattr(event, "kind", None) is EventKind.STAFF_ALERT and event.detail == "not understood":
             outcome.staff_called = True
 
     source = VisitorInRoom(Script(visitor), say, noise, snr, f"{visitor.id}|{voice}|{snr}")
