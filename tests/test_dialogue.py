@@ -172,6 +172,20 @@ def test_a_line_not_caught_does_not_use_up_the_safety_question(dialogue, kb):
     assert kb.dialogue["unclear_screening_question"] in turn.text
 
 
+def test_a_line_about_something_else_with_the_topic_in_it_is_screened_first(dialogue, kb):
+    # "streaming" sets a twitch aside as the platform's name; a recognizer makes "lip's been twitching" into
+    # "lived-stream twitching" just as easily. Such a line gets the one safety question before it is sent away.
+    for line in ("my lived stream twitching all week", "my lip keeps twitching when I stream all night"):
+        state, _ = dialogue.start()
+        state, turn = dialogue.hear(state, line)
+        assert state.pending is not None and state.pending.kind == "screening", (line, turn.text)
+        state, turn = dialogue.hear(state, "no")
+        assert turn.text == kb.dialogue["nothing_found"]
+    state, _ = dialogue.start()
+    state, turn = dialogue.hear(state, "what's a good recipe for a smoothie")  # nothing of the topic: sent away
+    assert turn.text == kb.dialogue["out_of_scope"]
+
+
 def test_a_question_about_warning_signs_is_answered_then_screened(dialogue, kb):
     state, turns = run(dialogue, ["what should i do if my face starts drooping"])
     assert state.phase is not Phase.EMERGENCY

@@ -356,7 +356,10 @@ class Dialogue:
         if not result.in_scope:
             if state.said:  # mid-session small talk: keep going with what we have
                 return self._next_question(state)
-            if self._unclear_opening(state) and not result.about_else and not set(tokens(text)) <= SMALL_TALK:
+            # a line about something else is sent away, unless the kiosk's own topic was heard in it too: a
+            # recognizer can make "lip's been twitching" into "live and steam twitching", so it is screened first
+            if (self._unclear_opening(state) and (not result.about_else or result.set_aside)
+                    and not set(tokens(text)) <= SMALL_TALK):
                 return self._screen_unclear(dataclasses.replace(state, misses=state.misses + 1))
             if state.misses >= MAX_MISSES:  # the third thing in a row the kiosk cannot help with: a person can
                 return self._not_understood(dataclasses.replace(state, misses=MAX_MISSES - 1))

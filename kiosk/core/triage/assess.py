@@ -84,6 +84,9 @@ class Assessment:
     scope_words: tuple[str, ...] = ()
     about_else: bool = False
     """Words of something else were said ("my cat's tail", "streaming on twitch"): the line is about that."""
+    set_aside: tuple[str, ...] = ()
+    """Words of the kiosk's topic said in the same clause as words of something else, and so not counted
+    ("streaming on twitch", or "lip's been twitching" misheard as "live and steam twitching")."""
 
     @property
     def ask(self) -> tuple[str, ...]:
@@ -475,8 +478,8 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
     affirmed, unsure, negated, history = screen_red_flags(words, index, breaks, text, reading, phrases)
     found = index.scope.find(words)
     elsewhere = [m.start for m in found if m.phrase.owner == "elsewhere"]
-    scope_hits = [m for m in found if (m.phrase.owner == "scope" or (m.phrase.owner == "body" and _owned(words, m.start)))
-                  and not any(_same_clause(words, breaks, m.start, e) for e in elsewhere)]
+    topic = [m for m in found if m.phrase.owner == "scope" or (m.phrase.owner == "body" and _owned(words, m.start))]
+    scope_hits = [m for m in topic if not any(_same_clause(words, breaks, m.start, e) for e in elsewhere)]
     # a vague health complaint ("mum's not right today") is about health: the kiosk screens it, never sends it away
     in_scope = bool(affirmed or unsure or negated or history or scope_hits or reading.unwell)
     causes = score_causes(words, index, boosts, breaks) if in_scope else []
@@ -501,4 +504,5 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
         clarify=in_scope and (bool(unsure) or not clear_lead),
         scope_words=tuple(m.said for m in scope_hits),
         about_else=bool(elsewhere),
+        set_aside=tuple(dict.fromkeys(m.said for m in topic if m not in scope_hits)),
     )
