@@ -74,7 +74,8 @@ def test_a_visitor_who_answers_no_in_a_quiet_room_reaches_the_summary(dialogue, 
 
 def test_the_room_noise_is_at_the_asked_level_and_goes_on_between_lines():
     from kiosk.bench.corpus import measure_snr
-    from kiosk.bench.spoken_sessions import VisitorInRoom, noise_gain
+    from kiosk.bench.spoken_sessions import VisitorInRoom
+    from kiosk.speech.audio import noise_gain
 
     rng = np.random.default_rng(0)
     speech = (3000 * np.sin(np.arange(16000) / 5.0)).astype(np.int16)

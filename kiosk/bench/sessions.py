@@ -100,9 +100,8 @@ class Script:
         pending = state.pending
         if pending is None or pending.kind == "anything_else" or state.phase is Phase.ANYTHING_ELSE:
             return None
-        key = f"{pending.kind}:{pending.target}"
-        said = _answer(self.visitor, pending.kind, pending.target, self.asked.get(key, 0), self.lines == 1)
-        self.asked[key] = self.asked.get(key, 0) + 1
+        said = _answer(self.visitor, pending.kind, pending.target, self.asked.get(pending.key, 0), self.lines == 1)
+        self.asked[pending.key] = self.asked.get(pending.key, 0) + 1
         self.lines += 1
         return said
 

@@ -60,13 +60,6 @@ class SpokenOutcome:
         return self.prompted == self.visitor.emergency
 
 
-def noise_gain(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> float:
-    """The factor that puts ``noise`` ``snr_db`` below ``speech`` (mean power over each whole clip)."""
-    speech_power = float(np.mean(np.asarray(speech, dtype=np.float64) ** 2)) or 1.0
-    noise_power = float(np.mean(np.asarray(noise, dtype=np.float64) ** 2)) or 1.0
-    return float(np.sqrt(speech_power / (noise_power * 10 ** (snr_db / 10.0))))
-
-
 class VisitorInRoom:
     """A frame source for the voice kiosk (kiosk.speech.audio's FrameSource): one visitor's lines in one voice,
     mixed with a room's noise at a fixed level, answering what the kiosk asks. Not real time: the voice loop waits
@@ -92,7 +85,7 @@ class VisitorInRoom:
         """The kiosk's last turn said it did not catch what was said."""
 
     def frames(self) -> Iterator[bytes]:
-        from ..speech.audio import FRAME_SAMPLES, SAMPLE_RATE
+        from ..speech.audio import FRAME_SAMPLES, SAMPLE_RATE, noise_gain
 
         session, outcome = self.session, self.outcome
         assert session is not None and outcome is not None, "attach a VoiceSession and an outcome first"
@@ -128,7 +121,7 @@ class VisitorInRoom:
             if line is None and self.not_understood and talk.state.phase is Phase.LISTENING:
                 line = said  # "Sorry, I did not catch that" with no question open: the visitor says it again
                 outcome.repeated += 1
-            question, asked = _question(talk.state), question
+            question, asked = (talk.state.pending.key if talk.state.pending else ""), question
             said_before = said_before + 1 if line == said and question == asked else 0
         yield from self._room(SAMPLE_RATE)
 
@@ -148,11 +141,6 @@ class VisitorInRoom:
 
     def close(self) -> None:
         pass
-
-
-def _question(state) -> str:
-    """The question open in ``state`` ("kind:target"), or ""."""
-    return f"{state.pending.kind}:{state.pending.target}" if state.pending is not None else ""
 
 
 def run_spoken_session(dialogue, recognizer, visitor: Visitor, voice: str, say: Callable[[str, int], np.ndarray],

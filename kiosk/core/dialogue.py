@@ -132,6 +132,11 @@ class Pending:
     target: str = ""
     text: str = ""
 
+    @property
+    def key(self) -> str:
+        """Which question this is ("kind:target"), the same however it is worded."""
+        return f"{self.kind}:{self.target}"
+
 
 @dataclass(frozen=True)
 class State:
@@ -158,7 +163,7 @@ class State:
     """Red flags a second hearing of something already answered pointed at (:meth:`Dialogue.ask_later`):
     each is the next question asked, before any cause question or the summary."""
     doubted: str = ""
-    """The question ("kind:target") whose answer was a "no" heard with low confidence and asked again: a second
+    """The question (Pending.key) whose answer was a "no" heard with low confidence and asked again: a second
     "no" to the same question is taken, as two hearings agree (a short "no" scores low however clearly said)."""
 
 
@@ -480,10 +485,9 @@ class Dialogue:
             if pending.kind == "screening":
                 return self._one_at_a_time(state, "screening_one_at_a_time")
             return self._not_understood(state)
-        question = f"{pending.kind}:{pending.target}"
-        if confidence < self.min_confidence and state.doubted != question:
+        if confidence < self.min_confidence and state.doubted != pending.key:
             # a "no" that may have been misheard is asked again, never taken at once; not a miss (it was heard)
-            state = dataclasses.replace(state, doubted=question)
+            state = dataclasses.replace(state, doubted=pending.key)
             return state, Turn((Reply(self._say("check_no")), Reply(pending.text)), expect=Expect.YES_NO)
         state = dataclasses.replace(state, doubted="")
         if state.queue:

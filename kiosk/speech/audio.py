@@ -165,8 +165,15 @@ def mix_noise(speech: np.ndarray, noise: np.ndarray, snr_db: float, seed: int = 
     start = int(rng.integers(0, len(noise)))
     reps = int(np.ceil((start + len(speech)) / len(noise))) + 1
     segment = np.tile(noise, reps)[start:start + len(speech)]
-    gain = np.sqrt(_power(speech) / (_power(segment) * 10 ** (snr_db / 10.0)))
+    gain = noise_gain(speech, segment, snr_db)
     return np.clip(np.round(speech + gain * segment), -32768, 32767).astype(np.int16)
+
+
+def noise_gain(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> float:
+    """The factor that puts ``noise`` ``snr_db`` below ``speech`` (mean power over each whole clip); 0 for silent
+    noise."""
+    noise_power = _power(noise)
+    return float(np.sqrt(_power(speech) / (noise_power * 10 ** (snr_db / 10.0)))) if noise_power else 0.0
 
 
 # ---- sources ---------------------------------------------------------------------------------------
