@@ -12,13 +12,15 @@ cached in .cache/speech),
 mixed with the real kitchen recording, which goes on between the lines at one level for the whole session, and
 heard by kiosk.faces.voice.VoiceSession with the kiosk's endpointer, Whisper recognizer and second hearing
 (kiosk.bench.spoken_sessions). Printed: session sensitivity and specificity per condition and voice, lines per
-session, lines the kiosk did not answer (said again), and sessions where it called a person because it could
-not understand.
+session, lines the kiosk did not answer (said again), sessions where it called a person because it could
+not understand, and how long the visitor stood in silence after a line the kiosk heard no words in (the room's
+time, not compute).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from functools import partial
@@ -58,9 +60,11 @@ def row(outcomes: list[SpokenOutcome]) -> str:
     ok = [o for o in outcomes if not o.visitor.emergency]
     caught, clear = sum(o.prompted for o in em), sum(not o.prompted for o in ok)
     lines = sum(o.lines for o in outcomes)
+    waits = [w for o in outcomes for w in o.lost_waits]
     return (f"{caught / max(1, len(em)):.1%} ({caught}/{len(em)}) | {clear / max(1, len(ok)):.1%} ({clear}/{len(ok)}) | "
             f"{lines / max(1, len(outcomes)):.1f} | {sum(o.repeated for o in outcomes)} of {lines} | "
-            f"{sum(o.staff_called for o in outcomes)} of {len(outcomes)}")
+            f"{sum(o.staff_called for o in outcomes)} of {len(outcomes)} | "
+            f"{f'{statistics.mean(waits):.1f} s' if waits else '-'}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(people)} visitors of {args.sets!r} ({args.emergencies} emergency, {args.others} other) x "
           f"{len(voices)} voices x {len(snrs)} conditions: {len(outcomes)} spoken sessions, {took:.0f} s")
     print("| condition | voice | session sensitivity | session specificity | lines per session | lines said again | "
-          "staff called (not understood) |")
-    print("|---|---|---|---|---|---|---|")
+          "staff called (not understood) | silence after a line heard as no words |")
+    print("|---|---|---|---|---|---|---|---|")
     for snr in snrs:
         label = "clean" if snr is None else f"kitchen {snr:g} dB"
         here = [o for o in outcomes if o.snr == snr]
@@ -125,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         args.save.write_text(json.dumps([{
             "id": o.visitor.id, "emergency": o.visitor.emergency, "voice": o.voice, "snr": o.snr,
             "prompted": o.prompted, "staff_called": o.staff_called, "lines": o.lines, "repeated": o.repeated,
+            "lost_waits": o.lost_waits,
             "log": [{"said": s, "heard": h, "kiosk": r} for s, h, r in o.log]} for o in outcomes], indent=1))
     return 0
 

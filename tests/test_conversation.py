@@ -36,6 +36,8 @@ def play(talk: Conversation, script):
             turn = talk.tick(now)
         elif step == "reset":
             turn = talk.reset("staff done", now)
+        elif step == "unheard":
+            turn = talk.not_heard(now)
         else:
             turn = talk.hear(step, now)
         shown.append((now, turn.text if turn is not None else None))
@@ -68,6 +70,46 @@ def test_idle_steps_come_when_due(quick, kb, script, expected):
             assert said is None
         else:
             assert said is not None and kb.dialogue[key] in said
+
+
+# (script, what the kiosk says to each "unheard" step: True for "not heard" and the open question again, None for
+# nothing)
+UNHEARD_TABLE = [
+    pytest.param([(0, "start"), (1, LIP), (3, "unheard")], [True], id="question open: said at once"),
+    pytest.param([(0, "start"), (1, LIP), (2, "unheard"), (3, "unheard"), (4, "unheard")], [True, True, None],
+                 id="twice in a row at most: a clattering room does not keep it talking"),
+    pytest.param([(0, "start"), (1, LIP), (2, "unheard"), (3, "unheard"), (4, "no"), (5, "unheard")],
+                 [True, True, True], id="words heard start the count again"),
+    pytest.param([(0, "start"), (1, "unheard")], [None], id="only the greeting: nothing to ask again"),
+    pytest.param([(0, "start"), (1, NUMB), (2, "unheard")], [None], id="emergency: it repeats on its own"),
+]
+
+
+@pytest.mark.parametrize("script, expected", UNHEARD_TABLE)
+def test_speech_with_no_words_heard_asks_the_open_question_again(quick, kb, script, expected):
+    talk = Conversation(quick)
+    shown = []
+    for step in script:
+        question = talk.state.pending.text if talk.state.pending else ""
+        ((_, said),) = play(talk, [step])
+        if step[1] == "unheard":
+            shown.append(said)
+            assert said is None or said == f"{kb.dialogue['not_heard']} {question}"
+    assert [said is not None or None for said in shown] == expected
+
+
+def test_not_heard_is_no_miss_and_leaves_repeat_alone(quick, kb):
+    """No staff call however often it happens, and "repeat" still says the question, not the apology."""
+    talk = Conversation(quick)
+    talk.start(0)
+    question = talk.hear(LIP, 1).text
+    kinds_seen = []
+    talk.subscribe(lambda exchange: kinds_seen.append(exchange.kind))
+    for now in range(2, 8):
+        turn = talk.not_heard(now)
+        assert turn is None or not turn.events
+    assert kinds_seen == ["unheard", "unheard"] and talk.state.misses == 0
+    assert talk.hear("repeat", 9).text == question
 
 
 # (script, next deadline after it)

@@ -110,6 +110,26 @@ def test_whole_conversation_from_speech(session_parts, tmp_path):
     assert result.state.pending is not None and result.state.pending.kind == "cause"
 
 
+def test_speech_with_no_words_heard_gets_the_question_again_at_once(session_parts, tmp_path, kb):
+    """A clatter of the real kitchen recording after the screening question: the endpointer takes it for speech and
+    Whisper hears no words in it, as with an answer lost in a loud room. The kiosk says so and asks again at once
+    (twice in a row at most), calls nobody, and the "no" said after is taken."""
+    from kiosk.speech.audio import MemorySource, read_wav
+
+    kitchen = read_wav(Path(__file__).resolve().parents[2] / "shared" / "audio" / "noise" / "kitchen.wav")
+    clatter = np.clip(kitchen[16000 * 5:16000 * 6].astype(np.int32) * 4, -32768, 32767).astype(np.int16)
+    opening = read_wav(espeak("my lip keeps twitching since i started drinking energy drinks", tmp_path / "a.wav"))
+    answer = read_wav(espeak("no", tmp_path / "no.wav"))
+    session, events, out, _ = session_parts(MemorySource(concat(opening, clatter, clatter, clatter, answer)))
+    result = session.run()
+    text = out.getvalue()
+    assert result.fault == "", text
+    assert text.count(kb.dialogue["not_heard"]) == 2, text
+    assert kb.dialogue["screening_question"] in text.split(kb.dialogue["not_heard"])[1], text
+    assert not any(e.kind is EventKind.STAFF_ALERT for e in events), text
+    assert result.state.pending is not None and result.state.pending.kind == "cause", text  # the "no" was taken
+
+
 def test_microphone_vanishing_mid_sentence_falls_back_to_typing_and_keeps_the_emergency(
         session_parts, tmp_path, kb):
     from kiosk.faces.textmode import run_text_kiosk

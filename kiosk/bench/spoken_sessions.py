@@ -50,6 +50,9 @@ class SpokenOutcome:
     repeated: int = 0
     """Lines said again because the kiosk did not answer them, or said it did not catch them with no question
     open (a line the kiosk asked again is answered as the script says, and not counted here)."""
+    lost_waits: list[float] = field(default_factory=list)
+    """Per line the kiosk heard no words in: seconds of the room (audio time, not compute) from the end of the
+    line to the kiosk's next words, or WAIT_S when it said nothing and the visitor spoke again."""
     log: list[tuple[str, str, str]] = field(default_factory=list)
     """(said, heard, the kiosk's reply) per line."""
     heard: list[str] = field(default_factory=list)
@@ -107,6 +110,7 @@ class VisitorInRoom:
                 waited += FRAME_SAMPLES
             reply = " ".join(speaker.spoken[spoken_before:])
             if len(outcome.heard) == heard_before:
+                outcome.lost_waits.append(waited / SAMPLE_RATE)
                 outcome.log.append((line, "", reply))
                 outcome.repeated += 1
                 said_before += 1

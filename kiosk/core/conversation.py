@@ -60,8 +60,9 @@ class Exchange:
     """Counts the turns of this conversation object, from 1."""
     kind: str = "turn"
     """"start" (a greeting), "resume", "turn" (an answer), "idle" (a warning, a question asked again, an idle
-    reset), "reset" (the session forgotten on a face's request) or "ask" (a sign a second hearing found,
-    asked with no question open: :meth:`Conversation.ask_later`)."""
+    reset), "reset" (the session forgotten on a face's request), "ask" (a sign a second hearing found,
+    asked with no question open: :meth:`Conversation.ask_later`) or "unheard" (speech with no words heard, the
+    question asked again: :meth:`Conversation.not_heard`)."""
 
     @property
     def ended(self) -> bool:
@@ -190,6 +191,18 @@ class Conversation:
             self.last_input = max(self.last_input, now)
             self._events(turn)
             self._publish(turn, "", source, "ask")
+            return turn
+
+    def not_heard(self, now: float, source: str = "") -> Turn | None:
+        """Someone spoke and the recognizer heard no words (Dialogue.not_heard): the turn that says so and asks
+        the open question again (listeners get it as kind "unheard"), or None when there is nothing to ask."""
+        with self.lock:
+            self.state, turn = self.dialogue.not_heard(self.state)
+            self.last_input = max(self.last_input, now)
+            if turn is None:
+                return None
+            self._events(turn)
+            self._publish(turn, "", source, "unheard")
             return turn
 
     def activity(self, now: float) -> None:

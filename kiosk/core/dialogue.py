@@ -34,6 +34,9 @@ from .triage import (
 )
 
 MAX_CAUSE_QUESTIONS = 3
+MAX_UNHEARD = 2
+"""Empty hearings in a row that get "Sorry, I did not hear you" and the question again (Dialogue.not_heard);
+after that the kiosk waits for words, so a clattering room does not keep it talking."""
 SUMMARY_CAUSES = 3
 YES_BOOST = 0.9
 """Evidence added to a cause when the person answers yes to its question (about one strong clue)."""
@@ -152,6 +155,8 @@ class State:
     warned_idle: bool = False
     reprompted: bool = False
     """The open question was asked again after a silence (voice); once only."""
+    unheard: int = 0
+    """Times in a row someone spoke while this question was open and the recognizer heard no words."""
     started: bool = False
     flags: tuple[str, ...] = ()
     voice: Voice = Voice()
@@ -199,7 +204,7 @@ class Dialogue:
     def hear(self, state: State, text: str, confidence: float = 1.0) -> tuple[State, Turn]:
         """React to one utterance (typed, or a transcript with the recognizer's confidence)."""
         events: list[Event] = [] if state.started else [Event(EventKind.SESSION_START)]
-        state = dataclasses.replace(state, started=True, warned_idle=False, reprompted=False)
+        state = dataclasses.replace(state, started=True, warned_idle=False, reprompted=False, unheard=0)
         state, turn = self._hear(state, text or "", confidence)
         if events:
             turn = dataclasses.replace(turn, events=tuple(events) + turn.events)
@@ -228,6 +233,17 @@ class Dialogue:
             state, turn = self._ask_red_flag(state, flag_id)
             return dataclasses.replace(state, last=turn.replies), turn
         return dataclasses.replace(state, later=state.later + (flag_id,)), None
+
+    def not_heard(self, state: State) -> tuple[State, Turn | None]:
+        """Someone spoke while a question was open and the recognizer heard no words (an answer lost in a loud
+        room): say so and ask the question again at once, rather than leave the person in silence until the
+        reprompt. At most MAX_UNHEARD times in a row, as an empty hearing may also be a clatter; not a miss
+        (no staff call), and nothing in an emergency, which repeats on its own."""
+        if (not state.started or state.pending is None or state.phase is Phase.EMERGENCY
+                or state.unheard >= MAX_UNHEARD):
+            return state, None
+        turn = Turn((Reply(self._say("not_heard")), Reply(state.pending.text)), expect=self._expect(state))
+        return dataclasses.replace(state, unheard=state.unheard + 1), turn
 
     def idle(self, state: State, idle_s: float) -> tuple[State, Turn | None]:
         """Time has passed with nothing said. Warns once, then forgets the session."""

@@ -384,8 +384,13 @@ class VoiceSession:
         if text and not self.room_checked:
             self._check_room(pcm)
         if not text:
-            # Noise the endpointer took for speech (a clatter, a cough) comes back empty: not worth a
-            # "sorry?" in a waiting room. A person who spoke and was not understood will speak again.
+            # Empty: a clatter or a cough the endpointer took for speech, or an answer lost in a loud room. With a
+            # question open it is likely the answer: say so and ask again now (twice at most in a row), rather
+            # than leave the person in silence. With none open, not worth a "sorry?" in a waiting room.
+            if self.awake:
+                turn = self.conversation.not_heard(self.now())
+                if turn is not None:
+                    self.deliver(turn)
             return
         if not self.awake:
             rest = self._after_wake_phrase(text)
