@@ -175,7 +175,7 @@ def test_a_line_not_caught_does_not_use_up_the_safety_question(dialogue, kb):
 def test_a_line_about_something_else_with_the_topic_in_it_is_screened_first(dialogue, kb):
     # "streaming" sets a twitch aside as the platform's name; a recognizer makes "lip's been twitching" into
     # "lived-stream twitching" just as easily. Such a line gets the one safety question before it is sent away.
-    for line in ("my lived stream twitching all week", "my lip keeps twitching when I stream all night"):
+    for line in ("my lived stream twitching all week", "my twitch stream has a lip sync problem"):
         state, _ = dialogue.start()
         state, turn = dialogue.hear(state, line)
         assert state.pending is not None and state.pending.kind == "screening", (line, turn.text)

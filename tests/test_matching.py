@@ -133,6 +133,12 @@ def test_scope_body_words_need_an_owner_and_strong_clues_count(index, said, in_s
     ("how do i start streaming on twitch", False),
     ("my cats tail keeps twitching is she happy or mad", False),
     ("my cat scratched me and my lip twitches", True),  # the cat is in another clause
+    # the person's own lip or face twitching in that clause: the other thing only sets the scene
+    ("my lip keeps twitching when I stream all night", True),
+    ("my eye twitches when my cat meows", True),
+    ("my dogs lip keeps twitching", False),  # someone else's
+    ("my cat's face twitches when i play a game", False),
+    ("can you recommend a lip balm for my twitching lip", False),
 ])
 def test_words_of_something_else_take_their_clause_out_of_scope(index, said, in_scope):
     from kiosk.core.triage import assess

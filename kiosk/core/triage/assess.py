@@ -377,6 +377,22 @@ def _possessive(word: str) -> bool:
     return len(word) > 3 and word.endswith("s") and word not in STOPWORDS and not word.endswith("ss")
 
 
+def _own_twitch_beside(words: list[str], breaks: Mapping[int, str], topic: Sequence[Match], elsewhere: int) -> bool:
+    """The word of something else at ``elsewhere`` only sets the scene: its clause says the person's own face or lip
+    twitches ("my lip keeps twitching when I stream", "my eye twitches when my dog barks"), and it is not that
+    body word's own thing ("my lip balm"). Someone else's does not count ("my dog's lip twitches")."""
+    mine = [m.start for m in topic if m.phrase.owner == "body" and abs(m.start - elsewhere) > 1
+            and _same_clause(words, breaks, m.start, elsewhere) and _first_person(words, m.start)]
+    return any(m.phrase.owner == "scope" and _same_clause(words, breaks, m.start, elsewhere) for m in topic) and bool(mine)
+
+
+def _first_person(words: list[str], start: int) -> bool:
+    """ "my lip", "my upper lip" ("me lip" in some dialects)."""
+    if start >= 1 and words[start - 1] in {"my", "me"}:
+        return True
+    return start >= 2 and words[start - 2] in {"my", "me"} and words[start - 1] in BODY_ADJECTIVES
+
+
 def _owned(words: list[str], start: int) -> bool:
     """A body word counts for scope right after "my", "the", "her"... or with a side word between
     ("my upper lip", "the left eye")."""
@@ -479,7 +495,8 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
     found = index.scope.find(words)
     elsewhere = [m.start for m in found if m.phrase.owner == "elsewhere"]
     topic = [m for m in found if m.phrase.owner == "scope" or (m.phrase.owner == "body" and _owned(words, m.start))]
-    scope_hits = [m for m in topic if not any(_same_clause(words, breaks, m.start, e) for e in elsewhere)]
+    scope_hits = [m for m in topic if not any(_same_clause(words, breaks, m.start, e)
+                                              and not _own_twitch_beside(words, breaks, topic, e) for e in elsewhere)]
     # a vague health complaint ("mum's not right today") is about health: the kiosk screens it, never sends it away
     in_scope = bool(affirmed or unsure or negated or history or scope_hits or reading.unwell)
     causes = score_causes(words, index, boosts, breaks) if in_scope else []
