@@ -33,7 +33,7 @@ from kiosk.bench import engines  # noqa: E402
 from kiosk.bench.corpus import VOICES, spread  # noqa: E402
 from kiosk.bench.eval_sets import eval_sets  # noqa: E402
 from kiosk.bench.sessions import visitors_from_sessions  # noqa: E402
-from kiosk.bench.spoken_sessions import SpokenOutcome, run_spoken_session  # noqa: E402
+from kiosk.bench.spoken_sessions import LEAD_S, SpokenOutcome, run_spoken_session  # noqa: E402
 
 
 def visitors(set_name: str, n_em: int, n_other: int):
@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--others", type=int, default=6)
     p.add_argument("--voices", default=",".join(VOICES))
     p.add_argument("--snrs", default="clean,10,5")
+    p.add_argument("--lead", type=float, default=LEAD_S,
+                   help=f"seconds of the room before the visitor first speaks (default {LEAD_S:g}; a kiosk idles for minutes)")
     p.add_argument("--save", type=Path, help="every session's lines (said, heard, replied) as JSON")
     p.add_argument("--misses", action="store_true", help="print each session that ended wrong")
     args = p.parse_args(argv)
@@ -103,13 +105,15 @@ def main(argv: list[str] | None = None) -> int:
     for snr in snrs:
         for voice in voices:
             for v in people:
-                o = run_spoken_session(dialogue, recognizer, v, voice, partial(say, voice=voice), noise, snr)
+                o = run_spoken_session(dialogue, recognizer, v, voice, partial(say, voice=voice), noise, snr,
+                                       args.lead)
                 outcomes.append(o)
                 print(f"{'ok ' if o.ok else 'MISS'} {v.id} {voice} {args.snrs and (snr or 'clean')}: {o.lines} lines, "
                       f"{o.repeated} said again", file=sys.stderr)
     took = time.perf_counter() - started
     print(f"{len(people)} visitors of {args.sets!r} ({args.emergencies} emergency, {args.others} other) x "
-          f"{len(voices)} voices x {len(snrs)} conditions: {len(outcomes)} spoken sessions, {took:.0f} s")
+          f"{len(voices)} voices x {len(snrs)} conditions, {args.lead:g} s of the room first: {len(outcomes)} spoken "
+          f"sessions, {took:.0f} s")
     print("| condition | voice | session sensitivity | session specificity | lines per session | lines said again | "
           "staff called (not understood) | silence after a line heard as no words |")
     print("|---|---|---|---|---|---|---|---|")

@@ -12,7 +12,7 @@ import pytest
 from kiosk.bench.latency import speech_end
 from kiosk.ops.settings import Settings
 from kiosk.speech import vad
-from kiosk.speech.audio import FRAME_BYTES, SAMPLE_RATE, MemorySource, mix_noise, read_wav
+from kiosk.speech.audio import FRAME_BYTES, SAMPLE_RATE, MemorySource, mix_noise, noise_gain, read_wav
 from kiosk.speech.vad import Endpointer, EventKind, Utterance, silero_model, utterances
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -282,11 +282,35 @@ def test_the_recognizer_gets_the_last_words_of_each_real_recording():
 
 @needs_noise
 @needs_silero
-def test_kitchen_noise_alone_makes_no_utterance():
-    """webrtcvad starts on clatter and background voices; Silero hears no speech in them, so they are dropped
-    (webrtcvad alone: 15-18 false utterances a minute, see test_false_starts_on_real_kitchen_noise_are_measured)."""
+def test_kitchen_noise_alone_makes_few_utterances():
+    """webrtcvad starts on clatter and background voices; Silero drops the clatter (webrtcvad alone: 15-18 false
+    utterances a minute, see test_false_starts_on_real_kitchen_noise_are_measured). The recording's own distant
+    talk ("Thank you.", "See you later") is speech to Silero: measured 5 utterances in its 123 s."""
     noise = read_wav(NOISE[0])
-    assert list(utterances(MemorySource(noise).frames())) == []
+    found = list(utterances(MemorySource(noise).frames()))
+    assert len(found) <= 6 * len(noise) / SAMPLE_RATE / 120, [(u.start_s, u.end_s) for u in found]
+
+
+@needs_noise
+@needs_silero
+@pytest.mark.parametrize("snr", [10.0, 5.0])
+def test_an_answer_after_minutes_of_room_noise_is_still_heard(tmp_path, snr):
+    """A kiosk waits in its room between visitors. Silero fed a room's noise without a break drifts until it hears
+    no speech at all (after 30-90 s of this kitchen at 5-10 dB, not one frame of a spoken "no"), so its state is
+    cleared between utterances: an answer after two minutes of the room is still an utterance."""
+    noise = read_wav(NOISE[0]).astype(np.float64)
+    missed = []
+    for word in ("no", "yes", "not really"):
+        said = espeak(word, tmp_path / "w.wav")
+        at = SAMPLE_RATE * 120
+        clean = np.concatenate([np.zeros(at), said, silence(1.0)])
+        room = np.tile(noise, 3)[:len(clean)] * noise_gain(said, noise, snr)
+        mixed = np.clip(clean + room, -32768, 32767).astype(np.int16)
+        start, end = speech_bounds(said)
+        found = utterances(MemorySource(mixed).frames())
+        if not any(u.start_s < 120 + end and u.end_s > 120 + start for u in found):
+            missed.append(word)
+    assert not missed, missed
 
 
 @pytest.mark.slow

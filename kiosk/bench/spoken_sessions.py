@@ -74,8 +74,9 @@ class VisitorInRoom:
     realtime = False
 
     def __init__(self, script: Script, say: Callable[[str, int], np.ndarray], noise: np.ndarray | None,
-                 snr: float | None, key: str) -> None:
+                 snr: float | None, key: str, lead_s: float = LEAD_S) -> None:
         self.script = script
+        self.lead_s = lead_s
         self.say = say
         self.noise = noise if noise is not None and snr is not None and noise.size else None
         self.snr = snr
@@ -93,7 +94,7 @@ class VisitorInRoom:
         session, outcome = self.session, self.outcome
         assert session is not None and outcome is not None, "attach a VoiceSession and an outcome first"
         speaker = session.speaker
-        yield from self._room(int(LEAD_S * SAMPLE_RATE))
+        yield from self._room(int(self.lead_s * SAMPLE_RATE))
         line = self.script.next_line(session.conversation.state)
         said_before, question = 0, ""
         while line is not None and outcome.lines < MAX_LINES:
@@ -148,10 +149,12 @@ class VisitorInRoom:
 
 
 def run_spoken_session(dialogue, recognizer, visitor: Visitor, voice: str, say: Callable[[str, int], np.ndarray],
-                       noise: np.ndarray | None = None, snr: float | None = None) -> SpokenOutcome:
+                       noise: np.ndarray | None = None, snr: float | None = None,
+                       lead_s: float = LEAD_S) -> SpokenOutcome:
     """Play one visitor, spoken in ``voice`` (``say(line, times said before in a row)`` gives 16 kHz samples: a
     line said again may be said more slowly, as people do when not understood), through the voice kiosk's
-    own loop with the kiosk's endpointer and ``recognizer``; the room's ``noise`` at ``snr`` dB (None: quiet)."""
+    own loop with the kiosk's endpointer and ``recognizer``; the room's ``noise`` at ``snr`` dB (None: quiet), for
+    ``lead_s`` seconds before the visitor first speaks (a kiosk waits in its room between visitors)."""
     from ..faces.voice import VoiceSession
     from ..ops.settings import Settings
     from ..speech.tts import PrintSpeaker
@@ -165,7 +168,7 @@ def run_spoken_session(dialogue, recognizer, visitor: Visitor, voice: str, say: 
         elif getattr(event, "kind", None) is EventKind.STAFF_ALERT and event.detail == "not understood":
             outcome.staff_called = True
 
-    source = VisitorInRoom(Script(visitor), say, noise, snr, f"{visitor.id}|{voice}|{snr}")
+    source = VisitorInRoom(Script(visitor), say, noise, snr, f"{visitor.id}|{voice}|{snr}", lead_s)
     source.outcome = outcome
     session = VoiceSession(dialogue, source, recognizer, PrintSpeaker(), Endpointer.from_settings(Settings()),
                            on_event=on_event, captions=io.StringIO(), status=io.StringIO())

@@ -63,6 +63,11 @@ floor, whatever Silero says. 10 dB let kitchen clatter hold 1 of 60 turns at 10 
 NEURAL_HANGOVER = 3
 """Frames (90 ms) that still go on an utterance after the last speech frame, as webrtcvad's own hangover
 does; each costs 30 ms of waiting in every room, fewer split more sentences at a pause (see push)."""
+NEURAL_RESET_FRAMES = 167
+"""Frames (5 s) after which Silero's recurrent state is cleared, between utterances only. Fed a room's noise
+without a break, its state drifts until it hears no speech at all: after 30 s of the kitchen recording at 5 dB,
+0 frames of a spoken "no" reached SPEECH_PROB (16 after 2 s); cleared every 5 s, 11. At 10 dB the same after 90 s.
+(silero-vad issue 725 reports the same drift in never-ending streams.)"""
 FLOOR_FRAMES = 100
 """Frames (3 s) over which the quietest stretch is the noise floor."""
 FLOOR_SMOOTH = 3
@@ -151,6 +156,12 @@ class NeuralVoicing:
         self.samples = np.zeros(self.CONTEXT, dtype=np.float32)
         self.prob = 0.0
 
+    def reset(self) -> None:
+        """Clear the recurrent state (the audio context stays: it is the room's own last samples)."""
+        import numpy as np
+
+        self.state = (np.zeros((1, 1, 128), dtype=np.float32), np.zeros((1, 1, 128), dtype=np.float32))
+
     def push(self, frame: bytes) -> float:
         """One frame in; the speech probability of the latest whole chunk."""
         import numpy as np
@@ -217,6 +228,7 @@ class Endpointer:
         self.pause_frames = (max(self.tail_frames, pause_ms // FRAME_MS) if pause_ms and pause_ms < end_silence_ms
                              else None)
         self.position = 0
+        self.neural_fresh_at = 0
         self.reset()
 
     @classmethod
@@ -251,6 +263,9 @@ class Endpointer:
         if self.neural is not None:
             # both fed every frame, in speech or not, so they follow the room
             level = self.floor.push(frame)
+            if not self.in_speech and self.position - self.neural_fresh_at >= NEURAL_RESET_FRAMES:
+                self.neural.reset()  # never inside an utterance: its end is judged on one continuous state
+                self.neural_fresh_at = self.position
             counted = self.neural.push(frame) >= SPEECH_PROB
             # Silero alone ends speech before a quiet last sound and hears the next word late: it split 9 of
             # 15 pairs of real sentences joined by a 0.3 s pause in a quiet room (webrtcvad alone: 2). So
