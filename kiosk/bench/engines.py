@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import os
 import subprocess
 import tempfile
 import time
@@ -177,7 +178,9 @@ def synthesize(text: str, voice: str, speed: float) -> Path:
         data = np.clip(np.round(resample(raw, rate, SAMPLE_RATE)), -32768, 32767).astype(np.int16)
     else:
         raise ValueError(f"unknown test voice {voice}")
-    write_wav(out, data)
+    part = out.with_suffix(f".{os.getpid()}.part")
+    write_wav(part, data)
+    part.replace(out)  # whole or not at all: runs side by side may share the cache
     return out
 
 
