@@ -381,9 +381,9 @@ def _own_twitch_beside(words: list[str], breaks: Mapping[int, str], topic: Seque
     """The word of something else at ``elsewhere`` only sets the scene: its clause says the person's own face or lip
     twitches ("my lip keeps twitching when I stream", "my eye twitches when my dog barks"), and it is not that
     body word's own thing ("my lip balm"). Someone else's does not count ("my dog's lip twitches")."""
-    mine = [m.start for m in topic if m.phrase.owner == "body" and abs(m.start - elsewhere) > 1
-            and _same_clause(words, breaks, m.start, elsewhere) and _first_person(words, m.start)]
-    return any(m.phrase.owner == "scope" and _same_clause(words, breaks, m.start, elsewhere) for m in topic) and bool(mine)
+    beside = [m for m in topic if _same_clause(words, breaks, m.start, elsewhere)]
+    return any(m.phrase.owner == "scope" for m in beside) and any(
+        m.phrase.owner == "body" and abs(m.start - elsewhere) > 1 and _first_person(words, m.start) for m in beside)
 
 
 def _first_person(words: list[str], start: int) -> bool:
