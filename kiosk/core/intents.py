@@ -395,8 +395,8 @@ def _word_for_word(said: str, phrase: str) -> bool:
     really", is 88% like "that is all" letter by letter and must not end the session."""
     if said.replace(" ", "") == phrase.replace(" ", ""):
         return True
-    pairs = list(zip(said.split(), phrase.split(), strict=False))
-    return len(said.split()) == len(phrase.split()) and all(fuzz.ratio(a, b) >= 75 for a, b in pairs)
+    heard, meant = said.split(), phrase.split()
+    return len(heard) == len(meant) and all(fuzz.ratio(a, b) >= 75 for a, b in zip(heard, meant, strict=True))
 
 
 def answer_phrases() -> list[str]:

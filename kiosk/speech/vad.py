@@ -152,7 +152,7 @@ class NeuralVoicing:
         names = {i.name for i in self.session.get_inputs()}
         if names != {"input", "h", "c"}:
             raise ValueError(f"{path.name}: not the Silero model this code streams (inputs {sorted(names)})")
-        self.state = (np.zeros((1, 1, 128), dtype=np.float32), np.zeros((1, 1, 128), dtype=np.float32))
+        self.reset()
         self.samples = np.zeros(self.CONTEXT, dtype=np.float32)
         self.prob = 0.0
 

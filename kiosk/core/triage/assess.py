@@ -383,22 +383,24 @@ def _own_twitch_beside(words: list[str], breaks: Mapping[int, str], topic: Seque
     body word's own thing ("my lip balm"). Someone else's does not count ("my dog's lip twitches")."""
     beside = [m for m in topic if _same_clause(words, breaks, m.start, elsewhere)]
     return any(m.phrase.owner == "scope" for m in beside) and any(
-        m.phrase.owner == "body" and abs(m.start - elsewhere) > 1 and _first_person(words, m.start) for m in beside)
+        m.phrase.owner == "body" and abs(m.start - elsewhere) > 1
+        and any(w in {"my", "me"} for w in _owner_words(words, m.start)) for m in beside)
 
 
-def _first_person(words: list[str], start: int) -> bool:
-    """ "my lip", "my upper lip" ("me lip" in some dialects)."""
-    if start >= 1 and words[start - 1] in {"my", "me"}:
-        return True
-    return start >= 2 and words[start - 2] in {"my", "me"} and words[start - 1] in BODY_ADJECTIVES
+def _owner_words(words: list[str], start: int) -> tuple[str, ...]:
+    """The word that may own the body word at ``start``: the one before it, and the one before that when a side
+    word stands between ("my upper lip")."""
+    if start < 1:
+        return ()
+    if start >= 2 and words[start - 1] in BODY_ADJECTIVES:
+        return (words[start - 1], words[start - 2])
+    return (words[start - 1],)
 
 
 def _owned(words: list[str], start: int) -> bool:
     """A body word counts for scope right after "my", "the", "her"... or with a side word between
     ("my upper lip", "the left eye")."""
-    if start >= 1 and (words[start - 1] in OWNERS or _possessive(words[start - 1])):
-        return True
-    return start >= 2 and words[start - 2] in OWNERS and words[start - 1] in BODY_ADJECTIVES
+    return (start >= 1 and _possessive(words[start - 1])) or any(w in OWNERS for w in _owner_words(words, start))
 
 
 def _side_without_twitch(words: list[str], breaks: Mapping[int, str], sides: tuple[tuple[str, ...], ...],
@@ -495,8 +497,8 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
     found = index.scope.find(words)
     elsewhere = [m.start for m in found if m.phrase.owner == "elsewhere"]
     topic = [m for m in found if m.phrase.owner == "scope" or (m.phrase.owner == "body" and _owned(words, m.start))]
-    scope_hits = [m for m in topic if not any(_same_clause(words, breaks, m.start, e)
-                                              and not _own_twitch_beside(words, breaks, topic, e) for e in elsewhere)]
+    setting_aside = [e for e in elsewhere if not _own_twitch_beside(words, breaks, topic, e)]
+    scope_hits = [m for m in topic if not any(_same_clause(words, breaks, m.start, e) for e in setting_aside)]
     # a vague health complaint ("mum's not right today") is about health: the kiosk screens it, never sends it away
     in_scope = bool(affirmed or unsure or negated or history or scope_hits or reading.unwell)
     causes = score_causes(words, index, boosts, breaks) if in_scope else []
