@@ -50,6 +50,20 @@ def test_first_sentence_is_made_first_and_captions_do_not_get_pyttsx3_noise(tmp_
     assert not folder.exists()  # nothing said is kept on disk
 
 
+def test_a_speaker_never_closed_leaves_nothing_on_disk(tmp_path):
+    """Dropped, or still open when the program ends (a test, a benchmark, a kiosk stopped by its service)."""
+    speaker = WavSpeaker(play=False)
+    speaker.say("Your lip twitches.")
+    dropped = speaker.folder
+    del speaker
+    assert not dropped.exists()
+    code = ("from kiosk.speech.tts import WavSpeaker; s = WavSpeaker(play=False); s.say('Your lip twitches.'); "
+            "print(s.folder); assert any(s.folder.iterdir())")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert not Path(done.stdout.strip()).exists()
+
+
 def test_no_speaker_on_this_machine_means_print_only():
     speaker, why = open_speaker()
     if not why:

@@ -1,8 +1,9 @@
 """Speech out: pyttsx3 (espeak-ng) synthesizes each reply to a WAV, and sounddevice plays it.
 
 pyttsx3's own playback goes through the `aplay` program and fails silently without it, so the kiosk
-plays the WAV itself. Synthesis files live in a private temporary folder that is deleted on close:
-nothing said is kept on disk. A long reply is synthesized sentence by sentence and the first sentence
+plays the WAV itself. Synthesis files live in a private temporary folder that is deleted on close, when
+the speaker is dropped, or at exit (a test or a benchmark that never closes one left it behind): nothing
+said is kept on disk. A long reply is synthesized sentence by sentence and the first sentence
 starts playing while the rest is made, so the person hears an answer sooner.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ import shutil
 import tempfile
 import threading
 import wave
+import weakref
 from pathlib import Path
 from typing import Protocol
 
@@ -160,6 +162,7 @@ class WavSpeaker:
         self.output_device = output_device
         self.play = play
         self.folder = Path(tempfile.mkdtemp(prefix="kiosk-tts-"))
+        self._remove_folder = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
         self.spoken: list[str] = []
         self.last_wavs: list[Path] = []
         self.said: list[tuple[str, list[Path]]] = []
@@ -263,7 +266,7 @@ class WavSpeaker:
 
     def close(self) -> None:
         self.stop()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self._remove_folder()
 
 
 def open_speaker(voice: str = "", rate_wpm: int = 160, volume: float = 1.0,
