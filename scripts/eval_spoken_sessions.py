@@ -3,13 +3,14 @@
 [the screening question] in noise can be misheard too").
 
     nice -n 5 python3 scripts/eval_spoken_sessions.py --sets "set 13" [--emergencies 8] [--others 6]
-        [--voices espeak:en-us,espeak:en-gb,piper:joe] [--snrs clean,10,5] [--save out.json] [--misses]
+        [--voices espeak:en-us,espeak:en-gb,piper:joe] [--snrs clean,10,5] [--noise kitchen|babble]
+        [--save out.json] [--misses]
 
 The visitors of a set's session scripts (kiosk.bench.sessions: an emergency visitor says the case and answers each
 question truthfully in their own words; the others answer "no", some after asking what the question means), a
 subsample spread evenly over the file. Every line is synthesized in each voice (speed 1.0, a line said again 0.85;
 cached in .cache/speech),
-mixed with the real kitchen recording, which goes on between the lines at one level for the whole session, and
+mixed with the real kitchen recording (or ``--noise babble``: eight people talking at once, kiosk.bench.noise), which goes on between the lines at one level for the whole session, and
 heard by kiosk.faces.voice.VoiceSession with the kiosk's endpointer, Whisper recognizer and second hearing
 (kiosk.bench.spoken_sessions). Printed: session sensitivity and specificity per condition and voice, lines per
 session, lines the kiosk did not answer (said again), sessions where it called a person because it could
@@ -25,6 +26,8 @@ import sys
 import time
 from functools import partial
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -61,10 +64,12 @@ def row(outcomes: list[SpokenOutcome]) -> str:
     caught, clear = sum(o.prompted for o in em), sum(not o.prompted for o in ok)
     lines = sum(o.lines for o in outcomes)
     waits = [w for o in outcomes for w in o.lost_waits]
+    replies = [w for o in outcomes for w in o.reply_waits]
     return (f"{caught / max(1, len(em)):.1%} ({caught}/{len(em)}) | {clear / max(1, len(ok)):.1%} ({clear}/{len(ok)}) | "
             f"{lines / max(1, len(outcomes)):.1f} | {sum(o.repeated for o in outcomes)} of {lines} | "
             f"{sum(o.staff_called for o in outcomes)} of {len(outcomes)} | "
-            f"{f'{statistics.mean(waits):.1f} s' if waits else '-'}")
+            f"{f'{statistics.mean(waits):.1f} s' if waits else '-'} | "
+            f"{f'{statistics.median(replies):.2f} / {float(np.percentile(replies, 90)):.2f} s' if replies else '-'}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,10 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--snrs", default="clean,10,5")
     p.add_argument("--lead", type=float, default=LEAD_S,
                    help=f"seconds of the room before the visitor first speaks (default {LEAD_S:g}; a kiosk idles for minutes)")
+    p.add_argument("--noise", choices=("kitchen", "babble"), default="kitchen",
+                   help="the room: the real kitchen recording, or eight-talker babble of real speech")
     p.add_argument("--save", type=Path, help="every session's lines (said, heard, replied) as JSON")
     p.add_argument("--misses", action="store_true", help="print each session that ended wrong")
     args = p.parse_args(argv)
-    from kiosk.bench.noise import kitchen_noise
+    from kiosk.bench.noise import babble_noise, kitchen_noise
     from kiosk.core.content import load_knowledge_base
     from kiosk.core.dialogue import Dialogue
     from kiosk.faces.cli import make_index
@@ -99,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     people = visitors(args.sets, args.emergencies, args.others)
     voices = args.voices.split(",")
     snrs = [None if s == "clean" else float(s) for s in args.snrs.split(",")]
-    noise = kitchen_noise()
+    noise = babble_noise() if args.noise == "babble" else kitchen_noise()
     outcomes: list[SpokenOutcome] = []
     started = time.perf_counter()
     for snr in snrs:
@@ -115,10 +122,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(voices)} voices x {len(snrs)} conditions, {args.lead:g} s of the room first: {len(outcomes)} spoken "
           f"sessions, {took:.0f} s")
     print("| condition | voice | session sensitivity | session specificity | lines per session | lines said again | "
-          "staff called (not understood) | silence after a line heard as no words |")
-    print("|---|---|---|---|---|---|---|---|")
+          "staff called (not understood) | silence after a line heard as no words | room time to a reply, median / p90 |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for snr in snrs:
-        label = "clean" if snr is None else f"kitchen {snr:g} dB"
+        label = "clean" if snr is None else f"{args.noise} {snr:g} dB"
         here = [o for o in outcomes if o.snr == snr]
         for voice in voices:
             print(f"| {label} | {voice} | {row([o for o in here if o.voice == voice])} |")
@@ -133,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         args.save.write_text(json.dumps([{
             "id": o.visitor.id, "emergency": o.visitor.emergency, "voice": o.voice, "snr": o.snr,
             "prompted": o.prompted, "staff_called": o.staff_called, "lines": o.lines, "repeated": o.repeated,
-            "lost_waits": o.lost_waits,
+            "lost_waits": o.lost_waits, "reply_waits": o.reply_waits,
             "log": [{"said": s, "heard": h, "kiosk": r} for s, h, r in o.log]} for o in outcomes], indent=1))
     return 0
 

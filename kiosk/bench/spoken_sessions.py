@@ -53,6 +53,9 @@ class SpokenOutcome:
     lost_waits: list[float] = field(default_factory=list)
     """Per line the kiosk heard no words in: seconds of the room (audio time, not compute) from the end of the
     line to the kiosk's next words, or WAIT_S when it said nothing and the visitor spoke again."""
+    reply_waits: list[float] = field(default_factory=list)
+    """Per line the kiosk answered: seconds of the room from the end of the line to the kiosk's reply (audio
+    time: how long the endpointer took to decide the line had ended, and any wait the voice loop adds)."""
     log: list[tuple[str, str, str]] = field(default_factory=list)
     """(said, heard, the kiosk's reply) per line."""
     heard: list[str] = field(default_factory=list)
@@ -94,13 +97,14 @@ class VisitorInRoom:
         session, outcome = self.session, self.outcome
         assert session is not None and outcome is not None, "attach a VoiceSession and an outcome first"
         speaker = session.speaker
-        yield from self._room(int(self.lead_s * SAMPLE_RATE))
         line = self.script.next_line(session.conversation.state)
+        if line is not None and self.noise is not None and self.snr is not None:
+            # the room's level, set from the opening line, holds from the first frame: the lead is the room too
+            self.gain = noise_gain(np.asarray(self.say(line, 0), dtype=np.int16), self.noise, self.snr)
+        yield from self._room(int(self.lead_s * SAMPLE_RATE))
         said_before, question = 0, ""
         while line is not None and outcome.lines < MAX_LINES:
             audio = np.asarray(self.say(line, said_before), dtype=np.int16)
-            if self.noise is not None and self.snr is not None and not self.gain:
-                self.gain = noise_gain(audio, self.noise, self.snr)
             spoken_before, heard_before = len(speaker.spoken), len(outcome.heard)
             audio = np.concatenate([audio, np.zeros((-len(audio)) % FRAME_SAMPLES, dtype=np.int16)])
             yield from self._mixed(audio)
@@ -110,6 +114,8 @@ class VisitorInRoom:
                 yield from self._room(FRAME_SAMPLES)
                 waited += FRAME_SAMPLES
             reply = " ".join(speaker.spoken[spoken_before:])
+            if reply:
+                outcome.reply_waits.append(waited / SAMPLE_RATE)
             if len(outcome.heard) == heard_before:
                 outcome.lost_waits.append(waited / SAMPLE_RATE)
                 outcome.log.append((line, "", reply))
