@@ -14,12 +14,18 @@ above the room's noise floor (a quiet room, where webrtcvad is right), plus NEUR
 either. A floor alone was not enough: webrtcvad gated by energy 6 dB above it (no Silero) still waited in 3
 of 60 turns at 10 dB and cut 2 short; 10 dB above cut 30. Without faster-whisper (a Vosk-only kiosk)
 webrtcvad decides alone, as before, after one log line.
+
+Silero hears other people's talk as speech too, at almost any level, so in a room where people talk (or a TV)
+an utterance never ended before the 15 s cut. Where the room itself talks (RoomTalk), a frame goes on an
+utterance only when it also stands out of the room's level toward the visitor's own: the visitor is nearer the
+microphone than the room.
 """
 from __future__ import annotations
 
 import collections
 import logging
 import math
+import statistics
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -70,6 +76,25 @@ without a break, its state drifts until it hears no speech at all: after 30 s of
 (silero-vad issue 725 reports the same drift in never-ending streams.)"""
 FLOOR_FRAMES = 100
 """Frames (3 s) over which the quietest stretch is the noise floor."""
+ROOM_FRAMES = 100
+"""Frames (3 s) between utterances that say whether the room itself talks (RoomTalk)."""
+TALKY_SHARE = 0.5
+"""A room whose frames between utterances Silero calls speech this often is talking (people, a TV)."""
+ROOM_NEAR_DB = 6.0
+"""In a talking room a speech frame is the visitor's only when it is at least this much over the room's level,
+and over the midpoint between that level and the visitor's own (VISITOR_PERCENTILE of the frames counted so
+far in the utterance): the visitor stands nearer the microphone than anyone else in the room."""
+VISITOR_PERCENTILE = 80
+MANY_VOICES_SPREAD_DB = 14.0
+"""Spread of levels (10th to 90th percentile of 90 ms levels) under which an utterance that ran out was many
+voices at once. Measured: eight-talker babble 10-11 dB at any level; one person reading on for 15 s 23-33 dB in
+a quiet room, 16.5 dB under kitchen noise at 10 dB SNR (12.4 dB at 5 dB, where this mistakes them for the room)."""
+FIRST_CUT_SPREAD_DB = 20.0
+"""The same, when the kiosk has not yet heard its room between utterances (people talking from the moment it
+started, with the pauses of fewer voices): one person reading on in a quiet room still varies more (23-33 dB)."""
+TALKING_TAIL_FRAMES = 20
+"""Silence kept after speech in a talking room (600 ms): the visitor's softest last sounds fall under the room's
+level there, and the recognizer must still get them (the pause event waits as long, to hand on the same audio)."""
 FLOOR_SMOOTH = 3
 """Frames (90 ms) averaged before taking the quietest: one silent frame is not the room."""
 
@@ -83,6 +108,13 @@ class Utterance:
     """Seconds from the start of the source to the end of speech (before the closing silence)."""
     truncated: bool = False
     """Cut at the longest utterance allowed, not ended by silence."""
+    audio_start_s: float = 0.0
+    """Seconds from the start of the source to the start of ``pcm`` (the pre-roll before the speech)."""
+
+    @property
+    def audio_end_s(self) -> float:
+        """Seconds from the start of the source to the end of ``pcm`` (the kept silence after the speech)."""
+        return self.audio_start_s + len(self.pcm) / 2 / SAMPLE_RATE
 
 
 class EventKind(Enum):
@@ -123,6 +155,77 @@ class NoiseFloor:
     @property
     def floor(self) -> float:
         return 10.0 * math.log10(min(self.smoothed) + 1.0) if self.smoothed else 0.0
+
+    @property
+    def recent_level(self) -> float:
+        """The level of the last FLOOR_SMOOTH frames, in dB (same scale)."""
+        return 10.0 * math.log10(self.smoothed[-1] + 1.0) if self.smoothed else 0.0
+
+
+class RoomTalk:
+    """Whether the room itself talks (people, a TV), how loud it is, and whether a frame can be the visitor's.
+
+    Silero calls other people's talk speech at any level: with eight-talker babble 30 dB under a visitor's
+    voice, the end of each line was decided about 9 s late (at the 15 s cut), and the room's talk alone never
+    ended an utterance. In a talking room a frame is taken as the visitor's speech only when it stands out of
+    the room's level toward the visitor's own (:meth:`near`). The room is judged on the frames between
+    utterances, less the onset frames an utterance took in, so the visitor's own speech neither makes a quiet
+    room "talking" nor raises its level (a level taken over all recent frames, the visitor's included, cut long
+    sentences short). Where the room does not talk (a quiet room, a kitchen's clatter) nothing changes."""
+
+    def __init__(self) -> None:
+        self.between: collections.deque[tuple[int, float, bool]] = collections.deque(maxlen=ROOM_FRAMES)
+        self.visitor: list[float] = []
+
+    def push(self, position: int, level: float, speech: bool) -> None:
+        """A frame between utterances: its position, smoothed level (dB), and whether Silero heard speech in it."""
+        self.between.append((position, level, speech))
+
+    def utterance_started(self, first: int) -> None:
+        """The frames from position ``first`` on are an utterance's, not the room's."""
+        while self.between and self.between[-1][0] >= first:
+            self.between.pop()
+        self.visitor = []
+
+    def heard(self, level: float) -> None:
+        """A frame of the utterance counted as the visitor's speech."""
+        self.visitor.append(level)
+
+    def ran_out(self, levels: list[float]) -> None:
+        """An utterance was cut at the longest allowed, never ended by silence. When its level hardly varied
+        (many voices at once: the room's talk) its frames are the room's; without this, a room that began to
+        talk while the kiosk waited left no frames between utterances to tell it by, and every utterance ran
+        out. One person talking on that long varies far more (pauses between words), and is left alone."""
+        if len(levels) < START_WINDOW:
+            return
+        ordered = sorted(levels)
+        # a kiosk that never heard its room between utterances takes a wider spread as the room's talk
+        spread = MANY_VOICES_SPREAD_DB if len(self.between) >= START_WINDOW else FIRST_CUT_SPREAD_DB
+        if ordered[len(ordered) * 9 // 10] - ordered[len(ordered) // 10] >= spread:
+            return
+        for level in levels[-ROOM_FRAMES:]:
+            self.between.append((-1, level, True))
+
+    @property
+    def talking(self) -> bool:
+        return (len(self.between) >= START_WINDOW
+                and sum(s for _, _, s in self.between) >= TALKY_SHARE * len(self.between))
+
+    @property
+    def level(self) -> float:
+        return statistics.median(level for _, level, _ in self.between) if self.between else 0.0
+
+    def near(self, level: float) -> bool:
+        """Whether a frame at ``level`` that Silero or its loudness calls speech can be the visitor's voice
+        rather than the room's talk."""
+        if not self.talking:
+            return True
+        room = self.level
+        gate = room + ROOM_NEAR_DB
+        if len(self.visitor) >= START_WINDOW:
+            ordered = sorted(self.visitor)
+            gate = max(gate, (room + ordered[len(ordered) * VISITOR_PERCENTILE // 100]) / 2)
+        return level >= gate
 
 
 class NeuralVoicing:
@@ -215,6 +318,7 @@ class Endpointer:
         # Silero decides when speech goes on and ends; webrtcvad still decides when it starts (unchanged)
         self.neural = neural_voicing() if neural else None
         self.floor = NoiseFloor()
+        self.room = RoomTalk()
         self.end_frames = max(1, end_silence_ms // FRAME_MS)
         self.max_frames = int(max_utterance_s * 1000 / FRAME_MS)
         # speech frames by Silero (or loud voice) carry no hangover of webrtcvad's: a short "two" or "hi" from
@@ -251,6 +355,10 @@ class Endpointer:
         self.quiet_frames = 0
         self.reported_no_speech = False
         self.held = 0
+        self.levels: list[float] = []
+        """The smoothed level of each frame of the utterance (RoomTalk.ran_out)."""
+        self.first_counted: int | None = None
+        """Index in :attr:`speech` of the utterance's first frame counted as speech."""
 
     def push(self, frame: bytes) -> list[VadEvent]:
         """One FRAME_BYTES frame in; the events it completes."""
@@ -266,14 +374,21 @@ class Endpointer:
             if not self.in_speech and self.position - self.neural_fresh_at >= NEURAL_RESET_FRAMES:
                 self.neural.reset()  # never inside an utterance: its end is judged on one continuous state
                 self.neural_fresh_at = self.position
-            counted = self.neural.push(frame) >= SPEECH_PROB
+            speech = self.neural.push(frame) >= SPEECH_PROB
+            smoothed = self.floor.recent_level
+            if not self.in_speech:
+                self.room.push(self.position, smoothed, speech)
+            else:
+                self.levels.append(smoothed)
             # Silero alone ends speech before a quiet last sound and hears the next word late: it split 9 of
             # 15 pairs of real sentences joined by a 0.3 s pause in a quiet room (webrtcvad alone: 2). So
             # webrtcvad's voice counts too where it stands out of the room's noise (in a quiet room), and a
             # hangover follows, as webrtcvad has its own: 210 such pairs at a 0.45 s pause were split 62
             # times without the hangover, 38 with it, 42 by webrtcvad alone.
             loud = voiced and level > self.floor.floor + LOUD_DB
-            counted = counted or loud
+            counted = (speech or loud) and self.room.near(smoothed)
+            if counted and self.in_speech:
+                self.room.heard(smoothed)
             self.held = NEURAL_HANGOVER if counted else max(0, self.held - 1)
             going_on = self.held > 0
         self.last_voiced.append(going_on)
@@ -290,9 +405,12 @@ class Endpointer:
                 onset = len(recent) - START_WINDOW + next(i for i, (_, v, _) in enumerate(window) if v)
                 first = max(0, onset - self.pre_roll)
                 self.speech = [f for f, _, _ in recent[first:]]
+                counted_at = [i for i, (_, _, c) in enumerate(recent[first:]) if c]
+                self.first_counted = counted_at[0] if counted_at else None
                 self.voiced_in_utterance = sum(c for _, _, c in window)
                 self.start_frame = self.position - len(recent) + onset
                 self.audio_start_frame = self.position - len(recent) + first
+                self.room.utterance_started(self.audio_start_frame + 1)
                 self.silent_run = 0
                 events.append(VadEvent(EventKind.SPEECH_START, now))
             else:
@@ -303,30 +421,49 @@ class Endpointer:
                     events.append(VadEvent(EventKind.NO_SPEECH, now))
             return events
         self.speech.append(frame)
+        if counted and self.first_counted is None:
+            self.first_counted = len(self.speech) - 1
         self.voiced_in_utterance += counted
         sustained = going_on and sum(self.last_voiced) >= SUSTAIN_VOICED
         self.silent_run = 0 if sustained else self.silent_run + 1
         ended = self.silent_run >= self.end_frames
         truncated = self.position - self.start_frame >= self.max_frames
-        if self.pause_frames and self.silent_run == self.pause_frames and not (ended or truncated):
+        if self.pause_frames and self.silent_run == self._pause_at() and not (ended or truncated):
             if self.voiced_in_utterance >= self.min_speech_frames:
                 events.append(VadEvent(EventKind.PAUSE, now, self._so_far(ended=True)))
         if ended or truncated:
             utterance = self._so_far(ended)
             long_enough = self.voiced_in_utterance >= self.min_speech_frames
+            if truncated and self.neural is not None:
+                self.room.ran_out(self.levels)
             self.reset()
             if long_enough:
                 events.append(VadEvent(EventKind.UTTERANCE, now, utterance))
         return events
 
+    def _tail(self) -> int:
+        """Frames of silence kept after the speech: longer in a talking room (constant within an utterance)."""
+        talking = self.neural is not None and self.room.talking
+        return max(self.tail_frames, TALKING_TAIL_FRAMES) if talking else self.tail_frames
+
+    def _pause_at(self) -> int | None:
+        """The silent run at which the pause event comes: never before the kept tail is all there."""
+        return max(self.pause_frames, self._tail()) if self.pause_frames else None
+
     def _so_far(self, ended: bool) -> Utterance:
         """The utterance up to the current silence (plus the kept tail); the same bytes at a pause and at
         the end when nothing was said in between, so a recognition started at the pause can be used."""
         kept = len(self.speech) - (self.silent_run if ended else 0)
-        keep = min(len(self.speech), kept + self.tail_frames)
+        keep = min(len(self.speech), kept + self._tail())
+        # In a talking room webrtcvad starts on the room's talk, maybe long before the visitor speaks: the audio
+        # handed on begins a pre-roll before the first frame that was the visitor's, not the room's talk before it.
+        begin = 0
+        if self.neural is not None and self.room.talking and self.first_counted is not None:
+            begin = max(0, min(self.first_counted - self.pre_roll, keep - 1))
         start_s = self.start_frame * FRAME_MS / 1000
         end_s = (self.audio_start_frame + kept) * FRAME_MS / 1000
-        return Utterance(b"".join(self.speech[:keep]), start_s, end_s, not ended)
+        return Utterance(b"".join(self.speech[begin:keep]), start_s, end_s, not ended,
+                         (self.audio_start_frame + begin) * FRAME_MS / 1000)
 
 
 def utterances(frames: Iterable[bytes], **endpointer_kwargs) -> Iterator[Utterance]:
