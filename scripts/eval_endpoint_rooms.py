@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         noise = room_noise(name)
         for snr in (float(s) for s in args.snrs.split(",")):
             waits, split, cut, never = [], 0, 0, 0
-            for k, ((text, voice), line) in enumerate(speech.items()):
+            for k, line in enumerate(speech.values()):
                 wait, parts, short = one_line(line, noise, snr, offset=(k * 59_000) % len(noise))
                 if parts == 0:
                     never += 1
