@@ -9,9 +9,9 @@
 The visitors of a set's session scripts (kiosk.bench.sessions: an emergency visitor says the case and answers each
 question truthfully in their own words; the others answer "no", some after asking what the question means), a
 subsample spread evenly over the file. Every line is synthesized in each voice (speed 1.0, a line said again 0.85;
-cached in .cache/speech),
-mixed with the real kitchen recording (or ``--noise babble``: eight people talking at once, kiosk.bench.noise), which goes on between the lines at one level for the whole session, and
-heard by kiosk.faces.voice.VoiceSession with the kiosk's endpointer, Whisper recognizer and second hearing
+cached in .cache/speech), mixed with the real kitchen recording (or ``--noise babble``: eight people talking at
+once, kiosk.bench.noise), which goes on before the first line and between the lines at one level, and heard by
+kiosk.faces.voice.VoiceSession with the kiosk's endpointer, Whisper recognizer and second hearing
 (kiosk.bench.spoken_sessions). Printed: session sensitivity and specificity per condition and voice, lines per
 session, lines the kiosk did not answer (said again), sessions where it called a person because it could
 not understand, and how long the visitor stood in silence after a line the kiosk heard no words in (the room's

@@ -434,7 +434,7 @@ class Endpointer:
         if ended or truncated:
             utterance = self._so_far(ended)
             long_enough = self.voiced_in_utterance >= self.min_speech_frames
-            if truncated and self.neural is not None:
+            if truncated:
                 self.room.ran_out(self.levels)
             self.reset()
             if long_enough:
@@ -442,9 +442,9 @@ class Endpointer:
         return events
 
     def _tail(self) -> int:
-        """Frames of silence kept after the speech: longer in a talking room (constant within an utterance)."""
-        talking = self.neural is not None and self.room.talking
-        return max(self.tail_frames, TALKING_TAIL_FRAMES) if talking else self.tail_frames
+        """Frames of silence kept after the speech: longer in a talking room (constant within an utterance; never
+        without Silero, which alone tells the room's frames)."""
+        return max(self.tail_frames, TALKING_TAIL_FRAMES) if self.room.talking else self.tail_frames
 
     def _pause_at(self) -> int | None:
         """The silent run at which the pause event comes: never before the kept tail is all there."""
@@ -458,7 +458,7 @@ class Endpointer:
         # In a talking room webrtcvad starts on the room's talk, maybe long before the visitor speaks: the audio
         # handed on begins a pre-roll before the first frame that was the visitor's, not the room's talk before it.
         begin = 0
-        if self.neural is not None and self.room.talking and self.first_counted is not None:
+        if self.room.talking and self.first_counted is not None:
             begin = max(0, min(self.first_counted - self.pre_roll, keep - 1))
         start_s = self.start_frame * FRAME_MS / 1000
         end_s = (self.audio_start_frame + kept) * FRAME_MS / 1000
