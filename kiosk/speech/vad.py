@@ -95,6 +95,17 @@ started, with the pauses of fewer voices): one person reading on in a quiet room
 TALKING_TAIL_FRAMES = 20
 """Silence kept after speech in a talking room (600 ms): the visitor's softest last sounds fall under the room's
 level there, and the recognizer must still get them (the pause event waits as long, to hand on the same audio)."""
+STAND_OUT_PERCENTILE = 90
+"""The percentile of the levels of an utterance's speech frames that says how loud it is (Utterance.over_room_db):
+its loud syllables. Over all its frames, a short "one" said 0.5 s into the room's talk that had started the
+utterance was lost among them (6.8 dB; over its speech frames, 20)."""
+ROOM_BEFORE_FRAMES = 333
+"""Frames (10 s) before an utterance whose median level is the room it stands out of (Utterance.over_room_db):
+the room as the kiosk heard it, its own talk and clatter included. A median, so a visitor's own earlier line
+in those seconds hardly moves it. Against the noise floor instead (the quietest 90 ms), a room of people talking
+stood 16-21 dB out of its own floor, as loud as visitors at 5 dB SNR (scripts/eval_idle_room.py)."""
+ROOM_BEFORE_MIN_FRAMES = 33
+"""Frames (1 s) of the room at least, else an utterance's stand-out is not judged (the kiosk just started)."""
 FLOOR_SMOOTH = 3
 """Frames (90 ms) averaged before taking the quietest: one silent frame is not the room."""
 
@@ -110,6 +121,10 @@ class Utterance:
     """Cut at the longest utterance allowed, not ended by silence."""
     audio_start_s: float = 0.0
     """Seconds from the start of the source to the start of ``pcm`` (the pre-roll before the speech)."""
+    over_room_db: float | None = None
+    """How far the utterance stands out of the room, in dB: the STAND_OUT_PERCENTILE of the 90 ms levels of its
+    frames counted as speech, over the median level of the ROOM_BEFORE_FRAMES before it. None without Silero
+    (webrtcvad alone keeps no levels) or when less than ROOM_BEFORE_MIN_FRAMES were heard before it."""
 
     @property
     def audio_end_s(self) -> float:
@@ -333,6 +348,11 @@ class Endpointer:
                              else None)
         self.position = 0
         self.neural_fresh_at = 0
+        self.heard_levels: collections.deque[float] = collections.deque(
+            maxlen=ROOM_BEFORE_FRAMES + START_WINDOW + self.pre_roll)
+        """The smoothed level of every frame lately (with Silero), in speech or not: the room before an utterance."""
+        self.room_before: float | None = None
+        """The median level of the room before the utterance in progress (Utterance.over_room_db)."""
         self.reset()
 
     @classmethod
@@ -345,6 +365,10 @@ class Endpointer:
         # (frame, webrtcvad's voiced, counted as speech for min_speech_ms)
         self.recent: collections.deque[tuple[bytes, bool, bool]] = collections.deque(
             maxlen=START_WINDOW + self.pre_roll)
+        self.recent_levels: collections.deque[tuple[float, bool]] = collections.deque(maxlen=START_WINDOW)
+        """(smoothed level, counted as speech) of the start window's frames, with Silero: a short word's onset."""
+        self.speech_levels: list[float] = []
+        """The smoothed level of each frame of the utterance counted as speech (Utterance.over_room_db)."""
         self.last_voiced: collections.deque[bool] = collections.deque(maxlen=SUSTAIN_WINDOW)
         self.speech: list[bytes] = []
         self.in_speech = False
@@ -376,6 +400,7 @@ class Endpointer:
                 self.neural_fresh_at = self.position
             speech = self.neural.push(frame) >= SPEECH_PROB
             smoothed = self.floor.recent_level
+            self.heard_levels.append(smoothed)
             if not self.in_speech:
                 self.room.push(self.position, smoothed, speech)
             else:
@@ -387,8 +412,11 @@ class Endpointer:
             # times without the hangover, 38 with it, 42 by webrtcvad alone.
             loud = voiced and level > self.floor.floor + LOUD_DB
             counted = (speech or loud) and self.room.near(smoothed)
-            if counted and self.in_speech:
+            if not self.in_speech:
+                self.recent_levels.append((smoothed, counted))
+            elif counted:
                 self.room.heard(smoothed)
+                self.speech_levels.append(smoothed)
             self.held = NEURAL_HANGOVER if counted else max(0, self.held - 1)
             going_on = self.held > 0
         self.last_voiced.append(going_on)
@@ -411,6 +439,8 @@ class Endpointer:
                 self.start_frame = self.position - len(recent) + onset
                 self.audio_start_frame = self.position - len(recent) + first
                 self.room.utterance_started(self.audio_start_frame + 1)
+                before = list(self.heard_levels)[:-len(recent)]
+                self.room_before = statistics.median(before) if len(before) >= ROOM_BEFORE_MIN_FRAMES else None
                 self.silent_run = 0
                 events.append(VadEvent(EventKind.SPEECH_START, now))
             else:
@@ -463,7 +493,14 @@ class Endpointer:
         start_s = self.start_frame * FRAME_MS / 1000
         end_s = (self.audio_start_frame + kept) * FRAME_MS / 1000
         return Utterance(b"".join(self.speech[begin:keep]), start_s, end_s, not ended,
-                         (self.audio_start_frame + begin) * FRAME_MS / 1000)
+                         (self.audio_start_frame + begin) * FRAME_MS / 1000, self._over_room())
+
+    def _over_room(self) -> float | None:
+        """How far the utterance so far stands out of the room before it (Utterance.over_room_db)."""
+        ordered = sorted([*(level for level, counted in self.recent_levels if counted), *self.speech_levels])
+        if self.room_before is None or not ordered:
+            return None
+        return ordered[len(ordered) * STAND_OUT_PERCENTILE // 100] - self.room_before
 
 
 def utterances(frames: Iterable[bytes], **endpointer_kwargs) -> Iterator[Utterance]:
