@@ -245,6 +245,18 @@ class Dialogue:
         turn = Turn((Reply(self._say("not_heard")), Reply(state.pending.text)), expect=self._expect(state))
         return dataclasses.replace(state, unheard=state.unheard + 1), turn
 
+    def gives_something(self, text: str) -> bool:
+        """Whether ``text`` says anything this kiosk acts on: a red flag (affirmed, in doubt or denied), its own
+        topic, or a request (help, a person, say that again...). The voice kiosk answers a line that hardly stands
+        out of a loud room, with no visit under way, only when this is true (kiosk.faces.voice.STAND_OUT_DB)."""
+        if len(text) > MAX_CHARS:
+            return True  # too long to read here: hear() screens it for red flags all the same
+        if readable_problem(text) is not None:
+            return False  # no words
+        result = assess(text, self.index)
+        return bool(result.red_flags or result.unsure_flags or result.negated_flags or result.in_scope
+                    or parse_command(text) is not None)
+
     def idle(self, state: State, idle_s: float) -> tuple[State, Turn | None]:
         """Time has passed with nothing said. Warns once, then forgets the session."""
         if not state.started:

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rapidfuzz import fuzz
 
@@ -29,6 +29,9 @@ from ..ops.events import report_error
 from ..ops.settings import Settings
 from ..speech.asr import transcribe
 from .asks import with_ask
+
+if TYPE_CHECKING:
+    from ..speech.vad import Utterance
 
 log = logging.getLogger("kiosk")
 
@@ -60,6 +63,15 @@ def hearing_for(kb: KnowledgeBase) -> dict:
     return dict(HEARING, again_prompt=questions_prompt(kb.red_flag_questions()))
 
 
+STAND_OUT_DB = 9.0
+"""With no visit under way, an utterance that stands less than this out of the room (Utterance.over_room_db) and
+says nothing the kiosk acts on (Dialogue.gives_something) is taken as the room's own talk and not answered:
+alone in the kitchen recording, a kiosk heard its distant talk as "I'm sorry.", said "Sorry, I did not catch that"
+and called a person before any visitor came (benchmarks/noise.md section 14). Measured with
+scripts/eval_idle_room.py: the room's own utterances stood 3-11 dB out (kitchen) and 9 dB (people talking);
+visitors' opening lines at 10 dB SNR 10-24 dB, at 5 dB 6.5-19 dB (3 of 60 under 9), at 0 dB 5-14 dB (about half
+under). A visitor that soft is heard when the line names a sign, the topic or a request, or said again louder; a
+wake phrase or push to talk (someone chose to speak to the kiosk) skips this."""
 ROOM_NOISE_S = 1.5
 """Seconds of the room before the first utterance kept as its noise floor (kiosk.speech.room)."""
 
@@ -321,7 +333,7 @@ class VoiceSession:
             elif event.kind is VadKind.PAUSE and not self.streaming:
                 self._speculate(event.utterance.pcm)
             elif event.kind is VadKind.UTTERANCE:
-                self._end_utterance(event.utterance.pcm)
+                self._end_utterance(event.utterance)
         self.in_speech = self.in_speech and self.endpointer.in_speech  # a cough was dropped: not an utterance
         if self.in_speech and self.streaming:
             partial = self._asr(self.recognizer.accept, frame)
@@ -369,7 +381,8 @@ class VoiceSession:
                 return box["result"]
         return self._asr(transcribe, self.recognizer, pcm, self.grammar, timeout=True)
 
-    def _end_utterance(self, pcm: bytes) -> None:
+    def _end_utterance(self, utterance: Utterance) -> None:
+        pcm = utterance.pcm
         self.in_speech = False
         if self.streaming:
             heard = self._asr(self.recognizer.finish, timeout=True)
@@ -392,6 +405,8 @@ class VoiceSession:
                 if turn is not None:
                     self.deliver(turn)
             return
+        if self._from_the_room(utterance, heard, text):
+            return
         if not self.awake:
             rest = self._after_wake_phrase(text)
             if rest is None:
@@ -413,6 +428,17 @@ class VoiceSession:
         for flags, session in late:
             self._ask_again(flags, session)
         self._hear_again_later(pcm, text)
+
+    def _from_the_room(self, utterance: Utterance, heard, text: str) -> bool:
+        """True for a line taken as the room's own talk, not answered (STAND_OUT_DB): no visit under way, no wake
+        phrase or push to talk, the line hardly out of the room, and nothing in it the kiosk acts on (nor a sign
+        the recognizer may have misheard, kiosk.faces.asks). Logged without its words."""
+        over = utterance.over_room_db
+        if (over is None or over >= STAND_OUT_DB or self.conversation.started or self.wake_words
+                or self.push_to_talk or self.dialogue.gives_something(text) or self._ask_for(heard, text) is not None):
+            return False
+        log.info("not answered: a line %.1f dB out of the room with no visit under way (the room's own talk?)", over)
+        return True
 
     def _hear_again_later(self, pcm: bytes, text: str) -> None:
         """Decode the utterance a second time on a thread while the reply is spoken (the turn never waits for

@@ -1,0 +1,196 @@
+"""A kiosk waiting in a loud room, with no visit under way, does not answer the room's own talk, nor call a person
+for not understanding it; a visitor who speaks to it is answered. Pure steps first (which lines give the kiosk
+something to act on; the voice face's rule on made-up utterances), then the endpointer on the real kitchen
+recording and real human speech, then a whole voice session on it with Whisper."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kiosk.core.dialogue import EventKind, Phase
+from kiosk.speech.asr import Transcript
+
+KITCHEN = Path(__file__).resolve().parents[2] / "shared" / "audio" / "noise" / "kitchen.wav"
+SPEECH = Path(__file__).resolve().parents[2] / "shared" / "audio" / "speech"
+
+
+@pytest.mark.parametrize("line", ["I'm sorry.", "Not like that.", "Thank you.", "With cream, lots of sugar.",
+                                  "See you later", ""])
+def test_the_rooms_small_talk_gives_the_kiosk_nothing(dialogue, line):
+    assert not dialogue.gives_something(line)
+
+
+@pytest.mark.parametrize("line", ["my lip keeps twitching", "I think my face is drooping",
+                                  "no numbness or anything", "I need help", "get me a nurse",
+                                  "say that again", "lots of stress at work lately"])
+def test_a_sign_the_topic_or_a_request_gives_the_kiosk_something(dialogue, line):
+    assert dialogue.gives_something(line)
+
+
+@pytest.fixture
+def idle_session(dialogue):
+    """A voice session's room rule on made-up utterances: no audio, no recognizer runs."""
+    from kiosk.faces.voice import VoiceSession
+    from kiosk.speech.tts import WavSpeaker
+
+    def make(**kwargs):
+        return VoiceSession(dialogue, None, object(), WavSpeaker(play=False), None, captions=io.StringIO(), **kwargs)
+
+    return make
+
+
+def said(over_room_db: float | None):
+    from kiosk.speech.vad import Utterance
+
+    return Utterance(b"", 0.0, 1.0, over_room_db=over_room_db)
+
+
+def test_an_idle_kiosk_leaves_a_line_that_hardly_stands_out_and_says_nothing(idle_session):
+    from kiosk.faces.voice import STAND_OUT_DB
+
+    session = idle_session()
+    heard = Transcript("I'm sorry.", 0.4, True)
+    assert session._from_the_room(said(STAND_OUT_DB - 3), heard, heard.text)
+    assert not session._from_the_room(said(STAND_OUT_DB + 3), heard, heard.text)  # someone at the kiosk
+    assert not session._from_the_room(said(None), heard, heard.text)  # not judged: answered as before
+
+
+def test_a_soft_line_is_answered_when_it_names_a_sign_or_may_have(idle_session):
+    from kiosk.faces.voice import STAND_OUT_DB
+
+    session = idle_session()
+    soft = said(STAND_OUT_DB - 3)
+    for text in ("my face is drooping", "I need help", "my lip twitches"):
+        assert not session._from_the_room(soft, Transcript(text, 0.4, True), text)
+    # nothing in the words, but another hypothesis of the recognizer names a sign: asked, never dropped
+    heard = Transcript("my face is drawing", 0.4, True, alternatives=("my face is drooping",))
+    assert not session._from_the_room(soft, heard, heard.text)
+
+
+def test_a_visit_under_way_a_wake_phrase_or_push_to_talk_is_never_judged_by_loudness(idle_session):
+    from kiosk.faces.voice import STAND_OUT_DB
+
+    soft, heard = said(STAND_OUT_DB - 3), Transcript("not like that", 0.4, True)
+    session = idle_session()
+    session.conversation.hear("my lip keeps twitching", 0.0)
+    assert not session._from_the_room(soft, heard, heard.text)  # the visitor's soft "not like that" is an answer
+    assert not idle_session(wake_phrase="hey kiosk")._from_the_room(soft, heard, heard.text)
+    assert not idle_session(push_to_talk=True)._from_the_room(soft, heard, heard.text)
+
+
+# --- the endpointer on real audio ---------------------------------------------------------------------
+
+def room_and_line(line: np.ndarray, snr_db: float, lead_s: float, offset_s: float = 0.0) -> np.ndarray:
+    from kiosk.speech.audio import noise_gain, read_wav
+
+    kitchen = read_wav(KITCHEN)
+    n = int(lead_s * 16000) + len(line) + 32000
+    room = kitchen[(np.arange(n) + int(offset_s * 16000)) % len(kitchen)].astype(np.float64)
+    gain = noise_gain(line, kitchen, snr_db) if len(line) else noise_gain(spoken_line(), kitchen, snr_db)
+    clean = np.concatenate([np.zeros(int(lead_s * 16000)), line.astype(np.float64), np.zeros(32000)])
+    return np.clip(clean + gain * room, -32768, 32767).astype(np.int16)
+
+
+def spoken_line() -> np.ndarray:
+    """A real person's sentence (LibriSpeech, ../shared/audio/speech)."""
+    from kiosk.speech.audio import read_wav
+
+    folder = SPEECH / "librispeech-test-clean-mini"
+    return read_wav(sorted(folder.glob("*.wav"))[0])
+
+
+def utterances_of(samples: np.ndarray):
+    from kiosk.speech.vad import utterances
+
+    pcm = samples.astype("<i2").tobytes()
+    return list(utterances(pcm[i:i + 960] for i in range(0, len(pcm) - 959, 960)))
+
+
+@pytest.fixture(scope="module")
+def silero():
+    pytest.importorskip("faster_whisper", reason="Silero VAD ships with faster-whisper: pip install -e '.[whisper]'")
+    from kiosk.speech.vad import neural_voicing
+
+    if neural_voicing() is None:
+        pytest.skip("Silero VAD did not load")
+
+
+def test_a_person_at_the_kiosk_stands_out_of_the_kitchen_and_its_distant_talk_does_not(silero):
+    from kiosk.faces.voice import STAND_OUT_DB
+
+    # the kitchen alone for two minutes, at the level it has under a person speaking at 5 dB SNR
+    room = [u.over_room_db for u in utterances_of(room_and_line(np.zeros(0, np.int16), 5.0, 120.0))]
+    judged = [v for v in room if v is not None]
+    assert len(judged) >= 3, room  # its distant talk and clatter are heard as utterances...
+    assert sum(v >= STAND_OUT_DB for v in judged) <= 1, judged  # ...that hardly stand out of it
+    for snr in (10.0, 5.0):
+        found = [u for u in utterances_of(room_and_line(spoken_line(), snr, 20.0, offset_s=40.0)) if u.end_s > 20.0]
+        assert found and max(u.over_room_db for u in found) >= STAND_OUT_DB, (snr, found)
+
+
+def test_stand_out_is_not_judged_without_a_second_of_the_room_or_without_silero():
+    from kiosk.speech.vad import utterances
+
+    line = spoken_line()
+    pcm = np.concatenate([line, np.zeros(32000, np.int16)]).astype("<i2").tobytes()
+    frames = [pcm[i:i + 960] for i in range(0, len(pcm) - 959, 960)]
+    assert all(u.over_room_db is None for u in utterances(iter(frames), neural=False))
+    first = list(utterances(iter(frames)))
+    assert first and first[0].over_room_db is None  # the line began within the kiosk's first second
+
+
+# --- a whole voice session ------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_a_kiosk_waiting_in_the_kitchen_answers_the_visitor_not_the_room(dialogue, kb, tmp_path, monkeypatch, silero):
+    """Ninety seconds of the real kitchen recording (its distant talk included) at the level it has under a visitor
+    speaking at 5 dB SNR, then the visitor's line. Without the rule (STAND_OUT_DB off) the kiosk answers the room's
+    talk before anyone came; with it, it says nothing until the visitor speaks, calls no one, and asks the visitor
+    a question about the warning signs."""
+    import subprocess
+
+    from kiosk.faces import voice
+    from kiosk.faces.voice import VoiceSession
+    from kiosk.speech.audio import MemorySource, read_wav
+    from kiosk.speech.tts import WavSpeaker
+    from kiosk.speech.vad import Endpointer
+    from kiosk.speech.whisper_asr import WhisperRecognizer
+
+    wav = tmp_path / "visitor.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav),
+                    "my lip keeps twitching since i started drinking energy drinks"], check=True)
+    line = read_wav(wav)
+    lead_s = 90.0
+    audio = room_and_line(line, 5.0, lead_s)
+    recognizer = WhisperRecognizer(prompt_phrases=kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords())
+
+    def run():
+        events, out = [], io.StringIO()
+        replies: list[tuple[float, str]] = []
+        session = VoiceSession(dialogue, MemorySource(audio), recognizer, WavSpeaker(play=False), Endpointer(),
+                               on_event=events.append, captions=out)
+        deliver = session.deliver
+
+        def noted(turn):
+            replies.append((session.audio_s, turn.text))
+            deliver(turn)
+
+        session.deliver = noted  # type: ignore[method-assign]
+        result = session.run()
+        return result, events, replies[1:], out.getvalue()  # after the greeting
+
+    monkeypatch.setattr(voice, "STAND_OUT_DB", -100.0)
+    _, _, replies, text = run()
+    assert [t for at, t in replies if at < lead_s], f"the room's talk was not answered even without the rule:\n{text}"
+
+    monkeypatch.undo()
+    result, events, replies, text = run()
+    assert not [t for at, t in replies if at < lead_s], text  # nothing said to the room
+    assert not any(e.kind in {EventKind.STAFF_ALERT, EventKind.NOT_UNDERSTOOD} for e in events), text
+    # the visitor's line, heard in the noise, is answered with a question about the warning signs
+    assert text.count("You said:") == 1 and replies, text
+    assert result.state.phase is Phase.QUESTION and result.state.pending is not None, text
+    assert result.state.pending.kind in {"screening", "red_flag"}, text
