@@ -68,6 +68,7 @@ def row(outcomes: list[SpokenOutcome]) -> str:
     return (f"{caught / max(1, len(em)):.1%} ({caught}/{len(em)}) | {clear / max(1, len(ok)):.1%} ({clear}/{len(ok)}) | "
             f"{lines / max(1, len(outcomes)):.1f} | {sum(o.repeated for o in outcomes)} of {lines} | "
             f"{sum(o.staff_called for o in outcomes)} of {len(outcomes)} | "
+            f"{sum(o.to_the_room > 0 for o in outcomes)} ({sum(o.staff_called_idle for o in outcomes)}) | "
             f"{f'{statistics.mean(waits):.1f} s' if waits else '-'} | "
             f"{f'{statistics.median(replies):.2f} / {float(np.percentile(replies, 90)):.2f} s' if replies else '-'}")
 
@@ -85,7 +86,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="the room: the real kitchen recording, or eight-talker babble of real speech")
     p.add_argument("--save", type=Path, help="every session's lines (said, heard, replied) as JSON")
     p.add_argument("--misses", action="store_true", help="print each session that ended wrong")
+    p.add_argument("--no-room-rule", action="store_true",
+                   help="answer every line while no visit is under way, however little it stands out of the room "
+                        "(the kiosk before kiosk.faces.voice.STAND_OUT_DB), for a comparison on the same code")
     args = p.parse_args(argv)
+    if args.no_room_rule:
+        from kiosk.faces import voice as voice_face
+
+        voice_face.STAND_OUT_DB = float("-inf")
     from kiosk.bench.noise import babble_noise, kitchen_noise
     from kiosk.core.content import load_knowledge_base
     from kiosk.core.dialogue import Dialogue
@@ -122,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(voices)} voices x {len(snrs)} conditions, {args.lead:g} s of the room first: {len(outcomes)} spoken "
           f"sessions, {took:.0f} s")
     print("| condition | voice | session sensitivity | session specificity | lines per session | lines said again | "
-          "staff called (not understood) | silence after a line heard as no words | room time to a reply, median / p90 |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "staff called (not understood) | spoke to the room before the visitor (of it, staff called) | "
+          "silence after a line heard as no words | room time to a reply, median / p90 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for snr in snrs:
         label = "clean" if snr is None else f"{args.noise} {snr:g} dB"
         here = [o for o in outcomes if o.snr == snr]
@@ -140,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         args.save.write_text(json.dumps([{
             "id": o.visitor.id, "emergency": o.visitor.emergency, "voice": o.voice, "snr": o.snr,
             "prompted": o.prompted, "staff_called": o.staff_called, "lines": o.lines, "repeated": o.repeated,
+            "to_the_room": o.to_the_room, "staff_called_idle": o.staff_called_idle,
             "lost_waits": o.lost_waits, "reply_waits": o.reply_waits,
             "log": [{"said": s, "heard": h, "kiosk": r} for s, h, r in o.log]} for o in outcomes], indent=1))
     return 0

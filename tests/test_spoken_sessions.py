@@ -109,3 +109,27 @@ def test_the_room_before_the_first_line_is_the_room_at_its_level(dialogue):
     lead = np.frombuffer(b"".join(itertools.islice(room.frames(), 2 * 16000 // FRAME_SAMPLES)), dtype=np.int16)
     expected = noise_gain(speech, noise, 10.0) * np.std(noise)
     assert abs(np.std(lead) - expected) < 0.1 * expected
+
+
+def test_replies_to_the_room_before_the_visitor_speaks_are_counted(dialogue):
+    """What the kiosk says while it waits (the room's talk answered) is counted apart from the visit, the greeting
+    aside (spoke to the room before the visitor, in scripts/eval_spoken_sessions.py's table)."""
+    from types import SimpleNamespace
+
+    from kiosk.bench.spoken_sessions import SpokenOutcome, VisitorInRoom
+    from kiosk.speech.audio import FRAME_SAMPLES
+
+    speech = (3000 * np.sin(np.arange(16000) / 5.0)).astype(np.int16)
+    noise = np.random.default_rng(0).normal(0, 1000, 48000).astype(np.int16)
+    room = VisitorInRoom(Script(CALM), lambda text, n: speech, noise, 10.0, "key", lead_s=1.0)
+    spoken = ["Hello. I can help you think about lip and face twitching."]
+    room.session = SimpleNamespace(speaker=SimpleNamespace(spoken=spoken),
+                                   conversation=SimpleNamespace(state=dialogue.start()[0]))
+    room.outcome = SpokenOutcome(CALM, "test", 10.0)
+    frames = room.frames()
+    for i in range(16000 // FRAME_SAMPLES):
+        next(frames)
+        if i == 10:
+            spoken.append(dialogue.kb.dialogue["not_understood"])  # the room's talk, answered
+    next(frames)  # the visitor's first line begins
+    assert room.outcome.to_the_room == 1

@@ -60,6 +60,10 @@ class SpokenOutcome:
     """(said, heard, the kiosk's reply) per line."""
     heard: list[str] = field(default_factory=list)
     """Every utterance the kiosk answered, as it heard it."""
+    to_the_room: int = 0
+    """Replies the kiosk spoke while it waited in the room, before the visitor's first line (the greeting aside)."""
+    staff_called_idle: bool = False
+    """The kiosk called a person for not understanding before the visitor had said a word."""
 
     @property
     def ok(self) -> bool:
@@ -97,11 +101,13 @@ class VisitorInRoom:
         session, outcome = self.session, self.outcome
         assert session is not None and outcome is not None, "attach a VoiceSession and an outcome first"
         speaker = session.speaker
+        greeted = len(speaker.spoken)
         line = self.script.next_line(session.conversation.state)
         if line is not None and self.noise is not None and self.snr is not None:
             # the room's level, set from the opening line, holds from the first frame: the lead is the room too
             self.gain = noise_gain(np.asarray(self.say(line, 0), dtype=np.int16), self.noise, self.snr)
         yield from self._room(int(self.lead_s * SAMPLE_RATE))
+        outcome.to_the_room = len(speaker.spoken) - greeted
         said_before, question = 0, ""
         while line is not None and outcome.lines < MAX_LINES:
             audio = np.asarray(self.say(line, said_before), dtype=np.int16)
@@ -173,6 +179,7 @@ def run_spoken_session(dialogue, recognizer, visitor: Visitor, voice: str, say: 
             outcome.prompted = True
         elif getattr(event, "kind", None) is EventKind.STAFF_ALERT and event.detail == "not understood":
             outcome.staff_called = True
+            outcome.staff_called_idle = outcome.staff_called_idle or outcome.lines == 0
 
     source = VisitorInRoom(Script(visitor), say, noise, snr, f"{visitor.id}|{voice}|{snr}", lead_s)
     source.outcome = outcome
