@@ -81,6 +81,22 @@ def test_a_visit_under_way_a_wake_phrase_or_push_to_talk_is_never_judged_by_loud
     assert not idle_session(push_to_talk=True)._from_the_room(soft, heard, heard.text)
 
 
+def test_lines_the_kiosk_could_not_place_are_not_a_visit_yet(idle_session, dialogue):
+    """The room's talk that got a "Sorry, I did not catch that" (it stood out, or came before the kiosk knew its
+    room) must not make the next soft lines of the room a visit, nor lead to a person called for them."""
+    from kiosk.faces.voice import STAND_OUT_DB
+
+    soft, heard = said(STAND_OUT_DB - 3), Transcript("Thank you.", 0.3, True)
+    session = idle_session()
+    turn = session.conversation.hear("Thank you.", 0.0, confidence=0.3)
+    assert turn.text.startswith(dialogue.kb.dialogue["not_understood"]) and session.conversation.started
+    assert not session.conversation.state.under_way
+    assert session._from_the_room(soft, heard, heard.text)
+    session.conversation.hear("I think my face is drooping", 1.0)  # placed: a sign the kiosk acts on
+    assert session.conversation.state.under_way
+    assert not session._from_the_room(soft, heard, heard.text)
+
+
 # --- the endpointer on real audio ---------------------------------------------------------------------
 
 def room_and_line(line: np.ndarray, snr_db: float, lead_s: float, offset_s: float = 0.0) -> np.ndarray:
@@ -131,15 +147,17 @@ def test_a_person_at_the_kiosk_stands_out_of_the_kitchen_and_its_distant_talk_do
         assert found and max(u.over_room_db for u in found) >= STAND_OUT_DB, (snr, found)
 
 
-def test_stand_out_is_not_judged_without_a_second_of_the_room_or_without_silero():
+def test_in_a_quiet_room_a_line_stands_far_out_even_at_once_and_without_silero_it_is_not_judged(silero):
+    from kiosk.faces.voice import STAND_OUT_DB
     from kiosk.speech.vad import utterances
 
     line = spoken_line()
     pcm = np.concatenate([line, np.zeros(32000, np.int16)]).astype("<i2").tobytes()
     frames = [pcm[i:i + 960] for i in range(0, len(pcm) - 959, 960)]
     assert all(u.over_room_db is None for u in utterances(iter(frames), neural=False))
+    # said the moment the kiosk started: the room is the line's own pauses and the silence after it
     first = list(utterances(iter(frames)))
-    assert first and first[0].over_room_db is None  # the line began within the kiosk's first second
+    assert len(first) == 1 and first[0].over_room_db is not None and first[0].over_room_db > STAND_OUT_DB + 20
 
 
 # --- a whole voice session ------------------------------------------------------------------------------

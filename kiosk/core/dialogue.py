@@ -171,6 +171,12 @@ class State:
     """The question (Pending.key) whose answer was a "no" heard with low confidence and asked again: a second
     "no" to the same question is taken, as two hearings agree (a short "no" scores low however clearly said)."""
 
+    @property
+    def under_way(self) -> bool:
+        """A visit is in hand: a description placed, a question open, or an emergency. Lines the kiosk could not
+        place (its "Sorry, I did not catch that") are not a visit yet: they may have been the room's talk."""
+        return bool(self.said) or self.pending is not None or self.phase is Phase.EMERGENCY
+
 
 @dataclass(frozen=True)
 class Dialogue:
@@ -248,7 +254,8 @@ class Dialogue:
     def gives_something(self, text: str) -> bool:
         """Whether ``text`` says anything this kiosk acts on: a red flag (affirmed, in doubt or denied), its own
         topic, or a request (help, a person, say that again...). The voice kiosk answers a line that hardly stands
-        out of a loud room, with no visit under way, only when this is true (kiosk.faces.voice.STAND_OUT_DB)."""
+        out of a loud room, with no visit under way (State.under_way), only when this is true
+        (kiosk.faces.voice.STAND_OUT_DB)."""
         if len(text) > MAX_CHARS:
             return True  # too long to read here: hear() screens it for red flags all the same
         if readable_problem(text) is not None:

@@ -430,11 +430,12 @@ class VoiceSession:
         self._hear_again_later(pcm, text)
 
     def _from_the_room(self, utterance: Utterance, heard, text: str) -> bool:
-        """True for a line taken as the room's own talk, not answered (STAND_OUT_DB): no visit under way, no wake
-        phrase or push to talk, the line hardly out of the room, and nothing in it the kiosk acts on (nor a sign
-        the recognizer may have misheard, kiosk.faces.asks). Logged without its words."""
+        """True for a line taken as the room's own talk, not answered (STAND_OUT_DB): no visit under way (nothing
+        placed, no question open: State.under_way), no wake phrase or push to talk, the line hardly out of the room,
+        and nothing in it the kiosk acts on (nor a sign the recognizer may have misheard, kiosk.faces.asks). Logged
+        without its words."""
         over = utterance.over_room_db
-        if (over is None or over >= STAND_OUT_DB or self.conversation.started or self.wake_words
+        if (over is None or over >= STAND_OUT_DB or self.conversation.state.under_way or self.wake_words
                 or self.push_to_talk or self.dialogue.gives_something(text) or self._ask_for(heard, text) is not None):
             return False
         log.info("not answered: a line %.1f dB out of the room with no visit under way (the room's own talk?)", over)

@@ -105,7 +105,7 @@ the room as the kiosk heard it, its own talk and clatter included. A median, so 
 in those seconds hardly moves it. Against the noise floor instead (the quietest 90 ms), a room of people talking
 stood 16-21 dB out of its own floor, as loud as visitors at 5 dB SNR (scripts/eval_idle_room.py)."""
 ROOM_BEFORE_MIN_FRAMES = 33
-"""Frames (1 s) of the room at least, else an utterance's stand-out is not judged (the kiosk just started)."""
+"""Frames (1 s) of the room at least, else an utterance's stand-out is not judged."""
 FLOOR_SMOOTH = 3
 """Frames (90 ms) averaged before taking the quietest: one silent frame is not the room."""
 
@@ -123,8 +123,9 @@ class Utterance:
     """Seconds from the start of the source to the start of ``pcm`` (the pre-roll before the speech)."""
     over_room_db: float | None = None
     """How far the utterance stands out of the room, in dB: the STAND_OUT_PERCENTILE of the 90 ms levels of its
-    frames counted as speech, over the median level of the ROOM_BEFORE_FRAMES before it. None without Silero
-    (webrtcvad alone keeps no levels) or when less than ROOM_BEFORE_MIN_FRAMES were heard before it."""
+    frames counted as speech, over the median level of the room: the ROOM_BEFORE_FRAMES before it and its own frames
+    that are not speech. None without Silero (webrtcvad alone keeps no levels) or with less than
+    ROOM_BEFORE_MIN_FRAMES of the room."""
 
     @property
     def audio_end_s(self) -> float:
@@ -351,8 +352,8 @@ class Endpointer:
         self.heard_levels: collections.deque[float] = collections.deque(
             maxlen=ROOM_BEFORE_FRAMES + START_WINDOW + self.pre_roll)
         """The smoothed level of every frame lately (with Silero), in speech or not: the room before an utterance."""
-        self.room_before: float | None = None
-        """The median level of the room before the utterance in progress (Utterance.over_room_db)."""
+        self.room_before: list[float] = []
+        """The levels of the room before the utterance in progress (Utterance.over_room_db)."""
         self.reset()
 
     @classmethod
@@ -369,6 +370,8 @@ class Endpointer:
         """(smoothed level, counted as speech) of the start window's frames, with Silero: a short word's onset."""
         self.speech_levels: list[float] = []
         """The smoothed level of each frame of the utterance counted as speech (Utterance.over_room_db)."""
+        self.between_levels: list[float] = []
+        """The same of the utterance's other frames: the room, in the pauses between words and around them."""
         self.last_voiced: collections.deque[bool] = collections.deque(maxlen=SUSTAIN_WINDOW)
         self.speech: list[bytes] = []
         self.in_speech = False
@@ -417,6 +420,8 @@ class Endpointer:
             elif counted:
                 self.room.heard(smoothed)
                 self.speech_levels.append(smoothed)
+            else:
+                self.between_levels.append(smoothed)
             self.held = NEURAL_HANGOVER if counted else max(0, self.held - 1)
             going_on = self.held > 0
         self.last_voiced.append(going_on)
@@ -439,8 +444,7 @@ class Endpointer:
                 self.start_frame = self.position - len(recent) + onset
                 self.audio_start_frame = self.position - len(recent) + first
                 self.room.utterance_started(self.audio_start_frame + 1)
-                before = list(self.heard_levels)[:-len(recent)]
-                self.room_before = statistics.median(before) if len(before) >= ROOM_BEFORE_MIN_FRAMES else None
+                self.room_before = list(self.heard_levels)[:-len(recent)]
                 self.silent_run = 0
                 events.append(VadEvent(EventKind.SPEECH_START, now))
             else:
@@ -498,9 +502,13 @@ class Endpointer:
     def _over_room(self) -> float | None:
         """How far the utterance so far stands out of the room before it (Utterance.over_room_db)."""
         ordered = sorted([*(level for level, counted in self.recent_levels if counted), *self.speech_levels])
-        if self.room_before is None or not ordered:
+        # the utterance's own frames that are not speech are the room too: a kiosk that just started has heard
+        # little else (the kitchen's clatter began an utterance 0.3 s after the kiosk did)
+        room = [*self.room_before, *(level for level, counted in self.recent_levels if not counted),
+                *self.between_levels]
+        if len(room) < ROOM_BEFORE_MIN_FRAMES or not ordered:
             return None
-        return ordered[len(ordered) * STAND_OUT_PERCENTILE // 100] - self.room_before
+        return ordered[len(ordered) * STAND_OUT_PERCENTILE // 100] - statistics.median(room)
 
 
 def utterances(frames: Iterable[bytes], **endpointer_kwargs) -> Iterator[Utterance]:
