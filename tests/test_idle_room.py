@@ -58,6 +58,19 @@ def test_an_idle_kiosk_leaves_a_line_that_hardly_stands_out_and_says_nothing(idl
     assert not session._from_the_room(said(None), heard, heard.text)  # not judged: answered as before
 
 
+def test_many_voices_at_once_are_the_room_however_loud(idle_session):
+    """Before the kiosk knows its room, people talking give one utterance cut at the longest allowed, whose level
+    is not judged (no room heard before it); the endpointer takes it as many voices (RoomTalk.ran_out)."""
+    from kiosk.speech.vad import Utterance
+
+    session = idle_session()
+    heard = Transcript("With cream and lots of sugar. Can I make a secret?", 0.4, True)
+    crowd = Utterance(b"", 0.0, 15.0, truncated=True, many_voices=True)
+    assert session._from_the_room(crowd, heard, heard.text)
+    named = Transcript("with cream and sugar, my face is drooping", 0.4, True)
+    assert not session._from_the_room(crowd, named, named.text)  # a sign in it is never dropped
+
+
 def test_a_soft_line_is_answered_when_it_names_a_sign_or_may_have(idle_session):
     from kiosk.faces.voice import STAND_OUT_DB
 
@@ -145,6 +158,13 @@ def test_a_person_at_the_kiosk_stands_out_of_the_kitchen_and_its_distant_talk_do
     for snr in (10.0, 5.0):
         found = [u for u in utterances_of(room_and_line(spoken_line(), snr, 20.0, offset_s=40.0)) if u.end_s > 20.0]
         assert found and max(u.over_room_db for u in found) >= STAND_OUT_DB, (snr, found)
+
+
+def test_people_talking_before_the_kiosk_knew_its_room_are_taken_as_many_voices(silero):
+    from kiosk.bench.noise import babble_noise
+
+    found = utterances_of(babble_noise()[:16000 * 20])
+    assert found and found[0].truncated and found[0].many_voices, found
 
 
 def test_in_a_quiet_room_a_line_stands_far_out_even_at_once_and_without_silero_it_is_not_judged(silero):

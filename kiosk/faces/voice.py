@@ -431,14 +431,16 @@ class VoiceSession:
 
     def _from_the_room(self, utterance: Utterance, heard, text: str) -> bool:
         """True for a line taken as the room's own talk, not answered (STAND_OUT_DB): no visit under way (nothing
-        placed, no question open: State.under_way), no wake phrase or push to talk, the line hardly out of the room,
-        and nothing in it the kiosk acts on (nor a sign the recognizer may have misheard, kiosk.faces.asks). Logged
+        placed, no question open: State.under_way), no wake phrase or push to talk, the line hardly out of the room
+        (or many voices at once, Utterance.many_voices), and nothing in it the kiosk acts on (nor a sign the recognizer may have misheard, kiosk.faces.asks). Logged
         without its words."""
         over = utterance.over_room_db
-        if (over is None or over >= STAND_OUT_DB or self.conversation.state.under_way or self.wake_words
+        soft = over is not None and over < STAND_OUT_DB
+        if (not (soft or utterance.many_voices) or self.conversation.state.under_way or self.wake_words
                 or self.push_to_talk or self.dialogue.gives_something(text) or self._ask_for(heard, text) is not None):
             return False
-        log.info("not answered: a line %.1f dB out of the room with no visit under way (the room's own talk?)", over)
+        why = "many voices at once" if utterance.many_voices else f"{over:.1f} dB out of the room"
+        log.info("not answered: a line with no visit under way, %s (the room's own talk?)", why)
         return True
 
     def _hear_again_later(self, pcm: bytes, text: str) -> None:

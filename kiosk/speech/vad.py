@@ -23,6 +23,7 @@ microphone than the room.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import logging
 import math
 import statistics
@@ -121,6 +122,9 @@ class Utterance:
     """Cut at the longest utterance allowed, not ended by silence."""
     audio_start_s: float = 0.0
     """Seconds from the start of the source to the start of ``pcm`` (the pre-roll before the speech)."""
+    many_voices: bool = False
+    """Cut at the longest allowed with its level hardly varying: many voices at once, taken as the room's talk
+    (RoomTalk.ran_out)."""
     over_room_db: float | None = None
     """How far the utterance stands out of the room, in dB: the STAND_OUT_PERCENTILE of the 90 ms levels of its
     frames counted as speech, over the median level of the room: the ROOM_BEFORE_FRAMES before it and its own frames
@@ -207,20 +211,22 @@ class RoomTalk:
         """A frame of the utterance counted as the visitor's speech."""
         self.visitor.append(level)
 
-    def ran_out(self, levels: list[float]) -> None:
+    def ran_out(self, levels: list[float]) -> bool:
         """An utterance was cut at the longest allowed, never ended by silence. When its level hardly varied
-        (many voices at once: the room's talk) its frames are the room's; without this, a room that began to
-        talk while the kiosk waited left no frames between utterances to tell it by, and every utterance ran
-        out. One person talking on that long varies far more (pauses between words), and is left alone."""
+        (many voices at once: the room's talk) its frames are the room's, and True is returned; without this, a
+        room that began to talk while the kiosk waited left no frames between utterances to tell it by, and every
+        utterance ran out. One person talking on that long varies far more (pauses between words), and is left
+        alone."""
         if len(levels) < START_WINDOW:
-            return
+            return False
         ordered = sorted(levels)
         # a kiosk that never heard its room between utterances takes a wider spread as the room's talk
         spread = MANY_VOICES_SPREAD_DB if len(self.between) >= START_WINDOW else FIRST_CUT_SPREAD_DB
         if ordered[len(ordered) * 9 // 10] - ordered[len(ordered) // 10] >= spread:
-            return
+            return False
         for level in levels[-ROOM_FRAMES:]:
             self.between.append((-1, level, True))
+        return True
 
     @property
     def talking(self) -> bool:
@@ -468,8 +474,8 @@ class Endpointer:
         if ended or truncated:
             utterance = self._so_far(ended)
             long_enough = self.voiced_in_utterance >= self.min_speech_frames
-            if truncated:
-                self.room.ran_out(self.levels)
+            if truncated and self.room.ran_out(self.levels):
+                utterance = dataclasses.replace(utterance, many_voices=True)
             self.reset()
             if long_enough:
                 events.append(VadEvent(EventKind.UTTERANCE, now, utterance))
@@ -497,7 +503,7 @@ class Endpointer:
         start_s = self.start_frame * FRAME_MS / 1000
         end_s = (self.audio_start_frame + kept) * FRAME_MS / 1000
         return Utterance(b"".join(self.speech[begin:keep]), start_s, end_s, not ended,
-                         (self.audio_start_frame + begin) * FRAME_MS / 1000, self._over_room())
+                         (self.audio_start_frame + begin) * FRAME_MS / 1000, over_room_db=self._over_room())
 
     def _over_room(self) -> float | None:
         """How far the utterance so far stands out of the room before it (Utterance.over_room_db)."""
