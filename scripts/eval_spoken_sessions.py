@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_room_rule:
         from kiosk.faces import voice as voice_face
 
-        voice_face.STAND_OUT_DB = float("-inf")
+        voice_face.STAND_OUT_DB = 0.0  # off
     from kiosk.bench.noise import babble_noise, kitchen_noise
     from kiosk.core.content import load_knowledge_base
     from kiosk.core.dialogue import Dialogue

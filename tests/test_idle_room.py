@@ -58,6 +58,24 @@ def test_an_idle_kiosk_leaves_a_line_that_hardly_stands_out_and_says_nothing(idl
     assert not session._from_the_room(said(None), heard, heard.text)  # not judged: answered as before
 
 
+def test_the_rule_follows_the_setting_and_zero_turns_it_off(idle_session, tmp_path):
+    from kiosk.faces.voice import voice_session
+    from kiosk.ops.settings import SettingsError, load_settings
+
+    heard = Transcript("I'm sorry.", 0.4, True)
+    assert idle_session(stand_out_db=12.0)._from_the_room(said(10.0), heard, heard.text)
+    assert not idle_session(stand_out_db=8.0)._from_the_room(said(10.0), heard, heard.text)
+    assert not idle_session(stand_out_db=0.0)._from_the_room(said(1.0), heard, heard.text)
+    path = tmp_path / "kiosk.toml"
+    path.write_text("room_stand_out_db = 12.5\n")
+    settings = load_settings(path)
+    parts = type("Parts", (), {"source": None, "recognizer": object(), "speaker": None})()
+    assert voice_session(settings, parts, idle_session().conversation).stand_out_db == 12.5
+    path.write_text("room_stand_out_db = -1\n")
+    with pytest.raises(SettingsError, match="room_stand_out_db"):
+        load_settings(path)
+
+
 def test_many_voices_at_once_are_the_room_however_loud(idle_session):
     """Before the kiosk knows its room, people talking give one utterance cut at the longest allowed, whose level
     is not judged (no room heard before it); the endpointer takes it as many voices (RoomTalk.ran_out)."""
@@ -220,7 +238,7 @@ def test_a_kiosk_waiting_in_the_kitchen_answers_the_visitor_not_the_room(dialogu
         result = session.run()
         return result, events, replies[1:], out.getvalue()  # after the greeting
 
-    monkeypatch.setattr(voice, "STAND_OUT_DB", -100.0)
+    monkeypatch.setattr(voice, "STAND_OUT_DB", 0.0)  # the rule off
     _, _, replies, text = run()
     assert [t for at, t in replies if at < lead_s], f"the room's talk was not answered even without the rule:\n{text}"
 

@@ -187,7 +187,7 @@ class VoiceSession:
                  barge_in: bool = False, rate_wpm: int = 160, emergency_rate_wpm: int = 130, volume: float = 1.0,
                  asr_timeout_s: float = 20.0, reply_wav: Path | None = None,
                  live: Callable[[], Dialogue] | None = None, clock: Callable[[], float] | None = None,
-                 status: TextIO | None = None, asks: bool = True) -> None:
+                 status: TextIO | None = None, asks: bool = True, stand_out_db: float | None = None) -> None:
         if isinstance(dialogue, Conversation):
             self.conversation = dialogue
         else:  # live: the dialogue for each new session (content edited while running); see kiosk.ops.live_content
@@ -231,6 +231,8 @@ class VoiceSession:
         self.room_checked = False
         self.asks = asks
         """Ask about signs the recognizer may have misheard (kiosk.faces.asks)."""
+        self.stand_out_db = STAND_OUT_DB if stand_out_db is None else stand_out_db
+        """With no visit under way, lines standing less out of the room are the room's (STAND_OUT_DB; 0: off)."""
         self.hear_again: Callable[[bytes], tuple[str, ...]] | None = (
             getattr(recognizer, "hear_again", None) if getattr(recognizer, "again", "") else None)
         """A second decode of an utterance already answered, run while the reply is spoken (see HEARING)."""
@@ -432,12 +434,13 @@ class VoiceSession:
     def _from_the_room(self, utterance: Utterance, heard, text: str) -> bool:
         """True for a line taken as the room's own talk, not answered (STAND_OUT_DB): no visit under way (nothing
         placed, no question open: State.under_way), no wake phrase or push to talk, the line hardly out of the room
-        (or many voices at once, Utterance.many_voices), and nothing in it the kiosk acts on (nor a sign the recognizer may have misheard, kiosk.faces.asks). Logged
-        without its words."""
+        (or many voices at once, Utterance.many_voices), and nothing in it the kiosk acts on (nor a sign the
+        recognizer may have misheard, kiosk.faces.asks). Logged without its words."""
         over = utterance.over_room_db
-        soft = over is not None and over < STAND_OUT_DB
-        if (not (soft or utterance.many_voices) or self.conversation.state.under_way or self.wake_words
-                or self.push_to_talk or self.dialogue.gives_something(text) or self._ask_for(heard, text) is not None):
+        soft = over is not None and over < self.stand_out_db
+        if (not self.stand_out_db or not (soft or utterance.many_voices) or self.conversation.state.under_way
+                or self.wake_words or self.push_to_talk or self.dialogue.gives_something(text)
+                or self._ask_for(heard, text) is not None):
             return False
         why = "many voices at once" if utterance.many_voices else f"{over:.1f} dB out of the room"
         log.info("not answered: a line with no visit under way, %s (the room's own talk?)", why)
@@ -764,14 +767,15 @@ def open_voice(settings: Settings, dialogue: Dialogue, wav: Path | None = None) 
 def voice_session(settings: Settings, parts: VoiceParts, talk: Dialogue | Conversation, *, out: TextIO = sys.stdout,
                   keyboard=None, reply_wav: Path | None = None, live: Callable[[], Dialogue] | None = None,
                   on_event: EventSink | None = None, clock: Callable[[], float] | None = None) -> VoiceSession:
-    """A VoiceSession with the settings' endpointing, wake phrase, push-to-talk, barge-in and voice."""
+    """A VoiceSession with the settings' endpointing, wake phrase, push-to-talk, barge-in, room rule and voice."""
     from ..speech.vad import Endpointer
 
     return VoiceSession(
         talk, parts.source, parts.recognizer, parts.speaker, Endpointer.from_settings(settings), on_event=on_event,
         captions=out, keyboard=keyboard, wake_phrase=settings.wake_phrase, push_to_talk=settings.push_to_talk,
         barge_in=settings.barge_in, rate_wpm=settings.tts_rate_wpm, emergency_rate_wpm=settings.emergency_rate_wpm,
-        volume=settings.tts_volume, asr_timeout_s=settings.asr_timeout_s, reply_wav=reply_wav, live=live, clock=clock)
+        volume=settings.tts_volume, asr_timeout_s=settings.asr_timeout_s, reply_wav=reply_wav, live=live, clock=clock,
+        stand_out_db=settings.room_stand_out_db)
 
 
 def with_reprompt(settings: Settings, dialogue: Dialogue,

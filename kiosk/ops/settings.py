@@ -73,6 +73,10 @@ class Settings:
     push_to_talk: bool = False
     wake_phrase: str = ""
     """For home use: when set, the kiosk only acts after hearing this phrase."""
+    room_stand_out_db: float = 9.0
+    """Voice kiosk with no visit under way: a line standing less than this many dB out of the room's sound, that
+    names no warning sign, topic or request, is taken as the room's own talk and not answered (benchmarks/noise.md
+    section 14). 0: every line is answered."""
     min_confidence: float = 0.5
     """Transcripts below this confidence are not acted on."""
     meaning: bool = True
@@ -209,6 +213,8 @@ def _check_values(s: Settings, where: str, skip: frozenset[str] = frozenset()) -
         (("vad_aggressiveness",), not 0 <= s.vad_aggressiveness <= 3, "'vad_aggressiveness' must be 0 to 3"),
         (("min_confidence",), not 0.0 <= s.min_confidence <= 1.0, "'min_confidence' must be between 0 and 1"),
         (("tts_volume",), not 0.0 <= s.tts_volume <= 1.0, "'tts_volume' must be between 0 and 1"),
+        (("room_stand_out_db",), not 0.0 <= s.room_stand_out_db <= 30.0,
+         "'room_stand_out_db' must be 0 (off) to 30 dB"),
     ]
     for name in ("end_silence_ms", "max_utterance_s", "tts_rate_wpm", "emergency_rate_wpm", "asr_timeout_s",
                  "staff_alert_timeout_s"):
