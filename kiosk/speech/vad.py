@@ -374,10 +374,6 @@ class Endpointer:
             maxlen=START_WINDOW + self.pre_roll)
         self.recent_levels: collections.deque[tuple[float, bool]] = collections.deque(maxlen=START_WINDOW)
         """(smoothed level, counted as speech) of the start window's frames, with Silero: a short word's onset."""
-        self.speech_levels: list[float] = []
-        """The smoothed level of each frame of the utterance counted as speech (Utterance.over_room_db)."""
-        self.between_levels: list[float] = []
-        """The same of the utterance's other frames: the room, in the pauses between words and around them."""
         self.last_voiced: collections.deque[bool] = collections.deque(maxlen=SUSTAIN_WINDOW)
         self.speech: list[bytes] = []
         self.in_speech = False
@@ -388,8 +384,8 @@ class Endpointer:
         self.quiet_frames = 0
         self.reported_no_speech = False
         self.held = 0
-        self.levels: list[float] = []
-        """The smoothed level of each frame of the utterance (RoomTalk.ran_out)."""
+        self.levels: list[tuple[float, bool]] = []
+        """(smoothed level, counted as speech) of each frame of the utterance (RoomTalk.ran_out, _over_room)."""
         self.first_counted: int | None = None
         """Index in :attr:`speech` of the utterance's first frame counted as speech."""
 
@@ -412,8 +408,6 @@ class Endpointer:
             self.heard_levels.append(smoothed)
             if not self.in_speech:
                 self.room.push(self.position, smoothed, speech)
-            else:
-                self.levels.append(smoothed)
             # Silero alone ends speech before a quiet last sound and hears the next word late: it split 9 of
             # 15 pairs of real sentences joined by a 0.3 s pause in a quiet room (webrtcvad alone: 2). So
             # webrtcvad's voice counts too where it stands out of the room's noise (in a quiet room), and a
@@ -423,11 +417,10 @@ class Endpointer:
             counted = (speech or loud) and self.room.near(smoothed)
             if not self.in_speech:
                 self.recent_levels.append((smoothed, counted))
-            elif counted:
-                self.room.heard(smoothed)
-                self.speech_levels.append(smoothed)
             else:
-                self.between_levels.append(smoothed)
+                self.levels.append((smoothed, counted))
+                if counted:
+                    self.room.heard(smoothed)
             self.held = NEURAL_HANGOVER if counted else max(0, self.held - 1)
             going_on = self.held > 0
         self.last_voiced.append(going_on)
@@ -472,10 +465,11 @@ class Endpointer:
             if self.voiced_in_utterance >= self.min_speech_frames:
                 events.append(VadEvent(EventKind.PAUSE, now, self._so_far(ended=True)))
         if ended or truncated:
-            utterance = self._so_far(ended)
+            # how loud it stood, judged once at the end (not at each pause event, which only recognizes ahead)
+            utterance = dataclasses.replace(
+                self._so_far(ended), over_room_db=self._over_room(),
+                many_voices=truncated and self.room.ran_out([level for level, _ in self.levels]))
             long_enough = self.voiced_in_utterance >= self.min_speech_frames
-            if truncated and self.room.ran_out(self.levels):
-                utterance = dataclasses.replace(utterance, many_voices=True)
             self.reset()
             if long_enough:
                 events.append(VadEvent(EventKind.UTTERANCE, now, utterance))
@@ -503,15 +497,15 @@ class Endpointer:
         start_s = self.start_frame * FRAME_MS / 1000
         end_s = (self.audio_start_frame + kept) * FRAME_MS / 1000
         return Utterance(b"".join(self.speech[begin:keep]), start_s, end_s, not ended,
-                         (self.audio_start_frame + begin) * FRAME_MS / 1000, over_room_db=self._over_room())
+                         (self.audio_start_frame + begin) * FRAME_MS / 1000)
 
     def _over_room(self) -> float | None:
-        """How far the utterance so far stands out of the room before it (Utterance.over_room_db)."""
-        ordered = sorted([*(level for level, counted in self.recent_levels if counted), *self.speech_levels])
+        """How far the utterance stands out of the room before it (Utterance.over_room_db)."""
+        frames = [*self.recent_levels, *self.levels]
+        ordered = sorted(level for level, counted in frames if counted)
         # the utterance's own frames that are not speech are the room too: a kiosk that just started has heard
         # little else (the kitchen's clatter began an utterance 0.3 s after the kiosk did)
-        room = [*self.room_before, *(level for level, counted in self.recent_levels if not counted),
-                *self.between_levels]
+        room = [*self.room_before, *(level for level, counted in frames if not counted)]
         if len(room) < ROOM_BEFORE_MIN_FRAMES or not ordered:
             return None
         return ordered[len(ordered) * STAND_OUT_PERCENTILE // 100] - statistics.median(room)
