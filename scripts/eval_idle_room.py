@@ -52,29 +52,20 @@ def room_noise(name: str) -> np.ndarray:
     return NOISES[name]()
 
 
-def frames(pcm: bytes):
-    from kiosk.speech.audio import FRAME_BYTES
+def utterances(samples: np.ndarray):
+    """The kiosk endpointer's utterances in ``samples`` (int16, 16 kHz)."""
+    from kiosk.speech.audio import MemorySource
+    from kiosk.speech.vad import utterances as endpointed
 
-    for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
-        yield pcm[i:i + FRAME_BYTES]
-
-
-def utterances(pcm: bytes):
-    from kiosk.speech.vad import Endpointer, EventKind
-
-    endpointer = Endpointer()
-    for frame in frames(pcm):
-        for event in endpointer.push(frame):
-            if event.kind is EventKind.UTTERANCE and event.utterance is not None:
-                yield event.utterance
+    return endpointed(MemorySource(samples, trailing_silence_ms=0).frames())
 
 
 def room_alone(noise: np.ndarray, gain: float, minutes: float) -> list[float]:
     """over_room_db of every utterance in ``minutes`` of the room alone, from a few offsets."""
     n = int(minutes * 60 * RATE)
     room = noise[(np.arange(n) + len(noise) // 3) % len(noise)].astype(np.float64) * gain
-    pcm = np.clip(room, -32768, 32767).astype("<i2").tobytes()
-    return [u.over_room_db for u in utterances(pcm) if u.over_room_db is not None]
+    samples = np.clip(room, -32768, 32767).astype(np.int16)
+    return [u.over_room_db for u in utterances(samples) if u.over_room_db is not None]
 
 
 def opening(line: np.ndarray, noise: np.ndarray, snr: float, offset: int) -> float | None:
@@ -85,9 +76,9 @@ def opening(line: np.ndarray, noise: np.ndarray, snr: float, offset: int) -> flo
     lead, after = int(LEAD_S * RATE), int(AFTER_S * RATE)
     room = noise[(offset + np.arange(lead + len(line) + after)) % len(noise)].astype(np.float64)
     clean = np.concatenate([np.zeros(lead), line.astype(np.float64), np.zeros(after)])
-    pcm = np.clip(clean + gain * room, -32768, 32767).astype("<i2").tobytes()
+    samples = np.clip(clean + gain * room, -32768, 32767).astype(np.int16)
     start, end = LEAD_S, LEAD_S + len(line) / RATE
-    found = [u.over_room_db for u in utterances(pcm)
+    found = [u.over_room_db for u in utterances(samples)
              if u.over_room_db is not None and u.start_s < end and u.audio_end_s > start]
     return max(found) if found else None
 
