@@ -90,10 +90,6 @@ def main(argv: list[str] | None = None) -> int:
                    help="answer every line while no visit is under way, however little it stands out of the room "
                         "(the kiosk before kiosk.faces.voice.STAND_OUT_DB), for a comparison on the same code")
     args = p.parse_args(argv)
-    if args.no_room_rule:
-        from kiosk.faces import voice as voice_face
-
-        voice_face.STAND_OUT_DB = 0.0  # off
     from kiosk.bench.noise import babble_noise, kitchen_noise
     from kiosk.core.content import load_knowledge_base
     from kiosk.core.dialogue import Dialogue
@@ -121,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         for voice in voices:
             for v in people:
                 o = run_spoken_session(dialogue, recognizer, v, voice, partial(say, voice=voice), noise, snr,
-                                       args.lead)
+                                       args.lead, stand_out_db=0.0 if args.no_room_rule else None)
                 outcomes.append(o)
                 print(f"{'ok ' if o.ok else 'MISS'} {v.id} {voice} {args.snrs and (snr or 'clean')}: {o.lines} lines, "
                       f"{o.repeated} said again", file=sys.stderr)

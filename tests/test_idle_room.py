@@ -201,14 +201,13 @@ def test_in_a_quiet_room_a_line_stands_far_out_even_at_once_and_without_silero_i
 # --- a whole voice session ------------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_a_kiosk_waiting_in_the_kitchen_answers_the_visitor_not_the_room(dialogue, kb, tmp_path, monkeypatch, silero):
+def test_a_kiosk_waiting_in_the_kitchen_answers_the_visitor_not_the_room(dialogue, kb, tmp_path, silero):
     """Ninety seconds of the real kitchen recording (its distant talk included) at the level it has under a visitor
     speaking at 5 dB SNR, then the visitor's line. Without the rule (STAND_OUT_DB off) the kiosk answers the room's
     talk before anyone came; with it, it says nothing until the visitor speaks, calls no one, and answers the
     visitor."""
     import subprocess
 
-    from kiosk.faces import voice
     from kiosk.faces.voice import VoiceSession
     from kiosk.speech.audio import MemorySource, read_wav
     from kiosk.speech.tts import PrintSpeaker
@@ -223,14 +222,14 @@ def test_a_kiosk_waiting_in_the_kitchen_answers_the_visitor_not_the_room(dialogu
     audio = room_and_line(line, 5.0, lead_s)
     recognizer = WhisperRecognizer(prompt_phrases=kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords())
 
-    def run():
+    def run(stand_out_db: float | None = None):
         events, out = [], io.StringIO()
         replies: list[tuple[float, str]] = []
         # what is said, not how it sounds, is the question here (tests/test_session.py speaks to WAVs); and in one
         # CI run pyttsx3's espeak-ng segfaulted in Synth here, in a process where Piper's own espeak-ng (the Piper
         # test voice of earlier tests) was loaded too
         session = VoiceSession(dialogue, MemorySource(audio), recognizer, PrintSpeaker(), Endpointer(),
-                               on_event=events.append, captions=out)
+                               on_event=events.append, captions=out, stand_out_db=stand_out_db)
         deliver = session.deliver
 
         def noted(turn):
@@ -241,11 +240,9 @@ def test_a_kiosk_waiting_in_the_kitchen_answers_the_visitor_not_the_room(dialogu
         result = session.run()
         return result, events, replies[1:], out.getvalue()  # after the greeting
 
-    monkeypatch.setattr(voice, "STAND_OUT_DB", 0.0)  # the rule off
-    _, _, replies, text = run()
+    _, _, replies, text = run(stand_out_db=0.0)  # the rule off
     assert [t for at, t in replies if at < lead_s], f"the room's talk was not answered even without the rule:\n{text}"
 
-    monkeypatch.undo()
     result, events, replies, text = run()
     assert not [t for at, t in replies if at < lead_s], text  # nothing said to the room
     assert not any(e.kind is EventKind.STAFF_ALERT for e in events), text

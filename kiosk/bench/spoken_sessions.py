@@ -162,11 +162,12 @@ class VisitorInRoom:
 
 def run_spoken_session(dialogue, recognizer, visitor: Visitor, voice: str, say: Callable[[str, int], np.ndarray],
                        noise: np.ndarray | None = None, snr: float | None = None,
-                       lead_s: float = LEAD_S) -> SpokenOutcome:
+                       lead_s: float = LEAD_S, stand_out_db: float | None = None) -> SpokenOutcome:
     """Play one visitor, spoken in ``voice`` (``say(line, times said before in a row)`` gives 16 kHz samples: a
     line said again may be said more slowly, as people do when not understood), through the voice kiosk's
     own loop with the kiosk's endpointer and ``recognizer``; the room's ``noise`` at ``snr`` dB (None: quiet), for
-    ``lead_s`` seconds before the visitor first speaks (a kiosk waits in its room between visitors)."""
+    ``lead_s`` seconds before the visitor first speaks (a kiosk waits in its room between visitors).
+    ``stand_out_db``: the voice kiosk's room rule (kiosk.faces.voice.STAND_OUT_DB when None; 0: off)."""
     from ..faces.voice import VoiceSession
     from ..ops.settings import Settings
     from ..speech.tts import PrintSpeaker
@@ -184,7 +185,7 @@ def run_spoken_session(dialogue, recognizer, visitor: Visitor, voice: str, say: 
     source = VisitorInRoom(Script(visitor), say, noise, snr, f"{visitor.id}|{voice}|{snr}", lead_s)
     source.outcome = outcome
     session = VoiceSession(dialogue, source, recognizer, PrintSpeaker(), Endpointer.from_settings(Settings()),
-                           on_event=on_event, captions=io.StringIO(), status=io.StringIO())
+                           on_event=on_event, captions=io.StringIO(), status=io.StringIO(), stand_out_db=stand_out_db)
     source.session = session
 
     def listen(exchange) -> None:
