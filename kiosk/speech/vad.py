@@ -111,6 +111,13 @@ FLOOR_SMOOTH = 3
 """Frames (90 ms) averaged before taking the quietest: one silent frame is not the room."""
 
 
+def _percentile(levels: Iterable[float], percent: int) -> float:
+    """The level at ``percent`` of ``levels`` in order (nearest rank, rounded down); ``levels`` not empty.
+    One rule for every level statistic here: the thresholds above were measured with it."""
+    ordered = sorted(levels)
+    return ordered[len(ordered) * percent // 100]
+
+
 @dataclass(frozen=True)
 class Utterance:
     pcm: bytes
@@ -219,10 +226,9 @@ class RoomTalk:
         alone."""
         if len(levels) < START_WINDOW:
             return False
-        ordered = sorted(levels)
         # a kiosk that never heard its room between utterances takes a wider spread as the room's talk
         spread = MANY_VOICES_SPREAD_DB if len(self.between) >= START_WINDOW else FIRST_CUT_SPREAD_DB
-        if ordered[len(ordered) * 9 // 10] - ordered[len(ordered) // 10] >= spread:
+        if _percentile(levels, 90) - _percentile(levels, 10) >= spread:
             return False
         for level in levels[-ROOM_FRAMES:]:
             self.between.append((-1, level, True))
@@ -245,8 +251,7 @@ class RoomTalk:
         room = self.level
         gate = room + ROOM_NEAR_DB
         if len(self.visitor) >= START_WINDOW:
-            ordered = sorted(self.visitor)
-            gate = max(gate, (room + ordered[len(ordered) * VISITOR_PERCENTILE // 100]) / 2)
+            gate = max(gate, (room + _percentile(self.visitor, VISITOR_PERCENTILE)) / 2)
         return level >= gate
 
 
@@ -502,13 +507,13 @@ class Endpointer:
     def _over_room(self) -> float | None:
         """How far the utterance stands out of the room before it (Utterance.over_room_db)."""
         frames = [*self.recent_levels, *self.levels]
-        ordered = sorted(level for level, counted in frames if counted)
+        speech = [level for level, counted in frames if counted]
         # the utterance's own frames that are not speech are the room too: a kiosk that just started has heard
         # little else (the kitchen's clatter began an utterance 0.3 s after the kiosk did)
         room = [*self.room_before, *(level for level, counted in frames if not counted)]
-        if len(room) < ROOM_BEFORE_MIN_FRAMES or not ordered:
+        if len(room) < ROOM_BEFORE_MIN_FRAMES or not speech:
             return None
-        return ordered[len(ordered) * STAND_OUT_PERCENTILE // 100] - statistics.median(room)
+        return _percentile(speech, STAND_OUT_PERCENTILE) - statistics.median(room)
 
 
 def utterances(frames: Iterable[bytes], **endpointer_kwargs) -> Iterator[Utterance]:
