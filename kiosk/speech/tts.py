@@ -104,9 +104,11 @@ def synthesize(text: str, path: str | os.PathLike, *, voice: str = "", rate_wpm:
             engine.setProperty("volume", float(max(0.0, min(1.0, volume))))
             _synchronize()
             engine.save_to_file(text, str(path))
-            with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..." on the captions
+            # pyttsx3 prints "Audio saved to ..." on the captions, from espeak-ng's own thread, which can still be
+            # finishing after runAndWait returns (seen: 1 print in 1,200 syntheses got out): hold stdout until done
+            with contextlib.redirect_stdout(io.StringIO()):
                 engine.runAndWait()
-            _synchronize()
+                _synchronize()
         except TtsError:
             raise
         except Exception as err:  # noqa: BLE001
