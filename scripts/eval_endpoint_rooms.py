@@ -69,14 +69,10 @@ def audio_start(u, pcm: bytes) -> float:
 def one_line(line: np.ndarray, noise: np.ndarray, snr: float, offset: int) -> tuple[float, int, float]:
     """(seconds from the true end of speech to the end decision, utterances holding the line, seconds of its end
     left out of the audio handed on); inf when the line never ended."""
-    from kiosk.speech.audio import FRAME_BYTES, noise_gain
+    from kiosk.speech.audio import FRAME_BYTES, line_in_room
     from kiosk.speech.vad import Endpointer, EventKind
 
-    gain = noise_gain(line, noise, snr) if noise.any() else 0.0
-    lead, after = int(LEAD_S * RATE), int(AFTER_S * RATE)
-    room = noise[(offset + np.arange(lead + len(line) + after)) % len(noise)].astype(np.float64)
-    clean = np.concatenate([np.zeros(lead), line.astype(np.float64), np.zeros(after)])
-    pcm = np.clip(clean + gain * room, -32768, 32767).astype("<i2").tobytes()
+    pcm = line_in_room(line, noise, snr, LEAD_S, AFTER_S, offset).astype("<i2").tobytes()
     start, end = LEAD_S, LEAD_S + speech_end(line) / RATE
     endpointer = Endpointer()
     found = []

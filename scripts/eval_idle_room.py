@@ -70,13 +70,9 @@ def room_alone(noise: np.ndarray, gain: float, minutes: float) -> list[float]:
 
 def opening(line: np.ndarray, noise: np.ndarray, snr: float, offset: int) -> float | None:
     """over_room_db of the loudest utterance holding the line said after LEAD_S of the room; None: not heard."""
-    from kiosk.speech.audio import noise_gain
+    from kiosk.speech.audio import line_in_room
 
-    gain = noise_gain(line, noise, snr)
-    lead, after = int(LEAD_S * RATE), int(AFTER_S * RATE)
-    room = noise[(offset + np.arange(lead + len(line) + after)) % len(noise)].astype(np.float64)
-    clean = np.concatenate([np.zeros(lead), line.astype(np.float64), np.zeros(after)])
-    samples = np.clip(clean + gain * room, -32768, 32767).astype(np.int16)
+    samples = line_in_room(line, noise, snr, LEAD_S, AFTER_S, offset)
     start, end = LEAD_S, LEAD_S + len(line) / RATE
     found = [u.over_room_db for u in utterances(samples)
              if u.over_room_db is not None and u.start_s < end and u.audio_end_s > start]

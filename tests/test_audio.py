@@ -22,6 +22,7 @@ from kiosk.speech.audio import (
     MemorySource,
     WavSource,
     format_devices,
+    line_in_room,
     mix_noise,
     read_wav,
     resample,
@@ -174,6 +175,21 @@ def test_short_noise_is_looped_and_loud_mixes_clip_instead_of_wrapping():
     assert mixed.dtype == np.int16 and len(mixed) == len(loud)
     assert mixed.max() == 32767 and mixed.min() > -20000  # clipped at the top, never wrapped round to negative
 
+
+
+@needs_noise
+def test_line_in_room_waits_in_the_room_then_says_the_line_at_the_snr(speech):
+    room = read_wav(NOISE[0])
+    mixed = line_in_room(speech, room, 5.0, lead_s=2.0, after_s=1.0, offset=1000)
+    lead = 2 * SAMPLE_RATE
+    assert len(mixed) == lead + len(speech) + SAMPLE_RATE and mixed.dtype == np.int16
+    looped = room[(1000 + np.arange(len(mixed))) % len(room)].astype(np.float64)
+    added = mixed.astype(np.float64) - np.concatenate([np.zeros(lead), speech, np.zeros(SAMPLE_RATE)])
+    gain = added @ looped / (looped @ looped)  # the room as it is, only scaled, from the offset on
+    assert abs(snr_db(speech, gain * room) - 5.0) < 0.01  # its level against the line's, over the whole room
+    assert np.abs(added - gain * looped).max() <= 0.51  # rounding only: nothing clipped at this level
+    alone = line_in_room(np.zeros(0, np.int16), room, 5.0, lead_s=1.0, after_s=0.0, offset=1000, level_from=speech)
+    assert np.array_equal(alone, mixed[:SAMPLE_RATE])  # the room alone, at the level the line set
 
 # ---- frame sources -------------------------------------------------------------------------------------
 

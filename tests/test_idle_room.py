@@ -131,14 +131,10 @@ def test_lines_the_kiosk_could_not_place_are_not_a_visit_yet(idle_session, dialo
 # --- the endpointer on real audio ---------------------------------------------------------------------
 
 def room_and_line(line: np.ndarray, snr_db: float, lead_s: float, offset_s: float = 0.0) -> np.ndarray:
-    from kiosk.speech.audio import noise_gain, read_wav
+    from kiosk.speech.audio import line_in_room, read_wav
 
-    kitchen = read_wav(KITCHEN)
-    n = int(lead_s * 16000) + len(line) + 32000
-    room = kitchen[(np.arange(n) + int(offset_s * 16000)) % len(kitchen)].astype(np.float64)
-    gain = noise_gain(line, kitchen, snr_db) if len(line) else noise_gain(spoken_line(), kitchen, snr_db)
-    clean = np.concatenate([np.zeros(int(lead_s * 16000)), line.astype(np.float64), np.zeros(32000)])
-    return np.clip(clean + gain * room, -32768, 32767).astype(np.int16)
+    return line_in_room(line, read_wav(KITCHEN), snr_db, lead_s, 2.0, int(offset_s * 16000),
+                        level_from=None if len(line) else spoken_line())
 
 
 def spoken_line() -> np.ndarray:

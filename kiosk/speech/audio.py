@@ -176,6 +176,19 @@ def noise_gain(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> float:
     return float(np.sqrt(_power(speech) / (noise_power * 10 ** (snr_db / 10.0)))) if noise_power else 0.0
 
 
+def line_in_room(line: np.ndarray, room: np.ndarray, snr_db: float, lead_s: float, after_s: float,
+                 offset: int = 0, level_from: np.ndarray | None = None) -> np.ndarray:
+    """``line`` said after ``lead_s`` seconds of ``room`` (looped from sample ``offset``), which goes on
+    ``after_s`` seconds more, as int16: a kiosk that waits in its room, then hears a visitor. The room's level is
+    set ``snr_db`` below the line's (mean power of the line against the whole recording of the room), or below
+    ``level_from``'s when given (the room alone, at the level a visitor's line would set)."""
+    gain = noise_gain(line if level_from is None else level_from, room, snr_db)
+    lead, after = int(lead_s * SAMPLE_RATE), int(after_s * SAMPLE_RATE)
+    looped = np.asarray(room, dtype=np.float64)[(offset + np.arange(lead + len(line) + after)) % len(room)]
+    clean = np.concatenate([np.zeros(lead), np.asarray(line, dtype=np.float64), np.zeros(after)])
+    return np.clip(np.round(clean + gain * looped), -32768, 32767).astype(np.int16)
+
+
 # ---- sources ---------------------------------------------------------------------------------------
 
 class MemorySource:
