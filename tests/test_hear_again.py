@@ -412,3 +412,20 @@ def test_a_hearing_that_only_repeats_a_question_of_the_prompt_is_dropped(base_he
     assert base_hearings[True].hear_again(pcm) == ()
     plain = base_hearings[False].hear_again(pcm)
     assert len(plain) == 1 and plain[0].rstrip().endswith("?"), plain  # the same audio, heard as a question
+
+
+def test_the_voice_kiosk_and_listen_decode_first_in_the_short_window(dialogue):
+    """The first decode, which the turn waits for, reads WINDOW_S; `kiosk listen` hears as the kiosk unless told."""
+    from kiosk.faces.cli import build_parser
+    from kiosk.faces.listen import listen_hearing
+    from kiosk.faces.voice import hearing_for
+    from kiosk.speech.asr import whisper_hearing
+    from kiosk.speech.whisper_asr import WINDOW_S
+
+    kb = dialogue.kb
+    assert hearing_for(kb)["window_s"] == WINDOW_S == whisper_hearing(hearing_for(kb))["window_s"]
+    as_the_kiosk = listen_hearing(build_parser().parse_args(["listen", "x.wav"]), kb)
+    assert as_the_kiosk["window_s"] == WINDOW_S and as_the_kiosk["again_prompt"] == hearing_for(kb)["again_prompt"]
+    whole = listen_hearing(build_parser().parse_args(["listen", "--window", "0", "x.wav"]), kb)
+    assert whole["window_s"] is None and "window_s" not in whisper_hearing(whole)  # 0: Whisper's whole 30 s
+    assert listen_hearing(build_parser().parse_args(["listen", "--window", "15", "x.wav"]), kb)["window_s"] == 15

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from ..core.content import load_knowledge_base
+from ..core.content import KnowledgeBase, load_knowledge_base
 from ..core.triage import TriageIndex, assess
 from ..ops.settings import Settings
 from .voice import HEARING, TEMPERATURE, hearing_for
@@ -97,6 +97,16 @@ def listen_files(files: Iterable[Path], recognizer, index: TriageIndex, out: Tex
     return 1 if failed else 0
 
 
+def listen_hearing(args: argparse.Namespace, kb: KnowledgeBase) -> dict:
+    """Whisper's options for `kiosk listen`: the voice kiosk's, but for what the command line changes."""
+    window = getattr(args, "window", None)
+    return {"second": getattr(args, "second", "") or "", "enhance": getattr(args, "enhance", False),
+            "again_prompt": hearing_for(kb)["again_prompt"],  # the voice kiosk's, so listen measures it
+            "word_timestamps": getattr(args, "word_confidence", False),
+            "temperature": None if getattr(args, "fallback", False) else TEMPERATURE,
+            "window_s": HEARING.get("window_s") if window is None else window or None}  # 0: the whole 30 s
+
+
 def main(settings: Settings, args: argparse.Namespace) -> int:
     """`kiosk listen [--json] [--asr X] [--noise FILE --snr DB] FILE.wav ...`"""
     from ..speech.asr import open_recognizer
@@ -110,13 +120,8 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
         except AudioError as err:
             print(f"kiosk listen: --noise: {err}", file=sys.stderr)
             return 2
-    hearing = {"second": getattr(args, "second", "") or "", "enhance": getattr(args, "enhance", False),
-               "again_prompt": hearing_for(kb)["again_prompt"],  # the voice kiosk's, so listen measures it
-               "word_timestamps": getattr(args, "word_confidence", False),
-               "temperature": None if getattr(args, "fallback", False) else TEMPERATURE,
-               "window_s": HEARING.get("window_s") if getattr(args, "window", None) is None else args.window or None}
     recognizer, reason = open_recognizer(settings, kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords(),
-                                         hearing=hearing)
+                                         hearing=listen_hearing(args, kb))
     if recognizer is None:
         print(f"kiosk listen: no recognizer: {reason}", file=sys.stderr)
         return 2
