@@ -60,11 +60,11 @@ def utterances(samples: np.ndarray):
     return endpointed(MemorySource(samples, trailing_silence_ms=0).frames())
 
 
-def room_alone(noise: np.ndarray, gain: float, minutes: float) -> list[float]:
-    """over_room_db of every utterance in ``minutes`` of the room alone, from a few offsets."""
-    n = int(minutes * 60 * RATE)
-    room = noise[(np.arange(n) + len(noise) // 3) % len(noise)].astype(np.float64) * gain
-    samples = np.clip(room, -32768, 32767).astype(np.int16)
+def room_alone(noise: np.ndarray, reference: np.ndarray, snr: float, minutes: float) -> list[float]:
+    """over_room_db of every utterance in ``minutes`` of the room alone, at the level ``reference`` sets at ``snr``."""
+    from kiosk.speech.audio import line_in_room
+
+    samples = line_in_room(np.zeros(0, np.int16), noise, snr, minutes * 60, 0.0, len(noise) // 3, level_from=reference)
     return [u.over_room_db for u in utterances(samples) if u.over_room_db is not None]
 
 
@@ -104,12 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|")
     rows = []
     for name in args.rooms.split(","):
-        from kiosk.speech.audio import noise_gain
-
         noise = room_noise(name)
         # the room alone at the level it has under a typical line at the middle SNR
         reference = next(iter(lines.values()))
-        alone = room_alone(noise, noise_gain(reference, noise, snrs[len(snrs) // 2]), args.minutes)
+        alone = room_alone(noise, reference, snrs[len(snrs) // 2], args.minutes)
         print(f"| {name} | the room alone | {len(alone)} | {describe(alone)} | |")
         for snr in snrs:
             for kind in ("synthesized", "real"):

@@ -6,7 +6,8 @@ settings on the same audio, interleaved turn by turn (so load from other users s
         [--endpointers silero,webrtcvad]
 
 Variants: ``fallback`` (the kiosk until now: faster-whisper's temperature fallback), ``t0`` (temperature 0
-only), ``t0-win10`` (temperature 0, the encoder reading a 10 s window: kiosk.speech.whisper_asr.WINDOW_S); ``+again`` adds the voice kiosk's second hearing (kiosk.faces.voice.hearing_for, decoding again after the reply):
+only), ``t0-win10`` (temperature 0, the encoder reading a 10 s window: kiosk.speech.whisper_asr.WINDOW_S);
+``+again`` adds the voice kiosk's second hearing (kiosk.faces.voice.hearing_for, decoding again after the reply):
 it is not part of the turn, so what is reported is whether it ended before the reply had been spoken (the
 reply's spoken length, from the kiosk's own synthesis). Noise: the real kitchen recording mixed over the speech
 and the 2 s of silence after it (the room stays loud while the endpointer waits for the end of speech).

@@ -176,7 +176,6 @@ def test_short_noise_is_looped_and_loud_mixes_clip_instead_of_wrapping():
     assert mixed.max() == 32767 and mixed.min() > -20000  # clipped at the top, never wrapped round to negative
 
 
-
 @needs_noise
 def test_line_in_room_waits_in_the_room_then_says_the_line_at_the_snr(speech):
     room = read_wav(NOISE[0])
@@ -190,6 +189,7 @@ def test_line_in_room_waits_in_the_room_then_says_the_line_at_the_snr(speech):
     assert np.abs(added - gain * looped).max() <= 0.51  # rounding only: nothing clipped at this level
     alone = line_in_room(np.zeros(0, np.int16), room, 5.0, lead_s=1.0, after_s=0.0, offset=1000, level_from=speech)
     assert np.array_equal(alone, mixed[:SAMPLE_RATE])  # the room alone, at the level the line set
+
 
 # ---- frame sources -------------------------------------------------------------------------------------
 
