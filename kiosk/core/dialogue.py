@@ -248,7 +248,7 @@ class Dialogue:
         if (not state.started or state.pending is None or state.phase is Phase.EMERGENCY
                 or state.unheard >= MAX_UNHEARD):
             return state, None
-        turn = Turn((Reply(self._say("not_heard")), Reply(state.pending.text)), expect=self._expect(state))
+        turn = Turn(self._then_question(state, self._say("not_heard")), expect=self._expect(state))
         return dataclasses.replace(state, unheard=state.unheard + 1), turn
 
     def gives_something(self, text: str) -> bool:
@@ -275,7 +275,7 @@ class Dialogue:
         if (self.reprompt_s and idle_s >= self.reprompt_s and idle_s < self.idle_warning_s and not state.reprompted
                 and state.pending is not None and state.phase is not Phase.EMERGENCY):
             # no answer to a question: ask it once more (a person may not have heard it)
-            turn = Turn((Reply(state.pending.text),), expect=self._expect(state))
+            turn = Turn(self._then_question(state), expect=self._expect(state))
             return dataclasses.replace(state, reprompted=True), turn
         if idle_s >= self.idle_warning_s and not state.warned_idle:
             if state.phase is Phase.EMERGENCY:
@@ -333,15 +333,13 @@ class Dialogue:
             voice = Voice(min(hi_r, max(lo_r, state.voice.rate * rate_step)),
                           min(hi_v, max(lo_v, state.voice.volume * volume_step)))
             state = dataclasses.replace(state, voice=voice)
-            replies = (Reply(self._say(command.value)),) + ((Reply(state.pending.text),) if state.pending else ())
-            return state, Turn(replies, expect=self._expect(state))
+            return state, Turn(self._then_question(state, self._say(command.value)), expect=self._expect(state))
         if command is Command.REPEAT:
             return state, Turn(state.last or (Reply(self._say("nothing_to_repeat")),), expect=self._expect(state))
         if command is Command.HELP:
             if state.pending is None and self._unclear_opening(state):
                 return self._screen_unclear(state, (Reply(self._say("help")),))  # "help me please" may be urgent
-            replies = (Reply(self._say("help")),) + ((Reply(state.pending.text),) if state.pending else ())
-            return state, Turn(replies, expect=self._expect(state))
+            return state, Turn(self._then_question(state, self._say("help")), expect=self._expect(state))
 
         pending = state.pending
         if pending and pending.kind in {"red_flag", "screening"}:
@@ -523,7 +521,7 @@ class Dialogue:
         if confidence < self.min_confidence and state.doubted != pending.key:
             # a "no" that may have been misheard is asked again, never taken at once; not a miss (it was heard)
             state = dataclasses.replace(state, doubted=pending.key)
-            return state, Turn((Reply(self._say("check_no")), Reply(pending.text)), expect=Expect.YES_NO)
+            return state, Turn(self._then_question(state, self._say("check_no")), expect=Expect.YES_NO)
         state = dataclasses.replace(state, doubted="")
         if state.queue:
             return self._ask_red_flag(state, state.queue[0], queue=state.queue[1:])
@@ -550,9 +548,9 @@ class Dialogue:
         if misses > MAX_MISSES:
             events = (Event(EventKind.NOT_UNDERSTOOD, str(misses)), Event(EventKind.STAFF_ALERT, "not understood"))
             return dataclasses.replace(state, misses=0), Turn(
-                (Reply(self._say("not_understood_again")), Reply(pending.text)), events, self._expect(state))
+                self._then_question(state, self._say("not_understood_again")), events, self._expect(state))
         flag = self.kb.red_flag(pending.target)
-        replies = ((Reply(flag.explain),) if flag.explain else ()) + (Reply(pending.text),)
+        replies = self._then_question(state, *((flag.explain,) if flag.explain else ()))
         return dataclasses.replace(state, misses=misses, last=replies), Turn(replies, expect=Expect.YES_NO)
 
     def _warning_signs(self, state: State, text: str) -> tuple[State, Turn]:
@@ -653,8 +651,13 @@ class Dialogue:
             events = (Event(EventKind.NOT_UNDERSTOOD, str(misses)), Event(EventKind.STAFF_ALERT, "not understood"))
             return dataclasses.replace(state, misses=0), Turn((Reply(self._say("not_understood_again")),), events)
         first = self._say("too_long") if too_long else self._say("not_understood")
-        replies = (Reply(first),) + ((Reply(state.pending.text),) if state.pending else ())
-        return state, Turn(replies, (Event(EventKind.NOT_UNDERSTOOD, str(misses)),), self._expect(state))
+        return state, Turn(self._then_question(state, first), (Event(EventKind.NOT_UNDERSTOOD, str(misses)),),
+                           self._expect(state))
+
+    @staticmethod
+    def _then_question(state: State, *lines: str) -> tuple[Reply, ...]:
+        """``lines``, then the open question again (when one is open), so the person is never left without it."""
+        return tuple(Reply(line) for line in lines) + ((Reply(state.pending.text),) if state.pending else ())
 
     def _expect(self, state: State) -> Expect:
         return Expect.YES_NO if state.pending and state.pending.kind != "anything_else" else Expect.FREE
