@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 
 from kiosk.core.triage import assess
-from kiosk.faces.asks import UNCLEAR, Ask, asks_for, sound_alike_asks, sounds_like_sign, unclear_word_asks
+from kiosk.faces.asks import (
+    UNCLEAR,
+    Ask,
+    asks_for,
+    misheard_denial_asks,
+    sound_alike_asks,
+    sounds_like_sign,
+    unclear_word_asks,
+)
 from kiosk.speech.asr import Transcript, Word
 from kiosk.speech.room import advice, estimate_snr, measure
 
@@ -68,6 +76,41 @@ def test_a_sound_alike_of_a_flag_already_found_is_not_asked_again():
 
 
 # ---- unclear words ---------------------------------------------------------------------------------------
+
+# ---- a denial no one says: "won't numb" for "went numb" ---------------------------------------------------
+
+@pytest.mark.parametrize("heard, flags", [
+    ("My lip has been twitching and my cheek won't numb a few minutes ago.", ["numbness"]),
+    ("my arm don't weak since this morning", ["one_sided_weakness"]),
+    ("he didn't confused all of a sudden", ["confusion"]),
+    ("my face isn't numb", []),  # how a person denies it: the triage's denial stands
+    ("I don't feel numb or weak", []),
+    ("I don't have any numbness", []),
+    ("I can't faint, can I?", []),  # a verb after "can't" is English
+    ("I won't drive when I'm dizzy", []),
+])
+def test_a_sign_word_after_a_denial_that_cannot_take_it_is_asked(heard, flags):
+    assert [a.flag for a in misheard_denial_asks(heard)] == flags
+
+
+def test_the_misheard_denial_is_asked_where_the_triage_cleared_the_sign(index):
+    heard = Transcript("My lip has been twitching and my cheek won't numb a few minutes ago.", 0.68, True)
+    primary = assess(heard.text, index).to_json()
+    assert "numbness" in primary["negated_red_flags"] and primary["emergency"] is False
+    asks = asks_for(heard, primary, lambda text: assess(text, index).to_json())
+    assert [a.flag for a in asks] == ["numbness"] and "went numb" in asks[0].why
+
+
+def test_no_typed_sentence_of_the_tuning_sets_reads_as_a_misheard_denial():
+    """What people write (and so say) never has the pattern: the rescue adds no needless question."""
+    texts = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "eval" / "tuning").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        items = data if isinstance(data, list) else data.get("cases") or data.get("sentences") or []
+        texts += [c["text"] for c in items if isinstance(c, dict) and isinstance(c.get("text"), str)]
+    assert len(texts) > 1000
+    assert [t for t in texts if misheard_denial_asks(t)] == []
+
 
 def _words(*pairs):
     return tuple(Word(w, p, i * 0.3, i * 0.3 + 0.25) for i, (w, p) in enumerate(pairs))
@@ -362,6 +405,8 @@ def _spoken_session(kb, recognizer, **kwargs):
 @pytest.mark.parametrize("heard, alternatives, question", [
     ("I feel busy and my lip keeps twitching", (), "Do you feel dizzy or off balance right now?"),
     ("my lip twitches since I drank coffee", ("my lip twitches since I drank coffee and my face is numb",),
+     "Is any part of your face or body numb?"),
+    ("My lip has been twitching and my cheek won't numb a few minutes ago", (),
      "Is any part of your face or body numb?"),
 ])
 def test_the_voice_kiosk_asks_the_sign_it_may_have_misheard(kb, heard, alternatives, question):
