@@ -54,8 +54,6 @@ utterance longer than the window gets its own length and one second more. See be
 REPEATS_RATIO = 2.4
 """A decoded segment whose text compresses (gzip) more than this says itself over and over: faster-whisper's own
 threshold for a failed decode (compression_ratio_threshold)."""
-FRAMES_PER_S = 100
-"""Whisper's mel frames per second of audio (3000 in its 30 s window)."""
 _WITHOUT_BASE = {"base": "enhanced", "both": "enhanced"}
 _WITHOUT_ENHANCER = {"enhanced": "", "both": "base"}
 
@@ -307,7 +305,9 @@ class WhisperRecognizer:
         with self._lock:  # the generator decodes as it is read: the whole read is under the lock (one model at a
             # time on the CPU, also when the second is Whisper base)
             if window_s:
-                model.window_frames = FRAMES_PER_S * max(window_s, math.ceil(len(audio) / SAMPLE_RATE) + 1)
+                features = model.feature_extractor  # its mel frames per second: 100 (3000 in Whisper's 30 s window)
+                frames_per_s = features.sampling_rate // features.hop_length
+                model.window_frames = frames_per_s * max(window_s, math.ceil(len(audio) / SAMPLE_RATE) + 1)
             try:
                 segments, _info = model.transcribe(
                     audio, language=self.language, beam_size=beam_size, vad_filter=True,
