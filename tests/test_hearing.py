@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kiosk.bench.eval_sets import EVAL_DIR, read_vignettes
 from kiosk.core.triage import assess
 from kiosk.faces.asks import (
     UNCLEAR,
@@ -75,8 +76,6 @@ def test_a_sound_alike_of_a_flag_already_found_is_not_asked_again():
     assert sound_alike_asks("my face went hum", found=["numbness"]) == []
 
 
-# ---- unclear words ---------------------------------------------------------------------------------------
-
 # ---- a denial no one says: "won't numb" for "went numb" ---------------------------------------------------
 
 @pytest.mark.parametrize("heard, flags", [
@@ -103,14 +102,12 @@ def test_the_misheard_denial_is_asked_where_the_triage_cleared_the_sign(index):
 
 def test_no_typed_sentence_of_the_tuning_sets_reads_as_a_misheard_denial():
     """What people write (and so say) never has the pattern: the rescue adds no needless question."""
-    texts = []
-    for path in sorted((Path(__file__).resolve().parents[1] / "eval" / "tuning").glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        items = data if isinstance(data, list) else data.get("cases") or data.get("sentences") or []
-        texts += [c["text"] for c in items if isinstance(c, dict) and isinstance(c.get("text"), str)]
+    texts = [c["text"] for path in sorted((EVAL_DIR / "tuning").glob("*.json")) for c in read_vignettes(path)]
     assert len(texts) > 1000
     assert [t for t in texts if misheard_denial_asks(t)] == []
 
+
+# ---- unclear words ---------------------------------------------------------------------------------------
 
 def _words(*pairs):
     return tuple(Word(w, p, i * 0.3, i * 0.3 + 0.25) for i, (w, p) in enumerate(pairs))

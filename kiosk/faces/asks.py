@@ -77,6 +77,11 @@ def words_of(text: str) -> list[str]:
     return _TOKEN.findall(text.lower().replace("’", "'"))
 
 
+def _around(words: Sequence[str], i: int) -> str:
+    """The words around the ``i``-th, for an Ask's ``heard``: three before it, three after."""
+    return " ".join(words[max(0, i - 3):i + 4])
+
+
 def _very_common(word: str) -> bool:
     try:
         from wordfreq import zipf_frequency
@@ -137,7 +142,7 @@ def sound_alike_asks(text: str, found: Iterable[str] = ()) -> list[Ask]:
         flag = SIGN_WORDS[sign]
         if flag not in seen:
             seen.add(flag)
-            out.append(Ask(flag, f"'{w}' sounds like '{sign}'", " ".join(words[max(0, i - 3):i + 4])))
+            out.append(Ask(flag, f"'{w}' sounds like '{sign}'", _around(words, i)))
     return out
 
 
@@ -164,7 +169,7 @@ def misheard_denial_asks(text: str, found: Iterable[str] = ()) -> list[Ask]:
             if flag not in seen:
                 seen.add(flag)
                 out.append(Ask(flag, f"'{words[i - 1]} {words[i]}' is no way to deny it: 'went {words[i]}' misheard?",
-                               " ".join(words[max(0, i - 3):i + 4])))
+                               _around(words, i)))
     return out
 
 
@@ -202,7 +207,7 @@ def unclear_word_asks(words: Sequence, found: Iterable[str] = (), negated: bool 
         if w.confidence < LOW_WORD_P and len(t) >= 3 and t not in BODY_WORDS and t not in NOT_SIGNS \
                 and clause[i] not in denied \
                 and any(x in BODY_WORDS for x in tokens[max(0, i - WINDOW):i + WINDOW + 1]):
-            return [Ask(UNCLEAR, f"unclear word '{t}' ({w.confidence:.2f})", " ".join(tokens[max(0, i - 3):i + 4]))]
+            return [Ask(UNCLEAR, f"unclear word '{t}' ({w.confidence:.2f})", _around(tokens, i))]
     return []
 
 
