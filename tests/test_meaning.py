@@ -43,22 +43,35 @@ def test_the_model_gives_unit_vectors_that_put_like_meanings_together(encoder):
 
 def test_clauses_and_sentences():
     sentences, clauses = split_clauses("My lip twitches, and my hand keeps dropping things. Is that bad?")
-    assert sentences == ["My lip twitches, and my hand keeps dropping things", "Is that bad"]
+    assert sentences == ["My lip twitches and my hand keeps dropping things", "Is that bad"]  # embedded as typed
     assert "my hand keeps dropping things" in clauses and "My lip twitches" in clauses
 
 
-@pytest.mark.parametrize("text,flag", [
-    ("tea keeps running out of the corner of my mouth and my smile is lopsided", "facial_droop"),
-    ("my right hand keeps letting go of my cup", "one_sided_weakness"),
-    ("the floor keeps tipping like I am on a boat", "dizziness"),
-])
-def test_a_sign_described_in_other_words_is_caught(index, text, flag):
-    answer = assess(text, index).to_json()
-    assert flag in answer["ask"] or (answer["emergency"] and flag in answer["red_flags"]), answer
-    evidence = [e for e in answer["red_flag_evidence"] if e["id"] == flag][0]
-    assert evidence["how"] in {"meaning", "phrase"}
-    if evidence["how"] == "meaning":  # a clinician can see why: the example it was close to, and how close
-        assert evidence["example"] and 0 < evidence["score"] <= 1
+
+def as_whisper_writes(text: str) -> str:
+    """A typed sentence as Whisper writes it: a capital, a comma before the first joining word, a full stop."""
+    for joint in (" and ", " but ", " so "):
+        if joint in text:
+            text = text.replace(joint, "," + joint, 1)
+            break
+    return text[:1].upper() + text[1:] + "."
+
+
+def test_a_transcripts_commas_do_not_change_what_the_triage_finds(index):
+    # the blind sets are typed without punctuation and Whisper punctuates: before the second opinion read sentences
+    # without their commas, 6 of the tuning sets' declared emergencies were only asked about once punctuated
+    from kiosk.bench.eval_sets import eval_sets, read_vignettes
+
+    joined = [c for s in eval_sets() if s.role == "tuning" for c in read_vignettes(s.cases)
+              if any(j in c["text"] for j in (" and ", " but ", " so "))]
+    cases = [c for c in joined if c["emergency"]] + [c for c in joined if not c["emergency"]][::3]
+    assert len(cases) > 500
+    worse = []
+    for case in cases:
+        typed, heard = assess(case["text"], index), assess(as_whisper_writes(case["text"]), index)
+        if typed.emergency != heard.emergency and heard.emergency != case["emergency"]:
+            worse.append((case["text"], typed.emergency, heard.emergency))
+    assert not worse
 
 
 def test_a_sign_found_only_by_meaning_is_asked_with_its_example(index):

@@ -90,6 +90,7 @@ when a stroke began."""
 _DENIAL = re.compile(r"(?<![a-z'])(?:no|not|never|cannot|cant|wont|unable|nothing)(?![a-z'])")
 """A denial in a clause normalized as content is ("won't" is "will not")."""
 _CLAUSE_BREAKS = re.compile(r",|\b(?:and|but|so|because|cause|cos|then|while|though|although|plus|except)\b", re.I)
+_COMMAS = re.compile(r"\s*(?<!\d),(?!\d)\s*")
 _WORDS = re.compile(r"[a-z0-9']+")
 
 
@@ -398,10 +399,19 @@ def marked_sentences(text: str) -> list[str]:
     """The sentences of :func:`split_clauses`, each with the mark that ended it ("is that a stroke?")."""
     out = []
     for m in re.finditer(r"[^.!?;]+[.!?;]*", text):
-        sentence = " ".join(m.group().split())
+        sentence = as_typed(m.group())
         if len(_SENTENCES.sub(" ", sentence).split()) >= 2:
             out.append(sentence)
     return out
+
+
+def as_typed(piece: str) -> str:
+    """A sentence as the sets the second opinion learned from are written: one space between words and no commas.
+
+    Whisper punctuates and the sets do not, and the sentence model reads a comma: "My lip is twitching, and my face
+    feels numb" got an emergency chance of 0.48 (doubted: asked, not raised), the same words without it 0.61.
+    Clauses still split at commas (:func:`split_clauses`); only what is embedded whole loses them."""
+    return " ".join(_COMMAS.sub(" ", piece).split())
 
 
 def split_clauses(text: str) -> tuple[list[str], list[str]]:
@@ -412,7 +422,7 @@ def split_clauses(text: str) -> tuple[list[str], list[str]]:
         sentence = " ".join(raw.split())
         if len(sentence.split()) < 2:
             continue
-        sentences.append(sentence)
+        sentences.append(as_typed(sentence))
         for part in _CLAUSE_BREAKS.split(sentence):
             part = " ".join(part.split())
             if len(part.split()) >= 2:
