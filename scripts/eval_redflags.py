@@ -167,7 +167,9 @@ def listen(jobs: list[dict], options: list[str]) -> list[dict]:
     return [dict(j, answer=a) for j, a in zip(jobs, answers, strict=False)]
 
 
-KINDS = {"alt": "another hypothesis", "sound": "sounds like", "unclear": "unclear word", "triage": "triage"}
+KINDS = {"alt": "another hypothesis", "sound": "sounds like", "unclear": "unclear word", "triage": "triage",
+         "denial": "no way to deny it"}
+"""Each kind of ask by the words of its ``why`` (kiosk.faces.asks); a kind not listed here is never counted."""
 
 
 def ask_kind(ask: dict) -> str:
@@ -258,8 +260,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="print the benchmark report's noise section from two saved runs (kiosk.bench.noise_stage)")
     p.add_argument("--typed-tuning", action="store_true",
                    help="count the hearing asks on the tuning sets' typed sentences (needless on non-emergencies)")
-    p.add_argument("--ask-kinds", default="alt,sound,unclear,triage",
-                   help="which asks count (alt, sound, unclear; triage: the triage's own ask list)")
+    p.add_argument("--ask-kinds", default="alt,sound,unclear,triage,denial",
+                   help="which asks count (alt, sound, unclear, denial; triage: the triage's own ask list)")
     args = p.parse_args(argv)
     ASK_KINDS.clear()
     ASK_KINDS.update(k for k in args.ask_kinds.split(",") if k)

@@ -194,3 +194,17 @@ def test_noise_section_says_per_target_whether_it_is_met():
     assert "| 10 dB | 2 | 0.0% (0/2) | 0.0% (0/2) | 50.0% (1/2) | 0.0% (0/1) | 100.0% (1/1) |" in text
     assert ">= 98%: not met, 48.0 points short" in text
     assert any("top-3" in h[0] and h[1].endswith("100.0%") and "met" in h[2] for h in headline)
+
+
+def test_every_kind_of_ask_the_kiosk_makes_is_counted_by_the_eval():
+    # eval_redflags tells asks apart by their words; an ask it cannot name is never counted, so a new kind of ask
+    # would look like a miss (the misheard-denial ask did, on the 351 recordings, until this test)
+    from kiosk.bench import noise_stage
+    from kiosk.faces.asks import Ask, misheard_denial_asks, sound_alike_asks
+
+    ev = noise_stage.eval_redflags()
+    asks = [*misheard_denial_asks("my cheek won't numb"), *sound_alike_asks("my face went hum"),
+            Ask("numbness", "another hypothesis", "")]
+    kinds = [ev.ask_kind(a.to_json()) for a in asks]
+    assert kinds == ["denial", "sound", "alt"]
+    assert set(kinds) <= set(noise_stage.KIOSK_ASKS.split(","))

@@ -18,10 +18,11 @@ VOICE_KIOSK = ["--second", "both"]
 """`kiosk listen` options that give the voice kiosk's hearing: the first decode (tiny.en), then Whisper base and
 tiny.en on the enhanced audio decoding the same audio again (the voice kiosk does that while its reply is spoken
 and asks what only they find)."""
-KIOSK_ASKS = "triage,sound,alt"
-"""The asks the voice kiosk makes: the triage's own, sound-alikes, a second hearing's red flags (no word
+KIOSK_ASKS = "triage,sound,denial,alt"
+"""The asks the voice kiosk makes: the triage's own, sound-alikes, a sign word after "won't" or "don't"
+(kiosk.faces.asks.misheard_denial_asks), a second hearing's red flags (no word
 probabilities: they would cost the turn 1.7x recognition time)."""
-FIRST_ONLY = "triage,sound"
+FIRST_ONLY = "triage,sound,denial"
 TARGETS = {"clean": 0.99, "10 dB": 0.98, "5 dB": 0.95}
 """Issue 11's emergency sensitivity targets; top-3 cause at 10 dB: 90%."""
 
