@@ -208,3 +208,14 @@ def test_every_kind_of_ask_the_kiosk_makes_is_counted_by_the_eval():
     kinds = [ev.ask_kind(a.to_json()) for a in asks]
     assert kinds == ["denial", "sound", "alt"]
     assert set(kinds) <= set(noise_stage.KIOSK_ASKS.split(","))
+
+
+def test_the_benchmark_hears_as_the_voice_kiosk_does():
+    # its start-up, memory and turn figures are the kiosk's only if it loads Whisper as `kiosk voice` does
+    pytest.importorskip("faster_whisper")
+    from kiosk.bench import engines
+    from kiosk.faces.voice import HEARING
+
+    recognizer = engines.load("whisper", None)
+    assert recognizer.window_s == HEARING["window_s"] and recognizer.again == HEARING["again"]
+    assert recognizer.again_prompt  # the content's own red-flag questions

@@ -90,8 +90,11 @@ def to_frames(audio: np.ndarray, n: int) -> Iterator[bytes]:
 # ---- recognizers ----------------------------------------------------------------------------------
 
 def load(backend: str, threads: int | None):
-    """A loaded recognizer (the kiosk's own, with the content's prompt for Whisper)."""
+    """A loaded recognizer: the kiosk's own, with the content's prompt; Whisper as the voice kiosk hears (its 10 s
+    first-decode window, and Whisper base and the speech enhancer loaded for the second hearings that run while a
+    reply is spoken), so start-up, memory and every timed turn are the kiosk's."""
     from ..core.content import load_knowledge_base
+    from ..faces.voice import hearing_for
     from ..speech.asr import load_recognizer
     from ..speech.vosk_asr import VoskRecognizer
 
@@ -102,7 +105,8 @@ def load(backend: str, threads: int | None):
         return VoskRecognizer(model)
     kb = load_knowledge_base(Settings().content, with_cases=False)
     return load_recognizer(backend, settings=Settings(), cpu_threads=threads or 2,
-                           prompt_phrases=kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords())
+                           prompt_phrases=kb.recognition_phrases(), prompt_keywords=kb.red_flag_keywords(),
+                           hearing=hearing_for(kb) if backend == "whisper" else None)
 
 
 def transcribe(recognizer, audio: np.ndarray) -> tuple[str, float]:
