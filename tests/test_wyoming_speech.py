@@ -167,6 +167,19 @@ def test_open_with_a_server_that_is_down_starts_on_the_local_recognizer(monkeypa
     assert transcribe(recognizer, SPEECH).text == local.text
 
 
+def test_the_local_fallback_hears_the_first_decode_as_the_local_kiosk_does(tmp_path):
+    # the voice kiosk's 10 s window keeps a fallback turn quick; its second hearings would load models that a
+    # remote recognizer never runs, so they are left out
+    pytest.importorskip("faster_whisper")
+    from kiosk.faces.voice import HEARING
+    from kiosk.speech.wyoming_asr import open_local_recognizer
+
+    settings = settings_from_mapping({"asr": str(closed_port()), "models_dir": str(tmp_path)})
+    local, reason = open_local_recognizer(settings, hearing=dict(HEARING, again_prompt="Is your face numb?"))
+    assert local is not None and reason.startswith("Whisper"), reason
+    assert local.window_s == HEARING["window_s"] and local.again == ""
+
+
 def test_open_with_no_server_and_no_local_recognizer_is_text_mode(monkeypatch):
     import kiosk.speech.wyoming_asr as wa
 

@@ -202,6 +202,18 @@ def _default_models_dir() -> Path:
     return DEFAULT_MODELS
 
 
+def local_backend(settings: Settings, requested: str, env: Mapping[str, str] | None = None) -> tuple[str | None, str]:
+    """:func:`choose_backend` for ``requested`` with the models this machine has, as ``settings`` name them."""
+    vosk_path = english_vosk_model(settings.models_dir, settings.vosk_model, env)
+    return choose_backend(requested, vosk_path is not None, whisper_available(settings.whisper_model),
+                          whisper_name(settings.whisper_model))
+
+
+FIRST_DECODE = ("temperature", "window_s")
+"""The hearing options of the decode a turn waits for; the rest (second hearings, word probabilities) need a
+caller that asks for them, which a remote recognizer's local fallback has not."""
+
+
 def open_recognizer(settings: Settings, prompt_phrases: Iterable[str] = (),
                     env: Mapping[str, str] | None = None,
                     prompt_keywords: Iterable[str] = (),
@@ -215,10 +227,8 @@ def open_recognizer(settings: Settings, prompt_phrases: Iterable[str] = (),
     if settings.asr.startswith("wyoming://"):
         from .wyoming_asr import open_wyoming_recognizer
 
-        return open_wyoming_recognizer(settings, prompt_phrases, env, prompt_keywords)
-    vosk_path = english_vosk_model(settings.models_dir, settings.vosk_model, env)
-    backend, reason = choose_backend(settings.asr, vosk_path is not None, whisper_available(settings.whisper_model),
-                                     whisper_name(settings.whisper_model))
+        return open_wyoming_recognizer(settings, prompt_phrases, env, prompt_keywords, hearing=hearing)
+    backend, reason = local_backend(settings, settings.asr, env)
     if backend is None:
         return None, reason
     try:

@@ -12,16 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .asr import (
+    FIRST_DECODE,
     SAMPLE_RATE,
     AsrError,
     Recognizer,
     Transcript,
-    choose_backend,
-    english_vosk_model,
     load_recognizer,
+    local_backend,
     transcribe,
-    whisper_available,
-    whisper_name,
 )
 from .wyoming_io import (
     DEFAULT_LIMITS,
@@ -154,29 +152,32 @@ def remote_budget_s(asr_timeout_s: float) -> float:
 
 
 def open_local_recognizer(settings: Settings, prompt_phrases: Iterable[str] = (), env: Mapping[str, str] | None = None,
-                          prompt_keywords: Iterable[str] = ()) -> tuple[Recognizer | None, str]:
-    """The recognizer ``asr = auto`` would load here (the remote one's fallback), or None, with one line."""
-    vosk_path = english_vosk_model(settings.models_dir, settings.vosk_model, env)
-    backend, reason = choose_backend("auto", vosk_path is not None, whisper_available(settings.whisper_model),
-                                     whisper_name(settings.whisper_model))
+                          prompt_keywords: Iterable[str] = (),
+                          hearing: Mapping[str, object] | None = None) -> tuple[Recognizer | None, str]:
+    """The recognizer ``asr = auto`` would load here (the remote one's fallback), or None, with one line.
+    Of ``hearing`` it keeps the first decode's options (:data:`~kiosk.speech.asr.FIRST_DECODE`): a turn through
+    the fallback is as quick as the local kiosk's, and no second-hearing model is loaded that nothing would run."""
+    backend, reason = local_backend(settings, "auto", env)
     if backend is None:
         return None, "no local recognizer"
+    first = {k: v for k, v in (hearing or {}).items() if k in FIRST_DECODE}
     try:
         return load_recognizer(backend, settings=settings, prompt_phrases=prompt_phrases, env=env,
-                               prompt_keywords=prompt_keywords), reason.split(" (")[0]
+                               prompt_keywords=prompt_keywords, hearing=first), reason.split(" (")[0]
     except AsrError as err:
         return None, f"no local recognizer ({err})"
 
 
 def open_wyoming_recognizer(settings: Settings, prompt_phrases: Iterable[str] = (),
                             env: Mapping[str, str] | None = None, prompt_keywords: Iterable[str] = (),
-                            probe_s: float = 2.0) -> tuple[Recognizer | None, str]:
+                            probe_s: float = 2.0,
+                            hearing: Mapping[str, object] | None = None) -> tuple[Recognizer | None, str]:
     """``asr = "wyoming://host:port"``: the remote recognizer with the local one as its fallback, and one line.
 
     The server is asked to describe itself once (within ``probe_s``). When it does not answer, the kiosk starts
     on its local recognizer and tries the server again later; with no local recognizer either, text mode."""
     endpoint = parse_endpoint(settings.asr)
-    local, local_reason = open_local_recognizer(settings, prompt_phrases, env, prompt_keywords)
+    local, local_reason = open_local_recognizer(settings, prompt_phrases, env, prompt_keywords, hearing)
     if not wyoming_installed():
         why = f"asr = {endpoint} but the wyoming package is not installed ({GET_WYOMING})"
         return (local, f"{why}; using {local_reason}") if local else (None, f"{why}; text mode")
