@@ -115,6 +115,6 @@ def measure_turns(kb: KnowledgeBase, count: int, voices: Sequence[str]) -> tuple
            "the first 300 ms pause and uses that result when nothing more was said (its full compute time is shown too). Dialogue includes its own "
            "triage (triage is also shown alone). Speech synthesis to first audio = pyttsx3 writing the reply's first sentence "
            "to a WAV (the whole reply is shown for comparison). One warm-up turn is not counted. Whisper hears as in the "
-           "voice kiosk: tiny.en reading a 10 s window; its second hearings run while the reply is spoken, after "
-           "this turn's figure, and are not in it.")
+           f"voice kiosk: its encoder reading a {getattr(recognizer, 'window_s', None) or 30} s window; its second "
+           "hearings run while the reply is spoken, after this turn's figure, and are not in it.")
     return out, how
