@@ -25,7 +25,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for report.md and the plots")
     p.add_argument("--content", type=Path, default=PROJECT_ROOT / "content", help="knowledge base folder")
     p.add_argument("--only", nargs="+", metavar="STAGE", default=None,
-                   help="run only these stages: asr, symptom, triage, latency, scaling, footprint, screen, noise")
+                   help="run only these stages: asr, symptom, triage, latency, scaling, footprint, screen, noise; "
+                        "over a full report in --out their sections and headline rows replace its own, and the "
+                        "rest of it stays, marked as older")
     return p.parse_args(argv)
 
 
