@@ -203,6 +203,27 @@ def test_low_confidence_red_flag_words_are_asked_about(dialogue, kb):
     assert state.phase is Phase.EMERGENCY
 
 
+def test_an_answer_to_a_cause_question_unclear_twice_is_skipped_not_a_staff_call(dialogue, kb):
+    # a cause question is no safety question: "not really" heard twice with low confidence in a loud room
+    # leaves it unanswered and goes on, instead of calling a person
+    state, _ = run(dialogue, ["my lip keeps twitching since I started these energy drinks", "no"])
+    assert state.pending is not None and state.pending.kind == "cause"
+    asked = state.pending.text
+    state, turn = dialogue.hear(state, "Not really.", confidence=0.3)
+    assert turn.replies[0].text == kb.dialogue["not_understood"] and turn.replies[-1].text == asked
+    state, turn = dialogue.hear(state, "Not really.", confidence=0.3)
+    assert EventKind.STAFF_ALERT not in kinds(turn) and turn.replies[0].text == kb.dialogue["cause_unclear"]
+    assert asked not in turn.text and state.boosts == () and state.misses == 0
+    assert (state.pending is not None and state.pending.kind == "cause") or EventKind.SUMMARY in kinds(turn)
+
+
+def test_a_low_confidence_line_about_a_sign_during_cause_questions_is_still_asked_about(dialogue, kb):
+    state, _ = run(dialogue, ["my lip keeps twitching since I started these energy drinks", "no"])
+    state, _ = dialogue.hear(state, "mumble", confidence=0.3)
+    state, turn = dialogue.hear(state, "my face is numb", confidence=0.3)
+    assert state.pending is not None and state.pending.kind == "red_flag" and state.pending.target == "numbness"
+
+
 def test_low_confidence_is_not_understood_then_offers_help(dialogue, kb):
     state, turns = run(dialogue, ["blah blah", "mumble"], confidence=0.2)
     assert turns[0].replies[0].text == kb.dialogue["not_understood"]

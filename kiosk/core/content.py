@@ -31,7 +31,7 @@ DIALOGUE_KEYS = {
     "greeting": (), "ask_describe": (), "not_understood": (), "not_understood_again": (), "too_long": (),
     "out_of_scope": (), "need_more": (), "screening_question": (), "red_flag_confirm": ("flag",),
     "emergency": ("number",), "emergency_repeat": ("number",), "staff_alert": (), "help": (),
-    "yes_no_retry": (), "not_heard": (), "check_no": (), "summary_intro": (), "summary_cause": ("name", "reason"),
+    "yes_no_retry": (), "not_heard": (), "check_no": (), "cause_unclear": (), "summary_intro": (), "summary_cause": ("name", "reason"),
     "summary_none": (), "summary_home": (), "summary_when": (), "anything_else": (), "goodbye": (), "start_over": (),
     "idle_warning": (), "idle_reset": (), "nothing_to_repeat": (), "reason_default": ("clue",),
     "louder": (), "softer": (), "slower": (), "faster": (),
