@@ -626,9 +626,9 @@ def run_suite(args) -> list[Section]:
                 f"({'quick subset' if plan.quick else 'only some stages' if args.only else 'full run'}).", "",
                 head.markdown()]
     path = args.out / "report.md"
-    previous = path.read_text(encoding="utf-8") if path.is_file() else ""
+    previous = path.read_text(encoding="utf-8") if args.only and not plan.quick and path.is_file() else ""
     text = write_report(path, "Kiosk benchmark report", preamble, [env, *order])
-    if args.only and not plan.quick and "(full run)" in previous:
+    if "(full run)" in previous:
         # some stages over a whole report: the rest of it stays, and says it is older
         note = f"{'; '.join(s.heading for s in order)}: by {command} on {when}"
         path.write_text(merge_report(previous, text, note), encoding="utf-8")

@@ -417,7 +417,7 @@ class Dialogue:
         """The screening question after a line the kiosk cannot place; a clear no then leads back to listening."""
         state, turn = self._ask(dataclasses.replace(state, screened=True),
                                 Pending("screening", UNCLEAR, self._say("unclear_screening_question")))
-        return state, dataclasses.replace(turn, replies=first + (Reply(self._say("unclear_opening")),) + turn.replies)
+        return state, self._after(turn, *first, Reply(self._say("unclear_opening")))
 
     def _screening_answered(self, result: Assessment) -> bool:
         return set(SCREENING_FLAGS) <= set(result.negated_flags)
@@ -540,7 +540,7 @@ class Dialogue:
         """The screening question's signs one by one, with a short line first."""
         first, rest = ONE_AT_A_TIME[0], tuple(f for f in ONE_AT_A_TIME[1:] if self._known_flag(f))
         state, turn = self._ask_red_flag(state, first, queue=rest)
-        return state, dataclasses.replace(turn, replies=(Reply(self._say(intro_key)),) + turn.replies)
+        return state, self._after(turn, Reply(self._say(intro_key)))
 
     def _explain_red_flag(self, state: State) -> tuple[State, Turn]:
         """The open question again, after the sign in simpler words. Asked for too often: a person comes."""
@@ -565,7 +565,7 @@ class Dialogue:
         question = self._say("screening_question")
         state = dataclasses.replace(state, screened=True)
         state, turn = self._ask(state, Pending("screening", text=question))
-        return state, dataclasses.replace(turn, replies=(answer,) + turn.replies)
+        return state, self._after(turn, answer)
 
     def _after_cause_answer(self, state: State, text: str) -> tuple[State, Turn]:
         pending = state.pending
@@ -594,7 +594,7 @@ class Dialogue:
         and the next question. Worth no staff call: in a loud room a "not really" heard twice with low confidence
         called a person (benchmarks/noise.md section 17.8). A sign in such an answer is still asked about first."""
         state, turn = self._next_question(dataclasses.replace(state, pending=None, misses=0))
-        return state, dataclasses.replace(turn, replies=(Reply(self._say("cause_unclear")),) + turn.replies)
+        return state, self._after(turn, Reply(self._say("cause_unclear")))
 
     def _scores(self, state: State) -> list[CauseScore]:
         words: list[str] = []
@@ -662,6 +662,11 @@ class Dialogue:
         first = self._say("too_long") if too_long else self._say("not_understood")
         return state, Turn(self._then_question(state, first), (Event(EventKind.NOT_UNDERSTOOD, str(misses)),),
                            self._expect(state))
+
+    @staticmethod
+    def _after(turn: Turn, *first: Reply) -> Turn:
+        """``turn`` with the replies ``first`` said before its own (a short line before a question)."""
+        return dataclasses.replace(turn, replies=first + turn.replies)
 
     @staticmethod
     def _then_question(state: State, *lines: str) -> tuple[Reply, ...]:

@@ -90,7 +90,8 @@ when a stroke began."""
 _DENIAL = re.compile(r"(?<![a-z'])(?:no|not|never|cannot|cant|wont|unable|nothing)(?![a-z'])")
 """A denial in a clause normalized as content is ("won't" is "will not")."""
 _CLAUSE_BREAKS = re.compile(r",|\b(?:and|but|so|because|cause|cos|then|while|though|although|plus|except)\b", re.I)
-_COMMAS = re.compile(r"\s*(?<!\d),(?!\d)\s*")
+_COMMAS = re.compile(r"(?<!\d),(?!\d)")
+"""A comma that is not inside a number ("1,000")."""
 _WORDS = re.compile(r"[a-z0-9']+")
 
 
