@@ -159,3 +159,12 @@ def test_whisper_writing_als_as_ls_is_still_als(index, heard):
     from kiosk.core.triage import assess
 
     assert [c.id for c in assess(heard, index).causes][:1] == ["als"], heard
+
+
+@pytest.mark.parametrize("first, second", [("parotid", "poor diet"), ("poor diet", "parotid")])
+def test_a_tie_between_two_clues_goes_to_the_one_first_in_the_content(first, second):
+    # "parrot ate" sounds like both (one metaphone key, one similarity): the content's order decides, not the
+    # process's string hashing, so the same words give the same causes on every run
+    index = PhraseIndex([(first, "first", 1.0), (second, "second", 1.0)], fuzzy_joins=True)
+    found = drop_contained(index.find(["the", "parrot", "ate"]))
+    assert [(m.phrase.owner, m.said) for m in found] == [("first", "parrot ate")]

@@ -180,24 +180,30 @@ class PhraseIndex:
                 if len(word) >= TYPO_MIN_LENGTH and word not in STOPWORDS and word not in self._surface:
                     self._surface[word] = stem(word)
                     self._surface_near.setdefault((word[0], len(word)), []).append(word)
-        self._vocab: set[str] = {s for p in by_first.values() for ph in p for s in ph.pattern}
+        # in the content's order, not a set's: where stems tie (a fuzzy score, a sound key) the one first in the
+        # content wins, the same on every run (with a set, "pa rotted" went to "parotid" or to "poor diet" by
+        # the process's string hashing)
+        self._vocab: dict[str, None] = dict.fromkeys(s for p in by_first.values() for ph in p for s in ph.pattern)
         self._by_length: dict[int, list[str]] = {}
         pattern_words = {s for ph in self.phrases for s in ph.pattern}
-        for word in self._vocab - (joined_stems - pattern_words):  # a joined form matches exactly, never loosely:
-            # "eyesight" is one letter pair off "eyesightgo" ("eyesight going" joined)
-            self._by_length.setdefault(len(word), []).append(word)
+        exact_only = joined_stems - pattern_words  # a joined form matches exactly, never loosely:
+        # "eyesight" is one letter pair off "eyesightgo" ("eyesight going" joined)
+        for word in self._vocab:
+            if word not in exact_only:
+                self._by_length.setdefault(len(word), []).append(word)
         self._fuzzy_cache: dict[str, tuple[tuple[str, float], ...]] = {}
         self._long = [w for w in self._vocab if len(w) >= JOIN_MIN_LENGTH]
         self._join_cache: dict[str, tuple[tuple[str, float], ...]] = {}
         self._long_near: dict[int, list[str]] = {}
         """Per length of a joined run, the long stems within two letters of it (a hot loop otherwise)."""
-        self._sounds: dict[str, set[str]] = {}
+        self._sounds: dict[str, dict[str, None]] = {}
+        """Stems by their metaphone key, each group in the content's order."""
         if fuzzy_joins:
             for phrase in self.phrases:
                 written = [w for w in phrase.text.split() if w not in STOPWORDS]
                 for word in written + ["".join(written)]:
                     if len(word) >= SOUND_MIN_LENGTH and stem(word) in self._vocab:
-                        self._sounds.setdefault(jellyfish.metaphone(word), set()).add(stem(word))
+                        self._sounds.setdefault(jellyfish.metaphone(word), {})[stem(word)] = None
 
     def _word_matches(self, word: str) -> tuple[tuple[str, float], ...]:
         """Vocabulary stems that a spoken word may stand for, with a similarity in 0..1."""
@@ -216,9 +222,9 @@ class PhraseIndex:
                 found = process.extract(s, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=5)
             cached = tuple((w, score / 100.0) for w, score, _ in found if w != s)
             if len(word) >= TYPO_MIN_LENGTH and word not in self._surface:
-                near = {self._surface[w] for n in (len(word) - 1, len(word), len(word) + 1)
-                        for w in self._surface_near.get((word[0], n), ())
-                        if Levenshtein.distance(word, w, score_cutoff=1) <= 1}
+                near = dict.fromkeys(self._surface[w] for n in (len(word) - 1, len(word), len(word) + 1)
+                                     for w in self._surface_near.get((word[0], n), ())
+                                     if Levenshtein.distance(word, w, score_cutoff=1) <= 1)
                 cached += tuple((t, 0.9) for t in near if t != s and all(t != c for c, _ in cached))
             if len(self._fuzzy_cache) >= _FUZZY_CACHE_MAX:
                 self._fuzzy_cache.clear()
