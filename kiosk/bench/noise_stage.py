@@ -14,10 +14,10 @@ from types import ModuleType
 from ..ops.settings import PROJECT_ROOT
 from .report import Section, Table
 
-VOICE_KIOSK = ["--second", "both"]
-"""`kiosk listen` options that give the voice kiosk's hearing: the first decode (tiny.en), then Whisper base and
-tiny.en on the enhanced audio decoding the same audio again (the voice kiosk does that while its reply is spoken
-and asks what only they find)."""
+VOICE_KIOSK = ["--second", "all"]
+"""`kiosk listen` options that give the voice kiosk's hearing: the first decode (tiny.en), then Whisper base,
+tiny.en on the enhanced audio and Moonshine tiny decoding the same audio again (the voice kiosk does that while its
+reply is spoken and asks what only they find)."""
 KIOSK_ASKS = "triage,sound,denial,alt"
 """The asks the voice kiosk makes: the triage's own, sound-alikes, a sign word after "won't" or "don't"
 (kiosk.faces.asks.misheard_denial_asks), a second hearing's red flags (no word

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..core.content import ContentError, KnowledgeBase, load_knowledge_base
 from ..core.text import readable_problem
 from ..ops.settings import Settings, SettingsError, find_settings_file, load_settings
+from ..speech.whisper_asr import SECOND_DECODES
 
 log = logging.getLogger("kiosk")
 
@@ -58,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per file")
     p.add_argument("--noise", type=Path, help="noise WAV mixed in before recognition")
     p.add_argument("--snr", type=float, default=10.0, help="signal-to-noise ratio in dB for --noise")
-    p.add_argument("--second", choices=["", "beam5", "noprompt", "sampled", "enhanced", "base", "both"], default="",
+    p.add_argument("--second", choices=["", *SECOND_DECODES], default="",
                    help="Whisper: decode each file a second time this way; red flags only it finds are asked about")
     p.add_argument("--enhance", action="store_true", help="Whisper: DeepFilterNet3 front end (if installed)")
     p.add_argument("--word-confidence", action="store_true",

@@ -45,15 +45,15 @@ TEMPERATURE = 0.0
 red-flag recordings the fallback changed 1 transcript and no score; at kitchen 10 dB it cost the turn's
 recognition 1688 ms at p95 against 1404 ms without it (60 turns interleaved), and its stalls come exactly when
 the room is loud."""
-HEARING: dict = {"again": "both", "temperature": TEMPERATURE, "window_s": WINDOW_S}
+HEARING: dict = {"again": "all", "temperature": TEMPERATURE, "window_s": WINDOW_S}
 """Whisper's extra options in the voice kiosk (kiosk.speech.asr.whisper_hearing). Measured interleaved on the
 same noisy utterances (benchmarks/noise.md), word probabilities cost 1.7x recognition time and a second decode
 about 2-3x, which would push the turn past its 1 s budget if the turn waited for them: word probabilities stay a
 `kiosk listen --word-confidence` option, and the second decode (``again``) runs after the reply, while it is
 spoken (VoiceSession._hear_again_later). The second hearing is Whisper base, then tiny.en on the DeepFilterNet3-
 enhanced audio (benchmarks/noise.md sections 8 and 9: on the tuning sets' spoken red flags each finds signs the other
-lost in noise, and both together run in the time a reply takes to say); without one of them, the other; without
-both, none (one line). Sound-alike asks cost nothing and are on. The first decode's encoder reads a 10 s window,
+lost in noise, and both together run in the time a reply takes to say), then Moonshine tiny, another model family
+that mishears other words (section 18); any of them that cannot load is left out, with one line. Sound-alike asks cost nothing and are on. The first decode's encoder reads a 10 s window,
 not Whisper's 30 s (kiosk.speech.whisper_asr.WINDOW_S; benchmarks/noise.md section 15): 2.5-3x less recognition time
 for the same word error rate on real speech in noise; the second hearings, which no turn waits for, keep 30 s."""
 

@@ -36,10 +36,14 @@ BEAM_SIZE = 1
 (0.33 s / 0.81 s against 0.28 s / 0.54 s) for 3 fewer word errors out of 573 on the non-digit sets:
 latency matters more at a kiosk."""
 
-SECOND_DECODES = ("beam5", "noprompt", "sampled", "enhanced", "base", "both")
+HEARING_GROUPS = {"both": ("base", "enhanced"), "all": ("base", "enhanced", "moonshine")}
+"""Second hearings run one after the other under one name: Whisper base, then tiny.en on the enhanced audio
+(benchmarks/noise.md section 9); and after them Moonshine tiny, another model family (section 18)."""
+SECOND_DECODES = ("beam5", "noprompt", "sampled", "enhanced", "base", "moonshine", *HEARING_GROUPS)
 """What a second decode of the same audio can be: beam 5; greedy without the prompt; one sampled decode at
 temperature 0.6; greedy on the DeepFilterNet3-enhanced audio; greedy by Whisper base (a second, larger model:
-benchmarks/noise.md section 8); or both of the last two, one after the other (section 9)."""
+benchmarks/noise.md section 8); Moonshine tiny (kiosk.speech.moonshine); or one of :data:`HEARING_GROUPS`."""
+HEARING_NAMES = {"base": "Whisper base", "enhanced": "tiny.en on the enhanced audio", "moonshine": "Moonshine tiny"}
 QUESTION_PROMPTED = frozenset({"base"})
 """The second hearings decoded with the kiosk's own red-flag questions as their prompt (``again_prompt``; see
 :func:`questions_prompt`). On the tuning sets' spoken red flags (540 recordings, benchmarks/noise.md section 10)
@@ -54,8 +58,16 @@ utterance longer than the window gets its own length and one second more. See be
 REPEATS_RATIO = 2.4
 """A decoded segment whose text compresses (gzip) more than this says itself over and over: faster-whisper's own
 threshold for a failed decode (compression_ratio_threshold)."""
-_WITHOUT_BASE = {"base": "enhanced", "both": "enhanced"}
-_WITHOUT_ENHANCER = {"enhanced": "", "both": "base"}
+
+
+def hearings_of(choice: str) -> tuple[str, ...]:
+    """The single hearings a second-decode choice runs, in order ("all": base, enhanced, moonshine)."""
+    return HEARING_GROUPS.get(choice, tuple(choice.split("+")) if choice else ())
+
+
+def _choice_of(hearings: tuple[str, ...]) -> str:
+    """The name of a tuple of single hearings: a group's name where it is one, else joined with '+'."""
+    return next((name for name, group in HEARING_GROUPS.items() if group == hearings), "+".join(hearings))
 
 
 def _plain(text: str) -> str:
@@ -219,27 +231,37 @@ class WhisperRecognizer:
         self.enhancer = enhancer
         self._second_enhancer = None
         for choice in (second, again):
-            if choice and choice not in SECOND_DECODES:
+            if any(part not in SECOND_DECODES or part in HEARING_GROUPS for part in hearings_of(choice)):
                 raise AsrError(f"unknown second decode '{choice}': use one of {', '.join(SECOND_DECODES)}")
-        self._base = None
-        base_why = ""
-        if {"base", "both"} & {second, again}:
-            self._base, base_why = _load_base(cpu_threads)
-            if self._base is None:  # the enhanced hearing (the one before Whisper base) where it can load
-                second, again = _WITHOUT_BASE.get(second, second), _WITHOUT_BASE.get(again, again)
-        if {"enhanced", "both"} & {second, again} and enhancer is None:
+        wanted = set(hearings_of(second)) | set(hearings_of(again))
+        lost: dict[str, str] = {}
+        """The hearings asked for that cannot load, and why."""
+        self._base = self._moonshine = None
+        if "base" in wanted:
+            self._base, why = _load_base(cpu_threads)
+            if self._base is None:
+                lost["base"] = why
+        # Whisper base alone, lost: the enhanced hearing in its place, where it can load
+        if enhancer is None and ("enhanced" in wanted or ("base" in lost and "base" in {second, again})):
             from .enhance import open_enhancer
             self._second_enhancer, why = open_enhancer()
             if self._second_enhancer is None:
-                second, again = _WITHOUT_ENHANCER.get(second, second), _WITHOUT_ENHANCER.get(again, again)
-                if {"base"} & {second, again}:
-                    log.warning("second hearing by Whisper base alone (%s)", why)
-                else:
-                    log.warning("second hearing off: %s", f"Whisper base: {base_why}; {why}" if base_why else why)
-            elif base_why:
-                log.warning("second hearing of the enhanced audio (Whisper base: %s)", base_why)
-        elif base_why:
-            log.warning("second hearing off: Whisper base: %s", base_why)
+                lost["enhanced"] = why
+        if "moonshine" in wanted:
+            self._moonshine, why = _load_moonshine(cpu_threads)
+            if self._moonshine is None:
+                lost["moonshine"] = why
+
+        def without_lost(choice: str) -> str:
+            if choice == "base" and "base" in lost:
+                return "" if "enhanced" in lost else "enhanced"
+            return _choice_of(tuple(h for h in hearings_of(choice) if h not in lost))
+
+        second, again = without_lost(second), without_lost(again)
+        if lost:
+            kept = hearings_of(again or second)
+            by = ("by " + ", then ".join(HEARING_NAMES.get(h, h) for h in kept)) if kept else "off"
+            log.warning("second hearing %s (%s)", by, "; ".join(lost.values()))
         self.second = second
         self.again = again
         """The second decode :meth:`hear_again` runs; empty when there is none."""
@@ -289,7 +311,7 @@ class WhisperRecognizer:
 
     def hear_again(self, pcm: bytes) -> tuple[str, ...]:
         """The second decode (:attr:`again`) of one utterance of 16 kHz int16 bytes already recognized: its
-        transcripts, one a hearing ("both" gives up to two; none for silence, for a hearing that only echoes its
+        transcripts, one a hearing ("both" gives up to two, "all" up to three; none for silence, for a hearing that only echoes its
         prompt, or when there is no second decode). Safe to call from another thread."""
         import numpy as np
 
@@ -320,9 +342,7 @@ class WhisperRecognizer:
         return " ".join(s.text.strip() for s in segments).strip(), segments
 
     def _second_decodes(self, pcm, how: str) -> tuple[str, ...]:
-        if how == "both":
-            return self._second_decode(pcm, "base"), self._second_decode(pcm, "enhanced")
-        return (self._second_decode(pcm, how),)
+        return tuple(self._second_decode(pcm, hearing) for hearing in hearings_of(how))
 
     def _second_decode(self, pcm, how: str) -> str:
         if self.again_prompt and how in QUESTION_PROMPTED:
@@ -337,6 +357,9 @@ class WhisperRecognizer:
             return self._decode(pcm, self.beam_size, "", temperature=0.0)[0]
         if how == "sampled":
             return self._decode(pcm, 1, prompt, temperature=0.6)[0]
+        if how == "moonshine" and self._moonshine is not None:
+            with self._lock:  # one model at a time on the CPU, as for Whisper's own hearings
+                return self._moonshine(pcm)
         if how == "base" and self._base is not None:
             return self._decode(pcm, self.beam_size, prompt, model=self._base, temperature=0.0)[0]
         enhanced = self._second_enhancer.process(pcm) if self._second_enhancer is not None else pcm
@@ -361,6 +384,13 @@ def _windowed(model_class: type) -> type:
 
         _WINDOWED[model_class] = Windowed
     return _WINDOWED[model_class]
+
+
+def _load_moonshine(cpu_threads: int):
+    """(Moonshine tiny, "") or (None, why): kiosk.speech.moonshine.load_moonshine from models/moonshine-tiny."""
+    from .moonshine import load_moonshine
+
+    return load_moonshine(cpu_threads=cpu_threads)
 
 
 def _load_base(cpu_threads: int):
