@@ -252,3 +252,6 @@ def test_some_stages_laid_over_a_whole_report(tmp_path):
     again = merge_report(merged, some, "again")
     assert [line for line in again.splitlines() if line.startswith("## ")] == headings
     assert again.count("*Updated:") == 2
+    later = merge_report(merged, some, "7. Noise: by `benchmark.py --only noise` on day 3")
+    assert later.count("*Updated:") == 1 and "on day 3" in later and "on day 2" not in later
+    assert "\n\n\n" not in later  # the superseded note's blank line went with it
