@@ -311,8 +311,8 @@ class WhisperRecognizer:
 
     def hear_again(self, pcm: bytes) -> tuple[str, ...]:
         """The second decode (:attr:`again`) of one utterance of 16 kHz int16 bytes already recognized: its
-        transcripts, one a hearing ("both" gives up to two, "all" up to three; none for silence, for a hearing that only echoes its
-        prompt, or when there is no second decode). Safe to call from another thread."""
+        transcripts, one a hearing ("both" gives up to two, "all" up to three; none for silence, for a hearing that
+        only echoes its prompt, or when there is no second decode). Safe to call from another thread."""
         import numpy as np
 
         samples = np.frombuffer(pcm, dtype=np.int16)
