@@ -21,7 +21,7 @@ from .audio import SAMPLE_RATE
 
 FILES = ("encoder_model.onnx", "decoder_model_merged.onnx", "tokenizer.json")
 """What a Moonshine folder holds."""
-FETCH = "run bash scripts/setup.sh, which fetches it (python3 scripts/fetch_moonshine.py alone does only that)"
+FETCH = "run bash scripts/setup.sh (or python3 scripts/fetch_moonshine.py) to fetch it"
 START, END = 1, 2
 """Moonshine's start-of-transcript and end-of-text token ids."""
 TOKENS_PER_S = 6
@@ -93,8 +93,10 @@ def load_moonshine(folder: Path | None = None, cpu_threads: int = 2) -> tuple[Mo
     """(Moonshine, "") or (None, one line saying why not and what to do)."""
     folder = folder or default_folder()
     missing = [f for f in FILES if not (folder / f).is_file()]
+    if len(missing) == len(FILES):
+        return None, f"Moonshine tiny is not in {folder}: {FETCH}"
     if missing:
-        return None, f"Moonshine tiny is not in {folder} ({', '.join(missing)} missing): {FETCH}"
+        return None, f"Moonshine tiny in {folder} has no {' or '.join(missing)}: {FETCH}"
     try:
         return Moonshine(folder, cpu_threads), ""
     except ImportError as err:
