@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--noise", type=Path, help="noise WAV mixed in before recognition")
     p.add_argument("--snr", type=float, default=10.0, help="signal-to-noise ratio in dB for --noise")
     p.add_argument("--second", choices=["", *SECOND_DECODES], default="",
-                   help="Whisper: decode each file a second time this way; red flags only it finds are asked about")
+                   help="Whisper: decode each file again this way (both: Whisper base, then tiny.en on the enhanced "
+                        "audio; all: those and Moonshine tiny, as the voice kiosk hears); red flags only they find are "
+                        "asked about")
     p.add_argument("--enhance", action="store_true", help="Whisper: DeepFilterNet3 front end (if installed)")
     p.add_argument("--word-confidence", action="store_true",
                    help="Whisper: word probabilities; an unclear word next to a body word is asked about (costs about "
