@@ -40,8 +40,6 @@ def default_folder() -> Path:
 class Moonshine:
     """Greedy decoding of 16 kHz int16 audio with Moonshine's encoder and merged (cached) decoder."""
 
-    name = "Moonshine tiny"
-
     def __init__(self, folder: Path, cpu_threads: int = 2) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
