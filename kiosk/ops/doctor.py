@@ -586,9 +586,9 @@ def check_room_noise(settings: Settings, sd: Any = None, seconds: float = ROOM_S
 
 
 def _taken_for_the_room(pcm: Any, settings: Settings) -> str:
-    """" ..." saying that the voice kiosk would take a first line as soft as the test sentence for the room's own
-    talk (Settings.room_stand_out_db), or "": the kiosk's own endpointer measures how far the sentence stands out
-    of the room before it, as it does for a visitor. Push to talk and a wake phrase skip that rule, and so does
+    """A sentence saying that the voice kiosk would take a first line as soft as the test sentence for the room's
+    own talk (Settings.room_stand_out_db), or "": the kiosk's own endpointer measures how far the sentence stands
+    out of the room before it, as it does for a visitor. Push to talk and a wake phrase skip that rule, and so does
     this. ``pcm``: the recording with the room alone after it, so the sentence ends inside it."""
     if not settings.room_stand_out_db or settings.push_to_talk or settings.wake_phrase:
         return ""
@@ -597,7 +597,8 @@ def _taken_for_the_room(pcm: Any, settings: Settings) -> str:
 
     data = pcm.astype("<i2").tobytes()
     try:
-        heard = [u.over_room_db for u in utterances(data[i:i + FRAME_BYTES] for i in range(0, len(data), FRAME_BYTES))]
+        heard = [u.over_room_db for u in utterances(data[i:i + FRAME_BYTES]
+                                                    for i in range(0, len(data) - FRAME_BYTES + 1, FRAME_BYTES))]
     except Exception:  # noqa: BLE001 - no voice detector to measure with: the SNR is all the check can say
         return ""
     over = max((db for db in heard if db is not None), default=None)
