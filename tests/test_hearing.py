@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from device_fakes import RecordedMicrophone
 from kiosk.bench.eval_sets import EVAL_DIR, read_vignettes
 from kiosk.core.triage import assess
 from kiosk.faces.asks import (
@@ -275,22 +276,6 @@ def test_deepfilternet_takes_noise_out_and_keeps_the_length():
 
 # ---- kiosk doctor: the room's noise -------------------------------------------------------------------
 
-class FakeSounddevice:
-    """A microphone that 'records' a prepared room: quiet noise, then speech in the same noise."""
-
-    def __init__(self, pcm):
-        self.pcm = pcm
-
-    def query_devices(self):
-        return [{"name": "usb mic", "max_input_channels": 1, "max_output_channels": 0}]
-
-    def rec(self, frames, **kwargs):
-        return self.pcm[:frames].reshape(-1, 1)
-
-    def wait(self):
-        pass
-
-
 def _room(snr: float, seconds: float = 5.0, quiet_s: float = 1.5) -> np.ndarray:
     rng = np.random.default_rng(3)
     speech = _tone_speech(seconds - quiet_s).astype(np.float64)
@@ -309,7 +294,7 @@ def test_doctor_measures_the_room_and_advises_when_noisy(snr, status, words):
     from kiosk.ops.settings import Settings
 
     said = []
-    check = doctor.check_room_noise(Settings(), sd=FakeSounddevice(_room(snr)), say=said.append)
+    check = doctor.check_room_noise(Settings(), sd=RecordedMicrophone(_room(snr)), say=said.append)
     assert check.status.value == status and "noise floor" in check.detail and "\n" not in check.detail
     assert all(w in check.detail for w in words), check.detail
     assert "stay quiet" in said[0]
@@ -320,7 +305,7 @@ def test_doctor_room_check_with_nobody_speaking_says_what_to_do():
     from kiosk.ops.settings import Settings
 
     quiet = np.random.default_rng(0).normal(0, 200, 5 * 16000).astype(np.int16)
-    check = doctor.check_room_noise(Settings(), sd=FakeSounddevice(quiet), say=lambda line: None)
+    check = doctor.check_room_noise(Settings(), sd=RecordedMicrophone(quiet), say=lambda line: None)
     assert check.status.value == "WARN" and "speak after" in check.detail
 
 

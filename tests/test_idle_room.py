@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from device_fakes import RecordedMicrophone
 from kiosk.core.dialogue import EventKind
 from kiosk.speech.asr import Transcript
 
@@ -194,22 +195,6 @@ def test_in_a_quiet_room_a_line_stands_far_out_even_at_once_and_without_silero_i
     assert len(first) == 1 and first[0].over_room_db is not None and first[0].over_room_db > STAND_OUT_DB + 20
 
 
-class Microphone:
-    """sounddevice with one microphone whose recording is the given samples."""
-
-    def __init__(self, samples: np.ndarray):
-        self.samples = samples
-
-    def query_devices(self):
-        return [{"name": "usb mic", "max_input_channels": 1, "max_output_channels": 0}]
-
-    def rec(self, frames, **kwargs):
-        return self.samples[:frames].reshape(-1, 1)
-
-    def wait(self):
-        pass
-
-
 @pytest.mark.parametrize("snr, taken_for_the_room", [(-3.0, True), (5.0, False)])
 def test_the_doctors_room_test_says_when_the_kiosk_would_take_a_first_line_for_the_room(silero, snr,
                                                                                         taken_for_the_room):
@@ -218,14 +203,14 @@ def test_the_doctors_room_test_says_when_the_kiosk_would_take_a_first_line_for_t
 
     # the doctor's own test: 1.5 s of the room, then a real sentence said into it
     recording = room_and_line(spoken_line()[:16000 * 3], snr, 1.5)
-    check = doctor.check_room_noise(Settings(), sd=Microphone(recording), say=lambda line: None)
+    check = doctor.check_room_noise(Settings(), sd=RecordedMicrophone(recording), say=lambda line: None)
     assert check.status.value == "WARN" and "push to talk" in check.detail and "\n" not in check.detail
     assert ("room's own talk" in check.detail) is taken_for_the_room, check.detail
     if taken_for_the_room:
         assert "out of the room, under room_stand_out_db (9)" in check.detail, check.detail
         # push to talk (someone chose to speak) and a wake phrase are never judged by loudness
         for chosen in (Settings(push_to_talk=True), Settings(wake_phrase="hey kiosk")):
-            check = doctor.check_room_noise(chosen, sd=Microphone(recording), say=lambda line: None)
+            check = doctor.check_room_noise(chosen, sd=RecordedMicrophone(recording), say=lambda line: None)
             assert check.status.value == "WARN" and "room's own talk" not in check.detail, check.detail
 
 
