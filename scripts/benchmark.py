@@ -3,8 +3,8 @@
 
     .venv/bin/python scripts/benchmark.py [--quick] [--out DIR] [--only STAGE ...]
 
---quick runs a small subset of every stage in under two minutes; the full run takes about 15-20 minutes
-on a 2-core machine. Same as `kiosk bench`.
+--quick runs a small subset of every stage in under two minutes; the full run takes about 45 minutes on a
+2-core machine, most of it the noise stage hearing every held-out red-flag sentence. Same as `kiosk bench`.
 """
 from __future__ import annotations
 
