@@ -39,6 +39,10 @@ def eval_redflags() -> ModuleType:
     return module
 
 
+WHOLE = 10**6
+"""As many sentences as there are: all of them."""
+
+
 def run(quick: bool) -> tuple[list[dict], list[dict], dict[str, int]]:
     """Recognize and answer: (red-flag results, vignette results, typed ceiling of the red-flag sentences). The
     full run hears every held-out red-flag sentence: a subsample of 30 emergencies made one recording 1.1 points
@@ -50,10 +54,6 @@ def run(quick: bool) -> tuple[list[dict], list[dict], dict[str, int]]:
     vig_cases = ev.vignettes()
     vig = ev.listen(ev.audio_jobs(vig_cases[::4] if quick else vig_cases, [None, 10.0]), VOICE_KIOSK)
     return rf, vig, ev.typed(cases)
-
-
-WHOLE = 10**6
-"""As many sentences as there are: all of them."""
 
 
 def rate(n: int, d: int) -> str:
