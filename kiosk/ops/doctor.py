@@ -592,13 +592,11 @@ def _taken_for_the_room(pcm: Any, settings: Settings) -> str:
     this. ``pcm``: the recording with the room alone after it, so the sentence ends inside it."""
     if not settings.room_stand_out_db or settings.push_to_talk or settings.wake_phrase:
         return ""
-    from ..speech.audio import FRAME_BYTES
+    from ..speech.audio import MemorySource
     from ..speech.vad import utterances
 
-    data = pcm.astype("<i2").tobytes()
     try:
-        heard = [u.over_room_db for u in utterances(data[i:i + FRAME_BYTES]
-                                                    for i in range(0, len(data) - FRAME_BYTES + 1, FRAME_BYTES))]
+        heard = [u.over_room_db for u in utterances(MemorySource(pcm, trailing_silence_ms=0).frames())]
     except ImportError:  # no voice detector (webrtcvad) to measure with: the SNR above is all the check can say
         return ""
     over = max((db for db in heard if db is not None), default=None)
