@@ -68,8 +68,8 @@ def section(rf: Sequence[dict], vig: Sequence[dict], typed: dict[str, int], wer_
     n_em = len({r["id"] for r in rf if r["emergency"]})
     n_other = len({r["id"] for r in rf if not r["emergency"]})
     sec.say(f"Spoken red-flag sentences ({n_em} emergencies of eval/redflag_sentences.json and "
-            f"eval/heldout_cases.json, {n_other} non-emergencies) and the 38 dev vignettes, each in three voices (espeak-ng "
-            "en-us, espeak-ng en-gb, Piper joe), clean and with the real kitchen recording mixed in, every one through "
+            f"eval/heldout_cases.json, {n_other} non-emergencies) and the 38 dev vignettes, each in three voices "
+            "(espeak-ng en-us, espeak-ng en-gb, Piper joe), clean and with the real kitchen recording mixed in, every one through "
             f"`kiosk listen --json --asr whisper {' '.join(VOICE_KIOSK)}` (scripts/eval_redflags.py). *Declared*: the "
             "emergency prompt at once. *Asked*: the kiosk asks that sign's own yes/no question (only a yes or "
             "'not sure' is an emergency): the triage's own asks and sound-alikes on the first decode, and, in the "

@@ -54,8 +54,9 @@ spoken (VoiceSession._hear_again_later). The second hearing is Whisper base, the
 enhanced audio (benchmarks/noise.md sections 8 and 9: on the tuning sets' spoken red flags each finds signs the other
 lost in noise, and both together run in the time a reply takes to say), then Moonshine tiny, another model family
 that mishears other words (section 18); any of them that cannot load is left out, with one line. Sound-alike asks
-cost nothing and are on. The first decode's encoder reads a 10 s window, not Whisper's 30 s (kiosk.speech.whisper_asr.WINDOW_S; benchmarks/noise.md section 15): 2.5-3x less recognition time
-for the same word error rate on real speech in noise; the second hearings, which no turn waits for, keep 30 s."""
+cost nothing and are on. The first decode's encoder reads a 10 s window, not Whisper's 30 s
+(kiosk.speech.whisper_asr.WINDOW_S; benchmarks/noise.md section 15): 2.5-3x less recognition time for the same word
+error rate on real speech in noise; the second hearings, which no turn waits for, keep 30 s."""
 
 
 def hearing_for(kb: KnowledgeBase) -> dict:

@@ -602,8 +602,8 @@ def _taken_for_the_room(pcm: Any, settings: Settings) -> str:
     over = max((db for db in heard if db is not None), default=None)
     if over is None or over >= settings.room_stand_out_db:
         return ""
-    return (f" The sentence stood {over:.1f} dB out of the room, under room_stand_out_db ({settings.room_stand_out_db:g}):"
-            f" with no visit under way the kiosk takes a first line that soft for the room's own talk unless it"
+    return (f" The sentence stood {over:.1f} dB out of the room, under room_stand_out_db"
+            f" ({settings.room_stand_out_db:g}): with no visit under way the kiosk takes a first line that soft for the room's own talk unless it"
             f" names a sign or asks for help.")
 
 
