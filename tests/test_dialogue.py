@@ -217,6 +217,17 @@ def test_an_answer_to_a_cause_question_unclear_twice_is_skipped_not_a_staff_call
     assert (state.pending is not None and state.pending.kind == "cause") or EventKind.SUMMARY in kinds(turn)
 
 
+def test_a_cause_question_is_skipped_whichever_way_its_answer_was_not_understood(dialogue, kb):
+    # misheard, then no words at all: the second miss on a cause question skips it, as two low-confidence ones do
+    state, _ = run(dialogue, ["my lip keeps twitching since I started these energy drinks", "no"])
+    asked = state.pending.text
+    state, turn = dialogue.hear(state, "Not really.", confidence=0.3)
+    assert turn.replies[0].text == kb.dialogue["not_understood"]
+    state, turn = dialogue.hear(state, "?!")
+    assert EventKind.STAFF_ALERT not in kinds(turn) and turn.replies[0].text == kb.dialogue["cause_unclear"]
+    assert asked not in turn.text and state.misses == 0
+
+
 def test_a_low_confidence_line_about_a_sign_during_cause_questions_is_still_asked_about(dialogue, kb):
     state, _ = run(dialogue, ["my lip keeps twitching since I started these energy drinks", "no"])
     state, _ = dialogue.hear(state, "mumble", confidence=0.3)

@@ -307,8 +307,6 @@ class Dialogue:
             if flagged and state.phase is not Phase.EMERGENCY:
                 flag_id = flagged[0] if isinstance(flagged[0], str) else flagged[0].id
                 return self._ask_red_flag(state, flag_id)
-            if state.pending and state.pending.kind == "cause" and state.misses + 1 >= MAX_MISSES:
-                return self._skip_cause_question(state)
             return self._not_understood(state)
 
         if affirmed and state.phase is not Phase.EMERGENCY:
@@ -654,7 +652,11 @@ class Dialogue:
         return Turn((again,) if repeat else (Reply(first, urgent=True), again))
 
     def _not_understood(self, state: State, too_long: bool = False) -> tuple[State, Turn]:
+        """Say so and ask again; the third miss in a row calls a person, except on a cause question, which is
+        skipped instead (:meth:`_skip_cause_question`)."""
         misses = state.misses + 1
+        if misses >= MAX_MISSES and state.pending and state.pending.kind == "cause":
+            return self._skip_cause_question(state)
         state = dataclasses.replace(state, misses=misses)
         if misses >= MAX_MISSES:
             events = (Event(EventKind.NOT_UNDERSTOOD, str(misses)), Event(EventKind.STAFF_ALERT, "not understood"))
