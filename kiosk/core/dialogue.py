@@ -652,8 +652,8 @@ class Dialogue:
         return Turn((again,) if repeat else (Reply(first, urgent=True), again))
 
     def _not_understood(self, state: State, too_long: bool = False) -> tuple[State, Turn]:
-        """Say so and ask again; the third miss in a row calls a person, except on a cause question, which is
-        skipped instead (:meth:`_skip_cause_question`)."""
+        """Say so and ask again; :data:`MAX_MISSES` misses in a row call a person, except on a cause question,
+        which is skipped instead (:meth:`_skip_cause_question`)."""
         misses = state.misses + 1
         if misses >= MAX_MISSES and state.pending and state.pending.kind == "cause":
             return self._skip_cause_question(state)
