@@ -474,9 +474,9 @@ def check_moonshine(settings: Settings | None = None, *, folder: Path | None = N
     ``folder``, else in ``settings.models_dir``, else in setup's folder."""
     import numpy as np
 
-    from ..speech.moonshine import FOLDER, default_folder, fetch_hint, load_moonshine
+    from ..speech.moonshine import default_folder, fetch_hint, load_moonshine
 
-    folder = folder or (settings.models_dir / FOLDER if settings is not None else default_folder())
+    folder = folder or default_folder(settings.models_dir if settings is not None else None)
     model, why = load_moonshine(folder, cpu_threads=1)
     if model is None:
         return Check("moonshine", Status.WARN, f"the voice kiosk's third hearing is off: {why}")
@@ -604,8 +604,8 @@ def _taken_for_the_room(pcm: Any, settings: Settings) -> str:
     if over is None or over >= settings.room_stand_out_db:
         return ""
     return (f" The sentence stood {over:.1f} dB out of the room, under room_stand_out_db"
-            f" ({settings.room_stand_out_db:g}): with no visit under way the kiosk takes a first line that soft for the room's own talk unless it"
-            f" names a sign or asks for help.")
+            f" ({settings.room_stand_out_db:g}): with no visit under way the kiosk takes a first line that soft"
+            " for the room's own talk unless it names a sign or asks for help.")
 
 
 # the screen -----------------------------------------------------------------------------------------------

@@ -154,14 +154,14 @@ def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_mode
     options for noisy rooms (``second``, ``again``, ``again_prompt``, ``word_timestamps``, ``temperature``,
     ``window_s``, ``enhance``: see :func:`whisper_hearing`); an enhancer that cannot load is left out with one logged line.
     """
+    if models_dir is None:
+        models_dir = settings.models_dir if settings is not None else _default_models_dir()
     if backend == "vosk":
         from . import vosk_asr
         from .models import find_vosk_model
 
         if vosk_model is None and settings is not None:
             vosk_model = settings.vosk_model
-        if models_dir is None:
-            models_dir = settings.models_dir if settings is not None else _default_models_dir()
         path = find_vosk_model(models_dir, vosk_model or "", os.environ if env is None else env)
         if path is None:
             raise AsrError(f"No English Vosk model in {models_dir}: {GET_VOSK}")
@@ -175,11 +175,9 @@ def load_recognizer(backend: str, *, settings: Settings | None = None, vosk_mode
             whisper_model = settings.whisper_model
         kwargs: dict[str, Any] = {"beam_size": whisper_asr.BEAM_SIZE if beam_size is None else beam_size}
         kwargs.update(whisper_hearing(hearing or {}))
-        if models_dir is None and settings is not None:
-            models_dir = settings.models_dir
-        if models_dir is not None:  # the Moonshine hearing's model sits with the others
-            from .moonshine import FOLDER
-            kwargs["moonshine_folder"] = Path(models_dir) / FOLDER
+        from .moonshine import default_folder  # the Moonshine hearing's model sits with the others
+
+        kwargs["moonshine_folder"] = default_folder(models_dir)
         return whisper_asr.WhisperRecognizer(Path(whisper_model) if whisper_model else None, cpu_threads=cpu_threads,
                                              prompt_phrases=prompt_phrases, prompt_keywords=prompt_keywords, **kwargs)
     raise AsrError(f"unknown recognizer '{backend}': use vosk or whisper")

@@ -31,15 +31,12 @@ speech here is 1.5-3 tokens a second: the 20 VoxForge utterances' transcripts, m
 _PAST = re.compile(r"past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)")
 
 
-FOLDER = "moonshine-tiny"
-"""The model's folder in a models folder (``Settings.models_dir``)."""
-
-
-def default_folder() -> Path:
-    """Where setup puts the model: ``models/moonshine-tiny`` of this checkout."""
+def default_folder(models_dir: Path | None = None) -> Path:
+    """The model's folder in ``models_dir`` (``Settings.models_dir``); None: where setup puts it,
+    ``models/moonshine-tiny`` of this checkout."""
     from ..ops.settings import DEFAULT_MODELS
 
-    return DEFAULT_MODELS / FOLDER
+    return Path(models_dir or DEFAULT_MODELS) / "moonshine-tiny"
 
 
 def fetch_hint(folder: Path) -> str:

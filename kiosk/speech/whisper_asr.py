@@ -210,7 +210,8 @@ class WhisperRecognizer:
         ``again_prompt``: the prompt of the second hearings in :data:`QUESTION_PROMPTED` (see
         :func:`questions_prompt`); empty, they use ``prompt`` too. ``window_s``: the shortest audio window the
         encoder reads in the first decode, in seconds (see :data:`WINDOW_S`); None reads Whisper's whole 30 s.
-        ``moonshine_folder``: where the Moonshine hearing's model is (None: setup's folder, ``models/moonshine-tiny``)."""
+        ``moonshine_folder``: where the Moonshine hearing's model is (None: setup's folder,
+        ``models/moonshine-tiny``)."""
         try:
             from faster_whisper import WhisperModel
         except ImportError:
