@@ -161,6 +161,17 @@ def _echoes_prompt(text: str) -> bool:
     return text.rstrip().endswith("?")
 
 
+def _repeats_itself(text: str) -> bool:
+    """A hearing that says the same thing over and over until it runs out of tokens ("Are you having trouble seeing
+    right now? Are you having trouble seeing right now? Are you having..."): a failed decode of noise, by
+    faster-whisper's own measure (:data:`REPEATS_RATIO`), not what was said. A second hearing decodes at
+    temperature 0 with no fallback, so nothing else drops it; the loop above, cut off before its "?", made a
+    kiosk waiting in a loud room ask a sign's question of the room (benchmarks/noise.md section 21)."""
+    from faster_whisper.transcribe import get_compression_ratio
+
+    return bool(text) and get_compression_ratio(text) > REPEATS_RATIO
+
+
 def confidence_from_segments(segments: Sequence) -> float:
     """One 0..1 confidence from faster-whisper segments.
 
@@ -314,7 +325,8 @@ class WhisperRecognizer:
     def hear_again(self, pcm: bytes) -> tuple[str, ...]:
         """The second decode (:attr:`again`) of one utterance of 16 kHz int16 bytes already recognized: its
         transcripts, one a hearing ("both" gives up to two, "all" up to three; none for silence, for a hearing that
-        only echoes its prompt, or when there is no second decode). Safe to call from another thread."""
+        only echoes its prompt or says itself over and over, or when there is no second decode). Safe to call
+        from another thread."""
         import numpy as np
 
         samples = np.frombuffer(pcm, dtype=np.int16)
@@ -347,10 +359,11 @@ class WhisperRecognizer:
         return tuple(self._second_decode(pcm, hearing) for hearing in hearings_of(how))
 
     def _second_decode(self, pcm, how: str) -> str:
-        if self.again_prompt and how in QUESTION_PROMPTED:
-            text = self._raw_second_decode(pcm, how, self.again_prompt)
-            return "" if _echoes_prompt(text) else text
-        return self._raw_second_decode(pcm, how, self.prompt)
+        prompted = bool(self.again_prompt) and how in QUESTION_PROMPTED
+        text = self._raw_second_decode(pcm, how, self.again_prompt if prompted else self.prompt)
+        if _repeats_itself(text) or (prompted and _echoes_prompt(text)):
+            return ""
+        return text
 
     def _raw_second_decode(self, pcm, how: str, prompt: str) -> str:
         if how == "beam5":
