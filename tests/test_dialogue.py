@@ -303,6 +303,24 @@ def test_a_twitch_said_after_the_safety_question_is_screened_as_usual(dialogue, 
     assert turns[1].text == kb.dialogue["screening_question"] and state.said
 
 
+@pytest.mark.parametrize("before", [
+    pytest.param(["there was an accident", "huh"], id="one sign at a time after an unclear opening"),
+    pytest.param(["my lip twitches and i'm not sure if my arm is weak"], id="a hedged sign"),
+])
+def test_the_twitch_described_instead_of_an_answer_is_kept_and_the_question_put_again(dialogue, kb, before):
+    """Before, "I still did not understand. I have asked a staff member..." to a clear description: the answer
+    was not a yes or no, so it counted as a second miss after the unclear opening."""
+    state, _ = run(dialogue, before)
+    asked = state.pending
+    assert asked.kind == "red_flag"
+    state, turn = dialogue.hear(state, "my husband's lip has been twitching on and off since lunch")
+    assert [r.text for r in turn.replies] == [kb.dialogue["yes_no_retry"], asked.text]
+    assert turn.expect is Expect.YES_NO and not kinds(turn)  # no miss, no staff call, no emergency
+    assert state.pending == asked and state.misses == 0 and state.said[-1].endswith("since lunch")
+    state, turn = dialogue.hear(state, "no")  # only a no clears it, and the session goes on
+    assert state.pending != asked and state.phase is not Phase.EMERGENCY
+
+
 def test_commands_anytime(dialogue, kb):
     state, turns = run(dialogue, ["my lip twitches when I drink coffee", "say that again", "help"])
     assert turns[1].replies == turns[0].replies

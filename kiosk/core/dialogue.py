@@ -511,10 +511,16 @@ class Dialogue:
             answer = Answer.NO  # "no numbness", "nope, just the twitch": a no with more said
         if answer is not Answer.NO:
             # a description with no sign in it, or something else: not a clear no, so not cleared
-            if pending.target == UNCLEAR and (result := result or assess(text, self.index)).in_scope:
-                # the twitch, said now: described, then screened as usual
-                return self._describe(dataclasses.replace(state, pending=None, screened=False, misses=0), text,
-                                      result)
+            if (result := result or assess(text, self.index)).in_scope:
+                if pending.target == UNCLEAR:
+                    # the twitch, said now: described, then screened as usual
+                    return self._describe(dataclasses.replace(state, pending=None, screened=False, misses=0), text,
+                                          result)
+                if pending.kind == "red_flag":
+                    # the twitch described instead of an answer ("my lip twitches since lunch" to "Did it start all
+                    # of a sudden?"): understood, so kept and no miss, and the question put again (only a no clears)
+                    state = dataclasses.replace(state, said=state.said + (text,), misses=0)
+                    return state, Turn(self._then_question(state, self._say("yes_no_retry")), expect=Expect.YES_NO)
             if pending.kind == "screening":
                 return self._one_at_a_time(state, "screening_one_at_a_time")
             return self._not_understood(state)
