@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import subprocess
 import sys
@@ -397,6 +398,44 @@ def test_a_guessed_cause_reaches_the_summary_of_a_session(judged, kb):
     summary = next(e for e in turn.events if e.kind is EventKind.SUMMARY)
     assert "stress_mood" in summary.detail.split(",")
     assert kb.cause("stress_mood").name in turn.text
+
+
+def test_a_cause_answered_no_is_not_guessed_back_into_the_summary(judged, kb):
+    """Before: "my kid's lip keeps twitching", no to every question, and the summary led with Tourette's, whose
+    own question had been answered no (the guess put it back once the no took its clue's place), and said its
+    explanation twice in a row."""
+    from kiosk.core.dialogue import EventKind
+
+    dialogue = Dialogue(kb, index=judged)
+    state, turn = dialogue.hear(dialogue.start()[0], "my kid's lip keeps twitching")
+    answered_no = []
+    while True:
+        state, turn = dialogue.hear(state, "no")
+        if state.phase is not Phase.QUESTION:
+            break
+        if state.pending.kind == "cause":
+            answered_no.append(state.pending.target)
+    assert "tourette_syndrome" in answered_no and EventKind.SUMMARY in [e.kind for e in turn.events]
+    summary = next(e for e in turn.events if e.kind is EventKind.SUMMARY)
+    assert not set(answered_no) & set(summary.detail.split(",")), summary.detail
+    said = [r.text for r in turn.replies]
+    assert all(b.rstrip(".") not in a for a, b in itertools.pairwise(said)), said  # nothing said twice in a row
+
+
+def test_a_cause_named_with_no_words_said_is_explained_once(judged, kb):
+    """A guessed cause confirmed by a yes leads the summary with no words said to name as its reason: its line
+    gives its explanation instead, which was then said again as the leading cause's."""
+    from kiosk.core.dialogue import EventKind
+
+    dialogue = Dialogue(kb, index=judged)
+    state, turn = dialogue.hear(dialogue.start()[0], "i dread every shift with my supervisor and my lip keeps jumping")
+    state, turn = dialogue.hear(state, "no")
+    while state.phase is Phase.QUESTION:
+        state, turn = dialogue.hear(state, "yes" if turn.text in kb.cause("stress_mood").questions else "no")
+    summary = next(e for e in turn.events if e.kind is EventKind.SUMMARY).detail.split(",")
+    said = [r.text for r in turn.replies]
+    top = kb.cause("stress_mood")
+    assert summary[0] == top.id and sum(top.explanation.rstrip(".") in line for line in said) == 1, said
 
 
 def test_a_second_opinion_file_without_a_cause_guess_still_loads(tmp_path):

@@ -613,8 +613,10 @@ class Dialogue:
         scores = score_causes(words, self.index, boosts, breaks)
         if self.index.meaning is None or len(scores) >= CAUSE_PLACES:  # full: no model call for a guess
             return scores
-        # places the clues leave empty go to the meaning layer's cause guess for all that was described
-        return fill_from_guess(scores, self.index.meaning.guess_causes(" ".join(state.said)[:MAX_CHARS]))
+        # places the clues leave empty go to the meaning layer's cause guess for all that was described, but never
+        # a cause whose own question was answered no: the guess read only the description, the no came after it
+        guess = self.index.meaning.guess_causes(" ".join(state.said)[:MAX_CHARS])
+        return fill_from_guess(scores, [(cid, chance) for cid, chance in guess if boosts.get(cid, 0.0) >= 0.0])
 
     def _summary(self, state: State) -> tuple[State, Turn]:
         scores = [s for s in self._scores(state) if s.score > 0.2][:SUMMARY_CAUSES]
@@ -628,7 +630,9 @@ class Dialogue:
                 reason = reason_template.format(clue=clue) if clue else cause.explanation
                 replies.append(Reply(self._say("summary_cause", name=cause.name, reason=reason.rstrip("."))))
             top = self.kb.cause(scores[0].id)
-            replies += [Reply(top.explanation), Reply(self._say("summary_home")), Reply(top.home_care),
+            # a cause named with no words said is explained in its own line already: not said twice in a row
+            replies += [Reply(top.explanation)] if scores[0].evidence else []
+            replies += [Reply(self._say("summary_home")), Reply(top.home_care),
                         Reply(self._say("summary_when")), Reply(top.see_provider)]
         else:
             replies += [Reply(self._say("summary_none")), Reply(self._say("summary_home")),
