@@ -321,6 +321,21 @@ def test_the_twitch_described_instead_of_an_answer_is_kept_and_the_question_put_
     assert state.pending != asked and state.phase is not Phase.EMERGENCY
 
 
+@pytest.mark.parametrize("lines", [
+    pytest.param(["my lip twitches when i am stressed at work", "no", "i don't drink coffee"], id="said as an answer"),
+    pytest.param(["i don't drink any coffee and my lip twitches", "no"], id="said in the description"),
+])
+def test_a_cause_denied_in_so_many_words_is_not_asked_about(dialogue, kb, lines):
+    """Before: "I don't drink coffee", and the next question was "Do you have more than four cups of coffee...?"."""
+    state, turns = run(dialogue, lines)
+    while state.phase is Phase.QUESTION:
+        assert state.pending.target != "caffeine", [t.text for t in turns]
+        state, turn = dialogue.hear(state, "no")
+        turns.append(turn)
+    asked = [q.split(":")[1] for q in state.asked if q.startswith("cause:")]
+    assert asked and "caffeine" not in asked, asked
+
+
 def test_commands_anytime(dialogue, kb):
     state, turns = run(dialogue, ["my lip twitches when I drink coffee", "say that again", "help"])
     assert turns[1].replies == turns[0].replies

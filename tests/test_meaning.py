@@ -422,6 +422,14 @@ def test_a_cause_answered_no_is_not_guessed_back_into_the_summary(judged, kb):
     assert all(b.rstrip(".") not in a for a, b in itertools.pairwise(said)), said  # nothing said twice in a row
 
 
+def test_a_cause_denied_in_so_many_words_is_not_guessed(judged):
+    """The guess reads the line's meaning: "I don't drink coffee" is about coffee. Before, it was the one cause named."""
+    denied = assess("i don't drink coffee and my lip keeps twitching", judged)
+    assert denied.in_scope and "caffeine" not in [c.id for c in denied.causes], denied.causes
+    said = assess("i drink a lot of coffee and my lip keeps twitching", judged)
+    assert said.causes[0].id == "caffeine"
+
+
 def test_a_cause_named_with_no_words_said_is_explained_once(judged, kb):
     """A guessed cause confirmed by a yes leads the summary with no words said to name as its reason: its line
     gives its explanation instead, which was then said again as the leading cause's."""

@@ -28,6 +28,7 @@ from .triage import (
     RedFlagHit,
     TriageIndex,
     assess,
+    denied_causes,
     fill_from_guess,
     score_causes,
     screen_red_flags,
@@ -451,7 +452,7 @@ class Dialogue:
         candidates = [c.id for c in scores[:SUMMARY_CAUSES]]
         if len(candidates) < 2:
             candidates += [c for c in PRIOR_CAUSES if c not in candidates and any(k.id == c for k in self.kb.causes)]
-        asked = {a.split(":")[1] for a in state.asked if a.startswith("cause:")}
+        asked = {a.split(":")[1] for a in state.asked if a.startswith("cause:")} | self._ruled_out(state)
         options = [cid for cid in candidates if cid not in asked and self.kb.cause(cid).questions]
         if not options:
             return None
@@ -600,13 +601,29 @@ class Dialogue:
         state, turn = self._next_question(dataclasses.replace(state, pending=None, misses=0))
         return state, self._after(turn, Reply(self._say("cause_unclear")))
 
-    def _scores(self, state: State) -> list[CauseScore]:
+    @staticmethod
+    def _said_words(state: State) -> tuple[list[str], dict[int, str]]:
+        """The words of everything described this session, one utterance after another, and their breaks."""
         words: list[str] = []
         breaks: dict[int, str] = {}
         for utterance in state.said:
             said, marks = tokens_with_breaks(utterance)
             breaks.update({len(words) + i: kind for i, kind in marks.items()})
             words += said + ["then"]  # "then" ends a negation's scope between utterances
+        return words, breaks
+
+    def _ruled_out(self, state: State) -> frozenset[str]:
+        """Causes the person said no to: their own question answered no, or only denied in what they said ("I
+        don't drink coffee"). Never asked about, and never put back by the cause guess."""
+        words, breaks = self._said_words(state)
+        boosts: dict[str, float] = {}
+        for cid, value in state.boosts:
+            boosts[cid] = boosts.get(cid, 0.0) + value
+        answered_no = {cid for cid, value in boosts.items() if value < 0.0}
+        return frozenset(answered_no) | (denied_causes(words, self.index, breaks) - set(boosts))
+
+    def _scores(self, state: State) -> list[CauseScore]:
+        words, breaks = self._said_words(state)
         boosts: dict[str, float] = {}
         for cid, value in state.boosts:
             boosts[cid] = boosts.get(cid, 0.0) + value
@@ -614,9 +631,10 @@ class Dialogue:
         if self.index.meaning is None or len(scores) >= CAUSE_PLACES:  # full: no model call for a guess
             return scores
         # places the clues leave empty go to the meaning layer's cause guess for all that was described, but never
-        # a cause whose own question was answered no: the guess read only the description, the no came after it
+        # a cause ruled out: the guess reads the description's meaning, not its "no"s
+        out = self._ruled_out(state)
         guess = self.index.meaning.guess_causes(" ".join(state.said)[:MAX_CHARS])
-        return fill_from_guess(scores, [(cid, chance) for cid, chance in guess if boosts.get(cid, 0.0) >= 0.0])
+        return fill_from_guess(scores, [(cid, chance) for cid, chance in guess if cid not in out])
 
     def _summary(self, state: State) -> tuple[State, Turn]:
         scores = [s for s in self._scores(state) if s.score > 0.2][:SUMMARY_CAUSES]

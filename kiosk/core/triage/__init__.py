@@ -6,11 +6,12 @@ from .assess import (
     RedFlagHit,
     TriageIndex,
     assess,
+    denied_causes,
     fill_from_guess,
     score_causes,
     screen_red_flags,
 )
 from .negation import Polarity
 
-__all__ = ["CAUSE_PLACES", "Assessment", "CauseScore", "RedFlagHit", "TriageIndex", "assess", "fill_from_guess",
-           "score_causes", "screen_red_flags", "Polarity"]
+__all__ = ["CAUSE_PLACES", "Assessment", "CauseScore", "RedFlagHit", "TriageIndex", "assess", "denied_causes",
+           "fill_from_guess", "score_causes", "screen_red_flags", "Polarity"]

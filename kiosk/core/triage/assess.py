@@ -443,8 +443,8 @@ def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, floa
     """
     totals: dict[str, float] = {}
     evidence: dict[str, list[tuple[float, str]]] = {}
-    for m in drop_contained(index.causes.find(words)):
-        if polarity(words, m.start, m.positions, breaks) is Polarity.NEGATED:
+    for m, denied in _cause_clues(words, index, breaks):
+        if denied:
             continue
         cid = m.phrase.owner
         evidence.setdefault(cid, []).append((m.phrase.weight * m.similarity, m.said))
@@ -458,6 +458,22 @@ def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, floa
     ranked.sort(key=lambda x: (-x[0], index.cause_ids.index(x[1]) if x[1] in index.cause_ids else 0))
     return [CauseScore(cid, 1.0 - math.exp(-1.5 * t), tuple(dict.fromkeys(s for _, s in evidence.get(cid, ()))))
             for t, cid in ranked]
+
+
+def _cause_clues(words: list[str], index: TriageIndex,
+                 breaks: Mapping[int, str] | None = None) -> list[tuple[Match, bool]]:
+    """Every cause clue said, with whether it was denied ("I don't drink coffee")."""
+    return [(m, polarity(words, m.start, m.positions, breaks) is Polarity.NEGATED)
+            for m in drop_contained(index.causes.find(words))]
+
+
+def denied_causes(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None = None) -> frozenset[str]:
+    """Causes whose clues were said only denied ("I don't drink coffee", "no new medicines"): the cause guess,
+    which reads the line's meaning and so its words whatever their negation, never names them, and the dialogue
+    does not ask about them."""
+    clues = _cause_clues(words, index, breaks)
+    said = {m.phrase.owner for m, denied in clues if not denied}
+    return frozenset(m.phrase.owner for m, denied in clues if denied) - said
 
 
 CAUSE_GUESS_MIN = 0.3
@@ -510,7 +526,8 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
     clear_lead = bool(causes) and causes[0].score >= CONFIDENT_SCORE and (
         len(causes) == 1 or causes[0].score - causes[1].score >= 0.15)
     if in_scope:
-        causes = fill_from_guess(causes, reading.cause_guess)
+        denied = denied_causes(words, index, breaks)
+        causes = fill_from_guess(causes, [(cid, chance) for cid, chance in reading.cause_guess if cid not in denied])
     return Assessment(
         text=text,
         emergency=bool(affirmed),
