@@ -242,6 +242,25 @@ def test_low_confidence_is_not_understood_then_offers_help(dialogue, kb):
     assert EventKind.STAFF_ALERT in kinds(turns[1])
 
 
+def test_only_misses_in_a_row_count(dialogue, kb):
+    """A clear answer between two misses ends the row: before, the second miss skipped a cause question (or, on
+    safety questions, called a person) as if it were the second in a row."""
+    state, _ = run(dialogue, ["my lip twitches when i am stressed at work", "no"])
+    assert state.pending.kind == "cause"
+    state, turn = dialogue.hear(state, "mm", confidence=0.2)
+    assert turn.replies[0].text == kb.dialogue["not_understood"]
+    state, turn = dialogue.hear(state, "no")
+    asked = state.pending
+    assert asked.kind == "cause" and state.misses == 0
+    state, turn = dialogue.hear(state, "mm", confidence=0.2)
+    assert turn.replies[0].text == kb.dialogue["not_understood"] and state.pending == asked  # asked again, not skipped
+
+    state, _ = run(dialogue, ["there was an accident", "huh", "no"])  # one sign at a time, the first answered no
+    assert state.pending.kind == "red_flag" and state.misses == 0
+    state, turn = dialogue.hear(state, "mm", confidence=0.2)
+    assert EventKind.STAFF_ALERT not in kinds(turn) and state.pending.kind == "red_flag"
+
+
 def test_negated_red_flags_do_not_alarm(dialogue):
     state, turns = run(dialogue, ["no numbness and no weakness just my lip twitching when I drink coffee"])
     assert state.phase is Phase.QUESTION and EventKind.EMERGENCY not in kinds(turns[0])

@@ -529,7 +529,7 @@ class Dialogue:
             # a "no" that may have been misheard is asked again, never taken at once; not a miss (it was heard)
             state = dataclasses.replace(state, doubted=pending.key)
             return state, Turn(self._then_question(state, self._say("check_no")), expect=Expect.YES_NO)
-        state = dataclasses.replace(state, doubted="")
+        state = dataclasses.replace(state, doubted="", misses=0)  # a no, heard: the misses in a row are over
         if state.queue:
             return self._ask_red_flag(state, state.queue[0], queue=state.queue[1:])
         state = dataclasses.replace(state, pending=None, misses=0)
@@ -576,7 +576,7 @@ class Dialogue:
         pending = state.pending
         assert pending is not None
         answer = parse_answer(text)
-        state = dataclasses.replace(state, pending=None)
+        state = dataclasses.replace(state, pending=None, misses=0)  # heard: a yes, a no, or more description
         if answer in {Answer.YES, Answer.UNSURE}:
             # A question that asks about a red flag ("Is one side of your face weak?") gets a red-flag answer.
             question, marks = tokens_with_breaks(pending.text)
