@@ -209,11 +209,11 @@ def ready_to_listen(backend: str, content: Path) -> dict:
     """Everything the kiosk loads before it listens: settings, content, index, dialogue, VAD, recognizer, TTS."""
     from ..core.content import load_knowledge_base
     from ..core.dialogue import Dialogue
-    from ..core.triage import TriageIndex
+    from ..faces.cli import make_index
     from ..ops.settings import load_settings
-    load_settings()
+    settings = load_settings()
     kb = load_knowledge_base(content)
-    Dialogue(kb, index=TriageIndex.build(kb))
+    Dialogue(kb, index=make_index(settings, kb))  # the meaning layer's model loads here, as in the kiosk
     load_s = None
     if backend != "text":
         import webrtcvad  # noqa: F401

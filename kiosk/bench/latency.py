@@ -13,8 +13,9 @@ import numpy as np
 
 from ..core.content import KnowledgeBase, load_cases
 from ..core.dialogue import Dialogue
-from ..core.triage import TriageIndex, assess
+from ..core.triage import assess
 from .corpus import DEV_VIGNETTES
+from .triage_bench import kiosk_index
 
 SAMPLE_RATE = 16000
 TRAILING_SILENCE_S = 2.0
@@ -72,7 +73,7 @@ def measure_turns(kb: KnowledgeBase, count: int, voices: Sequence[str]) -> tuple
     from . import engines
     recognizer = engines.load("whisper", None)
     speaker = engines.speaker()
-    index = TriageIndex.build(kb)
+    index = kiosk_index(kb)
     dialogue = Dialogue(kb, index=index)
     texts = turn_texts(count)
     combos = [(v, s) for v in voices for s in (0.8, 1.2)]

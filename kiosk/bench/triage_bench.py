@@ -29,6 +29,16 @@ def case_sets(kb: KnowledgeBase | None, root: Path = PROJECT_ROOT) -> list[tuple
     return out
 
 
+def kiosk_index(kb: KnowledgeBase) -> TriageIndex:
+    """The triage index the kiosk itself runs (kiosk.faces.cli.make_index, default settings): the phrase rules and,
+    when the sentence model loads, the meaning layer with its second opinion. A figure measured on the phrase
+    rules alone is not the kiosk's: they raised 'the stock market took a sudden dip' that the kiosk only asks."""
+    from ..faces.cli import make_index
+    from ..ops.settings import Settings
+
+    return make_index(Settings(), kb)
+
+
 @dataclass(frozen=True)
 class Matchers:
     """The kiosk's triage and the keyword baseline over the same knowledge base."""
@@ -38,7 +48,7 @@ class Matchers:
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Matchers:
-        index = TriageIndex.build(kb)
+        index = kiosk_index(kb)
         base = KeywordBaseline.build(kb)
         return cls(lambda text: assess(text, index).to_json(), base.answer)
 
