@@ -129,6 +129,49 @@ def test_lines_the_kiosk_could_not_place_are_not_a_visit_yet(idle_session, dialo
     assert not session._from_the_room(soft, heard, heard.text)
 
 
+class Hears:
+    """A recognizer that hears one given line, whatever the audio."""
+
+    streaming = True
+
+    def __init__(self, text: str, confidence: float = 0.3) -> None:
+        self.heard = Transcript(text, confidence, True)
+
+    def start(self, grammar=None) -> None:
+        pass
+
+    def accept(self, frames: bytes) -> None:
+        return None
+
+    def finish(self) -> Transcript:
+        return self.heard
+
+
+def test_the_rooms_own_talk_is_no_activity_and_a_visitor_a_minute_later_starts_afresh(dialogue):
+    """A kiosk that answered the room once ("Sorry, I did not catch that") went on counting the room's later soft
+    lines as activity, so that miss never aged: the visitor's first misheard line, a minute on, called a person
+    (set 14, espeak en-us, kitchen 5 dB; benchmarks/noise.md section 21)."""
+    from kiosk.core.dialogue import EventKind
+    from kiosk.faces.voice import STAND_OUT_DB, VoiceSession
+    from kiosk.speech.tts import WavSpeaker
+    from kiosk.speech.vad import Endpointer, Utterance
+
+    session = VoiceSession(dialogue, None, Hears("There's a new experience."), WavSpeaker(play=False), Endpointer(),
+                           captions=io.StringIO())
+    talk = session.conversation
+    talk.hear("There's a new experience.", 6.0, confidence=0.12)  # the room, answered once
+    assert talk.state.misses == 1 and not talk.state.under_way
+    for at in (20.0, 35.0, 50.0):  # the room goes on, softly: not answered, and not activity
+        session.audio_s = at
+        session._end_utterance(Utterance(b"\0" * 6400, at - 1.0, at, over_room_db=STAND_OUT_DB - 2))
+        assert talk.last_input == 6.0
+        session._idle()
+    assert talk.state.misses == 0  # 20 s of quiet, as far as the kiosk is concerned: no longer in a row
+    turn = session.hear("The heart to change my medicine and I'll make you a bit jonby.", 0.37)
+    assert EventKind.NOT_UNDERSTOOD in [e.kind for e in turn.events]
+    assert EventKind.STAFF_ALERT not in [e.kind for e in turn.events]
+
+
 # --- the endpointer on real audio ---------------------------------------------------------------------
 
 def room_and_line(line: np.ndarray, snr_db: float, lead_s: float, offset_s: float = 0.0) -> np.ndarray:

@@ -244,7 +244,8 @@ class Conversation:
 
 
 def next_deadline(dialogue: Dialogue, state: State, last_input: float) -> float | None:
-    """The time at which ``dialogue.idle`` next has something to say for ``state`` (see Dialogue.idle)."""
+    """The time at which ``dialogue.idle`` next has something to say for ``state``, or old misses to forget (see
+    Dialogue.idle)."""
     if not state.started:
         return None
     steps = [dialogue.idle_timeout_s]
@@ -254,6 +255,8 @@ def next_deadline(dialogue: Dialogue, state: State, last_input: float) -> float 
             and state.phase is not Phase.EMERGENCY and dialogue.reprompt_s < dialogue.idle_warning_s
             and not state.warned_idle):
         steps.append(dialogue.reprompt_s)
+    if dialogue.forget_misses_s and state.misses and not state.under_way:
+        steps.append(dialogue.forget_misses_s)
     return last_input + min(steps)
 
 

@@ -191,6 +191,12 @@ class Dialogue:
     min_confidence: float = 0.5
     reprompt_s: float = 0.0
     """Seconds of silence after a question before it is asked once more (the voice kiosk); 0: never."""
+    forget_misses_s: float = 20.0
+    """Seconds of silence after which lines not understood, with no visit under way (State.under_way), no longer
+    count toward calling a person; 0: never. Someone asked to say it again does so within seconds; a line the kiosk
+    could not place a while ago was likely the waiting room's own talk, and the next person starts afresh: a kiosk
+    in a loud room that had answered the room once called a person on the visitor's first misheard line
+    (benchmarks/noise.md section 21)."""
     screen_unclear: bool = True
     """A first line the kiosk cannot place ("I'm here about my dad", "help me please") gets the screening
     question before anyone is sent away: at a symptom kiosk a vague opening may hide an emergency. Off for a
@@ -266,13 +272,16 @@ class Dialogue:
                     or parse_command(text) is not None)
 
     def idle(self, state: State, idle_s: float) -> tuple[State, Turn | None]:
-        """Time has passed with nothing said. Warns once, then forgets the session."""
+        """Time has passed with nothing said. Warns once, then forgets the session; lines not understood a while
+        ago, with no visit under way, stop counting toward a person (:attr:`forget_misses_s`)."""
         if not state.started:
             return state, None
         if idle_s >= self.idle_timeout_s:
             fresh, greeting = self.start()
             turn = Turn((Reply(self._say("idle_reset")),) + greeting.replies, (Event(EventKind.SESSION_END, "idle"),))
             return fresh, turn
+        if self.forget_misses_s and idle_s >= self.forget_misses_s and state.misses and not state.under_way:
+            state = dataclasses.replace(state, misses=0)  # no longer "in a row": nothing to say for it
         if (self.reprompt_s and idle_s >= self.reprompt_s and idle_s < self.idle_warning_s and not state.reprompted
                 and state.pending is not None and state.phase is not Phase.EMERGENCY):
             # no answer to a question: ask it once more (a person may not have heard it)

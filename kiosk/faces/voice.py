@@ -394,7 +394,6 @@ class VoiceSession:
             heard = self._asr(self.recognizer.finish, timeout=True)
         else:
             heard = self._recognize_whole(pcm)
-        self.conversation.activity(self.now())
         if self.push_to_talk:
             self.armed = False
         if self._tty():
@@ -402,6 +401,9 @@ class VoiceSession:
         text = (heard.text or "").strip()
         if text and not self.room_checked:
             self._check_room(pcm)
+        if text and self._from_the_room(utterance, heard, text):
+            return  # not said to the kiosk: no answer, and no activity (the session idles and forgets as if quiet)
+        self.conversation.activity(self.now())
         if not text:
             # Empty: a clatter or a cough the endpointer took for speech, or an answer lost in a loud room. With a
             # question open it is likely the answer: say so and ask again now (twice at most in a row), rather
@@ -410,8 +412,6 @@ class VoiceSession:
                 turn = self.conversation.not_heard(self.now())
                 if turn is not None:
                     self.deliver(turn)
-            return
-        if self._from_the_room(utterance, heard, text):
             return
         if not self.awake:
             rest = self._after_wake_phrase(text)
