@@ -621,22 +621,25 @@ class Dialogue:
             words += said + ["then"]  # "then" ends a negation's scope between utterances
         return words, breaks
 
+    @staticmethod
+    def _boosts(state: State) -> dict[str, float]:
+        """Each cause's weight from the answers to its questions, summed."""
+        boosts: dict[str, float] = {}
+        for cid, value in state.boosts:
+            boosts[cid] = boosts.get(cid, 0.0) + value
+        return boosts
+
     def _ruled_out(self, state: State) -> frozenset[str]:
         """Causes the person said no to: their own question answered no, or only denied in what they said ("I
         don't drink coffee"). Never asked about, and never put back by the cause guess."""
         words, breaks = self._said_words(state)
-        boosts: dict[str, float] = {}
-        for cid, value in state.boosts:
-            boosts[cid] = boosts.get(cid, 0.0) + value
+        boosts = self._boosts(state)
         answered_no = {cid for cid, value in boosts.items() if value < 0.0}
         return frozenset(answered_no) | (denied_causes(words, self.index, breaks) - set(boosts))
 
     def _scores(self, state: State) -> list[CauseScore]:
         words, breaks = self._said_words(state)
-        boosts: dict[str, float] = {}
-        for cid, value in state.boosts:
-            boosts[cid] = boosts.get(cid, 0.0) + value
-        scores = score_causes(words, self.index, boosts, breaks)
+        scores = score_causes(words, self.index, self._boosts(state), breaks)
         if self.index.meaning is None or len(scores) >= CAUSE_PLACES:  # full: no model call for a guess
             return scores
         # places the clues leave empty go to the meaning layer's cause guess for all that was described, but never

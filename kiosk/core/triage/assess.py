@@ -525,7 +525,7 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
             in_scope, causes = True, strong
     clear_lead = bool(causes) and causes[0].score >= CONFIDENT_SCORE and (
         len(causes) == 1 or causes[0].score - causes[1].score >= 0.15)
-    if in_scope:
+    if in_scope and reading.cause_guess:
         denied = denied_causes(words, index, breaks)
         causes = fill_from_guess(causes, [(cid, chance) for cid, chance in reading.cause_guess if cid not in denied])
     return Assessment(
