@@ -334,6 +334,18 @@ class WhisperRecognizer:
             return ()
         return tuple(text for text in self._second_decodes(samples, self.again) if text)
 
+    def hear_by_another_model(self, pcm: bytes) -> str | None:
+        """Moonshine tiny's transcript of one utterance of 16 kHz int16 bytes (another model family, about 30 ms
+        for a short answer on 2 cores), or None when it is not loaded or the audio is too short. Used to confirm
+        a short answer Whisper heard with low confidence (kiosk.faces.voice.VoiceSession). Safe to call from
+        another thread."""
+        import numpy as np
+
+        samples = np.frombuffer(pcm, dtype=np.int16)
+        if self._moonshine is None or len(samples) < SAMPLE_RATE // 10:
+            return None
+        return self._second_decode(samples, "moonshine")
+
     def _decode(self, pcm, beam_size: int, prompt: str, word_timestamps: bool = False, model=None,
                 window_s: int | None = None, **extra):
         audio = pcm.astype("float32") / 32768.0
