@@ -36,8 +36,6 @@ NO = ["no", "nope", "no I don't", "not at all", "nah", "no it didn't", "no not r
 VOICES = ("espeak:en-us", "espeak:en-gb", "piper:joe")
 CONDITIONS = ((None, 1), (10.0, 2), (5.0, 2), (0.0, 2))
 """(SNR in dB or None for clean, how many stretches of the room)."""
-MIN_CONFIDENCE = 0.5
-"""The dialogue's line (Dialogue.min_confidence) under which a "no" is checked."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
                                  "other_no": parse_answer(other) is Answer.NO})
     if args.save:
         args.save.write_text(json.dumps(rows, indent=0))
-    low = [r for r in rows if r["first_no"] and r["confidence"] < MIN_CONFIDENCE]
-    print(f"{len(rows)} recordings; heard by tiny.en as a no with confidence under {MIN_CONFIDENCE}: {len(low)}")
+    line = settings.min_confidence  # the dialogue's line under which a "no" is checked (kiosk.faces.cli)
+    low = [r for r in rows if r["first_no"] and r["confidence"] < line]
+    print(f"{len(rows)} recordings; heard by tiny.en as a no with confidence under {line:g}: {len(low)}")
     print("| said | heard as a low-confidence no | Moonshine heard a no too (taken at once) |")
     print("|---|---|---|")
     for name, yes in (("no", False), ("yes", True)):

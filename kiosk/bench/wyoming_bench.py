@@ -195,14 +195,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from ..core.content import load_knowledge_base
     from ..core.dialogue import Dialogue
-    from ..faces.cli import make_index
     from ..ops.settings import Settings
+    from .triage_bench import kiosk_index
     from .wyoming_servers import start_whisper
 
     kiosks = [int(k) for k in ("1,4" if args.quick else args.kiosks).split(",") if k.strip()]
     turns = 2 if args.quick else args.turns
     kb = load_knowledge_base(Settings().content)
-    dialogue = Dialogue(kb, index=make_index(Settings(), kb))  # the kiosk's triage, meaning layer included
+    dialogue = Dialogue(kb, index=kiosk_index(kb))
     print("making test speech...", file=sys.stderr)
     utterances = spoken_utterances(("espeak",) if args.quick else ("espeak", "piper"))
     load_before = os.getloadavg()[0]

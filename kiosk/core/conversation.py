@@ -255,7 +255,7 @@ def next_deadline(dialogue: Dialogue, state: State, last_input: float) -> float 
             and state.phase is not Phase.EMERGENCY and dialogue.reprompt_s < dialogue.idle_warning_s
             and not state.warned_idle):
         steps.append(dialogue.reprompt_s)
-    if dialogue.forget_misses_s and state.misses and not state.under_way:
+    if dialogue.has_misses_to_forget(state):
         steps.append(dialogue.forget_misses_s)
     return last_input + min(steps)
 

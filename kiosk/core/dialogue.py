@@ -280,7 +280,7 @@ class Dialogue:
             fresh, greeting = self.start()
             turn = Turn((Reply(self._say("idle_reset")),) + greeting.replies, (Event(EventKind.SESSION_END, "idle"),))
             return fresh, turn
-        if self.forget_misses_s and idle_s >= self.forget_misses_s and state.misses and not state.under_way:
+        if self.has_misses_to_forget(state) and idle_s >= self.forget_misses_s:
             state = dataclasses.replace(state, misses=0)  # no longer "in a row": nothing to say for it
         if (self.reprompt_s and idle_s >= self.reprompt_s and idle_s < self.idle_warning_s and not state.reprompted
                 and state.pending is not None and state.phase is not Phase.EMERGENCY):
@@ -295,6 +295,21 @@ class Dialogue:
             turn = Turn((Reply(warning.text),), expect=Expect.YES_NO)
             return dataclasses.replace(state, warned_idle=True, last=turn.replies, pending=warning, paused=paused), turn
         return state, None
+
+    def has_misses_to_forget(self, state: State) -> bool:
+        """Lines not understood, with no visit under way, that :meth:`idle` forgets after
+        :attr:`forget_misses_s` of quiet (kiosk.core.conversation.next_deadline wakes it then)."""
+        return bool(self.forget_misses_s and state.misses and not state.under_way)
+
+    def doubts_no(self, state: State, text: str, confidence: float) -> bool:
+        """Whether ``text``, heard with ``confidence``, is a plain no to the open safety question that :meth:`hear`
+        would ask again as possibly misheard ("I want to be sure I heard you right"). A face that can hear the
+        answer another way may confirm it first and pass the confidence of a clear hearing
+        (kiosk.faces.voice.VoiceSession._no_heard_twice). A second no to the same question is taken anyway."""
+        pending = state.pending
+        return (pending is not None and pending.kind in {"red_flag", "screening"}
+                and confidence < self.min_confidence and state.doubted != pending.key
+                and parse_answer(text) is Answer.NO)
 
     # --- the steps behind hear() -------------------------------------------------------------
 

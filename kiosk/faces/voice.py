@@ -448,9 +448,7 @@ class VoiceSession:
         that were a yes."""
         from ..core.intents import Answer, parse_answer
 
-        pending = self.conversation.state.pending
-        if (self.hear_by_another_model is None or confidence >= self.dialogue.min_confidence or pending is None
-                or pending.kind not in {"red_flag", "screening"} or parse_answer(text) is not Answer.NO):
+        if self.hear_by_another_model is None or not self.dialogue.doubts_no(self.conversation.state, text, confidence):
             return confidence
         try:
             other = self.hear_by_another_model(pcm)
