@@ -160,3 +160,19 @@ def test_a_sign_that_only_something_else_is_left_of_today_is_asked_about_not_dec
 
     result = assess("i stood up too fast yesterday and went a bit dizzy but today it's just my lip twitching", index)
     assert not result.emergency and "dizziness" in result.ask
+
+
+@pytest.mark.parametrize("text, denied", [
+    ("i do not drink any coffee and my lip twitches", {"caffeine", "alcoholic_neuropathy"}),  # nor alcohol
+    ("i am not on any new medicines", {"medication"}),
+    ("he does not smile much these days and his lip quivers", set()),  # the "not" is far from "quivers"
+    ("not coffee, but i drink six energy drinks a day", set()),  # denied and said: not ruled out
+])
+def test_a_cause_is_ruled_out_only_when_its_clue_is_denied_in_so_many_words(index, text, denied):
+    """A negation's scope reaches across "and", so the phrase rules deny a clue far after it; ruling a cause out on
+    that (kiosk.core.triage.denied_causes) lost a cause the meaning layer had guessed (assess.DENIED_REACH)."""
+    from kiosk.core.text import tokens_with_breaks
+    from kiosk.core.triage import denied_causes
+
+    words, breaks = tokens_with_breaks(text)
+    assert set(denied_causes(words, index, breaks)) == denied

@@ -14,7 +14,16 @@ from ..content import KnowledgeBase
 from ..text import MAX_CHARS, tokens_with_breaks
 from .matching import STOPWORDS, Match, PhraseIndex, SplitSigns, drop_contained, stem
 from .meaning import JUDGE_MIN, Embed, Judge, MeaningIndex, Reading
-from .negation import Polarity, in_the_past, long_ago_in, long_standing_in, mentioned, polarity, settled
+from .negation import (
+    Polarity,
+    cue_just_before,
+    in_the_past,
+    long_ago_in,
+    long_standing_in,
+    mentioned,
+    polarity,
+    settled,
+)
 
 CAUSE_MIN_EVIDENCE = 0.25
 """Least summed clue weight for a cause to be listed at all (one weak clue is 0.3)."""
@@ -467,13 +476,21 @@ def _cause_clues(words: list[str], index: TriageIndex,
             for m in drop_contained(index.causes.find(words))]
 
 
+DENIED_REACH = 3
+"""A cause counts as denied only when a negation comes at most this many words before its clue ("do not drink any
+coffee", "not on any new medicines"). A negation's own scope (negation.SCOPE_WORDS) reaches further, across "and":
+"my face does not show much expression and my lip quivers" denies the Parkinson's clue "quivers" to the phrase
+rules, and ruling the cause out on that lost it from a held-out case (h6-pd-6) the cause guess had named."""
+
+
 def denied_causes(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None = None) -> frozenset[str]:
-    """Causes whose clues were said only denied ("I don't drink coffee", "no new medicines"): the cause guess,
-    which reads the line's meaning and so its words whatever their negation, never names them, and the dialogue
-    does not ask about them."""
+    """Causes whose clues were said only denied, in so many words ("I don't drink coffee", "no new medicines"): the
+    cause guess, which reads the line's meaning and so its words whatever their negation, never names them, and
+    the dialogue does not ask about them."""
     clues = _cause_clues(words, index, breaks)
     said = {m.phrase.owner for m, denied in clues if not denied}
-    return frozenset(m.phrase.owner for m, denied in clues if denied) - said
+    return frozenset(m.phrase.owner for m, denied in clues
+                     if denied and cue_just_before(words, m.start, DENIED_REACH)) - said
 
 
 CAUSE_GUESS_MIN = 0.3

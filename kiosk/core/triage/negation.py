@@ -62,6 +62,11 @@ def _cue_kind(words: list[str], i: int) -> str | None:
     return "neg"
 
 
+def cue_just_before(words: list[str], start: int, reach: int) -> bool:
+    """A negation cue (not a hedge such as "not sure") among the ``reach`` words just before ``start``."""
+    return any(_cue_kind(words, j) == "neg" for j in range(max(0, start - reach), start))
+
+
 INVERTING = frozenset({"once"})
 """After a cue, this puts the subject after the verb: "not once have I passed out", "never once did I"."""
 
