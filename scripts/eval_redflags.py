@@ -70,18 +70,20 @@ def rescore(results: list[dict]) -> list[dict]:
     from kiosk.core.content import load_knowledge_base
     from kiosk.faces.cli import make_index
     from kiosk.faces.listen import heard_json
+    from kiosk.faces.phonetic import sign_sounds
     from kiosk.ops.settings import Settings
     from kiosk.speech.asr import Transcript, Word
 
     settings = Settings()
-    index = make_index(settings, load_knowledge_base(settings.content))
+    kb = load_knowledge_base(settings.content)
+    index, sounds = make_index(settings, kb), sign_sounds(kb)
     out = []
     for r in results:
         a = r["answer"]
         words = tuple(Word(t, p, 0.0, 0.0) for t, p in a.get("words") or ())
         heard = Transcript(a.get("transcript", ""), a.get("confidence", 0.0), True, words,
                            tuple(a.get("alternatives") or ()))
-        out.append(dict(r, answer=dict(a, **heard_json(heard, index))))
+        out.append(dict(r, answer=dict(a, **heard_json(heard, index, sounds=sounds))))
     return out
 
 
@@ -92,11 +94,13 @@ def typed_tuning() -> str:
     from kiosk.core.content import load_knowledge_base
     from kiosk.faces.cli import make_index
     from kiosk.faces.listen import heard_json
+    from kiosk.faces.phonetic import sign_sounds
     from kiosk.ops.settings import Settings
     from kiosk.speech.asr import Transcript
 
     settings = Settings()
-    index = make_index(settings, load_knowledge_base(settings.content))
+    kb = load_knowledge_base(settings.content)
+    index, sounds = make_index(settings, kb), sign_sounds(kb)
     lines = ["| tuning file | non-emergencies | needless hearing asks | emergencies | caught only by a hearing ask |",
              "|---|---|---|---|---|"]
     total = [0, 0, 0, 0]
@@ -104,7 +108,7 @@ def typed_tuning() -> str:
         cases = [c for c in json.loads(f.read_text()).get("cases", []) if isinstance(c, dict) and c.get("text")]
         row = [0, 0, 0, 0]
         for c in cases:
-            a = heard_json(Transcript(c["text"], 1.0, True), index)
+            a = heard_json(Transcript(c["text"], 1.0, True), index, sounds=sounds)
             hearing = [k for k in a["ask"] if k["why"] != "triage"]
             plain = a["emergency"] or a["red_flags"] or any(k["why"] == "triage" for k in a["ask"])
             if c.get("emergency") is False:
@@ -168,7 +172,7 @@ def listen(jobs: list[dict], options: list[str]) -> list[dict]:
 
 
 KINDS = {"alt": "another hypothesis", "sound": "sounds like", "unclear": "unclear word", "triage": "triage",
-         "denial": "no way to deny it"}
+         "denial": "no way to deny it", "phonetic": "has the sounds of"}
 """Each kind of ask by the words of its ``why`` (kiosk.faces.asks); a kind not listed here is never counted."""
 
 
@@ -260,8 +264,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="print the benchmark report's noise section from two saved runs (kiosk.bench.noise_stage)")
     p.add_argument("--typed-tuning", action="store_true",
                    help="count the hearing asks on the tuning sets' typed sentences (needless on non-emergencies)")
-    p.add_argument("--ask-kinds", default="alt,sound,unclear,triage,denial",
-                   help="which asks count (alt, sound, unclear, denial; triage: the triage's own ask list)")
+    p.add_argument("--ask-kinds", default="alt,sound,unclear,triage,denial,phonetic",
+                   help="which asks count (alt, sound, unclear, denial, phonetic; triage: the triage's own ask "
+                        "list)")
     args = p.parse_args(argv)
     ASK_KINDS.clear()
     ASK_KINDS.update(k for k in args.ask_kinds.split(",") if k)

@@ -390,12 +390,47 @@ def _spoken_session(kb, recognizer, **kwargs):
      "Is any part of your face or body numb?"),
     ("My lip has been twitching and my cheek won't numb a few minutes ago", (),
      "Is any part of your face or body numb?"),
+    ("I am seeking to am everything and my lip twitches", (), "Are you having trouble seeing right now?"),
 ])
 def test_the_voice_kiosk_asks_the_sign_it_may_have_misheard(kb, heard, alternatives, question):
     result, captions = _spoken_session(kb, Misheard(heard, alternatives))
     assert f"You said: {heard}" in captions and question in captions
     assert result.state.pending is not None and result.state.pending.kind == "red_flag"
     assert "!!" not in captions  # asked, not declared
+
+
+class HeardAgain(Heard):
+    """Says each line in turn; the second hearing (run while the reply is spoken) of the first has a sign only by
+    its sounds, and of the others nothing new."""
+
+    again = "base"
+
+    def __init__(self, lines, second):
+        self.lines, self.second = list(lines), second
+
+    def finish(self):
+        return Transcript(self.lines.pop(0), 0.9, True)
+
+    def hear_again(self, pcm):
+        second, self.second = self.second, ""
+        return (second,) if second else ()
+
+
+def test_a_second_hearing_with_a_sign_phrases_sounds_is_asked_about(kb):
+    from kiosk.core.dialogue import Dialogue
+    from kiosk.faces.voice import VoiceSession
+    from kiosk.speech.audio import MemorySource
+    from kiosk.speech.vad import Endpointer
+
+    quiet = np.zeros(16000, np.int16)
+    audio = np.concatenate([quiet, _tone_speech(2.0), quiet, quiet, quiet, _tone_speech(1.0), quiet, quiet])
+    recognizer = HeardAgain(["my lip twitches when I drink coffee", "no"], "My lip twitches and my mum keeps painting.")
+    captions = io.StringIO()
+    VoiceSession(Dialogue(kb), MemorySource(audio), recognizer, Silent(), Endpointer(), captions=captions,
+                 status=io.StringIO()).run()
+    lines = captions.getvalue().splitlines()
+    assert "Kiosk: Did you pass out or have a seizure?" in lines, lines  # after the answer to the open question
+    assert not any(line.startswith("!!") for line in lines)  # asked, not declared
 
 
 def test_without_asks_the_voice_kiosk_hears_only_the_transcript(kb):

@@ -18,11 +18,11 @@ VOICE_KIOSK = ["--second", "all"]
 """`kiosk listen` options that give the voice kiosk's hearing: the first decode (tiny.en), then Whisper base,
 tiny.en on the enhanced audio and Moonshine tiny decoding the same audio again (the voice kiosk does that while its
 reply is spoken and asks what only they find)."""
-KIOSK_ASKS = "triage,sound,denial,alt"
+KIOSK_ASKS = "triage,sound,denial,phonetic,alt"
 """The asks the voice kiosk makes: the triage's own, sound-alikes, a sign word after "won't" or "don't"
-(kiosk.faces.asks.misheard_denial_asks), a second hearing's red flags (no word
-probabilities: they would cost the turn 1.7x recognition time)."""
-FIRST_ONLY = "triage,sound,denial"
+(kiosk.faces.asks.misheard_denial_asks), a stretch with a sign phrase's sounds (kiosk.faces.phonetic), a second
+hearing's red flags (no word probabilities: they would cost the turn 1.7x recognition time)."""
+FIRST_ONLY = "triage,sound,denial,phonetic"
 TARGETS = {"clean": 0.99, "10 dB": 0.98, "5 dB": 0.95}
 """Issue 11's emergency sensitivity targets; top-3 cause at 10 dB: 90%."""
 
@@ -73,7 +73,7 @@ def section(rf: Sequence[dict], vig: Sequence[dict], typed: dict[str, int], wer_
             f"`kiosk listen --json --asr whisper {' '.join(VOICE_KIOSK)}` (scripts/eval_redflags.py). *Declared*: the "
             "emergency prompt at once. *Asked*: the kiosk asks that sign's own yes/no question (only a yes or "
             "'not sure' is an emergency): the triage's own asks and sound-alikes on the first decode, and, in the "
-            "last column, a red flag that only the second hearing (Whisper base prompted with the kiosk's own "
+            "last column, a red flag (or a sound-alike) that only the second hearing (Whisper base prompted with the kiosk's own "
             "red-flag questions, then tiny.en on the DeepFilterNet3-enhanced audio, then Moonshine tiny, decoding "
             "the same audio again while the reply is spoken) finds.")
     ev.ASK_KINDS.clear()

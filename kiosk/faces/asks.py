@@ -1,11 +1,13 @@
 """What the recognizer may have misheard: signs to ASK about, never to declare (the listen and voice edge).
 
 Almost every emergency lost in noise is the sign word itself misheard ("my face went hum", "I feel busy",
-"slurge"), so triage of the transcript finds nothing. Four guarded rescues, each giving an :class:`Ask`:
+"slurge"), so triage of the transcript finds nothing. Five guarded rescues, each giving an :class:`Ask`:
 
 * a red flag that triage finds only in another hypothesis of the same audio (``Transcript.alternatives``);
 * a word that sounds like a sign word (metaphone, jellyfish) right after a "feel/went" verb;
 * a sign word denied in a way no one says it ("my cheek won't numb": "went numb" misheard);
+* a stretch of words with nearly the sounds of a red-flag phrase ("seeking to am everything" for "seeing two of
+  everything": kiosk.faces.phonetic), when the sentence with the phrase in its place is a red flag to the triage;
 * a word the recognizer was unsure of (word probability below :data:`LOW_WORD_P`) next to a body word.
 
 An ask makes the kiosk put that sign's own yes/no question; on its own it never raises an emergency, so a
@@ -16,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from .phonetic import SignSounds
 
 SIGN_WORDS: dict[str, str] = {
     "numb": "numbness", "numbness": "numbness",
@@ -216,21 +220,78 @@ def flags_in(answer: dict) -> list[str]:
     return list(answer.get("red_flags") or [])
 
 
-def asks_for(transcript, primary: dict, triage) -> list[Ask]:
-    """Every ask for one recognition: ``primary`` is the triage answer of ``transcript.text``; ``triage`` is
-    the public triage call (text -> JSON answer) used on each other hypothesis."""
-    found = set(flags_in(primary))
+MAX_REWRITES = 8
+"""Sound-alike stretches tried per hypothesis, closest first (an everyday sentence has at most 7 on the tuning
+sets; each costs one triage)."""
+
+
+def phonetic_asks(text: str, triage, sounds: SignSounds | None, found: Iterable[str] = ()) -> list[Ask]:
+    """Asks for a stretch of ``text`` that sounds like a red-flag phrase (kiosk.faces.phonetic): the phrase is
+    put in its place and the sentence triaged again (``triage``: text -> JSON answer), so a denial or a look-alike
+    around it still counts; only a red flag that triage then raises is asked about. Flags in ``found`` are
+    skipped; without ``sounds`` (no dictionary) there are none."""
+    if sounds is None:
+        return []
+    words = words_of(text)
     out: list[Ask] = []
-    for alt in getattr(transcript, "alternatives", ()) or ():
-        for flag in flags_in(triage(alt)):
-            if flag not in found:
-                found.add(flag)
+    seen = set(found)
+    for alike in sounds.alikes(words)[:MAX_REWRITES]:
+        heard = " ".join(words[alike.start:alike.end])
+        rewritten = " ".join([*words[:alike.start], alike.phrase, *words[alike.end:]])
+        for flag in flags_in(triage(rewritten)):
+            if flag not in seen:
+                seen.add(flag)
+                out.append(Ask(flag, f"'{heard}' has the sounds of '{alike.phrase}'", heard))
+    return out
+
+
+def rescues(text: str, triage, sounds: SignSounds | None, found: Iterable[str] = ()) -> list[Ask]:
+    """The asks that read one hypothesis for a misheard sign word: a sound-alike after a linking verb, a denial
+    no one says, a stretch with a sign phrase's sounds. Flags in ``found`` are skipped."""
+    seen = set(found)
+    out = sound_alike_asks(text, seen)
+    out += misheard_denial_asks(text, seen | {a.flag for a in out})
+    out += phonetic_asks(text, triage, sounds, seen | {a.flag for a in out})
+    return out
+
+
+def hypothesis_flags(texts: Iterable[str], triage, found: Iterable[str] = ()) -> list[Ask]:
+    """A red flag that triage finds only in another hypothesis of the same audio (flags in ``found`` skipped)."""
+    seen = set(found)
+    out: list[Ask] = []
+    for alt in texts:
+        for flag in flags_in(triage(alt)) if alt.strip() else ():
+            if flag not in seen:
+                seen.add(flag)
                 out.append(Ask(flag, "another hypothesis", alt))
-    for text in (transcript.text, *(getattr(transcript, "alternatives", ()) or ())):
-        new = sound_alike_asks(text, found)
-        new += misheard_denial_asks(text, found | {a.flag for a in new})
+    return out
+
+
+def _rescue_each(texts: Iterable[str], triage, sounds: SignSounds | None, found: set[str]) -> list[Ask]:
+    out: list[Ask] = []
+    for text in texts:
+        new = rescues(text, triage, sounds, found)
         found.update(a.flag for a in new)
         out += new
+    return out
+
+
+def other_hypotheses_asks(texts: Sequence[str], triage, sounds: SignSounds | None,
+                          found: Iterable[str] = ()) -> list[Ask]:
+    """Asks from other hypotheses of the same audio (a second hearing): each one's own red flags first, then
+    :func:`rescues` on each. Flags in ``found`` are skipped."""
+    out = hypothesis_flags(texts, triage, found)
+    return out + _rescue_each(texts, triage, sounds, set(found) | {a.flag for a in out})
+
+
+def asks_for(transcript, primary: dict, triage, sounds: SignSounds | None = None) -> list[Ask]:
+    """Every ask for one recognition: ``primary`` is the triage answer of ``transcript.text``; ``triage`` is
+    the public triage call (text -> JSON answer) used on each other hypothesis and rewritten sentence;
+    ``sounds``, the content's sign phrases as sounds (kiosk.faces.phonetic.sign_sounds), if at hand."""
+    alternatives = tuple(getattr(transcript, "alternatives", ()) or ())
+    out = hypothesis_flags(alternatives, triage, flags_in(primary))
+    found = set(flags_in(primary)) | {a.flag for a in out}
+    out += _rescue_each((transcript.text, *alternatives), triage, sounds, found)
     out += unclear_word_asks(getattr(transcript, "words", ()) or (), found,
                              negated=bool(primary.get("negated_red_flags")))
     return out

@@ -19,16 +19,19 @@ import numpy as np
 from ..core.content import KnowledgeBase, load_knowledge_base
 from ..core.triage import TriageIndex, assess
 from ..ops.settings import Settings
+from .phonetic import SignSounds, sign_sounds
 from .voice import HEARING, TEMPERATURE, hearing_for
 
 
 def listen_one(path: Path, recognizer, index: TriageIndex, noise: np.ndarray | None = None,
-               snr_db: float = 10.0, seed: int = 0, asks: bool = True) -> dict[str, Any]:
+               snr_db: float = 10.0, seed: int = 0, asks: bool = True,
+               sounds: SignSounds | None = None) -> dict[str, Any]:
     """Recognize one file (optionally with noise mixed in) and triage the transcript.
 
     With ``asks`` the answer also has ``alternatives`` (other hypotheses of the recognizer) and ``ask``: signs
     the kiosk would ask about but does not declare (kiosk.faces.asks): a red flag found only in another
-    hypothesis, a word that sounds like a sign word, an unclear word next to a body word."""
+    hypothesis, a word or stretch that sounds like a sign (``sounds``: the sign phrases as sounds), an unclear word
+    next to a body word."""
     from ..speech.asr import transcribe
     from ..speech.audio import AudioError, mix_noise, read_wav
 
@@ -45,13 +48,13 @@ def listen_one(path: Path, recognizer, index: TriageIndex, noise: np.ndarray | N
     except Exception as err:  # noqa: BLE001 - one file's failure must not end the batch
         return {"file": str(path), "error": f"recognizer failed on this file: {err.__class__.__name__}: {err}"}
     asr_ms = (time.perf_counter() - asr_start) * 1000
-    answer = heard_json(heard, index, asks)
+    answer = heard_json(heard, index, asks, sounds)
     total_ms = (time.perf_counter() - started) * 1000
     return {"file": str(path), **answer, "asr": recognizer.name, "asr_ms": round(asr_ms, 1),
             "total_ms": round(total_ms, 1)}
 
 
-def heard_json(heard, index: TriageIndex, asks: bool = True) -> dict[str, Any]:
+def heard_json(heard, index: TriageIndex, asks: bool = True, sounds: SignSounds | None = None) -> dict[str, Any]:
     """The answer for one recognition (a Transcript): its triage and, with ``asks``, the other hypotheses,
     the word probabilities and every sign the kiosk would ask about. No audio: a saved run is scored again
     with this (scripts/eval_redflags.py --rescore)."""
@@ -65,7 +68,8 @@ def heard_json(heard, index: TriageIndex, asks: bool = True) -> dict[str, Any]:
         # the triage's own asks (a sign found by meaning, a hedged or past sign) first: they must not be
         # replaced by the hearing asks, or a batch score would lose every sign the meaning layer only asks about
         own = [{"id": flag, "why": "triage", "heard": heard.text} for flag in result.get("ask") or ()]
-        extra["ask"] = own + [a.to_json() for a in asks_for(heard, result, lambda text: triage_json(text, index))]
+        hearing = asks_for(heard, result, lambda text: triage_json(text, index), sounds)
+        extra["ask"] = own + [a.to_json() for a in hearing]
     return {"transcript": heard.text, "confidence": round(heard.confidence, 3), **result, **extra}
 
 
@@ -76,11 +80,12 @@ def triage_json(text: str, index: TriageIndex) -> dict[str, Any]:
 
 
 def listen_files(files: Iterable[Path], recognizer, index: TriageIndex, out: TextIO, as_json: bool,
-                 noise: np.ndarray | None = None, snr_db: float = 10.0, asks: bool = True) -> int:
+                 noise: np.ndarray | None = None, snr_db: float = 10.0, asks: bool = True,
+                 sounds: SignSounds | None = None) -> int:
     """Write one line per file; exit status 1 when any file failed, else 0."""
     failed = 0
     for number, path in enumerate(files):
-        obj = listen_one(Path(path), recognizer, index, noise, snr_db, seed=number, asks=asks)
+        obj = listen_one(Path(path), recognizer, index, noise, snr_db, seed=number, asks=asks, sounds=sounds)
         failed += "error" in obj
         if as_json:
             out.write(json.dumps(obj) + "\n")
@@ -127,5 +132,6 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     from .cli import make_index
 
+    asks = not getattr(args, "no_asks", False)
     return listen_files(args.files, recognizer, make_index(settings, kb), sys.stdout, args.json, noise, args.snr,
-                        asks=not getattr(args, "no_asks", False))
+                        asks=asks, sounds=sign_sounds(kb) if asks else None)

@@ -29,7 +29,8 @@ from ..ops.events import report_error
 from ..ops.settings import Settings
 from ..speech.asr import transcribe
 from ..speech.whisper_asr import WINDOW_S
-from .asks import with_ask
+from .asks import other_hypotheses_asks, with_ask
+from .phonetic import SignSounds, sign_sounds
 
 if TYPE_CHECKING:
     from ..speech.vad import Utterance
@@ -235,6 +236,10 @@ class VoiceSession:
         self.room_checked = False
         self.asks = asks
         """Ask about signs the recognizer may have misheard (kiosk.faces.asks)."""
+        self._sounds: tuple[object, SignSounds | None] | None = None
+        """(knowledge base, its sign phrases as sounds): built again when the content is (kiosk.ops.live_content)."""
+        if asks:
+            self.sign_sounds()  # here, not on the first utterance's turn (about 0.15 s)
         self.stand_out_db = STAND_OUT_DB if stand_out_db is None else stand_out_db
         """With no visit under way, lines standing less out of the room are the room's (STAND_OUT_DB; 0: off)."""
         self.hear_again: Callable[[bytes], tuple[str, ...]] | None = (
@@ -487,6 +492,7 @@ class VoiceSession:
             return
         hear_again = self.hear_again
         found = set(assess(text, index).to_json()["red_flags"])
+        sounds = self.sign_sounds()
         box: dict = {}
 
         def work() -> None:
@@ -497,8 +503,8 @@ class VoiceSession:
                 return
             heard = [a for a in alt if a.strip()]
             if heard:
-                box["flags"] = list(dict.fromkeys(f for a in heard for f in assess(a, index).to_json()["red_flags"]
-                                                  if f not in found))
+                asks = other_hypotheses_asks(heard, lambda t: assess(t, index).to_json(), sounds, found)
+                box["flags"] = list(dict.fromkeys(a.flag for a in asks))
                 box["heard"] = " | ".join(heard)
 
         worker = threading.Thread(target=work, name="kiosk-hear-again", daemon=True)
@@ -548,8 +554,16 @@ class VoiceSession:
         primary = assess(text, index).to_json()
         if primary["red_flags"] or primary["ask"]:
             return None
-        found = asks_for(heard, primary, lambda t: assess(t, index).to_json())
+        found = asks_for(heard, primary, lambda t: assess(t, index).to_json(), self.sign_sounds())
         return found[0] if found else None
+
+    def sign_sounds(self) -> SignSounds | None:
+        """The content's red-flag phrases as sounds (kiosk.faces.phonetic), for the sound-alike asks; None without
+        the pronouncing dictionary."""
+        kb = self.conversation.dialogue.kb
+        if self._sounds is None or self._sounds[0] is not kb:
+            self._sounds = (kb, sign_sounds(kb))
+        return self._sounds[1]
 
     def _check_room(self, pcm: bytes) -> None:
         """Once, at the first utterance: the room's SNR (noise of the first seconds vs this utterance); in a

