@@ -573,3 +573,26 @@ def test_a_hedged_description_is_kept_for_the_cause_questions(dialogue, kb):
         state, turn = dialogue.hear(state, "no")
     assert turn.events[-1].kind is EventKind.SUMMARY
     assert turn.events[-1].detail.split(",")[0] == "medication"
+
+
+@pytest.mark.parametrize("said, cause, quoted", [
+    ("my eyelid twitches since i started a new medicine", "medication", ("started a new medicine",)),
+    ("my lip twitches when i am stressed at work", "stress_mood", ("stressed at work",)),
+    ("i drink coffee all day and my lip twitches and i drink energy drinks", "caffeine", ("energy drinks", "coffee")),
+])
+def test_clues_that_overlap_or_touch_are_quoted_once_as_said(index, said, cause, quoted):
+    """The summary's "You said ..." quotes the person's own stretch of words, not two clues that share a word
+    ("started a new and new medicine")."""
+    from kiosk.core.triage import assess
+
+    assert next(c.evidence for c in assess(said, index).causes if c.id == cause) == quoted
+
+
+def test_the_summary_quotes_a_stretch_once(dialogue):
+    state, _ = dialogue.start()
+    state, turn = dialogue.hear(state, "my eyelid twitches since i started a new medicine")
+    state, turn = dialogue.hear(state, "no")  # the safety question
+    while state.phase is not Phase.ANYTHING_ELSE:
+        state, turn = dialogue.hear(state, "yes" if "medicine" in turn.replies[-1].text else "no")
+    said = [r.text for r in turn.replies if "You said" in r.text]
+    assert any("You said started a new medicine." in t for t in said), said

@@ -451,22 +451,35 @@ def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, floa
     ``boosts`` adds evidence from answered follow-up questions (positive or negative weight).
     """
     totals: dict[str, float] = {}
-    evidence: dict[str, list[tuple[float, str]]] = {}
+    clues: dict[str, list[Match]] = {}
     for m, denied in _cause_clues(words, index, breaks):
-        if denied:
-            continue
-        cid = m.phrase.owner
-        evidence.setdefault(cid, []).append((m.phrase.weight * m.similarity, m.said))
-    for cid, items in evidence.items():
-        items.sort(reverse=True)
+        if not denied:
+            clues.setdefault(m.phrase.owner, []).append(m)
+    for cid, found in clues.items():
+        weights = sorted((m.phrase.weight * m.similarity for m in found), reverse=True)
         # diminishing returns: the second clue adds half, the third a quarter...
-        totals[cid] = sum(w * 0.5 ** i for i, (w, _) in enumerate(items))
+        totals[cid] = sum(w * 0.5 ** i for i, w in enumerate(weights))
     for cid, extra in (boosts or {}).items():
         totals[cid] = totals.get(cid, 0.0) + extra
     ranked = sorted((t, cid) for cid, t in totals.items() if t >= CAUSE_MIN_EVIDENCE)
     ranked.sort(key=lambda x: (-x[0], index.cause_ids.index(x[1]) if x[1] in index.cause_ids else 0))
-    return [CauseScore(cid, 1.0 - math.exp(-1.5 * t), tuple(dict.fromkeys(s for _, s in evidence.get(cid, ()))))
-            for t, cid in ranked]
+    return [CauseScore(cid, 1.0 - math.exp(-1.5 * t), _quoted(words, clues.get(cid, ()))) for t, cid in ranked]
+
+
+def _quoted(words: list[str], clues: Sequence[Match]) -> tuple[str, ...]:
+    """The words said for a cause's clues, strongest clue first. Clues that overlap or touch are quoted once, as
+    the one stretch the person said: "started a new" and "new medicine" are "started a new medicine", not "started
+    a new and new medicine" in the summary's "You said ..."."""
+    runs: list[tuple[float, int, int]] = []  # (weight, start, end)
+    for m in sorted(clues, key=lambda m: (m.start, m.end)):
+        weight = m.phrase.weight * m.similarity
+        if runs and m.start <= runs[-1][2]:
+            last = runs.pop()
+            runs.append((max(last[0], weight), last[1], max(last[2], m.end)))
+        else:
+            runs.append((weight, m.start, m.end))
+    runs.sort(key=lambda r: -r[0])
+    return tuple(dict.fromkeys(" ".join(words[start:end]) for _, start, end in runs))
 
 
 def _cause_clues(words: list[str], index: TriageIndex,
