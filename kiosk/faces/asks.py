@@ -15,11 +15,10 @@ sound-alike cannot cause a false alarm. Pure functions: the public triage call i
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .phonetic import SignSounds
+from .phonetic import SignSounds, words_of
 
 SIGN_WORDS: dict[str, str] = {
     "numb": "numbness", "numbness": "numbness",
@@ -62,7 +61,6 @@ LOW_WORD_P = 0.35
 UNCLEAR = "unclear_sign"
 """The red flag whose question covers 'something wrong with your face, arm or leg'."""
 
-_TOKEN = re.compile(r"[a-z']+")
 
 
 @dataclass(frozen=True)
@@ -75,10 +73,6 @@ class Ask:
 
     def to_json(self) -> dict:
         return {"id": self.flag, "why": self.why, "heard": self.heard}
-
-
-def words_of(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower().replace("’", "'"))
 
 
 def _around(words: Sequence[str], i: int) -> str:

@@ -110,6 +110,7 @@ class SoundAlike:
 
 
 def words_of(text: str) -> list[str]:
+    """The words of a transcript as the dictionary spells them: lower case, letters and apostrophes."""
     return _WORD.findall(text.lower().replace("’", "'"))
 
 
