@@ -189,8 +189,8 @@ class SignSounds:
 
 
 def sign_sounds(kb: KnowledgeBase) -> SignSounds | None:
-    """The knowledge base's red-flag phrases as sounds, or None without the dictionary (the kiosk then does
-    without these asks)."""
+    """The knowledge base's red-flag phrases as sounds (built once per list of phrases), or None without the
+    dictionary (the kiosk then does without these asks)."""
     return _sign_sounds(tuple(p for f in kb.red_flags for p in f.phrases))
 
 

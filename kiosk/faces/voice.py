@@ -236,10 +236,8 @@ class VoiceSession:
         self.room_checked = False
         self.asks = asks
         """Ask about signs the recognizer may have misheard (kiosk.faces.asks)."""
-        self._sounds: tuple[object, SignSounds | None] | None = None
-        """(knowledge base, its sign phrases as sounds): built again when the content is (kiosk.ops.live_content)."""
         if asks:
-            self.sign_sounds()  # here, not on the first utterance's turn (about 0.15 s)
+            self.sign_sounds()  # read here (once a process), not on the first utterance's turn: about 0.15 s
         self.stand_out_db = STAND_OUT_DB if stand_out_db is None else stand_out_db
         """With no visit under way, lines standing less out of the room are the room's (STAND_OUT_DB; 0: off)."""
         self.hear_again: Callable[[bytes], tuple[str, ...]] | None = (
@@ -558,12 +556,9 @@ class VoiceSession:
         return found[0] if found else None
 
     def sign_sounds(self) -> SignSounds | None:
-        """The content's red-flag phrases as sounds (kiosk.faces.phonetic), for the sound-alike asks; None without
-        the pronouncing dictionary."""
-        kb = self.conversation.dialogue.kb
-        if self._sounds is None or self._sounds[0] is not kb:
-            self._sounds = (kb, sign_sounds(kb))
-        return self._sounds[1]
+        """The content's red-flag phrases as sounds (kiosk.faces.phonetic, kept per phrase list, so edited content
+        gets its own), for the sound-alike asks; None without the pronouncing dictionary."""
+        return sign_sounds(self.conversation.dialogue.kb)
 
     def _check_room(self, pcm: bytes) -> None:
         """Once, at the first utterance: the room's SNR (noise of the first seconds vs this utterance); in a
