@@ -168,3 +168,10 @@ def test_a_tie_between_two_clues_goes_to_the_one_first_in_the_content(first, sec
     index = PhraseIndex([(first, "first", 1.0), (second, "second", 1.0)], fuzzy_joins=True)
     found = drop_contained(index.find(["the", "parrot", "ate"]))
     assert [(m.phrase.owner, m.said) for m in found] == [("first", "parrot ate")]
+
+
+def test_keeping_the_longest_matches_stays_fast_on_a_clue_said_thousands_of_times():
+    # each match is checked only against the accepted matches that hold its first word
+    idx = PhraseIndex([("coffee", "x", 1.0)], every=True)
+    matches = idx.find(["coffee"] * 20000)
+    assert len(drop_contained(matches)) == 20000

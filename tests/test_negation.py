@@ -2,6 +2,7 @@
 import pytest
 
 from kiosk.core.text import tokens
+from kiosk.core.triage import assess
 from kiosk.core.triage.negation import Polarity, polarity
 
 
@@ -176,3 +177,26 @@ def test_a_cause_is_ruled_out_only_when_its_clue_is_denied_in_so_many_words(inde
 
     words, breaks = tokens_with_breaks(text)
     assert set(denied_causes(words, index, breaks)) == denied
+
+
+@pytest.mark.parametrize("text", [
+    "my lip twitches. i dont usually drink coffee but this week ive had a lot of coffee",
+    "my lip twitches, no coffee on monday but a lot of coffee since tuesday",
+])
+def test_a_clue_denied_once_and_then_said_counts(index, text):
+    """The clue's first mention is denied, its second is not: the cause is said, not ruled out (a phrase matched
+    only at its best occurrence took the denied one and lost the cause)."""
+    from kiosk.core.text import tokens_with_breaks
+    from kiosk.core.triage import denied_causes
+
+    result = assess(text, index)
+    assert result.causes and result.causes[0].id == "caffeine"
+    assert result.causes[0].evidence == ("coffee",)
+    words, breaks = tokens_with_breaks(text)
+    assert "caffeine" not in denied_causes(words, index, breaks)
+
+
+def test_a_clue_said_twice_weighs_as_once(index):
+    once = assess("my lip twitches and i drink coffee", index).causes[0]
+    twice = assess("my lip twitches and i drink coffee, so much coffee", index).causes[0]
+    assert once.id == twice.id == "caffeine" and once.score == twice.score

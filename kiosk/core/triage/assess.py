@@ -155,8 +155,10 @@ class TriageIndex:
             red_flags=PhraseIndex(((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.match_phrases()),
                                   every=True, known=[w for c in kb.causes for k in c.clues for w in k.phrase.split()]
                                   + [w for t in kb.scope_terms for w in t.split()]),
+            # every occurrence: "I don't usually drink coffee but this week I've had a lot of coffee" is the
+            # clue said, though its first (denied) mention is its best match
             causes=PhraseIndex(((c.phrase, cause.id, c.weight) for cause in kb.causes for c in cause.clues),
-                               fuzzy_joins=True),
+                               fuzzy_joins=True, every=True),
             scope=PhraseIndex([(t, "scope", 1.0) for t in kb.scope_terms] + [(t, "body", 1.0) for t in kb.scope_body]
                               + [(t, "elsewhere", 1.0) for t in kb.scope_not_about]),
             cause_ids=tuple(c.id for c in kb.causes),
@@ -451,10 +453,15 @@ def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, floa
     ``boosts`` adds evidence from answered follow-up questions (positive or negative weight).
     """
     totals: dict[str, float] = {}
-    clues: dict[str, list[Match]] = {}
+    said: dict[tuple[str, str], Match] = {}
     for m, denied in _cause_clues(words, index, breaks):
-        if not denied:
-            clues.setdefault(m.phrase.owner, []).append(m)
+        key = (m.phrase.owner, m.phrase.text)
+        # a clue said twice is one clue: its best affirmed mention counts
+        if not denied and (key not in said or m.similarity > said[key].similarity):
+            said[key] = m
+    clues: dict[str, list[Match]] = {}
+    for (owner, _), m in said.items():
+        clues.setdefault(owner, []).append(m)
     for cid, found in clues.items():
         weights = sorted((m.phrase.weight * m.similarity for m in found), reverse=True)
         # diminishing returns: the second clue adds half, the third a quarter...

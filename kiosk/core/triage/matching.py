@@ -370,12 +370,18 @@ def drop_contained(matches: list[Match]) -> list[Match]:
     "palsy" inside "bells palsy" must not count a second time for the same cause.
     """
     accepted: list[Match] = []
+    covering: dict[int, list[set[int]]] = {}
+    """Per spoken word, the words of each accepted match that holds it: only those can hold a later match (a
+    scan of every accepted match made 100 kB of one clue said over and over take seconds)."""
     for m in sorted(matches, key=lambda m: (-(m.end - m.start), -len(m.phrase.pattern), -m.similarity)):
         used = set(m.positions)
         # only the words a match is made of count: "drink cola all day" must leave "cola" to caffeine
-        if any(used <= set(a.positions) | {a.end - 1} for a in accepted):
+        if any(used <= held for held in covering.get(m.positions[0], ())):
             continue
         accepted.append(m)
+        held = set(m.positions) | {m.end - 1}
+        for p in held:
+            covering.setdefault(p, []).append(held)
     return accepted
 
 
