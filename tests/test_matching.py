@@ -170,6 +170,26 @@ def test_a_tie_between_two_clues_goes_to_the_one_first_in_the_content(first, sec
     assert [(m.phrase.owner, m.said) for m in found] == [("first", "parrot ate")]
 
 
+@pytest.mark.parametrize("said, phrase, matched", [
+    ("my lip twitches now", "twitches his nose", False),  # 87 joined, but "now" is not "nose"
+    ("it twitches sometimes", "twitch at the same time", False),
+    ("my lip twitches every evening", "twitches everywhere", False),
+    ("my face dropped on one side", "face drooping", True),  # said word for word, each about as written
+    ("the doctor give me new tablet", "the doctor gave me", True),
+])
+def test_a_phrase_of_several_words_matched_joined_is_said_word_for_word(said, phrase, matched):
+    idx = PhraseIndex([(phrase, "x", 1.0)], fuzzy_joins=True)
+    assert bool(idx.find(tokens(said))) is matched, said
+
+
+@pytest.mark.parametrize("said", ["my lip twitches, no pain though", "my lip twitches now and then",
+                                  "my whole face twitches now"])
+def test_the_twitch_itself_is_no_clue_of_a_cause(index, said):
+    from kiosk.core.triage import assess
+
+    assert not any("twitch" in e for c in assess(said, index).causes for e in c.evidence), said
+
+
 def test_keeping_the_longest_matches_stays_fast_on_a_clue_said_thousands_of_times():
     # each match is checked only against the accepted matches that hold its first word
     idx = PhraseIndex([("coffee", "x", 1.0)], every=True)

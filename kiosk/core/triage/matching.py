@@ -54,6 +54,9 @@ JOIN_MIN_LENGTH = 8
 """Content words this long may be matched by two or three spoken words joined (fuzzy_joins)."""
 JOIN_THRESHOLD = 85.0
 MAX_JOINED = 4
+WORD_FOR_WORD = 75.0
+"""How alike (rapidfuzz ratio) each spoken word must be to its word, when a phrase of several words is matched by
+spoken words joined: "give" is 75 to "gave", "now" 57 to "nose"."""
 """Most spoken words tried joined as one content word ("hypo para thigh roid" -> "hypoparathyroid")."""
 SOUND_MIN_LENGTH = 7
 """Content words this long are also matched by sound (metaphone) from joined spoken words: recognizers
@@ -150,6 +153,8 @@ class PhraseIndex:
         self.phrases: list[Phrase] = []
         by_first: dict[str, list[Phrase]] = {}
         joined_stems: set[str] = set()
+        self._joined_words: dict[str, list[tuple[str, ...]]] = {}
+        """Per joined form of a phrase of several words ("redbull"), the stems of those words."""
         for text, owner, weight, *rest in phrases:
             literal = text.startswith(LITERAL)
             text = text[len(LITERAL):] if literal else text
@@ -172,6 +177,7 @@ class PhraseIndex:
                 joined = "".join(content)
                 by_first.setdefault(stem(joined), []).append(Phrase(text, owner, weight, (stem(joined),)))
                 joined_stems.add(stem(joined))
+                self._joined_words.setdefault(stem(joined), []).append(tuple(stem(w) for w in content))
         self._by_first = by_first
         self._surface: dict[str, str] = {}
         self._surface_near: dict[tuple[str, int], list[str]] = {}
@@ -247,6 +253,19 @@ class PhraseIndex:
             self._join_cache[joined] = cached
         return cached
 
+    def _word_for_word(self, vocab: str, part: list[str]) -> bool:
+        """True unless ``vocab`` is the joined form of a phrase of several words that the spoken words ``part`` do
+        not say word for word, each about as written (:data:`WORD_FOR_WORD`). Joined, a long word they share
+        carries the rest: "twitches now" is 87 to "twitches his nose", "twitches sometimes" to "twitch at the
+        same time"; "face dropped" (to "face drooping") and "doctor give" ("the doctor gave me") are said word for
+        word."""
+        phrases = self._joined_words.get(vocab)
+        if phrases is None:
+            return True  # one long word, split by a recognizer ("pred nis own")
+        said = [stem(w) for w in part if w not in STOPWORDS]
+        return any(len(said) == len(words) and all(fuzz.ratio(a, b) >= WORD_FOR_WORD for a, b in zip(said, words, strict=True))
+                   for words in phrases)
+
     def _sounds_like(self, joined: str) -> tuple[tuple[str, float], ...]:
         """Long vocabulary stems that sound like the joined spoken words (same metaphone key)."""
         if len(joined) < SOUND_MIN_LENGTH - 1:
@@ -277,7 +296,8 @@ class PhraseIndex:
                     # by sound, anywhere ("really zole" is riluzole): extra words change the sound key anyway
                     near = self._sounds_like(joined)
                     if part[0] not in STOPWORDS and part[-1] not in STOPWORDS:
-                        near += self._joined_matches(stem(joined))
+                        near += tuple(m for m in self._joined_matches(stem(joined))
+                                      if self._word_for_word(m[0], part))
                     for vocab, sim in near:
                         where.setdefault(vocab, []).append((i, i + n, sim))
         for spots in where.values():
