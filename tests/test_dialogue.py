@@ -577,7 +577,7 @@ def test_a_hedged_description_is_kept_for_the_cause_questions(dialogue, kb):
 
 @pytest.mark.parametrize("said, cause, quoted", [
     ("my eyelid twitches since i started a new medicine", "medication", ("started a new medicine",)),
-    ("my lip twitches when i am stressed at work", "stress_mood", ("stressed at work",)),
+    ("my lip twitches from work stress", "stress_mood", ("work stress",)),  # two clues side by side
     ("i drink coffee all day and my lip twitches and i drink energy drinks", "caffeine", ("energy drinks", "coffee")),
 ])
 def test_clues_that_overlap_or_touch_are_quoted_once_as_said(index, said, cause, quoted):

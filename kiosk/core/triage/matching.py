@@ -154,7 +154,7 @@ class PhraseIndex:
         by_first: dict[str, list[Phrase]] = {}
         joined_stems: set[str] = set()
         self._joined_words: dict[str, list[tuple[str, ...]]] = {}
-        """Per joined form of a phrase of several words ("redbull"), the stems of those words."""
+        """Per joined form of a phrase of several words ("redbull"), those words."""
         for text, owner, weight, *rest in phrases:
             literal = text.startswith(LITERAL)
             text = text[len(LITERAL):] if literal else text
@@ -177,7 +177,7 @@ class PhraseIndex:
                 joined = "".join(content)
                 by_first.setdefault(stem(joined), []).append(Phrase(text, owner, weight, (stem(joined),)))
                 joined_stems.add(stem(joined))
-                self._joined_words.setdefault(stem(joined), []).append(tuple(stem(w) for w in content))
+                self._joined_words.setdefault(stem(joined), []).append(tuple(content))
         self._by_first = by_first
         self._surface: dict[str, str] = {}
         self._surface_near: dict[tuple[str, int], list[str]] = {}
@@ -253,17 +253,23 @@ class PhraseIndex:
             self._join_cache[joined] = cached
         return cached
 
-    def _word_for_word(self, vocab: str, part: list[str]) -> bool:
+    def _word_for_word(self, vocab: str, part: list[str], by_sound: bool = False) -> bool:
         """True unless ``vocab`` is the joined form of a phrase of several words that the spoken words ``part`` do
-        not say word for word, each about as written (:data:`WORD_FOR_WORD`). Joined, a long word they share
-        carries the rest: "twitches now" is 87 to "twitches his nose", "twitches sometimes" to "twitch at the
-        same time"; "face dropped" (to "face drooping") and "doctor give" ("the doctor gave me") are said word for
-        word."""
+        not say word for word, each about as written (:data:`WORD_FOR_WORD`) or, ``by_sound``, with the same
+        sounds (metaphone). Joined, a long word they share carries the rest: "twitches now" is 87 to "twitches his
+        nose", "twitches sometimes" to "twitch at the same time", and "twitches since" sounds like "twitches nose";
+        "face dropped" ("face drooping"), "doctor give" ("the doctor gave me") and "red bowl" (by sound, "red
+        bull") are said word for word."""
         phrases = self._joined_words.get(vocab)
         if phrases is None:
             return True  # one long word, split by a recognizer ("pred nis own")
-        said = [stem(w) for w in part if w not in STOPWORDS]
-        return any(len(said) == len(words) and all(fuzz.ratio(a, b) >= WORD_FOR_WORD for a, b in zip(said, words, strict=True))
+        said = [w for w in part if w not in STOPWORDS]
+
+        def alike(a: str, b: str) -> bool:
+            return fuzz.ratio(stem(a), stem(b)) >= WORD_FOR_WORD or (
+                by_sound and jellyfish.metaphone(a) == jellyfish.metaphone(b))
+
+        return any(len(said) == len(words) and all(alike(a, b) for a, b in zip(said, words, strict=True))
                    for words in phrases)
 
     def _sounds_like(self, joined: str) -> tuple[tuple[str, float], ...]:
@@ -294,7 +300,7 @@ class PhraseIndex:
                     joined = "".join(part)
                     # by letters, a split word may hold a stopword inside ("pot a sium"), never at its ends;
                     # by sound, anywhere ("really zole" is riluzole): extra words change the sound key anyway
-                    near = self._sounds_like(joined)
+                    near = tuple(m for m in self._sounds_like(joined) if self._word_for_word(m[0], part, by_sound=True))
                     if part[0] not in STOPWORDS and part[-1] not in STOPWORDS:
                         near += tuple(m for m in self._joined_matches(stem(joined))
                                       if self._word_for_word(m[0], part))
