@@ -13,6 +13,19 @@ def kiosk(*args, stdin="", env=None, cwd=None):
                           timeout=120, cwd=cwd or ROOT, env=env)
 
 
+def test_triage_reads_a_word_of_the_language_as_itself_and_a_typo_as_a_typo():
+    """The kiosk's index holds the pronouncing dictionary's words: "stopped" was read as a one-letter typo of the
+    Parkinson's clue "stooped", and "this morning" as "mourning" (a stress clue)."""
+    lines = ["i stopped taking my medicine and my lip twitches", "my lip twitches since this morning",
+             "my lip twitches and i take preednisone"]
+    p = kiosk("triage", "--json", stdin="\n".join(lines) + "\n")
+    assert p.returncode == 0, p.stderr
+    stopped, morning, typo = (json.loads(line) for line in p.stdout.splitlines())
+    assert [c["id"] for c in stopped["causes"]][:1] == ["medication"], stopped["causes"]
+    assert "stress_mood" not in [c["id"] for c in morning["causes"] if c["evidence"]], morning["causes"]
+    assert typo["causes"][0]["id"] == "medication" and typo["causes"][0]["evidence"] == ["preednisone"]
+
+
 def test_triage_json_batch_keeps_order_and_reports_bad_lines():
     lines = ["my lip twitches after energy drinks", "", "x" * 2001, "my left arm suddenly went weak",
              "\x00\x01\x02", "where is the bathroom", "Mi labio tiembla mucho", "no numbness just coffee twitching"]

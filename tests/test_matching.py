@@ -89,6 +89,12 @@ def test_one_letter_typos_of_long_words_match(said, phrase):
     assert found(idx, f"my face {said}") == [phrase]
 
 
+def test_a_word_of_the_language_is_never_a_typo():
+    idx = PhraseIndex([("stooped", "x", 1.0), ("numbness", "x", 1.0)], everyday=frozenset({"stopped", "numb"}))
+    assert found(idx, "it stopped") == [] and found(idx, "my face numbess") == ["numbness"]
+    assert found(PhraseIndex([("stooped", "x", 1.0)]), "it stopped") == ["stooped"]  # without a word list
+
+
 @pytest.mark.parametrize("said, phrase", [("painted", "fainted"), ("sleeping", "seeing")])
 def test_typo_matching_needs_the_first_letter_and_one_edit(said, phrase):
     assert found(index(phrase), f"i {said} today") == []

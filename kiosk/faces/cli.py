@@ -117,10 +117,14 @@ def load_content(settings: Settings) -> KnowledgeBase:
 
 
 def make_index(settings: Settings, kb: KnowledgeBase):
-    """The triage index every face uses: phrases, and meaning when the setting is on and the model loads."""
+    """The triage index every face uses: phrases, and meaning when the setting is on and the model loads. The
+    pronouncing dictionary's words tell a word of the language from a typo (without it, one line and no such
+    guard)."""
     from ..meaning import triage_index
+    from .phonetic import load_pronouncer
 
-    return triage_index(kb, settings.meaning, settings.models_dir)
+    pronouncer = load_pronouncer()
+    return triage_index(kb, settings.meaning, settings.models_dir, pronouncer.words if pronouncer else frozenset())
 
 
 def make_dialogue(settings: Settings, kb: KnowledgeBase):

