@@ -54,10 +54,10 @@ JOIN_MIN_LENGTH = 8
 """Content words this long may be matched by two or three spoken words joined (fuzzy_joins)."""
 JOIN_THRESHOLD = 85.0
 MAX_JOINED = 4
+"""Most spoken words tried joined as one content word ("hypo para thigh roid" -> "hypoparathyroid")."""
 WORD_FOR_WORD = 75.0
 """How alike (rapidfuzz ratio) each spoken word must be to its word, when a phrase of several words is matched by
 spoken words joined: "give" is 75 to "gave", "now" 57 to "nose"."""
-"""Most spoken words tried joined as one content word ("hypo para thigh roid" -> "hypoparathyroid")."""
 SOUND_MIN_LENGTH = 7
 """Content words this long are also matched by sound (metaphone) from joined spoken words: recognizers
 write rare drug and disease names as common words that sound alike ("hollow perry doll" -> "haloperidol",
