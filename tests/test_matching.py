@@ -206,3 +206,20 @@ def test_keeping_the_longest_matches_stays_fast_on_a_clue_said_thousands_of_time
     idx = PhraseIndex([("coffee", "x", 1.0)], every=True)
     matches = idx.find(["coffee"] * 20000)
     assert len(drop_contained(matches)) == 20000
+
+
+@pytest.mark.parametrize("said", ["i drink a lot of green tea and my lip twitches",
+                                  "my lip twitches and i only drink decaf",
+                                  "my lip twitches whenever i am drinking cola"])
+def test_drinking_something_else_is_no_clue_of_alcohol(index, said):
+    # the bare verb was an alcohol clue, and on the tuning sets named alcohol wrongly 52 times for each time it
+    # helped: alcohol is named by what is drunk ("beer", "a bottle of wine") or how ("heavy drinking")
+    from kiosk.core.triage import assess
+
+    assert "alcoholic_neuropathy" not in [c.id for c in assess(said, index).causes], said
+
+
+def test_alcohol_said_by_what_is_drunk_is_still_a_clue(index):
+    from kiosk.core.triage import assess
+
+    assert assess("i drink a bottle of wine every night and my lip twitches", index).causes[0].id == "alcoholic_neuropathy"

@@ -164,7 +164,7 @@ def test_a_sign_that_only_something_else_is_left_of_today_is_asked_about_not_dec
 
 
 @pytest.mark.parametrize("text, denied", [
-    ("i do not drink any coffee and my lip twitches", {"caffeine", "alcoholic_neuropathy"}),  # nor alcohol
+    ("i do not drink any coffee and my lip twitches", {"caffeine"}),  # "drink" alone is no alcohol clue
     ("i am not on any new medicines", {"medication"}),
     ("he does not smile much these days and his lip quivers", set()),  # the "not" is far from "quivers"
     ("not coffee, but i drink six energy drinks a day", set()),  # denied and said: not ruled out
