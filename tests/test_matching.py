@@ -223,3 +223,10 @@ def test_alcohol_said_by_what_is_drunk_is_still_a_clue(index):
     from kiosk.core.triage import assess
 
     assert assess("i drink a bottle of wine every night and my lip twitches", index).causes[0].id == "alcoholic_neuropathy"
+
+
+def test_a_content_word_that_is_also_a_phrase_joined_is_still_taken_split_any_way():
+    # "tourette" is a clue of its own beside "tour ettes": a recognizer's "tour et" is the word split, not the
+    # phrase said, so the word-for-word rule of joined phrases does not apply to it
+    idx = PhraseIndex([("tourette", "x", 1.0), ("tour ettes", "x", 1.0)], fuzzy_joins=True)
+    assert "tourette" in found(idx, "my son has tour et")

@@ -159,7 +159,8 @@ class PhraseIndex:
         by_first: dict[str, list[Phrase]] = {}
         joined_stems: set[str] = set()
         self._joined_words: dict[str, list[tuple[str, ...]]] = {}
-        """Per joined form of a phrase of several words ("redbull"), those words."""
+        """Per joined form of a phrase of several words ("redbull"), those words; only forms that are no content
+        word of their own (those, "tourette" beside "tour ettes", a recognizer may split as it likes)."""
         for text, owner, weight, *rest in phrases:
             literal = text.startswith(LITERAL)
             text = text[len(LITERAL):] if literal else text
@@ -199,6 +200,7 @@ class PhraseIndex:
         pattern_words = {s for ph in self.phrases for s in ph.pattern}
         exact_only = joined_stems - pattern_words  # a joined form matches exactly, never loosely:
         # "eyesight" is one letter pair off "eyesightgo" ("eyesight going" joined)
+        self._joined_words = {k: v for k, v in self._joined_words.items() if k in exact_only}
         for word in self._vocab:
             if word not in exact_only:
                 self._by_length.setdefault(len(word), []).append(word)
