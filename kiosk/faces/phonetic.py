@@ -24,6 +24,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from ..core.content import KnowledgeBase
+from ..core.triage.matching import LITERAL
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def phrase_sounds(phrases: Iterable[str], pronounce: Pronouncer) -> list[PhraseS
     out: list[PhraseSound] = []
     seen: set[str] = set()
     for phrase in phrases:
-        words = tuple(words_of(phrase.lstrip("=")))
+        words = tuple(words_of(phrase.removeprefix(LITERAL)))
         key = " ".join(words)
         if not words or key in seen:
             continue
