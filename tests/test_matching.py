@@ -120,6 +120,17 @@ def test_sound_matching_leaves_everyday_words_alone(index):
     assert "stress_mood" not in [c.id for c in assess("i fell down the stairs and my lip twitches", index).causes]
 
 
+@pytest.mark.parametrize("said, cause", [
+    ("the right side of my face twitches", "hypoparathyroidism"),  # "the right" has the sound key of "thyroid"
+    ("i am thinking straight i just get this lip twitch", "medication"),  # "straight i": "steroid"
+    ("i had a deep cut near my ear and since then my lip twitches", "medication"),  # "deep cut": "depakote"
+])
+def test_a_sound_alike_run_must_still_be_spelt_somewhat_like_the_clue(index, said, cause):
+    from kiosk.core.triage import assess
+
+    assert cause not in [c.id for c in assess(said, index).causes], said
+
+
 @pytest.mark.parametrize("said, in_scope", [
     ("Can I get a 12-mouth house coffee with lots of whole milk?", False),  # Whisper's "12-ounce"
     ("make me a medium triple shot espresso with soy milk", False),

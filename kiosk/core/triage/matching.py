@@ -280,10 +280,14 @@ class PhraseIndex:
                    for words in phrases)
 
     def _sounds_like(self, joined: str) -> tuple[tuple[str, float], ...]:
-        """Long vocabulary stems that sound like the joined spoken words (same metaphone key)."""
+        """Long vocabulary stems that sound like the joined spoken words (same metaphone key) and are still spelt
+        somewhat alike (:data:`SOUND_FLOOR`): the key drops vowels and most doubled sounds, so "the right" has the
+        key of "thyroid", "straight i" of "steroid" and "deep cut" of "depakote"; "hollow perry doll" is still
+        spelt near "haloperidol"."""
         if len(joined) < SOUND_MIN_LENGTH - 1:
             return ()
-        return tuple((w, SOUND_SIMILARITY) for w in self._sounds.get(jellyfish.metaphone(joined), ()))
+        return tuple((w, SOUND_SIMILARITY) for w in self._sounds.get(jellyfish.metaphone(joined), ())
+                     if fuzz.ratio(joined, w) >= SOUND_FLOOR)
 
     def find(self, words: list[str]) -> list[Match]:
         """The phrases said in ``words`` (normalized tokens): the best occurrence of each, or every
@@ -422,8 +426,9 @@ SPLIT_MIN_LENGTH = 7
 """Sign words this long may come back from a recognizer as two or three words ("draw ping")."""
 SPLIT_THRESHOLD = 85.0
 SOUND_FLOOR = 60.0
-"""How alike in spelling a run that sounds like a sign word must still be: "draw ping" is 75 to "drooping",
-but "day since" (47 to "dizziness", the same metaphone) is an everyday phrase."""
+"""How alike in spelling a run that sounds like a long word (a sign word, a cause clue) must still be: "draw ping"
+is 75 to "drooping", but "day since" (47 to "dizziness", the same metaphone) and "the right" (53 to "thyroid")
+are everyday phrases."""
 
 
 @dataclass(frozen=True)
