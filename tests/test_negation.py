@@ -156,6 +156,31 @@ def test_a_long_span_told_of_something_else_does_not_make_a_sign_long_standing(i
     assert not assess("his face has been drooping since he was little", index).ask
 
 
+@pytest.mark.parametrize("text, sign", [
+    ("i don't feel sick and my face drooped this morning", "facial_droop"),
+    ("he can not get up and his face sags", "facial_droop"),
+    ("i am not dizzy and my arm is weak", "one_sided_weakness"),
+    ("i don't feel sick and the right side of my face drooped", "facial_droop"),
+])
+def test_a_negation_does_not_reach_a_sign_told_in_a_clause_of_its_own(index, text, sign):
+    """After "and", a noun with its own verb is a new clause, and the sign word is often that verb: the
+    negation of the clause before (here "don't feel sick") must not deny it."""
+    from kiosk.core.triage import assess
+
+    result = assess(text, index)
+    assert result.emergency and sign in [h.id for h in result.red_flags], text
+
+
+@pytest.mark.parametrize("text, sign", [
+    ("i have no weakness and my face looks normal", "one_sided_weakness"),
+    ("no drooping and my smile is even", "facial_droop"),
+])
+def test_a_new_clause_after_a_denial_leaves_the_denial_standing(index, text, sign):
+    from kiosk.core.triage import assess
+
+    assert sign in assess(text, index).negated_flags, text
+
+
 def test_a_sign_that_only_something_else_is_left_of_today_is_asked_about_not_declared(index):
     from kiosk.core.triage import assess
 

@@ -71,8 +71,8 @@ INVERTING = frozenset({"once"})
 """After a cue, this puts the subject after the verb: "not once have I passed out", "never once did I"."""
 
 
-def _breaks(words: list[str], cue: int, start: int, hedge: bool = False) -> bool:
-    """True when something between the cue and the phrase ends the cue's scope.
+def _breaks(words: list[str], cue: int, start: int, hedge: bool = False, end: int | None = None) -> bool:
+    """True when something between the cue and the phrase (``words[start:end]``) ends the cue's scope.
 
     A hedge ("not sure if ...") covers the clause that follows it, so only breakers end its scope.
     """
@@ -82,18 +82,29 @@ def _breaks(words: list[str], cue: int, start: int, hedge: bool = False) -> bool
         w = words[j]
         if w in BREAKERS:
             return True
-        if hedge:
+        if hedge or j == cue + 1 or words[j - 1] in PREPOSITIONS or words[j - 1] in NEGATION_CUES:
             continue
-        if w in CLAUSE_STARTERS and j > cue + 1 and words[j - 1] not in PREPOSITIONS and words[j - 1] not in NEGATION_CUES:
-            if words[j - 1] not in {"and", "or", "nor"} or w not in {"my", "his", "her", "their", "our", "its"} or _verb_follows(words, j, start):
+        if words[j - 1] in COORDINATORS and w in NOUN_OPENERS:
+            if _verb_follows(words, j, max(start + 1, end or 0)):
                 return True
+        elif w in CLAUSE_STARTERS:
+            return True
     return False
 
 
-def _verb_follows(words: list[str], j: int, start: int) -> bool:
-    # "no numbness and my arm is weak": a possessive after "and" starts a clause when a verb follows it
-    return any(w in {"is", "are", "was", "were", "feels", "feel", "went", "has", "have", "got", "gets", "seems", "looks"}
-               for w in words[j + 1:start + 1])
+NOUN_OPENERS = frozenset({"my", "his", "her", "their", "our", "its", "the"})
+"""After "and"/"or", these open a noun that may be the subject of a new clause or one more thing denied."""
+LINKING_VERBS = frozenset({"is", "are", "was", "were", "feels", "feel", "went", "has", "have", "got", "gets", "seems",
+                           "looks", "look", "turned", "turns", "goes", "gone", "keeps", "kept", "started", "starts"})
+
+
+def _verb_follows(words: list[str], j: int, stop: int) -> bool:
+    """ "no numbness and my arm is weak", "can not get up and his face sags": a noun after "and" starts a clause when
+    a verb follows it, up to the phrase's end (the sign word is often the verb). Past and present forms are told by
+    their ending, after the noun's first word ("and my lips numb" is one more thing denied)."""
+    return any(w in LINKING_VERBS for w in words[j + 1:stop]) or any(
+        len(w) > 3 and (w.endswith("ed") or (w.endswith("s") and not w.endswith(("ss", "us", "is"))))
+        for w in words[j + 2:stop])
 
 
 def _across_punctuation(words: list[str], cue: int, start: int, end: int, breaks: Mapping[int, str]) -> Polarity | None:
@@ -148,7 +159,7 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
             if words[cue] in BREAKERS:
                 break
             continue
-        if _breaks(words, cue, start, hedge=kind == "hedge"):
+        if _breaks(words, cue, start, hedge=kind == "hedge", end=end):
             break
         across = _across_punctuation(words, cue, start, end, breaks)
         if across is Polarity.AFFIRMED:
