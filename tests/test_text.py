@@ -1,3 +1,5 @@
+import pytest
+
 from kiosk.core.text import MAX_CHARS, normalize, readable_problem, tokens
 
 
@@ -15,3 +17,17 @@ def test_bad_input_is_described_not_raised():
     assert readable_problem("\x00\x01\x02 \ufffd") == "no words found in the input"
     assert readable_problem("my lip twitches") is None
     assert tokens("Лицо дёргается 😀") == ["лицо", "дергается"] or tokens("Лицо дёргается 😀") == []
+
+
+@pytest.mark.parametrize("said", ["couldn't find my words", "unable to find my words", "not able to find my words",
+                                  "have not been able to find my words", "can't find my words"])
+def test_every_way_of_saying_cannot_reads_as_can_not(said):
+    assert "can not find my words" in normalize(said)
+
+
+@pytest.mark.parametrize("said", ["i wasn't able to find words for a minute", "i couldn't find words for a minute",
+                                  "i'm not able to lift my arm"])
+def test_a_sign_said_with_could_not_or_not_able_to_is_the_sign(index, said):
+    from kiosk.core.triage import assess
+
+    assert assess(said, index).emergency, said

@@ -1,8 +1,8 @@
 """Text normalization shared by content loading, triage and the dialogue.
 
 Typed text and recognizer output must look the same to the matcher: lower case, no punctuation,
-contractions expanded (so "can't" and the recognizer's "cant" both become "can not"), and runs of
-single spelled letters joined ("a l s" -> "als").
+contractions expanded (so "can't" and the recognizer's "cant" both become "can not", as do "couldn't",
+"unable to" and "not able to"), and runs of single spelled letters joined ("a l s" -> "als").
 """
 from __future__ import annotations
 
@@ -37,7 +37,30 @@ def tokens(text: str) -> list[str]:
             continue
         word = _DIGIT_WORDS.get(word, word)
         words.extend(_CONTRACTIONS.get(word, word).split())
-    return _join_spelled_letters(words)
+    return _join_spelled_letters(_one_way_to_say_cannot(words))
+
+
+_CANNOT = {("could", "not"): 2, ("unable", "to"): 2, ("not", "able", "to"): 3, ("not", "been", "able", "to"): 4}
+"""Ways to say "can not", each with its length in words."""
+
+
+def _one_way_to_say_cannot(words: list[str]) -> list[str]:
+    """ "couldn't find my words", "unable to speak", "not able to lift my arm" and "have not been able to" said as
+    "can not": a sign phrase written one way ("can not find my words") then serves every way of saying it."""
+    if "not" not in words and "unable" not in words:
+        return words
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in (4, 3, 2):
+            if tuple(words[i:i + n]) in _CANNOT:
+                out += ["can", "not"]
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
 
 
 _ACRONYM_DOTS = re.compile(r"\b([A-Za-z])\.(?=[A-Za-z]\b)")
