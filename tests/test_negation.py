@@ -161,6 +161,7 @@ def test_a_long_span_told_of_something_else_does_not_make_a_sign_long_standing(i
     ("he can not get up and his face sags", "facial_droop"),
     ("i am not dizzy and my arm is weak", "one_sided_weakness"),
     ("i don't feel sick and the right side of my face drooped", "facial_droop"),
+    ("the side of my face that isn't twitching has gone numb", "numbness"),  # a relative clause's own "not"
 ])
 def test_a_negation_does_not_reach_a_sign_told_in_a_clause_of_its_own(index, text, sign):
     """After "and", a noun with its own verb is a new clause, and the sign word is often that verb: the
@@ -174,6 +175,8 @@ def test_a_negation_does_not_reach_a_sign_told_in_a_clause_of_its_own(index, tex
 @pytest.mark.parametrize("text, sign", [
     ("i have no weakness and my face looks normal", "one_sided_weakness"),
     ("no drooping and my smile is even", "facial_droop"),
+    ("the side that is not weak or numb", "numbness"),
+    ("he is a man who does not slur his words", "speech_trouble"),
 ])
 def test_a_new_clause_after_a_denial_leaves_the_denial_standing(index, text, sign):
     from kiosk.core.triage import assess

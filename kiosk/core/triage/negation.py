@@ -78,6 +78,8 @@ def _breaks(words: list[str], cue: int, start: int, hedge: bool = False, end: in
     """
     if cue + 1 < len(words) and words[cue + 1] in INVERTING:
         hedge = True  # the subject that follows belongs to the negated clause
+    if _in_a_relative_clause(words, cue) and any(w in LINKING_VERBS or w in MODALS for w in words[cue + 2:start + 1]):
+        return True  # "the side that is not twitching | has gone numb": the main clause's verb ends it
     for j in range(cue + 1, start):
         w = words[j]
         if w in BREAKERS:
@@ -90,6 +92,19 @@ def _breaks(words: list[str], cue: int, start: int, hedge: bool = False, end: in
         elif w in CLAUSE_STARTERS:
             return True
     return False
+
+
+RELATIVES = frozenset({"that", "who", "which"})
+AUXILIARIES = frozenset({"is", "are", "was", "were", "does", "do", "did", "has", "have", "had", "can", "will", "could",
+                         "would"})
+MODALS = frozenset({"can", "could", "will", "would", "should", "may", "might", "must"})
+
+
+def _in_a_relative_clause(words: list[str], cue: int) -> bool:
+    """ "the eye that does not twitch", "someone who never": a negation inside a relative clause, which ends at the
+    main clause's own verb."""
+    return cue >= 1 and (words[cue - 1] in RELATIVES or (
+        cue >= 2 and words[cue - 1] in AUXILIARIES and words[cue - 2] in RELATIVES))
 
 
 NOUN_OPENERS = frozenset({"my", "his", "her", "their", "our", "its", "the"})
