@@ -86,6 +86,8 @@ def test_a_sign_found_only_by_meaning_is_asked_with_its_example(index):
     "my lip is still numb from the dentist, the injection has not worn off yet",
     "what should I do if my face starts drooping",
     "I felt dizzy on the rollercoaster last week",
+    "i was scared i was having a stroke but it was bells palsy",
+    "how would i know if i was having a stroke",
 ])
 def test_a_sign_with_a_question_a_past_or_an_explanation_is_asked_not_raised(index, text):
     answer = assess(text, index).to_json()

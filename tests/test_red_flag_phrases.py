@@ -27,7 +27,7 @@ CLAUSE_WORDS = {"is", "are", "am", "feels", "feel", "lost", "went", "can", "not"
 
 def dropped_letter(phrase: str) -> str | None:
     """The phrase with one letter dropped from the middle of its longest word (7 letters or more)."""
-    words = phrase.split()
+    words = phrase.removeprefix("=").split()  # the literal mark is no letter
     i = max(range(len(words)), key=lambda k: len(words[k]))
     word = words[i]
     if len(word) < 7:
@@ -324,3 +324,24 @@ def test_the_noun_number_is_not_numb(text):
     """One letter from "numbe(r)", but a bus, phone or room number is nothing to ask about."""
     result = assess(text, INDEX)
     assert not result.emergency and not result.unsure_flags
+
+
+@pytest.mark.parametrize("text", ["i think my wife is having a stroke", "help my dad is having a stroke",
+                                  "im having a stroke", "she's having a mini stroke i think"])
+def test_a_stroke_said_to_be_happening_now_is_an_emergency(text):
+    """Said in so many words: a person who says it has usually seen the signs, and a kiosk that answered "I can
+    help with lip twitching" (it was out of scope before) would fail them."""
+    result = assess(text, INDEX)
+    assert result.emergency and "stroke_now" in {h.id for h in result.red_flags}, text
+
+
+@pytest.mark.parametrize("text, raised", [
+    ("what if i am having a stroke", False),
+    ("how would i know if i was having a stroke", False),
+    ("i am having a stroke of luck today", False),
+    ("i had a stroke ten years ago and recovered and my lip twitches", False),
+    ("none of that stroke stuff just a twitch in my upper lip", False),
+])
+def test_a_stroke_asked_about_past_or_figurative_is_not_declared(text, raised):
+    result = assess(text, INDEX)
+    assert ("stroke_now" in {h.id for h in result.red_flags}) is raised, text
