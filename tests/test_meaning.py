@@ -551,3 +551,22 @@ def test_well_before_or_well_first_still_tells_a_sign(judged, text):
     """Well at breakfast and not now is when a stroke began; "I'm okay, just ..." goes on to the sign."""
     answer = assess(text, judged).to_json()
     assert answer["emergency"] or answer["ask"], answer
+
+
+@pytest.mark.parametrize("text", ["my face is not drooping", "i do not have any blurred vision or loss of sight",
+                                  "i am not dizzy and the room is not spinning i just drink a lot",
+                                  "no slurring and no trouble finding my words",
+                                  "my face is not numb it just tingles a little around the lips"])
+def test_a_sign_plainly_denied_is_not_asked_about_by_meaning(judged, text):
+    """The meaning layer cannot read a "no": a clause that denies a sign in so many words is near that sign's
+    examples. Where the phrase rules read the denial right before the sign, the meaning hit is dropped."""
+    assert not assess(text, judged).to_json()["ask"], text
+
+
+@pytest.mark.parametrize("text", ["i am feeling left side of body like it is not mine cannot feel the hand",
+                                  "no hand's a bit useless is all"])
+def test_a_denial_further_off_is_still_asked_about(judged, text):
+    """ "not mine cannot feel the hand", and "no" answering a question before the sign: the phrase rules read a
+    denial of the sign; the meaning layer still asks."""
+    answer = assess(text, judged).to_json()
+    assert answer["emergency"] or {"numbness", "one_sided_weakness"} & set(answer["ask"]), answer

@@ -15,6 +15,7 @@ from ..text import MAX_CHARS, tokens_with_breaks
 from .matching import STOPWORDS, Match, PhraseIndex, SplitSigns, drop_contained, stem
 from .meaning import JUDGE_MIN, Embed, Judge, MeaningIndex, Reading
 from .negation import (
+    NEGATION_CUES,
     Polarity,
     cue_just_before,
     in_the_past,
@@ -218,7 +219,7 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
                                                 context=objection.kind)
     for m in reading.hits:
         told = any(h.id == m.id and (h.said in m.clause or m.clause in h.said) for h in history)
-        if m.id in asked or any(h.id == m.id for h in raised) or told:
+        if m.id in asked or any(h.id == m.id for h in raised) or told or _denies(m.clause, m.id, index):
             continue
         hit = RedFlagHit(m.id, m.clause, Polarity.UNCERTAIN, "meaning", m.example, m.score)
         clause = tokens_with_breaks(m.clause)[0]
@@ -230,6 +231,30 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
             asked[m.id] = hit
     return Screened(raised, list(asked.values()), [n for n in negated if n not in asked],
                     [h for h in history if h.id not in asked and all(r.id != h.id for r in raised)])
+
+
+def _denies(clause: str, flag_id: str, index: TriageIndex) -> bool:
+    """True when the phrase rules, reading ``clause`` on its own, find ``flag_id`` said there and plainly denied, the
+    denial right before the sign ("no chest pain", "i am not dizzy", "i don't have any numbness"): the meaning
+    layer, which cannot read a "no", found the sign in the very words that deny it. A denial further off, or
+    before a sign said with words of its own between ("no, hand's a bit useless", an answer), is left to the
+    meaning layer to ask about: in "like it is not mine cannot feel the hand" the "not" is "mine"'s."""
+    words, breaks = tokens_with_breaks(clause)
+    if flag_id not in _screen_words(words, index, breaks).negated:
+        return False
+    for m in index.red_flags.find(words):
+        if m.phrase.owner != flag_id or any(words[j] not in STOPWORDS and not words[j].endswith("ing")
+                                            for j in range(m.start, m.end) if j not in m.positions):
+            continue  # "no trouble finding my words" is one thing denied; "no, hand's a bit useless" says a sign
+        cue = next((j for j in range(m.start - 1, -1, -1) if words[j] not in DENIAL_FILLERS), -1)
+        if cue >= 0 and words[cue] in NEGATION_CUES:
+            return True
+    return False
+
+
+DENIAL_FILLERS = frozenset("a an any the have had has got feel feeling felt been am is are was were do does did "
+                           "my his her really at all".split())
+"""Words that may stand between a denial and the sign it denies ("not have any", "not feeling")."""
 
 
 PAST_KINDS = frozenset({"past", "gradual"})
