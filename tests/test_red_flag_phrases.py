@@ -345,3 +345,30 @@ def test_a_stroke_said_to_be_happening_now_is_an_emergency(text):
 def test_a_stroke_asked_about_past_or_figurative_is_not_declared(text, raised):
     result = assess(text, INDEX)
     assert ("stroke_now" in {h.id for h in result.red_flags}) is raised, text
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("i can't breathe properly", "breathing_chest"),
+    ("my mum's lips have gone blue", "breathing_chest"),
+    ("my chest hurts and my lip twitches", "breathing_chest"),
+    ("my throat is closing up since i took the new pill", "breathing_chest"),
+    ("my son's eyes are rolling back", "passing_out"),
+])
+def test_an_emergency_beyond_the_article_is_not_passed_over(text, flag):
+    """A waiting-room kiosk hears more than its topic: "I can't breathe" must not get "I can help with lip
+    twitching" (before, it was out of scope)."""
+    result = assess(text, INDEX)
+    assert result.emergency and flag in {h.id for h in result.red_flags}, text
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("i get short of breath on the stairs and my lip twitches", True),
+    ("my lip is swelling and twitching", True),
+    ("they put me on prednisone for my chest and my lip twitches", False),
+    ("i use the blue inhaler a lot and my lip twitches", False),
+    ("i can't breathe through my nose because of a cold and my lip twitches", False),
+    ("no chest pain and no trouble breathing just my lip", False),
+])
+def test_breathing_words_of_everyday_talk_ask_or_pass(text, asked):
+    result = assess(text, INDEX)
+    assert not result.emergency and ("breathing_chest" in result.ask) is asked, text
