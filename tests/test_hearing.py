@@ -459,3 +459,17 @@ def test_whisper_gives_word_probabilities_and_a_second_hypothesis(tmp_path):
     assert isinstance(heard.alternatives, tuple) and heard.text not in heard.alternatives
     with pytest.raises(Exception, match="unknown second decode"):
         WhisperRecognizer(second="louder")
+
+
+def test_every_red_flag_the_voice_kiosk_may_ask_about_is_asked_as_itself(kb):
+    """The voice kiosk puts an ask to the person as a hedge the dialogue reads ("I am not sure if I can not
+    breathe"); a red flag without its own hedge would be asked as the general sign question instead."""
+    from kiosk.core.dialogue import Dialogue
+    from kiosk.faces.asks import with_ask
+
+    dialogue = Dialogue(kb)
+    for flag in kb.red_flags:
+        if flag.id == UNCLEAR:
+            continue
+        state, _ = dialogue.hear(dialogue.start()[0], with_ask("my lip keeps twitching", Ask(flag.id, "sound", "")))
+        assert state.pending is not None and (state.pending.kind, state.pending.target) == ("red_flag", flag.id), flag.id

@@ -295,7 +295,8 @@ HEDGES: dict[str, str] = {
     "numbness": "my face is numb", "one_sided_weakness": "my arm is weak", "facial_droop": "my face is drooping",
     "dizziness": "I am dizzy", "speech_trouble": "my speech is slurred", "confusion": "I am confused",
     "passing_out": "I fainted", "sudden_onset": "it started suddenly", "vision_loss": "I can not see clearly",
-    "worst_headache": "I have the worst headache of my life", UNCLEAR: "my face feels",
+    "worst_headache": "I have the worst headache of my life", "stroke_now": "I am having a stroke",
+    "breathing_chest": "I can not breathe", UNCLEAR: "my face feels",
 }
 """A sign in words the triage reads, for :func:`with_ask`."""
 
