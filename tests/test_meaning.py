@@ -570,3 +570,14 @@ def test_a_denial_further_off_is_still_asked_about(judged, text):
     denial of the sign; the meaning layer still asks."""
     answer = assess(text, judged).to_json()
     assert answer["emergency"] or {"numbness", "one_sided_weakness"} & set(answer["ask"]), answer
+
+
+@pytest.mark.parametrize("text, emergency", [
+    ("i can't breathe properly", True),
+    ("he's choking on his food right now", True),
+    ("it's so stuffy in here i can't breathe lol", False),
+    ("my chest is tight from a cold", False),
+])
+def test_breathing_said_plainly_is_an_emergency_and_a_figure_of_speech_is_asked(judged, text, emergency):
+    result = assess(text, judged)
+    assert result.emergency is emergency and (emergency or "breathing_chest" in result.ask), text
