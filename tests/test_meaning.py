@@ -581,3 +581,15 @@ def test_a_denial_further_off_is_still_asked_about(judged, text):
 def test_breathing_said_plainly_is_an_emergency_and_a_figure_of_speech_is_asked(judged, text, emergency):
     result = assess(text, judged)
     assert result.emergency is emergency and (emergency or "breathing_chest" in result.ask), text
+
+
+@pytest.mark.parametrize("text, emergency", [
+    ("my dad's face dropped for a few minutes this morning and then it went back to normal", True),
+    ("this morning my arm went weak for five minutes and then recovered", True),
+    ("my face drooped back in january and it cleared up", False),
+    ("my hand was numb this morning because i slept on it funny, it came back after i shook it", False),
+])
+def test_a_sign_that_came_and_went_today_is_a_warning_not_history(judged, text, emergency):
+    """Stroke advice is to call even when the signs have passed: "is that happening now?" and a "no" used to clear a
+    face that drooped this morning. Long ago, or with its everyday reason, it is still history or asked about."""
+    assert assess(text, judged).emergency is emergency, text

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..content import KnowledgeBase
-from ..text import MAX_CHARS, tokens_with_breaks
+from ..text import MAX_CHARS, tokens, tokens_with_breaks
 from .matching import STOPWORDS, Match, PhraseIndex, SplitSigns, drop_contained, stem
 from .meaning import JUDGE_MIN, Embed, Judge, MeaningIndex, Reading
 from .negation import (
@@ -23,6 +23,7 @@ from .negation import (
     long_standing_in,
     mentioned,
     polarity,
+    said_today,
     settled,
 )
 
@@ -206,6 +207,10 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
     asked = {h.id: h for h in unsure}
     for hit in affirmed:
         objection = reading.objection(hit.id, hit.said)
+        if objection is not None and objection.kind == "past" and said_today(tokens(objection.sentence)):
+            # "his face dropped this morning and then went back to normal": a sign that came and went today is a
+            # warning of a stroke (call even if it has passed), not history to ask "is that happening now?" about
+            objection = None
         chance = reading.emergency_chance(hit.said) if objection is None else None
         if objection is None and chance is not None and chance < JUDGE_MIN:
             # the second opinion doubts it ("my love life is paralysed"): asked about first, never cleared

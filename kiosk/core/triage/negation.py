@@ -446,6 +446,12 @@ _HOW_OFTEN = frozenset("times time once twice".split())
 """Before "an hour", a word that makes it how often, not when ("a few times an hour")."""
 
 
+def said_today(sentence: list[str]) -> bool:
+    """True when a sentence puts what it tells today ("this morning", "an hour ago", "suddenly") and says no time a
+    week or more back: a sign in it that has passed came and went today, a stroke's warning, not history."""
+    return _now_said(sentence) and not _has_run(sentence, LONG_AGO)
+
+
 def _now_said(span: list[str]) -> bool:
     """A word of now in ``span`` that is not denied ("nothing came on suddenly" says it was not sudden)."""
     for i in range(len(span)):
