@@ -372,3 +372,30 @@ def test_an_emergency_beyond_the_article_is_not_passed_over(text, flag):
 def test_breathing_words_of_everyday_talk_ask_or_pass(text, asked):
     result = assess(text, INDEX)
     assert not result.emergency and ("breathing_chest" in result.ask) is asked, text
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("somebody call an ambulance", "urgent_help"),
+    ("i need an ambulance", "urgent_help"),
+    ("i've taken too many pills", "urgent_help"),
+    ("my son swallowed some of my tablets", "urgent_help"),
+    ("i want to kill myself", "self_harm"),
+    ("i don't want to be alive, i want to end it all", "self_harm"),
+])
+def test_a_call_for_help_or_a_wish_to_die_gets_the_emergency_prompt(text, flag):
+    """Beyond the article too: before, these were out of scope ("I help with lip and face twitching")."""
+    result = assess(text, INDEX)
+    assert result.emergency and flag in {h.id for h in result.red_flags}, text
+
+
+@pytest.mark.parametrize("text", [
+    "i'm dying for a coffee",
+    "this job is killing me and my lip twitches",
+    "i'm not suicidal, just stressed, my lip twitches",
+    "i had bad food poisoning last week and now my lip twitches",
+    "she is on a steroid taper for a poison ivy rash",
+    "last month i called the ambulance for my neighbour and my lip twitches",
+])
+def test_everyday_talk_of_dying_poison_or_ambulances_raises_nothing(text):
+    result = assess(text, INDEX)
+    assert not {"urgent_help", "self_harm"} & {h.id for h in result.red_flags}, text

@@ -296,7 +296,8 @@ HEDGES: dict[str, str] = {
     "dizziness": "I am dizzy", "speech_trouble": "my speech is slurred", "confusion": "I am confused",
     "passing_out": "I fainted", "sudden_onset": "it started suddenly", "vision_loss": "I can not see clearly",
     "worst_headache": "I have the worst headache of my life", "stroke_now": "I am having a stroke",
-    "breathing_chest": "I can not breathe", UNCLEAR: "my face feels",
+    "breathing_chest": "I can not breathe", "urgent_help": "I need an ambulance", "self_harm": "I want to kill myself",
+    UNCLEAR: "my face feels",
 }
 """A sign in words the triage reads, for :func:`with_ask`."""
 
