@@ -101,6 +101,10 @@ class RedFlag:
     not_by_meaning: tuple[str, ...] = ()
     """Words that show a clause found only by meaning tells something else ("the corner of my mouth pulls up"
     is the twitch, not a droop: meaning alone does not tell up from down). A clause with a denial keeps it."""
+    in_prompt: bool = True
+    """Whether its first word and its question go into the recognizer's prompts. Those prompts were chosen on the
+    tuning sets' recordings, and a prompt's words change what Whisper hears; a flag added later stays out of them
+    until it is measured there."""
 
     def match_phrases(self) -> tuple[tuple[str, bool], ...]:
         """Every phrase the matcher looks for, with whether it is a body-sign pair (said in either order)."""
@@ -172,13 +176,13 @@ class KnowledgeBase:
         """The first one-word phrase of each red flag ("numb", "dizzy"): words a recognizer must not miss."""
         words = ["twitching"]
         for flag in self.red_flags:
-            words += [p for p in flag.phrases if " " not in p][:1]
+            words += [p for p in flag.phrases if " " not in p][:1] if flag.in_prompt else []
         return list(dict.fromkeys(words))
 
     def red_flag_questions(self) -> list[str]:
         """Each red flag's own yes/no question, for the red flags a person can say in words (those with phrases):
         the kiosk's questions as a recognizer prompt for the second hearing (kiosk.speech.whisper_asr)."""
-        return [flag.question for flag in self.red_flags if flag.phrases]
+        return [flag.question for flag in self.red_flags if flag.phrases and flag.in_prompt]
 
     def spoken_texts(self) -> list[tuple[str, str]]:
         """(where, text) for every text a person hears, for the reading-grade check."""
@@ -417,10 +421,14 @@ def _load_red_flags(root: Path, problems: _Problems
         if not isinstance(explain, str):
             problems.add(where, "'explain' must be a string")
             explain = ""
+        in_prompt = item.get("in_prompt", True)
+        if not isinstance(in_prompt, bool):
+            problems.add(where, "'in_prompt' must be true or false")
+            in_prompt = True
         flags.append(RedFlag(ident, _text(item, "name", where, problems), tuple(dict.fromkeys(phrases)),
                              _text(item, "question", where, problems), tuple(pairs), exclude=exclude,
                              ask=ask, unfinished=unfinished, examples=examples, explain=explain.strip(),
-                             not_by_meaning=not_by_meaning))
+                             not_by_meaning=not_by_meaning, in_prompt=in_prompt))
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if data is not None and "things" in data:
         table = data["things"]
