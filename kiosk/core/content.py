@@ -176,7 +176,8 @@ class KnowledgeBase:
         """The first one-word phrase of each red flag ("numb", "dizzy"): words a recognizer must not miss."""
         words = ["twitching"]
         for flag in self.red_flags:
-            words += [p for p in flag.phrases if " " not in p][:1] if flag.in_prompt else []
+            if flag.in_prompt:
+                words += [p for p in flag.phrases if " " not in p][:1]
         return list(dict.fromkeys(words))
 
     def red_flag_questions(self) -> list[str]:

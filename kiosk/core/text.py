@@ -40,8 +40,8 @@ def tokens(text: str) -> list[str]:
     return _join_spelled_letters(_one_way_to_say_cannot(words))
 
 
-_CANNOT = {("could", "not"): 2, ("unable", "to"): 2, ("not", "able", "to"): 3, ("not", "been", "able", "to"): 4}
-"""Ways to say "can not", each with its length in words."""
+_CANNOT = frozenset({("could", "not"), ("unable", "to"), ("not", "able", "to"), ("not", "been", "able", "to")})
+"""Ways to say "can not"."""
 
 
 def _one_way_to_say_cannot(words: list[str]) -> list[str]:

@@ -224,10 +224,12 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
                                                 context=objection.kind)
     for m in reading.hits:
         told = any(h.id == m.id and (h.said in m.clause or m.clause in h.said) for h in history)
-        if m.id in asked or any(h.id == m.id for h in raised) or told or _denies(m.clause, m.id, index):
+        if m.id in asked or any(h.id == m.id for h in raised) or told:
+            continue
+        clause, clause_breaks = tokens_with_breaks(m.clause)
+        if _denies(clause, clause_breaks, m.id, index):
             continue
         hit = RedFlagHit(m.id, m.clause, Polarity.UNCERTAIN, "meaning", m.example, m.score)
-        clause = tokens_with_breaks(m.clause)[0]
         if long_ago_in(clause, words) or long_standing_in(clause, words):
             # found only by meaning, in a clause that is itself long ago or months long: history, like a phrase
             # hit long over (a stroke's signs are new: "for about a year my eye keeps squeezing shut" is not one)
@@ -238,13 +240,12 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
                     [h for h in history if h.id not in asked and all(r.id != h.id for r in raised)])
 
 
-def _denies(clause: str, flag_id: str, index: TriageIndex) -> bool:
-    """True when the phrase rules, reading ``clause`` on its own, find ``flag_id`` said there and plainly denied, the
-    denial right before the sign ("no chest pain", "i am not dizzy", "i don't have any numbness"): the meaning
-    layer, which cannot read a "no", found the sign in the very words that deny it. A denial further off, or
+def _denies(words: list[str], breaks: Mapping[int, str], flag_id: str, index: TriageIndex) -> bool:
+    """True when the phrase rules, reading a clause (``words``) on its own, find ``flag_id`` said there and plainly
+    denied, the denial right before the sign ("no chest pain", "i am not dizzy", "i don't have any numbness"): the
+    meaning layer, which cannot read a "no", found the sign in the very words that deny it. A denial further off, or
     before a sign said with words of its own between ("no, hand's a bit useless", an answer), is left to the
     meaning layer to ask about: in "like it is not mine cannot feel the hand" the "not" is "mine"'s."""
-    words, breaks = tokens_with_breaks(clause)
     if flag_id not in _screen_words(words, index, breaks).negated:
         return False
     for m in index.red_flags.find(words):
