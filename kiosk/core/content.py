@@ -36,7 +36,7 @@ DIALOGUE_KEYS = {
     "idle_warning": (), "idle_reset": (), "nothing_to_repeat": (), "reason_default": ("clue",),
     "louder": (), "softer": (), "slower": (), "faster": (),
     "screening_one_at_a_time": (), "screening_unsure": (), "warning_signs": ("number",),
-    "unclear_opening": (), "unclear_screening_question": (), "nothing_found": (),
+    "unclear_opening": (), "unclear_screening_question": (), "nothing_found": (), "passed_warning": ("number",),
 }
 """Every sentence the dialogue needs, with the placeholders each must contain."""
 
@@ -105,6 +105,13 @@ class RedFlag:
     """Whether its first word and its question go into the recognizer's prompts. Those prompts were chosen on the
     tuning sets' recordings, and a prompt's words change what Whisper hears; a flag added later stays out of them
     until it is measured there."""
+    warn_if_passed: bool = False
+    """A sign of a stroke: told as come and gone, and not years back ("last week my arm went weak for ten minutes"),
+    the summary says first to see a provider soon (dialogue.toml's passed_warning): it may have been a warning
+    stroke."""
+    passed: tuple[str, ...] = ()
+    """Phrases that tell of this sign only as over ("a TIA", "a mini stroke"): never raised or asked about, but
+    told not years back they bring the same warning."""
 
     def match_phrases(self) -> tuple[tuple[str, bool], ...]:
         """Every phrase the matcher looks for, with whether it is a body-sign pair (said in either order)."""
@@ -422,14 +429,16 @@ def _load_red_flags(root: Path, problems: _Problems
         if not isinstance(explain, str):
             problems.add(where, "'explain' must be a string")
             explain = ""
-        in_prompt = item.get("in_prompt", True)
-        if not isinstance(in_prompt, bool):
-            problems.add(where, "'in_prompt' must be true or false")
-            in_prompt = True
+        in_prompt = _flag(item, "in_prompt", True, where, problems)
+        warn_if_passed = _flag(item, "warn_if_passed", False, where, problems)
+        passed = tuple(normalize_clue(w) for w in _str_list(item, "passed", where, problems, required=False))
+        if passed and not warn_if_passed:
+            problems.add(where, "'passed' phrases need 'warn_if_passed = true' (they bring its warning)")
         flags.append(RedFlag(ident, _text(item, "name", where, problems), tuple(dict.fromkeys(phrases)),
                              _text(item, "question", where, problems), tuple(pairs), exclude=exclude,
                              ask=ask, unfinished=unfinished, examples=examples, explain=explain.strip(),
-                             not_by_meaning=not_by_meaning, in_prompt=in_prompt))
+                             not_by_meaning=not_by_meaning, in_prompt=in_prompt,
+                             warn_if_passed=warn_if_passed, passed=passed))
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if data is not None and "things" in data:
         table = data["things"]
@@ -440,6 +449,15 @@ def _load_red_flags(root: Path, problems: _Problems
             signs = tuple(normalize_clue(w) for w in _str_list(table, "signs", f"{fname}: [things]", problems))
             things = (words, signs)
     return tuple(flags), things
+
+
+def _flag(item: Mapping[str, Any], key: str, default: bool, where: str, problems: _Problems) -> bool:
+    """An optional true/false field."""
+    value = item.get(key, default)
+    if not isinstance(value, bool):
+        problems.add(where, f"'{key}' must be true or false")
+        return default
+    return value
 
 
 def _examples(table: Mapping[str, Any], key: str, where: str, problems: _Problems) -> tuple[str, ...]:

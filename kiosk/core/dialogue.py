@@ -30,6 +30,7 @@ from .triage import (
     assess,
     denied_causes,
     fill_from_guess,
+    passed_signs,
     score_causes,
     screen_red_flags,
 )
@@ -666,6 +667,9 @@ class Dialogue:
     def _summary(self, state: State) -> tuple[State, Turn]:
         scores = [s for s in self._scores(state) if s.score > 0.2][:SUMMARY_CAUSES]
         replies = []
+        if any(passed_signs(said, self.index) for said in state.said):
+            # first: a stroke's warning that has passed needs a provider soon, whatever causes the twitch
+            replies.append(Reply(self._say("passed_warning", number=self.emergency_number)))
         if scores:
             replies.append(Reply(self._say("summary_intro")))
             for s in scores:

@@ -8,10 +8,11 @@ from .assess import (
     assess,
     denied_causes,
     fill_from_guess,
+    passed_signs,
     score_causes,
     screen_red_flags,
 )
 from .negation import Polarity
 
 __all__ = ["CAUSE_PLACES", "Assessment", "CauseScore", "RedFlagHit", "TriageIndex", "assess", "denied_causes",
-           "fill_from_guess", "score_causes", "screen_red_flags", "Polarity"]
+           "fill_from_guess", "passed_signs", "score_causes", "screen_red_flags", "Polarity"]

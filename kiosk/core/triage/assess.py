@@ -17,6 +17,8 @@ from .meaning import JUDGE_MIN, Embed, Judge, MeaningIndex, Reading
 from .negation import (
     NEGATION_CUES,
     Polarity,
+    both_sides,
+    came_and_went,
     cue_just_before,
     in_the_past,
     long_ago_in,
@@ -24,7 +26,9 @@ from .negation import (
     mentioned,
     polarity,
     said_today,
+    sentence_window,
     settled,
+    years_back,
 )
 
 CAUSE_MIN_EVIDENCE = 0.25
@@ -146,6 +150,10 @@ class TriageIndex:
     a side of the face or body named with no twitch in its clause."""
     meaning: MeaningIndex | None = None
     """The meaning layer (the content's examples, embedded), or None: phrases only."""
+    warn_if_passed: frozenset[str] = frozenset()
+    """Red flags whose sign, told as come and gone, may have been a warning stroke (RedFlag.warn_if_passed)."""
+    passed: PhraseIndex | None = None
+    """Red flags' ``passed`` phrases ("a TIA"): the sign told only as over."""
 
     @classmethod
     def build(cls, kb: KnowledgeBase, embed: Embed | None = None, embed_content: Embed | None = None,
@@ -162,8 +170,10 @@ class TriageIndex:
             # clue said, though its first (denied) mention is its best match
             causes=PhraseIndex(((c.phrase, cause.id, c.weight) for cause in kb.causes for c in cause.clues),
                                fuzzy_joins=True, every=True, everyday=everyday),
+            # a warning stroke named ("I had a TIA last week") is about the kiosk's signs: in scope
             scope=PhraseIndex([(t, "scope", 1.0) for t in kb.scope_terms] + [(t, "body", 1.0) for t in kb.scope_body]
-                              + [(t, "elsewhere", 1.0) for t in kb.scope_not_about]),
+                              + [(t, "elsewhere", 1.0) for t in kb.scope_not_about]
+                              + [(p, "scope", 1.0) for f in kb.red_flags for p in f.passed]),
             cause_ids=tuple(c.id for c in kb.causes),
             asks=PhraseIndex(((p, f.id, 1.0) for f in kb.red_flags for p in f.ask), every=True),
             split_signs=SplitSigns.build(w for f in kb.red_flags for p, _ in f.match_phrases() for w in p.split()),
@@ -175,6 +185,8 @@ class TriageIndex:
                               tuple(tuple(side.split()) for side in f.unfinished[2]))
                              for f in kb.red_flags if f.unfinished),
             meaning=MeaningIndex.build(kb, embed, embed_content, judge) if embed is not None else None,
+            warn_if_passed=frozenset(f.id for f in kb.red_flags if f.warn_if_passed),
+            passed=PhraseIndex(((p, f.id, 1.0) for f in kb.red_flags for p in f.passed), every=True),
         )
 
 
@@ -266,6 +278,48 @@ DENIAL_FILLERS = frozenset("a an any the have had has got feel feeling felt been
 PAST_KINDS = frozenset({"past", "gradual"})
 """Objections that make the kiosk ask whether the sign is happening now ("You said ... Is that happening now?")
 rather than ask the sign's own question."""
+
+
+PASSED_REACH = 6
+"""Words either side of a sign searched for "both sides" or a long span: neither is a stroke's warning."""
+HAD = frozenset("had suffered diagnosed was were".split())
+"""A word just before a warning stroke named that tells it as over ("I had a TIA"); "I might have one" is not."""
+BOTH_LIMBS = frozenset("hands feet arms legs fingers fingertips toes".split())
+"""Limbs said in the plural near a sign ("my hands went numb"): both sides, not a stroke's one-sided sign."""
+
+
+def passed_signs(text: str, index: TriageIndex) -> tuple[str, ...]:
+    """Signs of a stroke told as come and gone within weeks or months ("last week my arm went weak for ten
+    minutes and then it was fine"), or a warning stroke named ("I had a TIA last week"): the ids of their red
+    flags (RedFlag.warn_if_passed). Such signs are not an emergency now, but a provider should see them soon.
+    Only what triage itself took as past or over counts, said plainly (not denied, hedged or asked about), in a
+    sentence that puts it no years back and explains it by nothing else ("slept on it", "from the dentist"), on
+    one side and not for months."""
+    result = assess(text, index)
+    if result.emergency:
+        return ()
+    words, breaks = tokens_with_breaks(text)
+    # the second opinion doubts a sign told as past too ("my face drooped yesterday, it's fine now"): with the words
+    # of a time gone by, such a sign counts
+    past = {h.id for h in result.unsure_flags
+            if h.polarity is Polarity.PAST or (h.context == "doubted" and came_and_went(words))}
+    past |= {h.id for h in result.settled_flags}
+    found = [m for m in index.red_flags.find(words) if m.phrase.owner in past & index.warn_if_passed]
+    # a warning stroke named counts when told as had ("I had a TIA", "they said it was a mini stroke")
+    found += [m for m in (index.passed.find(words) if index.passed is not None else [])
+              if HAD & set(words[max(0, m.start - PASSED_REACH):m.start])]
+    # a sign explained by something else ("slept on it"), or slow ("gradually", "always"): the meaning layer's cues
+    cues = [index.meaning.cues.get(k) for k in ("explained", "gradual")] if index.meaning is not None else []
+    out: dict[str, None] = {}
+    for m in found:
+        lo, hi = sentence_window(words, breaks, m.start, m.end, len(words), len(words))
+        sentence, near = words[lo:hi], words[max(lo, m.start - PASSED_REACH):min(hi, m.end + PASSED_REACH)]
+        if (polarity(words, m.start, m.positions, breaks) is Polarity.AFFIRMED
+                and mentioned(words, m.start, m.end, breaks) is None and not years_back(sentence)
+                and not both_sides(near) and not BOTH_LIMBS & set(near) and not long_standing_in(near, sentence)
+                and not any(cue is not None and cue.search(" ".join(sentence)) for cue in cues)):
+            out[m.phrase.owner] = None
+    return tuple(out)
 
 
 def read_meaning(text: str, index: TriageIndex, phrase_hit: bool) -> Reading | None:

@@ -348,6 +348,26 @@ PRESENT = frozenset("now today tonight currently again suddenly yesterday mornin
 ("I fainted as a kid and now my face is numb"). "now and then" does not count as present."""
 
 
+YEARS_BACK = PAST_MARKERS + tuple(tuple(m.split()) for m in (
+    "ages ago", "winters ago", "summers ago", "springs ago", "autumns ago", "the seventies", "the eighties",
+    "the nineties", "the noughties",
+))
+_A_YEAR = re.compile(r"\b(?:(?:nineteen|twenty) (?:oh \w+|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+                     r"seventeen|eighteen|nineteen|twenty(?: \w+)?|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+                     r"|two thousand(?: and)? \w+|(?:19|20)\d\d)\b")
+"""A year said ("twenty nineteen", "two thousand and twelve", "2015"); not "twenty five", which may be minutes."""
+
+
+def years_back(sentence: list[str]) -> bool:
+    """True when a sentence puts what it tells years back anywhere in it ("in twenty eighteen", "ages ago")."""
+    return _has_run(sentence, YEARS_BACK) or _A_YEAR.search(" ".join(sentence)) is not None
+
+
+def both_sides(span: list[str]) -> bool:
+    """True when ``span`` puts a sign on both sides ("both my hands", "hands and feet")."""
+    return _has_run(span, BOTH_SIDES)
+
+
 def in_the_past(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> bool:
     """True when a past marker stands near the phrase at ``words[start:end]``, in the same sentence, with
     no word of the present between them."""
@@ -444,6 +464,19 @@ _DENIERS = frozenset("no not nothing never didn't wasn't isn't don't doesn't non
 
 _HOW_OFTEN = frozenset("times time once twice".split())
 """Before "an hour", a word that makes it how often, not when ("a few times an hour")."""
+
+
+DAYS_BACK = tuple(tuple(m.split()) for m in (
+    "yesterday", "last night", "the other day", "days ago", "day ago", "the day before", "at the weekend",
+    "over the weekend", "on the weekend", "on monday", "on tuesday", "on wednesday", "on thursday", "on friday",
+    "on saturday", "on sunday", "last monday", "last tuesday", "last wednesday", "last thursday", "last friday",
+    "last saturday", "last sunday",
+))
+
+
+def came_and_went(sentence: list[str]) -> bool:
+    """True when a sentence tells of something days, weeks or months back, or as over ("it passed", "fine now")."""
+    return _has_run(sentence, DAYS_BACK) or _has_run(sentence, LONG_AGO) or _has_run(sentence, OVER)
 
 
 def said_today(sentence: list[str]) -> bool:
