@@ -37,6 +37,7 @@ DIALOGUE_KEYS = {
     "louder": (), "softer": (), "slower": (), "faster": (),
     "screening_one_at_a_time": (), "screening_unsure": (), "warning_signs": ("number",),
     "unclear_opening": (), "unclear_screening_question": (), "nothing_found": (), "passed_warning": ("number",),
+    "crisis_line": ("line",),
 }
 """Every sentence the dialogue needs, with the placeholders each must contain."""
 
@@ -112,6 +113,9 @@ class RedFlag:
     passed: tuple[str, ...] = ()
     """Phrases that tell of this sign only as over ("a TIA", "a mini stroke"): never raised or asked about, but
     told not years back they bring the same warning."""
+    crisis: bool = False
+    """Thoughts of self-harm: the emergency prompt for this sign is followed by dialogue.toml's crisis_line, with
+    the crisis line an operator set (none: not said)."""
 
     def match_phrases(self) -> tuple[tuple[str, bool], ...]:
         """Every phrase the matcher looks for, with whether it is a body-sign pair (said in either order)."""
@@ -431,6 +435,7 @@ def _load_red_flags(root: Path, problems: _Problems
             explain = ""
         in_prompt = _flag(item, "in_prompt", True, where, problems)
         warn_if_passed = _flag(item, "warn_if_passed", False, where, problems)
+        crisis = _flag(item, "crisis", False, where, problems)
         passed = tuple(normalize_clue(w) for w in _str_list(item, "passed", where, problems, required=False))
         if passed and not warn_if_passed:
             problems.add(where, "'passed' phrases need 'warn_if_passed = true' (they bring its warning)")
@@ -438,7 +443,7 @@ def _load_red_flags(root: Path, problems: _Problems
                              _text(item, "question", where, problems), tuple(pairs), exclude=exclude,
                              ask=ask, unfinished=unfinished, examples=examples, explain=explain.strip(),
                              not_by_meaning=not_by_meaning, in_prompt=in_prompt,
-                             warn_if_passed=warn_if_passed, passed=passed))
+                             warn_if_passed=warn_if_passed, passed=passed, crisis=crisis))
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if data is not None and "things" in data:
         table = data["things"]

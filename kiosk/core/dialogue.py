@@ -187,6 +187,9 @@ class Dialogue:
     kb: KnowledgeBase
     emergency_number: str = "911"
     emergency_message: str = ""
+    crisis_line: str = ""
+    """Said after the emergency prompt when a sign marked ``crisis`` (thoughts of self-harm) raised it, in
+    dialogue.toml's crisis_line ("988" in the US); empty: not said."""
     idle_warning_s: float = 90.0
     idle_timeout_s: float = 120.0
     min_confidence: float = 0.5
@@ -229,7 +232,7 @@ class Dialogue:
     def resume(self, state: State) -> Turn:
         """What to say again when a session continues on another channel (voice failed, now typing)."""
         if state.phase is Phase.EMERGENCY:
-            return self._emergency_turn(repeat=False)
+            return self._emergency_turn(repeat=False, flags=state.flags)
         return Turn(state.last or self.start()[1].replies, expect=self._expect(state))
 
     def ask_later(self, state: State, flag_id: str) -> tuple[State, Turn | None]:
@@ -290,7 +293,7 @@ class Dialogue:
             return dataclasses.replace(state, reprompted=True), turn
         if idle_s >= self.idle_warning_s and not state.warned_idle:
             if state.phase is Phase.EMERGENCY:
-                return dataclasses.replace(state, warned_idle=True), self._emergency_turn(repeat=True)
+                return dataclasses.replace(state, warned_idle=True), self._emergency_turn(True, state.flags)
             warning = Pending("idle", text=self._say("idle_warning"))
             paused = state.paused if state.pending and state.pending.kind == "idle" else state.pending
             turn = Turn((Reply(warning.text),), expect=Expect.YES_NO)
@@ -342,7 +345,7 @@ class Dialogue:
         if command is Command.STAFF:
             turn = Turn((Reply(self._say("staff_alert")),), (Event(EventKind.STAFF_ALERT, "asked for a person"),))
             if state.phase is Phase.EMERGENCY:
-                turn = dataclasses.replace(turn, replies=turn.replies + self._emergency_turn(repeat=True).replies)
+                turn = dataclasses.replace(turn, replies=turn.replies + self._emergency_turn(True, state.flags).replies)
             return state, turn
         if command is Command.START_OVER or command is Command.STOP:
             key = "start_over" if command is Command.START_OVER else "goodbye"
@@ -351,7 +354,7 @@ class Dialogue:
             return dataclasses.replace(fresh, last=greeting.replies), Turn(replies, (Event(EventKind.SESSION_END, command.value),))
 
         if state.phase is Phase.EMERGENCY:
-            return state, self._emergency_turn(repeat=True)
+            return state, self._emergency_turn(repeat=True, flags=state.flags)
         if command in VOICE_STEPS:
             rate_step, volume_step = VOICE_STEPS[command]
             lo_r, hi_r = VOICE_LIMITS["rate"]
@@ -695,12 +698,12 @@ class Dialogue:
 
     def _emergency(self, state: State, flag_ids: list[str]) -> tuple[State, Turn]:
         state = dataclasses.replace(state, phase=Phase.EMERGENCY, pending=None, flags=tuple(flag_ids))
-        turn = self._emergency_turn(repeat=False)
+        turn = self._emergency_turn(repeat=False, flags=state.flags)
         events = (Event(EventKind.RED_FLAG, ",".join(flag_ids)), Event(EventKind.EMERGENCY, ",".join(flag_ids)),
                   Event(EventKind.STAFF_ALERT, "emergency"))
         return state, dataclasses.replace(turn, events=events)
 
-    def _emergency_turn(self, repeat: bool) -> Turn:
+    def _emergency_turn(self, repeat: bool, flags: tuple[str, ...] = ()) -> Turn:
         first = self._say("emergency", number=self.emergency_number)
         if self.emergency_message:
             try:
@@ -708,7 +711,11 @@ class Dialogue:
             except (KeyError, IndexError, ValueError):  # a bad setting must never lose the emergency prompt
                 pass
         again = Reply(self._say("emergency_repeat", number=self.emergency_number), urgent=True)
-        return Turn((again,) if repeat else (Reply(first, urgent=True), again))
+        replies: tuple[Reply, ...] = (again,) if repeat else (Reply(first, urgent=True), again)
+        if self.crisis_line and any(f.crisis and f.id in flags for f in self.kb.red_flags):
+            # after the prompt, never instead of it: a person in crisis also gets a line to talk to someone
+            replies += (Reply(self._say("crisis_line", line=self.crisis_line), urgent=True),)
+        return Turn(replies)
 
     def _not_understood(self, state: State, too_long: bool = False) -> tuple[State, Turn]:
         """Say so and ask again; :data:`MAX_MISSES` misses in a row call a person, except on a cause question,

@@ -131,6 +131,7 @@ def make_dialogue(settings: Settings, kb: KnowledgeBase):
     from ..core.dialogue import Dialogue
 
     return Dialogue(kb, emergency_number=settings.emergency_number, emergency_message=settings.emergency_message,
+                    crisis_line=settings.crisis_line.strip(),
                     idle_warning_s=settings.idle_warning_s, idle_timeout_s=settings.idle_timeout_s,
                     min_confidence=settings.min_confidence, index=make_index(settings, kb))
 

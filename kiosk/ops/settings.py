@@ -42,6 +42,9 @@ class Settings:
     """Number said in the emergency prompt."""
     emergency_message: str = ""
     """Emergency wording; empty uses the content's wording. May contain {number}."""
+    crisis_line: str = "988"
+    """Crisis line said after the emergency prompt when someone speaks of harming themselves ("988" in the US);
+    empty: not said."""
     idle_warning_s: float = 90.0
     """Seconds of silence before the kiosk asks "Do you need more time?". When it is not set and
     ``idle_timeout_s`` is set to this or less, it is 75% of ``idle_timeout_s``."""
@@ -222,6 +225,7 @@ def _check_values(s: Settings, where: str, skip: frozenset[str] = frozenset()) -
     for name in ("staff_alert_retries", "event_log_max_bytes"):
         checks.append(((name,), getattr(s, name) < 0, f"'{name}' must not be negative"))
     checks.append((("emergency_number",), not s.emergency_number.strip(), "'emergency_number' must not be empty"))
+    checks.append((("crisis_line",), not s.crisis_line.isprintable(), "'crisis_line' must be printable characters"))
     checks.append((("screen_port",), not 0 <= s.screen_port <= 65535, "'screen_port' must be 0 to 65535"))
     checks.append((("screen_host", "screen_token"), not is_loopback(s.screen_host) and len(s.screen_token) < 16,
                    f"'screen_host' {s.screen_host!r} is not this machine: set 'screen_token' too (a secret of 16 or "
