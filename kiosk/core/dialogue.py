@@ -232,7 +232,7 @@ class Dialogue:
     def resume(self, state: State) -> Turn:
         """What to say again when a session continues on another channel (voice failed, now typing)."""
         if state.phase is Phase.EMERGENCY:
-            return self._emergency_turn(repeat=False, flags=state.flags)
+            return self._emergency_turn(False, state.flags)
         return Turn(state.last or self.start()[1].replies, expect=self._expect(state))
 
     def ask_later(self, state: State, flag_id: str) -> tuple[State, Turn | None]:
@@ -354,7 +354,7 @@ class Dialogue:
             return dataclasses.replace(fresh, last=greeting.replies), Turn(replies, (Event(EventKind.SESSION_END, command.value),))
 
         if state.phase is Phase.EMERGENCY:
-            return state, self._emergency_turn(repeat=True, flags=state.flags)
+            return state, self._emergency_turn(True, state.flags)
         if command in VOICE_STEPS:
             rate_step, volume_step = VOICE_STEPS[command]
             lo_r, hi_r = VOICE_LIMITS["rate"]
@@ -698,12 +698,14 @@ class Dialogue:
 
     def _emergency(self, state: State, flag_ids: list[str]) -> tuple[State, Turn]:
         state = dataclasses.replace(state, phase=Phase.EMERGENCY, pending=None, flags=tuple(flag_ids))
-        turn = self._emergency_turn(repeat=False, flags=state.flags)
+        turn = self._emergency_turn(False, state.flags)
         events = (Event(EventKind.RED_FLAG, ",".join(flag_ids)), Event(EventKind.EMERGENCY, ",".join(flag_ids)),
                   Event(EventKind.STAFF_ALERT, "emergency"))
         return state, dataclasses.replace(turn, events=events)
 
-    def _emergency_turn(self, repeat: bool, flags: tuple[str, ...] = ()) -> Turn:
+    def _emergency_turn(self, repeat: bool, flags: tuple[str, ...]) -> Turn:
+        """The emergency prompt (only its short repeat when ``repeat``), and the crisis line after it when one of
+        the session's ``flags`` is a crisis sign."""
         first = self._say("emergency", number=self.emergency_number)
         if self.emergency_message:
             try:

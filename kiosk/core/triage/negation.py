@@ -533,7 +533,7 @@ def settled(words: list[str], start: int, end: int, breaks: Mapping[int, str] | 
                                                                   and LASTED.search(" ".join(span)) is not None))
     # "both arms out, the left one drifts down": a sign said of one side is not made both-sided by the words beside it
     return ((over and not PRESENT_TENSE & own) or _long_standing(_own_clause(words, start, end, near_lo, near_hi))
-            or (_has_run(both, BOTH_SIDES) and not ONE_SIDE & own))
+            or (both_sides(both) and not ONE_SIDE & own))
 
 
 _JOINS = frozenset("and but".split())
