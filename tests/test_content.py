@@ -96,6 +96,14 @@ def test_binary_junk_file(content_copy):
     assert any("guidance.toml" in p and "UTF-8" in p for p in problems_for(content_copy))
 
 
+def test_an_ask_pair_is_read_like_a_pair(content_copy, kb):
+    speech = kb.red_flag("speech_trouble")
+    assert ("voice sounds off", True) not in speech.match_phrases()
+    assert ("voice off", True) in speech.ask_phrases() and ("off voice", True) in speech.ask_phrases()
+    edit(content_copy / "red_flags.toml", "[[red_flag.ask_pair]]\nbody = [", "[[red_flag.ask_pair]]\nbodies = [")
+    assert any("ask_pair 1" in p and "'body'" in p for p in problems_for(content_copy))
+
+
 def test_error_message_is_one_line_with_a_count(content_copy):
     (content_copy / "sources.toml").write_text("")
     (content_copy / "causes.toml").write_text("x = 1")

@@ -203,7 +203,7 @@ def test_every_pair_sign_has_a_word_of_its_own():
     from kiosk.core.triage.matching import STOPWORDS
 
     for flag in KB.red_flags:
-        for _body, signs, _ in flag.pairs:
+        for _body, signs, _ in flag.pairs + flag.ask_pairs:
             for sign in signs:
                 assert [w for w in sign.split() if w not in STOPWORDS | {"not", "no"}], (flag.id, sign)
 
@@ -236,6 +236,35 @@ def test_a_very_recent_start_is_asked_about_not_raised():
     state, turn = dialogue.hear(dialogue.start()[0], heard)
     assert turn.text == KB.red_flag("sudden_onset").question and state.phase is not Phase.EMERGENCY
     assert not alarm_or_question(assess("it did not start a few minutes ago it has been weeks", INDEX))
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("my wife says my speech sounds horrible", "speech_trouble"),
+    ("my voice sounds strange since this morning", "speech_trouble"),
+    ("my talking sounds off", "speech_trouble"),
+    ("his speech is a bit odd today", "speech_trouble"),
+    ("my vision is funny", "vision_loss"),
+    ("my eyesight has been off since lunch", "vision_loss"),
+    ("my smile looks different", "facial_droop"),
+    ("her face looks odd", "facial_droop"),
+])
+def test_a_sign_in_vague_words_is_asked_about_never_raised(text, flag):
+    """A body word with a vague word (ask_pair): "my voice sounds odd" may be a stroke or a cold, so the kiosk asks
+    that sign's question; it never gives the emergency prompt on such words alone."""
+    result = assess(text, INDEX)
+    assert flag in result.ask and not result.emergency, text
+
+
+@pytest.mark.parametrize("text", [
+    "my speech is fine, not off at all",
+    "i gave a speech at work and it went off well",
+    "my lip twitches when i give a speech",
+    "the speaker on my phone sounds awful",
+    "my face feels funny when my lip twitches",  # the twitch itself: only a face that *looks* wrong is asked
+])
+def test_vague_words_away_from_the_sign_ask_nothing(text):
+    result = assess(text, INDEX)
+    assert not {"speech_trouble", "vision_loss", "facial_droop"} & (set(result.ask) | set(result.red_flags)), text
 
 
 @pytest.mark.parametrize("text, flag, raised, asked, denied", [

@@ -91,6 +91,9 @@ class RedFlag:
     ask: tuple[str, ...] = ()
     """Phrases that make the kiosk ask about this sign, never raise it: "a few minutes ago" may be a
     sudden start ("Did it start all of a sudden?")."""
+    ask_pairs: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...] = ()
+    """Body-sign groups, as ``pairs``, whose sign words are too vague to raise the sign and only ask about it:
+    "my speech sounds awful" ("Are you having trouble speaking right now?")."""
     unfinished: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None
     """(body words, linking verbs): "my face feels..." with nothing after the verb (the recognizer lost
     the last word, or the person trailed off) makes this red flag uncertain, so the kiosk asks."""
@@ -119,10 +122,18 @@ class RedFlag:
 
     def match_phrases(self) -> tuple[tuple[str, bool], ...]:
         """Every phrase the matcher looks for, with whether it is a body-sign pair (said in either order)."""
-        made = {f"{a} {b}": True for body, sign, body_first in self.pairs for x in body for y in sign
-                for a, b in (((x, y),) if body_first else ((x, y), (y, x)))}
-        listed = {p: False for p in self.phrases}
-        return tuple({**made, **listed}.items())
+        return _with_pairs(self.phrases, self.pairs)
+
+    def ask_phrases(self) -> tuple[tuple[str, bool], ...]:
+        """Every phrase that only asks about this sign (``ask`` and ``ask_pairs``), as :meth:`match_phrases`."""
+        return _with_pairs(self.ask, self.ask_pairs)
+
+
+def _with_pairs(phrases: tuple[str, ...], pairs: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...]
+                ) -> tuple[tuple[str, bool], ...]:
+    made = {f"{a} {b}": True for body, sign, body_first in pairs for x in body for y in sign
+            for a, b in (((x, y),) if body_first else ((x, y), (y, x)))}
+    return tuple({**made, **{p: False for p in phrases}}.items())
 
 
 @dataclass(frozen=True)
@@ -399,19 +410,8 @@ def _load_red_flags(root: Path, problems: _Problems
             else:
                 owner[key] = ident
                 phrases.append(key)
-        pairs = []
-        for k, group in enumerate(item.get("pair", []) if isinstance(item.get("pair", []), list) else [None]):
-            at = f"{where} pair {k + 1}"
-            if not isinstance(group, dict):
-                problems.add(at, "each [[red_flag.pair]] needs 'body' and 'sign' lists")
-                continue
-            body = tuple(normalize_clue(w) for w in _str_list(group, "body", at, problems))
-            sign = tuple(normalize_clue(w) for w in _str_list(group, "sign", at, problems))
-            order = group.get("order", "either")
-            if order not in ("either", "body first"):
-                problems.add(at, f"'order' must be \"either\" or \"body first\", not {order!r}")
-            if body and sign:
-                pairs.append((body, sign, order == "body first"))
+        pairs = _pairs(item, "pair", where, problems)
+        ask_pairs = _pairs(item, "ask_pair", where, problems)
         exclude = tuple(normalize_clue(w) for w in _str_list(item, "exclude", where, problems, required=False))
         ask = tuple(normalize_clue(w) for w in _str_list(item, "ask", where, problems, required=False))
         unfinished = None
@@ -441,7 +441,7 @@ def _load_red_flags(root: Path, problems: _Problems
             problems.add(where, "'passed' phrases need 'warn_if_passed = true' (they bring its warning)")
         flags.append(RedFlag(ident, _text(item, "name", where, problems), tuple(dict.fromkeys(phrases)),
                              _text(item, "question", where, problems), tuple(pairs), exclude=exclude,
-                             ask=ask, unfinished=unfinished, examples=examples, explain=explain.strip(),
+                             ask=ask, ask_pairs=ask_pairs, unfinished=unfinished, examples=examples, explain=explain.strip(),
                              not_by_meaning=not_by_meaning, in_prompt=in_prompt,
                              warn_if_passed=warn_if_passed, passed=passed, crisis=crisis))
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
@@ -454,6 +454,26 @@ def _load_red_flags(root: Path, problems: _Problems
             signs = tuple(normalize_clue(w) for w in _str_list(table, "signs", f"{fname}: [things]", problems))
             things = (words, signs)
     return tuple(flags), things
+
+
+def _pairs(item: Mapping[str, Any], key: str, where: str, problems: _Problems
+           ) -> tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...]:
+    """A red flag's [[red_flag.pair]] (or ask_pair) groups: (body words, sign words, body first only)."""
+    pairs = []
+    groups = item.get(key, [])
+    for k, group in enumerate(groups if isinstance(groups, list) else [None]):
+        at = f"{where} {key} {k + 1}"
+        if not isinstance(group, dict):
+            problems.add(at, f"each [[red_flag.{key}]] needs 'body' and 'sign' lists")
+            continue
+        body = tuple(normalize_clue(w) for w in _str_list(group, "body", at, problems))
+        sign = tuple(normalize_clue(w) for w in _str_list(group, "sign", at, problems))
+        order = group.get("order", "either")
+        if order not in ("either", "body first"):
+            problems.add(at, f"'order' must be \"either\" or \"body first\", not {order!r}")
+        if body and sign:
+            pairs.append((body, sign, order == "body first"))
+    return tuple(pairs)
 
 
 def _flag(item: Mapping[str, Any], key: str, default: bool, where: str, problems: _Problems) -> bool:

@@ -175,7 +175,7 @@ class TriageIndex:
                               + [(t, "elsewhere", 1.0) for t in kb.scope_not_about]
                               + [(p, "scope", 1.0) for f in kb.red_flags for p in f.passed]),
             cause_ids=tuple(c.id for c in kb.causes),
-            asks=PhraseIndex(((p, f.id, 1.0) for f in kb.red_flags for p in f.ask), every=True),
+            asks=PhraseIndex(((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.ask_phrases()), every=True),
             split_signs=SplitSigns.build(w for f in kb.red_flags for p, _ in f.match_phrases() for w in p.split()),
             exclusions={f.id: tuple(tuple(e.split()) for e in f.exclude) for f in kb.red_flags if f.exclude},
             scope_clue_causes=frozenset(kb.scope_clue_causes),
