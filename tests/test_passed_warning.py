@@ -60,9 +60,32 @@ def test_the_summary_starts_with_the_warning_and_the_number_in_use(kb, index):
     assert kb.dialogue["summary_intro"] in turn.text and kb.guidance["disclaimer"] in turn.text
 
 
-def test_a_tia_named_is_in_scope_and_gets_the_warning(dialogue, kb):
-    turn = summary_of(dialogue, "i had a tia last week")
+@pytest.mark.parametrize("opening", [
+    "i had a tia last week",
+    "two weeks ago my face drooped for a day and it got better",  # a clue of Bell's palsy, but no twitch told
+])
+def test_only_a_passed_sign_gets_the_warning_and_no_twitch_questions_or_care(dialogue, kb, opening):
+    state, _ = dialogue.start()
+    state, turn = dialogue.hear(state, opening)
+    asked = [turn.text]
+    for _ in range(6):
+        if state.phase is not Phase.QUESTION:
+            break
+        state, turn = dialogue.hear(state, "no")
+        asked.append(turn.text)
+    assert EventKind.SUMMARY in [e.kind for e in turn.events]
+    # the safety questions only: not one question about the causes of a twitch
+    cause_questions = {q for c in kb.causes for q in c.questions}
+    assert not any(q in text for text in asked for q in cause_questions), asked
+    assert [r.text for r in turn.replies] == [kb.dialogue["passed_warning"].format(number="911"),
+                                              kb.dialogue["passed_only"], kb.guidance["disclaimer"],
+                                              kb.dialogue["anything_else"]]
+
+
+def test_a_passed_sign_with_a_twitch_gets_the_warning_then_the_causes(dialogue, kb):
+    turn = summary_of(dialogue, "i had a tia last week and now my eyelid keeps twitching")
     assert turn.replies[0].text == kb.dialogue["passed_warning"].format(number="911")
+    assert kb.dialogue["passed_only"] not in turn.text and kb.dialogue["summary_home"] in turn.text
 
 
 @pytest.mark.parametrize("opening", [

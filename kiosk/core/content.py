@@ -37,7 +37,7 @@ DIALOGUE_KEYS = {
     "louder": (), "softer": (), "slower": (), "faster": (),
     "screening_one_at_a_time": (), "screening_unsure": (), "warning_signs": ("number",),
     "unclear_opening": (), "unclear_screening_question": (), "nothing_found": (), "passed_warning": ("number",),
-    "crisis_line": ("line",),
+    "passed_only": (), "crisis_line": ("line",),
 }
 """Every sentence the dialogue needs, with the placeholders each must contain."""
 

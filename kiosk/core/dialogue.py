@@ -33,6 +33,7 @@ from .triage import (
     passed_signs,
     score_causes,
     screen_red_flags,
+    tells_a_twitch,
 )
 
 MAX_CAUSE_QUESTIONS = 3
@@ -463,6 +464,8 @@ class Dialogue:
             state = dataclasses.replace(state, phase=Phase.LISTENING, pending=None, queue=(), misses=1)
             return state, Turn((Reply(self._say("nothing_found")),))
         cause_questions = [a for a in state.asked if a.startswith("cause:")]
+        if not cause_questions and self._only_a_passed_sign(state):
+            return self._summary(state)  # no twitch to ask about: its causes' questions would be beside the point
         if len(cause_questions) < MAX_CAUSE_QUESTIONS:
             question = self._best_question(state)
             if question is not None:
@@ -667,13 +670,22 @@ class Dialogue:
         guess = self.index.meaning.guess_causes(" ".join(state.said)[:MAX_CHARS])
         return fill_from_guess(scores, [(cid, chance) for cid, chance in guess if cid not in out])
 
+    def _only_a_passed_sign(self, state: State) -> bool:
+        """All that was told is a stroke's sign that has passed ("I had a TIA last week"): no twitch, no cause clue."""
+        return (not any(tells_a_twitch(said, self.index) for said in state.said)
+                and any(passed_signs(said, self.index) for said in state.said))
+
     def _summary(self, state: State) -> tuple[State, Turn]:
-        scores = [s for s in self._scores(state) if s.score > 0.2][:SUMMARY_CAUSES]
         replies = []
-        if any(passed_signs(said, self.index) for said in state.said):
+        passed = any(passed_signs(said, self.index) for said in state.said)
+        if passed:
             # first: a stroke's warning that has passed needs a provider soon, whatever causes the twitch
             replies.append(Reply(self._say("passed_warning", number=self.emergency_number)))
-        if scores:
+        only_passed = passed and not any(tells_a_twitch(said, self.index) for said in state.said)
+        scores = [] if only_passed else [s for s in self._scores(state) if s.score > 0.2][:SUMMARY_CAUSES]
+        if only_passed:
+            replies.append(Reply(self._say("passed_only")))  # no twitch care for a twitch not told of
+        elif scores:
             replies.append(Reply(self._say("summary_intro")))
             for s in scores:
                 cause = self.kb.cause(s.id)

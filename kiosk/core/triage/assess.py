@@ -173,7 +173,7 @@ class TriageIndex:
             # a warning stroke named ("I had a TIA last week") is about the kiosk's signs: in scope
             scope=PhraseIndex([(t, "scope", 1.0) for t in kb.scope_terms] + [(t, "body", 1.0) for t in kb.scope_body]
                               + [(t, "elsewhere", 1.0) for t in kb.scope_not_about]
-                              + [(p, "scope", 1.0) for f in kb.red_flags for p in f.passed]),
+                              + [(p, "passed", 1.0) for f in kb.red_flags for p in f.passed]),
             cause_ids=tuple(c.id for c in kb.causes),
             asks=PhraseIndex(((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.ask_phrases()), every=True),
             split_signs=SplitSigns.build(w for f in kb.red_flags for p, _ in f.match_phrases() for w in p.split()),
@@ -320,6 +320,13 @@ def passed_signs(text: str, index: TriageIndex) -> tuple[str, ...]:
                 and not any(cue is not None and cue.search(" ".join(sentence)) for cue in cues)):
             out[m.phrase.owner] = None
     return tuple(out)
+
+
+def tells_a_twitch(text: str, index: TriageIndex) -> bool:
+    """A twitch or another symptom of the kiosk's topic said in words (guidance.toml's scope terms): something for
+    cause questions to be about, beyond a stroke's sign told as passed ("I had a TIA last week"). A cause's clue
+    alone is not one ("my face drooped for a day" is a clue of Bell's palsy, "last month" of ALS)."""
+    return any(m.phrase.owner == "scope" for m in index.scope.find(tokens_with_breaks(text)[0]))
 
 
 def read_meaning(text: str, index: TriageIndex, phrase_hit: bool) -> Reading | None:
@@ -635,7 +642,8 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
     affirmed, unsure, negated, history = screen_red_flags(words, index, breaks, text, reading, phrases)
     found = index.scope.find(words)
     elsewhere = [m.start for m in found if m.phrase.owner == "elsewhere"]
-    topic = [m for m in found if m.phrase.owner == "scope" or (m.phrase.owner == "body" and _owned(words, m.start))]
+    topic = [m for m in found if m.phrase.owner in ("scope", "passed")
+             or (m.phrase.owner == "body" and _owned(words, m.start))]
     setting_aside = [e for e in elsewhere if not _own_twitch_beside(words, breaks, topic, e)]
     scope_hits = [m for m in topic if not any(_same_clause(words, breaks, m.start, e) for e in setting_aside)]
     # a vague health complaint ("mum's not right today") is about health: the kiosk screens it, never sends it away
