@@ -78,6 +78,15 @@ def test_loaded_settings_are_summarized():
     assert check.status is Status.OK and "/var/log/kiosk" in check.detail and "url" in check.detail
 
 
+def test_a_crisis_line_left_at_the_us_default_beside_another_emergency_number_is_a_warning():
+    assert "crisis line 988" in doctor.check_settings(Settings()).detail
+    assert doctor.check_settings(Settings(emergency_number="112", crisis_line="")).status is Status.OK
+    assert doctor.check_settings(Settings(emergency_number="999", crisis_line="116 123")).status is Status.OK
+    check = doctor.check_settings(Settings(emergency_number="112"))
+    assert check.status is Status.WARN and "crisis_line" in check.detail
+    one_line(check)
+
+
 def test_settings_file_good_and_bad(tmp_path):
     good = tmp_path / "good.toml"
     good.write_text('emergency_number = "112"\n')

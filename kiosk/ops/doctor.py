@@ -162,9 +162,16 @@ def check_settings(settings: Settings) -> Check:
     log = f"event log in {settings.event_log}" if settings.event_log else "no event log"
     actions = [a for a, on in (("command", settings.staff_alert_command), ("url", settings.staff_alert_url),
                                ("bell", settings.staff_alert_bell)) if on]
-    return Check("settings", Status.OK, f"valid: recognizer {settings.asr}, voice {settings.tts}, emergency number "
-                                        f"{settings.emergency_number}, {log}, staff alert by "
-                                        f"{', '.join(actions) or 'nothing'}")
+    crisis = f"crisis line {settings.crisis_line}" if settings.crisis_line.strip() else "no crisis line"
+    summary = (f"valid: recognizer {settings.asr}, voice {settings.tts}, emergency number {settings.emergency_number}, "
+               f"{crisis}, {log}, staff alert by {', '.join(actions) or 'nothing'}")
+    default = Settings()
+    if settings.emergency_number != default.emergency_number and settings.crisis_line == default.crisis_line:
+        # an emergency number set for another country, and the US crisis line left as it came
+        return Check("settings", Status.WARN, f"{summary}; the crisis line is still the default "
+                                              f"{default.crisis_line} (the US line): set crisis_line to your "
+                                              f"country's line, or \"\" for none")
+    return Check("settings", Status.OK, summary)
 
 
 def check_wyoming(settings: Settings, timeout_s: float = 2.0) -> list[Check]:
