@@ -104,6 +104,13 @@ def test_an_ask_pair_is_read_like_a_pair(content_copy, kb):
     assert any("ask_pair 1" in p and "'body'" in p for p in problems_for(content_copy))
 
 
+def test_a_red_flag_key_written_below_its_pair_tables_is_a_mistake(content_copy):
+    """TOML gives every key after [[red_flag.pair]] to the pair: an 'exclude' there would quietly do nothing."""
+    edit(content_copy / "red_flags.toml", 'sign = ["slurred", "slurring", "jumbled"',
+         'exclude = ["trouble speaking italian"]\nsign = ["slurred", "slurring", "jumbled"')
+    assert any("unknown key 'exclude'" in p for p in problems_for(content_copy))
+
+
 def test_error_message_is_one_line_with_a_count(content_copy):
     (content_copy / "sources.toml").write_text("")
     (content_copy / "causes.toml").write_text("x = 1")

@@ -79,6 +79,8 @@ def test_the_generated_sets_are_not_empty():
     ("my words are coming out all wrong and my lip is twitching", "speech_trouble"),
     ("i can not feel anything on the left side of my face", "numbness"),
     ("the corner of my mouth is hanging down", "facial_droop"),
+    ("my throat feels like it's closing", "breathing_chest"),
+    ("my tongue is swelling up", "breathing_chest"),
 ])
 def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     affirmed, _ = flags(text)
@@ -93,6 +95,8 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "he has motor neuron disease and his lips and tongue twitch constantly",
     "my arm feels better this week and my lip twitches less",
     "my face feels puffy this week",
+    "i have a sore throat",
+    "i'm choking up thinking about it",
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)
@@ -247,6 +251,7 @@ def test_a_very_recent_start_is_asked_about_not_raised():
     ("my eyesight has been off since lunch", "vision_loss"),
     ("my smile looks different", "facial_droop"),
     ("her face looks odd", "facial_droop"),
+    ("my throat feels tight", "breathing_chest"),
 ])
 def test_a_sign_in_vague_words_is_asked_about_never_raised(text, flag):
     """A body word with a vague word (ask_pair): "my voice sounds odd" may be a stroke or a cold, so the kiosk asks

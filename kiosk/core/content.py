@@ -466,6 +466,11 @@ def _pairs(item: Mapping[str, Any], key: str, where: str, problems: _Problems
         if not isinstance(group, dict):
             problems.add(at, f"each [[red_flag.{key}]] needs 'body' and 'sign' lists")
             continue
+        for extra in sorted(set(group) - {"body", "sign", "order"}):
+            # TOML puts every key after a table header into that table: a red flag's own key written below its
+            # pairs ("exclude", "ask") would silently stop working
+            problems.add(at, f"unknown key '{extra}' (a key written after [[red_flag.{key}]] belongs to it: put "
+                             "the red flag's own keys above its pair tables)")
         body = tuple(normalize_clue(w) for w in _str_list(group, "body", at, problems))
         sign = tuple(normalize_clue(w) for w in _str_list(group, "sign", at, problems))
         order = group.get("order", "either")
