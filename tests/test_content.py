@@ -104,6 +104,10 @@ def test_an_ask_pair_is_read_like_a_pair(content_copy, kb):
     assert any("ask_pair 1" in p and "'body'" in p for p in problems_for(content_copy))
 
 
+def test_ask_phrases_keep_the_mark_that_needs_every_word(kb):
+    assert "=feel like i am dying" in kb.red_flag("urgent_help").ask
+
+
 def test_a_red_flag_key_written_below_its_pair_tables_is_a_mistake(content_copy):
     """TOML gives every key after [[red_flag.pair]] to the pair: an 'exclude' there would quietly do nothing."""
     edit(content_copy / "red_flags.toml", 'sign = ["slurred", "slurring", "jumbled"',

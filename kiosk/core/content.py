@@ -399,10 +399,7 @@ def _load_red_flags(root: Path, problems: _Problems
         where = f"{fname}: red_flag '{ident}'"
         phrases = []
         for phrase in _str_list(item, "phrases", where, problems):
-            # "=she is mumbling": every word is required, "she" and "is" too (see LITERAL in matching)
-            literal = phrase.startswith("=")
-            key = normalize_clue(phrase[1:] if literal else phrase)
-            key = f"={key}" if literal and key else key
+            key = _phrase_key(phrase)
             if not key:
                 problems.add(where, f"phrase '{phrase}' has no letters or digits")
             elif owner.get(key, ident) != ident:
@@ -413,7 +410,7 @@ def _load_red_flags(root: Path, problems: _Problems
         pairs = _pairs(item, "pair", where, problems)
         ask_pairs = _pairs(item, "ask_pair", where, problems)
         exclude = tuple(normalize_clue(w) for w in _str_list(item, "exclude", where, problems, required=False))
-        ask = tuple(normalize_clue(w) for w in _str_list(item, "ask", where, problems, required=False))
+        ask = tuple(k for k in map(_phrase_key, _str_list(item, "ask", where, problems, required=False)) if k)
         unfinished = None
         if "unfinished" in item:
             group, at = item["unfinished"], f"{where} unfinished"
@@ -454,6 +451,14 @@ def _load_red_flags(root: Path, problems: _Problems
             signs = tuple(normalize_clue(w) for w in _str_list(table, "signs", f"{fname}: [things]", problems))
             things = (words, signs)
     return tuple(flags), things
+
+
+def _phrase_key(phrase: str) -> str:
+    """A red-flag phrase normalized; "=she is mumbling" keeps its mark: every word is required, "she" and "is"
+    too (see LITERAL in matching). Empty when it has no letters or digits."""
+    literal = phrase.startswith("=")
+    key = normalize_clue(phrase[1:] if literal else phrase)
+    return f"={key}" if literal and key else key
 
 
 def _pairs(item: Mapping[str, Any], key: str, where: str, problems: _Problems
