@@ -59,3 +59,14 @@ def test_the_text_kiosk_says_the_line_it_is_set_to(tmp_path):
                           input="i want to kill myself\n", capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Call 911 now" in done.stdout and "call or text 116 123" in done.stdout
+
+
+def test_a_yes_to_the_self_harm_question_gets_the_prompt_then_the_crisis_line(kb, index):
+    dialogue = Dialogue(kb, index=index, crisis_line="988")
+    state, turn = first_turn(dialogue, "i feel like i can't go on anymore")
+    assert turn.text == kb.red_flag("self_harm").question and state.phase is not Phase.EMERGENCY
+    state, turn = dialogue.hear(state, "yes")
+    assert state.phase is Phase.EMERGENCY
+    texts = [r.text for r in turn.replies]
+    assert texts[0] == kb.dialogue["emergency"].format(number="911")
+    assert texts[-1] == kb.dialogue["crisis_line"].format(line="988")

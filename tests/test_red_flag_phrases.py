@@ -252,6 +252,8 @@ def test_a_very_recent_start_is_asked_about_not_raised():
     ("my smile looks different", "facial_droop"),
     ("her face looks odd", "facial_droop"),
     ("my throat feels tight", "breathing_chest"),
+    ("my walking is off since this morning", "dizziness"),
+    ("i'm tripping over my own feet since lunch", "dizziness"),
 ])
 def test_a_sign_in_vague_words_is_asked_about_never_raised(text, flag):
     """A body word with a vague word (ask_pair): "my voice sounds odd" may be a stroke or a cold, so the kiosk asks
@@ -266,10 +268,13 @@ def test_a_sign_in_vague_words_is_asked_about_never_raised(text, flag):
     "my lip twitches when i give a speech",
     "the speaker on my phone sounds awful",
     "my face feels funny when my lip twitches",  # the twitch itself: only a face that *looks* wrong is asked
+    "i bought new shoes and my feet feel funny",
+    "she walks with little shuffling steps now and her chin quivers",  # a slow gait: a clue of Parkinson's
 ])
 def test_vague_words_away_from_the_sign_ask_nothing(text):
     result = assess(text, INDEX)
-    assert not {"speech_trouble", "vision_loss", "facial_droop"} & (set(result.ask) | set(result.red_flags)), text
+    assert not ({"speech_trouble", "vision_loss", "facial_droop", "dizziness"}
+                & (set(result.ask) | set(result.red_flags))), text
 
 
 @pytest.mark.parametrize("text, flag, raised, asked, denied", [
@@ -415,6 +420,9 @@ def test_breathing_words_of_everyday_talk_ask_or_pass(text, asked):
     ("my son swallowed some of my tablets", "urgent_help"),
     ("i want to kill myself", "self_harm"),
     ("i don't want to be alive, i want to end it all", "self_harm"),
+    ("i've been thinking about hurting myself", "self_harm"),
+    ("life is not worth living", "self_harm"),
+    ("i'm self harming again", "self_harm"),
 ])
 def test_a_call_for_help_or_a_wish_to_die_gets_the_emergency_prompt(text, flag):
     """Beyond the article too: before, these were out of scope ("I help with lip and face twitching")."""
@@ -429,7 +437,31 @@ def test_a_call_for_help_or_a_wish_to_die_gets_the_emergency_prompt(text, flag):
     "i had bad food poisoning last week and now my lip twitches",
     "she is on a steroid taper for a poison ivy rash",
     "last month i called the ambulance for my neighbour and my lip twitches",
+    "i hurt myself at the gym and my eyelid twitches",  # hurt or cut by accident: not this sign, not even asked
+    "i cut myself shaving and now my lip twitches",
+    "i'm not going to hurt myself, i'm just tired of this twitch",
 ])
 def test_everyday_talk_of_dying_poison_or_ambulances_raises_nothing(text):
     result = assess(text, INDEX)
-    assert not {"urgent_help", "self_harm"} & {h.id for h in result.red_flags}, text
+    assert not {"urgent_help", "self_harm"} & ({h.id for h in result.red_flags} | set(result.ask)), text
+
+
+@pytest.mark.parametrize("text", [
+    "i feel like i can't go on anymore",
+    "my lip twitches and i can't take it anymore",
+    "i don't want to be here anymore",
+])
+def test_words_of_despair_ask_about_self_harm(text):
+    """Said of a hard day as often as of a wish to die: the kiosk asks, and a yes gets the prompt and crisis line."""
+    result = assess(text, INDEX)
+    assert not result.emergency and "self_harm" in result.ask, text
+
+
+def test_an_ask_phrase_marked_with_equals_needs_every_word():
+    """"=feel like i am dying" (a panic attack, a heart) asks about emergency help; "i feel like dying" is not that
+    phrase without its "i am", and asks about self-harm instead. The mark was once dropped from ask phrases."""
+    assert "=feel like i am dying" in KB.red_flag("urgent_help").ask
+    result = assess("i feel like dying", INDEX)
+    assert "urgent_help" not in result.ask and "self_harm" in result.ask
+    result = assess("i feel like i am dying", INDEX)
+    assert "urgent_help" in result.ask and "self_harm" not in result.ask
