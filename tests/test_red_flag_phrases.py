@@ -440,6 +440,7 @@ def test_a_call_for_help_or_a_wish_to_die_gets_the_emergency_prompt(text, flag):
     "i hurt myself at the gym and my eyelid twitches",  # hurt or cut by accident: not this sign, not even asked
     "i cut myself shaving and now my lip twitches",
     "i'm not going to hurt myself, i'm just tired of this twitch",
+    "i can't go to the gym because of my knee",  # "can't go on" needs its "on"
 ])
 def test_everyday_talk_of_dying_poison_or_ambulances_raises_nothing(text):
     result = assess(text, INDEX)
