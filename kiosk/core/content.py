@@ -77,13 +77,17 @@ class Cause:
     questions: tuple[str, ...]
 
 
+PairGroup = tuple[tuple[str, ...], tuple[str, ...], bool]
+"""A [[red_flag.pair]] or ask_pair group: (body words, sign words, body first only)."""
+
+
 @dataclass(frozen=True)
 class RedFlag:
     id: str
     name: str
     phrases: tuple[str, ...]
     question: str
-    pairs: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...] = ()
+    pairs: tuple[PairGroup, ...] = ()
     """(body words, sign words, body first only) groups: any body word said near any sign word, in either
     order unless the third is true, is this red flag ("my whole left side feels heavy")."""
     exclude: tuple[str, ...] = ()
@@ -91,7 +95,7 @@ class RedFlag:
     ask: tuple[str, ...] = ()
     """Phrases that make the kiosk ask about this sign, never raise it: "a few minutes ago" may be a
     sudden start ("Did it start all of a sudden?")."""
-    ask_pairs: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...] = ()
+    ask_pairs: tuple[PairGroup, ...] = ()
     """Body-sign groups, as ``pairs``, whose sign words are too vague to raise the sign and only ask about it:
     "my speech sounds awful" ("Are you having trouble speaking right now?")."""
     unfinished: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None
@@ -129,8 +133,7 @@ class RedFlag:
         return _with_pairs(self.ask, self.ask_pairs)
 
 
-def _with_pairs(phrases: tuple[str, ...], pairs: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...]
-                ) -> tuple[tuple[str, bool], ...]:
+def _with_pairs(phrases: tuple[str, ...], pairs: tuple[PairGroup, ...]) -> tuple[tuple[str, bool], ...]:
     made = {f"{a} {b}": True for body, sign, body_first in pairs for x in body for y in sign
             for a, b in (((x, y),) if body_first else ((x, y), (y, x)))}
     return tuple({**made, **{p: False for p in phrases}}.items())
@@ -461,8 +464,7 @@ def _phrase_key(phrase: str) -> str:
     return f"={key}" if literal and key else key
 
 
-def _pairs(item: Mapping[str, Any], key: str, where: str, problems: _Problems
-           ) -> tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...]:
+def _pairs(item: Mapping[str, Any], key: str, where: str, problems: _Problems) -> tuple[PairGroup, ...]:
     """A red flag's [[red_flag.pair]] (or ask_pair) groups: (body words, sign words, body first only)."""
     pairs = []
     groups = item.get(key, [])
