@@ -81,6 +81,7 @@ def test_the_generated_sets_are_not_empty():
     ("the corner of my mouth is hanging down", "facial_droop"),
     ("my throat feels like it's closing", "breathing_chest"),
     ("my tongue is swelling up", "breathing_chest"),
+    ("she stopped responding to me a minute ago", "passing_out"),
 ])
 def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     affirmed, _ = flags(text)
@@ -252,6 +253,8 @@ def test_a_very_recent_start_is_asked_about_not_raised():
     ("my smile looks different", "facial_droop"),
     ("her face looks odd", "facial_droop"),
     ("my throat feels tight", "breathing_chest"),
+    ("my dad won't wake up properly", "passing_out"),
+    ("my alarm would not wake me up", "passing_out"),  # a deep sleeper, or a person who cannot be woken: asked
     ("my walking is off since this morning", "dizziness"),
     ("i'm tripping over my own feet since lunch", "dizziness"),
 ])
