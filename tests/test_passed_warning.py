@@ -7,20 +7,28 @@ from pathlib import Path
 import pytest
 
 from kiosk.core.content import ContentError, load_knowledge_base
-from kiosk.core.dialogue import Dialogue, EventKind, Phase
+from kiosk.core.dialogue import Dialogue, EventKind, Phase, State, Turn
 from kiosk.core.triage import TriageIndex, passed_signs
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def summary_of(dialogue: Dialogue, opening: str):
-    """A whole session: the opening, then "no" to every question, up to the summary turn."""
+def no_to_everything(dialogue: Dialogue, opening: str) -> list[tuple[State, Turn]]:
+    """The opening, then "no" to every question until the kiosk stops asking: each (state, turn) after it."""
     state, _ = dialogue.start()
     state, turn = dialogue.hear(state, opening)
+    steps = [(state, turn)]
     for _ in range(12):
         if state.phase is not Phase.QUESTION:
             break
         state, turn = dialogue.hear(state, "no")
+        steps.append((state, turn))
+    return steps
+
+
+def summary_of(dialogue: Dialogue, opening: str) -> Turn:
+    """A whole session: the opening, then "no" to every question, up to the summary turn."""
+    turn = no_to_everything(dialogue, opening)[-1][1]
     assert EventKind.SUMMARY in [e.kind for e in turn.events], turn.text
     return turn
 
@@ -65,14 +73,9 @@ def test_the_summary_starts_with_the_warning_and_the_number_in_use(kb, index):
     "two weeks ago my face drooped for a day and it got better",  # a clue of Bell's palsy, but no twitch told
 ])
 def test_only_a_passed_sign_gets_the_warning_and_no_twitch_questions_or_care(dialogue, kb, opening):
-    state, _ = dialogue.start()
-    state, turn = dialogue.hear(state, opening)
-    asked = [turn.text]
-    for _ in range(6):
-        if state.phase is not Phase.QUESTION:
-            break
-        state, turn = dialogue.hear(state, "no")
-        asked.append(turn.text)
+    steps = no_to_everything(dialogue, opening)
+    asked = [t.text for _, t in steps]
+    turn = steps[-1][1]
     assert EventKind.SUMMARY in [e.kind for e in turn.events]
     # the safety questions only: not one question about the causes of a twitch
     cause_questions = {q for c in kb.causes for q in c.questions}
@@ -149,11 +152,7 @@ def test_with_meaning_explained_slow_both_sided_or_figurative_signs_are_not(judg
 
 def test_with_meaning_a_session_answered_no_now_gets_the_warning(kb, judged):
     dialogue = Dialogue(kb, index=judged)
-    state, _ = dialogue.start()
-    state, turn = dialogue.hear(state, "my lip twitches and last month my arm went weak for ten minutes and then it was fine")
-    assert state.phase is not Phase.EMERGENCY  # asked: "Is that happening now?"
-    for _ in range(12):
-        if state.phase is not Phase.QUESTION:
-            break
-        state, turn = dialogue.hear(state, "no")
+    steps = no_to_everything(dialogue, "my lip twitches and last month my arm went weak for ten minutes and then it was fine")
+    assert steps[0][0].phase is not Phase.EMERGENCY  # asked: "Is that happening now?"
+    turn = steps[-1][1]
     assert turn.replies[0].text == kb.dialogue["passed_warning"].format(number="911")

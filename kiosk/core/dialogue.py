@@ -464,8 +464,9 @@ class Dialogue:
             state = dataclasses.replace(state, phase=Phase.LISTENING, pending=None, queue=(), misses=1)
             return state, Turn((Reply(self._say("nothing_found")),))
         cause_questions = [a for a in state.asked if a.startswith("cause:")]
-        if not cause_questions and self._only_a_passed_sign(state):
-            return self._summary(state)  # no twitch to ask about: its causes' questions would be beside the point
+        if not cause_questions and not self._told_a_twitch(state) and self._told_a_passed_sign(state):
+            # no twitch to ask about: its causes' questions would be beside the point
+            return self._summary(state, passed=True)
         if len(cause_questions) < MAX_CAUSE_QUESTIONS:
             question = self._best_question(state)
             if question is not None:
@@ -670,18 +671,23 @@ class Dialogue:
         guess = self.index.meaning.guess_causes(" ".join(state.said)[:MAX_CHARS])
         return fill_from_guess(scores, [(cid, chance) for cid, chance in guess if cid not in out])
 
-    def _only_a_passed_sign(self, state: State) -> bool:
-        """All that was told is a stroke's sign that has passed ("I had a TIA last week"): no twitch, no cause clue."""
-        return (not any(tells_a_twitch(said, self.index) for said in state.said)
-                and any(passed_signs(said, self.index) for said in state.said))
+    def _told_a_twitch(self, state: State) -> bool:
+        """A twitch or another of the kiosk's symptoms was told of (triage.tells_a_twitch): cheap, phrases only."""
+        return any(tells_a_twitch(said, self.index) for said in state.said)
 
-    def _summary(self, state: State) -> tuple[State, Turn]:
+    def _told_a_passed_sign(self, state: State) -> bool:
+        """A stroke's sign was told as come and gone ("I had a TIA last week"): a triage of each description."""
+        return any(passed_signs(said, self.index) for said in state.said)
+
+    def _summary(self, state: State, passed: bool | None = None) -> tuple[State, Turn]:
+        """``passed``: whether a passed stroke sign was told, when the caller has found out already."""
         replies = []
-        passed = any(passed_signs(said, self.index) for said in state.said)
+        if passed is None:
+            passed = self._told_a_passed_sign(state)
         if passed:
             # first: a stroke's warning that has passed needs a provider soon, whatever causes the twitch
             replies.append(Reply(self._say("passed_warning", number=self.emergency_number)))
-        only_passed = passed and not any(tells_a_twitch(said, self.index) for said in state.said)
+        only_passed = passed and not self._told_a_twitch(state)
         scores = [] if only_passed else [s for s in self._scores(state) if s.score > 0.2][:SUMMARY_CAUSES]
         if only_passed:
             replies.append(Reply(self._say("passed_only")))  # no twitch care for a twitch not told of
