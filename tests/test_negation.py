@@ -228,3 +228,45 @@ def test_a_clue_said_twice_weighs_as_once(index):
     once = assess("my lip twitches and i drink coffee", index).causes[0]
     twice = assess("my lip twitches and i drink coffee, so much coffee", index).causes[0]
     assert once.id == twice.id == "caffeine" and once.score == twice.score
+
+
+@pytest.mark.parametrize("text,target", [
+    ("i can't stand without the room spinning", "spinning"),
+    ("i cannot get up without falling over", "falling"),
+    ("he can not walk without holding the wall and the room is spinning", "spinning"),
+    ("never a day without a headache", "headache"),
+])
+def test_a_without_that_is_itself_denied_affirms_the_sign(text, target):
+    """Two denials: "I can't stand without the room spinning" says the room spins whenever I stand."""
+    assert pol(text, target) is Polarity.AFFIRMED
+
+
+@pytest.mark.parametrize("text,target", [
+    ("i walk without any dizziness", "dizziness"),
+    ("i can stand up without feeling dizzy", "dizzy"),
+    ("no weakness, i can lift both arms without trouble and without numbness", "numbness"),
+])
+def test_a_plain_without_still_denies(text, target):
+    assert pol(text, target) is Polarity.NEGATED
+
+
+@pytest.mark.parametrize("text", [
+    "grandma is talking to people who aren't there and doesn't know what year it is",
+    "i'm not sure what's going on, she doesn't know where she is",
+    "there's no way to calm him, he doesn't know what day it is",
+])
+def test_a_sign_that_holds_its_own_denial_is_not_denied_again_by_an_earlier_one(index, text):
+    """ "doesn't know what year it is" is the sign, with its own "not": a "not" earlier in the sentence belongs to
+    something else, and two denials do not make it a denial of confusion."""
+    result = assess(text, index)
+    assert "confusion" in [h.id for h in result.red_flags] + list(result.ask), text
+    assert "confusion" not in result.negated_flags, text
+
+
+@pytest.mark.parametrize("text, sign", [
+    ("is slurred speech always serious", "speech_trouble"),
+    ("is numbness in the face something to worry about", "numbness"),
+])
+def test_a_question_about_a_sign_said_after_it_asks_and_does_not_declare(index, text, sign):
+    result = assess(text, index)
+    assert not result.emergency and sign in result.ask, text

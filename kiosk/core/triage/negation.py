@@ -59,7 +59,21 @@ def _cue_kind(words: list[str], i: int) -> str | None:
         return None
     if word == "no" and nxt in CLAUSE_STARTERS:  # "no, my face is numb": an interjection
         return None
+    if word == "without" and _denied_before(words, i):
+        return None  # "I can't stand without the room spinning": two denials, so the room spins
     return "neg"
+
+
+OWN_DENIALS = frozenset({"not"})
+"""A phrase with its own denied verb ("does not know where she is", "can not feel my arm") is a clause of its own: a
+denial earlier in the sentence belongs to something else. Not "nothing" ("no arm felt nothing" is one denial) nor
+"never", which in a sign is a superlative ("a headache like never before"), and can be denied."""
+DOUBLE_DENIAL_REACH = 4
+"""How far before "without" a denial makes it a double one ("can not get up without", "never goes a day without")."""
+
+
+def _denied_before(words: list[str], i: int) -> bool:
+    return any(w in {"not", "never", "unable"} for w in words[max(0, i - DOUBLE_DENIAL_REACH):i])
 
 
 def cue_just_before(words: list[str], start: int, reach: int) -> bool:
@@ -82,8 +96,8 @@ def _breaks(words: list[str], cue: int, start: int, hedge: bool = False, end: in
         return True  # "the side that is not twitching | has gone numb": the main clause's verb ends it
     for j in range(cue + 1, start):
         w = words[j]
-        if w in BREAKERS:
-            return True
+        if w in BREAKERS or (w == "without" and j - cue <= DOUBLE_DENIAL_REACH):
+            return True  # a "without" the cue denies is what the cue covers: "can not stand without | spinning"
         if hedge or j == cue + 1 or words[j - 1] in PREPOSITIONS or words[j - 1] in NEGATION_CUES:
             continue
         if words[j - 1] in COORDINATORS and w in NOUN_OPENERS:
@@ -176,6 +190,8 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
             continue
         if _breaks(words, cue, start, hedge=kind == "hedge", end=end):
             break
+        if kind == "neg" and any(words[p] in OWN_DENIALS for p in inside):
+            break  # the phrase holds its own denial ("who aren't there and doesn't know what year it is")
         across = _across_punctuation(words, cue, start, end, breaks)
         if across is Polarity.AFFIRMED:
             break
@@ -255,8 +271,10 @@ HYPOTHETICAL = tuple(tuple(m.split()) for m in (
 "in case I start slurring", "should I worry if my arm goes weak"."""
 HYPOTHETICAL_REACH = 8
 HYPOTHETICAL_AFTER = tuple(tuple(m.split()) for m in ("warning sign", "warning signs", "sign of a stroke",
-                                                      "signs of a stroke", "a symptom of", "mean", "means"))
-"""The same said after the sign: "is slurred speech a warning sign"."""
+                                                      "signs of a stroke", "a symptom of", "mean", "means",
+                                                      "always serious", "always dangerous", "ever serious",
+                                                      "something to worry about", "a bad sign"))
+"""The same said after the sign: "is slurred speech a warning sign", "is numbness always serious"."""
 
 
 HEDGED_IF = frozenset({"sure", "know", "wonder", "wondering", "tell", "unsure", "certain", "see", "check", "whether"})
