@@ -593,3 +593,16 @@ def test_a_sign_that_came_and_went_today_is_a_warning_not_history(judged, text, 
     """Stroke advice is to call even when the signs have passed: "is that happening now?" and a "no" used to clear a
     face that drooped this morning. Long ago, or with its everyday reason, it is still history or asked about."""
     assert assess(text, judged).emergency is emergency, text
+
+
+@pytest.mark.parametrize(("text", "sign"), [
+    ("i see a ghost image next to everything", "vision_loss"),
+    ("there's a second picture beside everything i look at", "vision_loss"),
+    ("i feel seasick standing still", "dizziness"),
+    ("his speech is all mushed together", "speech_trouble"),
+])
+def test_a_sign_told_in_a_picture_of_it_is_asked_about(judged, text, sign):
+    """A double image, seasickness on dry land, mushy words: no sign word, but near the content's examples of
+    that sign, so the kiosk asks its question."""
+    answer = assess(text, judged).to_json()
+    assert answer["emergency"] or sign in answer["ask"], text

@@ -82,6 +82,9 @@ def test_the_generated_sets_are_not_empty():
     ("my throat feels like it's closing", "breathing_chest"),
     ("my tongue is swelling up", "breathing_chest"),
     ("she stopped responding to me a minute ago", "passing_out"),
+    ("she can't stand up without the room spinning", "dizziness"),
+    ("grandma is talking to people who aren't there and doesn't know what year it is", "confusion"),
+    ("he is wandering about not knowing where he is", "confusion"),
 ])
 def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     affirmed, _ = flags(text)
@@ -98,6 +101,10 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "my face feels puffy this week",
     "i have a sore throat",
     "i'm choking up thinking about it",
+    "i have trouble swallowing pills",
+    "my mouth twitches when i'm out in the cold",
+    "my lip flutters every now and then",
+    "i don't know where this twitch comes from",
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)
@@ -469,3 +476,30 @@ def test_an_ask_phrase_marked_with_equals_needs_every_word():
     assert "urgent_help" not in result.ask and "self_harm" in result.ask
     result = assess("i feel like i am dying", INDEX)
     assert "urgent_help" in result.ask and "self_harm" not in result.ask
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("someone please ring 999", "urgent_help"),
+    ("i think my wife is having a heart attack", "urgent_help"),
+    ("help me i think it's a heart attack", "urgent_help"),
+    ("i need emergency help right now", "urgent_help"),
+    ("send an ambulance to the waiting room", "urgent_help"),
+    ("she has taken the whole packet of her tablets", "urgent_help"),
+    ("i keep thinking about jumping off the bridge", "self_harm"),
+    ("i want to step in front of a train", "self_harm"),
+])
+def test_a_call_for_help_or_a_plan_to_die_is_raised(text, flag):
+    affirmed, _ = flags(text)
+    assert flag in affirmed, text
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("i took all my pills", "urgent_help"),  # the day's dose, or all of them: asked
+    ("i'm scared i'm dying", "urgent_help"),
+    ("is this a stroke", "stroke_now"),
+    ("my lips are blowing up like balloons", "breathing_chest"),
+    ("my walking is all over the place", "dizziness"),
+])
+def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
+    affirmed, unsure = flags(text)
+    assert flag in unsure and flag not in affirmed, text
