@@ -606,3 +606,19 @@ def test_a_sign_told_in_a_picture_of_it_is_asked_about(judged, text, sign):
     that sign, so the kiosk asks its question."""
     answer = assess(text, judged).to_json()
     assert answer["emergency"] or sign in answer["ask"], text
+
+
+@pytest.mark.parametrize("text", [
+    "nothing wrong with my balance, i'm not confused, just fed up with the twitching",
+    "there's nothing wrong with my walking",
+    "no problems with my speech or my eyes",
+])
+def test_a_clause_that_opens_denying_a_fault_is_not_a_sign_by_meaning(judged, text):
+    """ "Nothing wrong with my balance" is near "I can't keep my balance at all", and says the opposite."""
+    answer = assess(text, judged).to_json()
+    assert not answer["emergency"] and not answer["ask"], answer
+
+
+def test_a_sign_after_a_fault_denied_is_still_raised(judged):
+    answer = assess("nothing wrong with my balance but my left arm went weak just now", judged).to_json()
+    assert answer["emergency"] and "one_sided_weakness" in answer["red_flags"]

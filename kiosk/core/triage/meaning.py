@@ -87,6 +87,10 @@ just my face feels odd")..."""
 _WAS_WELL = re.compile(r"(?<![a-z'])(?:was|were|until|till|then|now|suddenly|but)(?![a-z'])")
 """...unless it was well before, or is well no more: "grandma was fine at breakfast now she keeps saying fork" tells
 when a stroke began."""
+_NO_FAULT = re.compile(r"(?:(?:there is|there has been|i have|i have got|i have had|have had|i had)\s+)?"
+                       r"(?:nothing wrong|no problem|no problems|no trouble|no issue|no issues)\s+with\b")
+"""A clause that opens by denying a fault ("nothing wrong with my balance", "no problems with my speech"): all is
+well with what it names."""
 _DENIAL = re.compile(r"(?<![a-z'])(?:no|not|never|cannot|cant|wont|unable|nothing)(?![a-z'])")
 """A denial in a clause normalized as content is ("won't" is "will not")."""
 _CLAUSE_BREAKS = re.compile(r",|\b(?:and|but|so|because|cause|cos|then|while|though|although|plus|except)\b", re.I)
@@ -334,6 +338,8 @@ class MeaningIndex:
         ("it won't close on its own", "it's not normal" may still be the sign)."""
         pattern = self.not_by_meaning.get(flag_id)
         said = normalize(clause)  # as the content's words are ("on its own" is "on it is own")
+        if _NO_FAULT.match(said):
+            return True
         if _DENIAL.search(said):
             return False
         return ((pattern is not None and pattern.search(said) is not None)
