@@ -85,6 +85,10 @@ def test_the_generated_sets_are_not_empty():
     ("she can't stand up without the room spinning", "dizziness"),
     ("grandma is talking to people who aren't there and doesn't know what year it is", "confusion"),
     ("he is wandering about not knowing where he is", "confusion"),
+    ("my dad is clutching his chest and sweating", "breathing_chest"),
+    ("my chest is being squeezed", "breathing_chest"),
+    ("it feels like my chest is in a vice", "breathing_chest"),
+    ("my arm won't go up", "one_sided_weakness"),
 ])
 def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     affirmed, _ = flags(text)
@@ -105,6 +109,9 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "my mouth twitches when i'm out in the cold",
     "my lip flutters every now and then",
     "i don't know where this twitch comes from",
+    "my chest infection is crushing me",
+    "my eyebrow won't go up since the botox",
+    "i need help with my twitch",
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)
@@ -485,6 +492,7 @@ def test_an_ask_phrase_marked_with_equals_needs_every_word():
     ("i need emergency help right now", "urgent_help"),
     ("send an ambulance to the waiting room", "urgent_help"),
     ("she has taken the whole packet of her tablets", "urgent_help"),
+    ("i swallowed a whole packet of paracetamol this morning", "urgent_help"),
     ("i keep thinking about jumping off the bridge", "self_harm"),
     ("i want to step in front of a train", "self_harm"),
 ])
@@ -499,6 +507,7 @@ def test_a_call_for_help_or_a_plan_to_die_is_raised(text, flag):
     ("is this a stroke", "stroke_now"),
     ("my lips are blowing up like balloons", "breathing_chest"),
     ("my walking is all over the place", "dizziness"),
+    ("we need help now", "urgent_help"),
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
