@@ -622,3 +622,18 @@ def test_a_clause_that_opens_denying_a_fault_is_not_a_sign_by_meaning(judged, te
 def test_a_sign_after_a_fault_denied_is_still_raised(judged):
     answer = assess("nothing wrong with my balance but my left arm went weak just now", judged).to_json()
     assert answer["emergency"] and "one_sided_weakness" in answer["red_flags"]
+
+
+@pytest.mark.parametrize("said, flag", [
+    ("my arm, it's, um, it's not... it won't go up", "one_sided_weakness"),
+    ("my face, it's, the side of it, it's gone all... slack", "facial_droop"),
+])
+def test_a_sign_split_by_pauses_is_asked_about(judged, said, flag):
+    """Stroke makes speech halting: a sign cut from its arm or face by a pause is asked about, not lost."""
+    result = assess(said, judged)
+    assert flag in [h.id for h in result.unsure_flags] and not result.emergency, said
+
+
+def test_a_halting_denial_is_not_made_a_sign(judged):
+    result = assess("no, no, um, my arm is fine, it's just, just my lip", judged)
+    assert not result.emergency and not result.unsure_flags

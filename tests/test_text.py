@@ -1,6 +1,6 @@
 import pytest
 
-from kiosk.core.text import MAX_CHARS, normalize, readable_problem, tokens
+from kiosk.core.text import MAX_CHARS, fluent, normalize, readable_problem, tokens
 
 
 def test_recognizer_and_typed_text_look_the_same():
@@ -31,3 +31,20 @@ def test_a_sign_said_with_could_not_or_not_able_to_is_the_sign(index, said):
     from kiosk.core.triage import assess
 
     assert assess(said, index).emergency, said
+
+
+@pytest.mark.parametrize("said, straight", [
+    ("my arm, it's, um, it's not... it won't go up", "my arm it's not it won't go up"),
+    ("the pain, in my head, it's, it's so bad", "the pain in my head it's so bad"),
+    ("i i can't feel my face", "i can't feel my face"),
+    ("it's not, it's not working, my hand", "it's not working my hand"),
+    ("er my face \u2014 it's gone\u2026 funny", "my face it's gone funny"),
+])
+def test_a_halting_sentence_is_read_straight(said, straight):
+    assert fluent(said) == straight
+
+
+@pytest.mark.parametrize("said", ["my lip twitches, no numbness.", "my left arm went weak an hour ago", ""])
+def test_a_sentence_that_does_not_halt_has_no_straight_reading(said):
+    assert fluent(said) is None
+

@@ -110,6 +110,42 @@ def _join_spelled_letters(words: list[str]) -> list[str]:
     return out
 
 
+HESITATIONS = frozenset("um umm uh uhh uhm er erm ah hmm hm mm".split())
+_SPOKEN = re.compile(r"[A-Za-z0-9'\u2019]+|\.{2,}|\u2026|[,.!?;:\u2013\u2014]|-+")
+_PAUSES = frozenset({",", ";", ":", "\u2013", "\u2014", "\u2026"})
+_MAX_RESTART = 2
+
+
+def fluent(text: str) -> str | None:
+    """A halting sentence said straight: hesitations ("um", "er") dropped, a word or two said again kept once,
+    and its pauses (commas, dashes, trailing dots) closed up, so that "my arm, it's, um, it's not... it won't go up"
+    reads "my arm it's not it won't go up". None when nothing in ``text`` halts.
+
+    Stroke itself makes speech halting, and a recognizer writes the pauses as commas and dots; the red-flag
+    screen reads such a sentence both ways (:func:`kiosk.core.triage.assess`)."""
+    spoken = _SPOKEN.findall(text)
+    said = [w for w in spoken if w[0].isalnum()]
+    lower = [w.lower().replace("\u2019", "'") for w in said]
+    halting = any(w in HESITATIONS for w in lower) or any(w.startswith("..") or w == "\u2026" for w in spoken) or any(
+        lower[i:i + n] == lower[i + n:i + 2 * n] for n in range(1, _MAX_RESTART + 1) for i in range(len(lower) - n))
+    if not halting:
+        return None
+    out: list[str] = []
+    for w in spoken:
+        if w.lower() in HESITATIONS or w in _PAUSES or w.startswith("..") or set(w) == {"-"}:
+            continue
+        out.append(w)
+    words = out
+    for n in range(_MAX_RESTART, 0, -1):  # "it's not, it's not" and "it's, it's" said once
+        i = 0
+        while i + 2 * n <= len(words):
+            if [w.lower() for w in words[i:i + n]] == [w.lower() for w in words[i + n:i + 2 * n]] and words[i][0].isalnum():
+                del words[i + n:i + 2 * n]
+            else:
+                i += 1
+    return " ".join(words).replace(" .", ".").replace(" !", "!").replace(" ?", "?")
+
+
 def normalize(text: str) -> str:
     """The normalized text as one string of words separated by single spaces."""
     return " ".join(tokens(text))

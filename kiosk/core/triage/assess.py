@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..content import KnowledgeBase
-from ..text import MAX_CHARS, tokens, tokens_with_breaks
+from ..text import MAX_CHARS, fluent, tokens, tokens_with_breaks
 from .matching import STOPWORDS, Match, PhraseIndex, SplitSigns, drop_contained, stem
 from .meaning import JUDGE_MIN, Embed, Judge, MeaningIndex, Reading
 from .negation import (
@@ -250,6 +250,20 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
             asked[m.id] = hit
     return Screened(raised, list(asked.values()), [n for n in negated if n not in asked],
                     [h for h in history if h.id not in asked and all(r.id != h.id for r in raised)])
+
+
+def _said_haltingly(text: str, index: TriageIndex, found: Collection[str]) -> list[RedFlagHit]:
+    """Signs found only when a halting sentence is read straight (:func:`kiosk.core.text.fluent`): "my arm, it's,
+    um, it's not... it won't go up" splits the sign from its arm at every pause. Asked about, never raised: closing
+    up the pauses may also join words that were not meant together."""
+    straight = fluent(text)
+    if straight is None:
+        return []
+    words, breaks = tokens_with_breaks(straight)
+    screened = screen_red_flags(words, index, breaks, straight)
+    return [dataclasses.replace(h, polarity=Polarity.UNCERTAIN, context="halting")
+            for h in {h.id: h for h in [*screened.unsure, *screened.affirmed]}.values()
+            if h.id not in found and h.polarity is not Polarity.PAST]
 
 
 def _denies(words: list[str], breaks: Mapping[int, str], flag_id: str, index: TriageIndex) -> bool:
@@ -640,6 +654,10 @@ def assess(text: str, index: TriageIndex, boosts: Mapping[str, float] | None = N
     phrases = _screen_phrases(words, index, breaks)
     reading = read_meaning(text, index, bool(phrases[0])) or Reading()
     affirmed, unsure, negated, history = screen_red_flags(words, index, breaks, text, reading, phrases)
+    halting = _said_haltingly(text, index, {h.id for h in affirmed} | {h.id for h in unsure})
+    if halting:
+        unsure = [*unsure, *halting]
+        negated = [n for n in negated if all(h.id != n for h in halting)]
     found = index.scope.find(words)
     elsewhere = [m.start for m in found if m.phrase.owner == "elsewhere"]
     topic = [m for m in found if m.phrase.owner in ("scope", "passed")
