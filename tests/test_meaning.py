@@ -637,3 +637,8 @@ def test_a_sign_split_by_pauses_is_asked_about(judged, said, flag):
 def test_a_halting_denial_is_not_made_a_sign(judged):
     result = assess("no, no, um, my arm is fine, it's just, just my lip", judged)
     assert not result.emergency and not result.unsure_flags
+
+
+def test_a_loss_of_sight_denied_in_so_many_words_is_not_asked_about(judged):
+    answer = assess("my eyelid twitches but i haven't lost any sight, honestly", judged).to_json()
+    assert not answer["emergency"] and "vision_loss" not in answer["ask"], answer

@@ -493,6 +493,9 @@ def test_an_ask_phrase_marked_with_equals_needs_every_word():
     ("send an ambulance to the waiting room", "urgent_help"),
     ("she has taken the whole packet of her tablets", "urgent_help"),
     ("i swallowed a whole packet of paracetamol this morning", "urgent_help"),
+    ("call triple zero, she's gone down", "urgent_help"),
+    ("please call 108, my father is having heart attack", "urgent_help"),
+    ("there's a big grey hole in the middle of whatever i look at", "vision_loss"),
     ("i keep thinking about jumping off the bridge", "self_harm"),
     ("i want to step in front of a train", "self_harm"),
 ])
@@ -508,6 +511,8 @@ def test_a_call_for_help_or_a_plan_to_die_is_raised(text, flag):
     ("my lips are blowing up like balloons", "breathing_chest"),
     ("my walking is all over the place", "dizziness"),
     ("we need help now", "urgent_help"),
+    ("i've decided i'm not going to be here much longer", "self_harm"),
+    ("i've got the pills in my bag and i'm going to take the lot", "self_harm"),
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
