@@ -112,6 +112,8 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "my chest infection is crushing me",
     "my eyebrow won't go up since the botox",
     "i need help with my twitch",
+    "he nearly killed himself laughing",
+    "he could have killed himself on that ladder",
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)
@@ -498,6 +500,8 @@ def test_an_ask_phrase_marked_with_equals_needs_every_word():
     ("there's a big grey hole in the middle of whatever i look at", "vision_loss"),
     ("i keep thinking about jumping off the bridge", "self_harm"),
     ("i want to step in front of a train", "self_harm"),
+    ("she told me she wants to kill herself", "self_harm"),
+    ("somebody phone 999", "urgent_help"),
 ])
 def test_a_call_for_help_or_a_plan_to_die_is_raised(text, flag):
     affirmed, _ = flags(text)
@@ -511,6 +515,7 @@ def test_a_call_for_help_or_a_plan_to_die_is_raised(text, flag):
     ("my lips are blowing up like balloons", "breathing_chest"),
     ("my walking is all over the place", "dizziness"),
     ("we need help now", "urgent_help"),
+    ("he says he's going to hurt himself and he's got a knife", "self_harm"),
     ("i've decided i'm not going to be here much longer", "self_harm"),
     ("i've got the pills in my bag and i'm going to take the lot", "self_harm"),
 ])
