@@ -124,18 +124,13 @@ def fluent(text: str) -> str | None:
     Stroke itself makes speech halting, and a recognizer writes the pauses as commas and dots; the red-flag
     screen reads such a sentence both ways (:func:`kiosk.core.triage.assess`)."""
     spoken = _SPOKEN.findall(text)
-    said = [w for w in spoken if w[0].isalnum()]
-    lower = [w.lower().replace("\u2019", "'") for w in said]
+    lower = [w.lower().replace("\u2019", "'") for w in spoken if w[0].isalnum()]
     halting = any(w in HESITATIONS for w in lower) or any(w.startswith("..") or w == "\u2026" for w in spoken) or any(
         lower[i:i + n] == lower[i + n:i + 2 * n] for n in range(1, _MAX_RESTART + 1) for i in range(len(lower) - n))
     if not halting:
         return None
-    out: list[str] = []
-    for w in spoken:
-        if w.lower() in HESITATIONS or w in _PAUSES or w.startswith("..") or set(w) == {"-"}:
-            continue
-        out.append(w)
-    words = out
+    words = [w for w in spoken
+             if w.lower() not in HESITATIONS and w not in _PAUSES and not w.startswith("..") and set(w) != {"-"}]
     for n in range(_MAX_RESTART, 0, -1):  # "it's not, it's not" and "it's, it's" said once
         i = 0
         while i + 2 * n <= len(words):
