@@ -21,6 +21,10 @@ def pol(text, target):
     ("never had slurred speech", "slurred"),
     ("neither dizzy nor numb", "numb"),
     ("i'm not feeling dizzy at all", "dizzy"),
+    # a plain "without" denies...
+    ("i walk without any dizziness", "dizziness"),
+    ("i can stand up without feeling dizzy", "dizzy"),
+    ("no weakness, i can lift both arms without trouble and without numbness", "numbness"),
 ])
 def test_negated(text, target):
     assert pol(text, target) is Polarity.NEGATED
@@ -35,6 +39,11 @@ def test_negated(text, target):
     ("i don't know why but i suddenly feel dizzy", "dizzy"),
     ("it is not getting better and now i feel dizzy", "dizzy"),
     ("my face is numb", "numb"),
+    # ...but one itself denied is two denials: "I can't stand without the room spinning" says it spins whenever I stand
+    ("i can't stand without the room spinning", "spinning"),
+    ("i cannot get up without falling over", "falling"),
+    ("he can not walk without holding the wall and the room is spinning", "spinning"),
+    ("never a day without a headache", "headache"),
 ])
 def test_affirmed(text, target):
     assert pol(text, target) is Polarity.AFFIRMED
@@ -228,26 +237,6 @@ def test_a_clue_said_twice_weighs_as_once(index):
     once = assess("my lip twitches and i drink coffee", index).causes[0]
     twice = assess("my lip twitches and i drink coffee, so much coffee", index).causes[0]
     assert once.id == twice.id == "caffeine" and once.score == twice.score
-
-
-@pytest.mark.parametrize("text,target", [
-    ("i can't stand without the room spinning", "spinning"),
-    ("i cannot get up without falling over", "falling"),
-    ("he can not walk without holding the wall and the room is spinning", "spinning"),
-    ("never a day without a headache", "headache"),
-])
-def test_a_without_that_is_itself_denied_affirms_the_sign(text, target):
-    """Two denials: "I can't stand without the room spinning" says the room spins whenever I stand."""
-    assert pol(text, target) is Polarity.AFFIRMED
-
-
-@pytest.mark.parametrize("text,target", [
-    ("i walk without any dizziness", "dizziness"),
-    ("i can stand up without feeling dizzy", "dizzy"),
-    ("no weakness, i can lift both arms without trouble and without numbness", "numbness"),
-])
-def test_a_plain_without_still_denies(text, target):
-    assert pol(text, target) is Polarity.NEGATED
 
 
 @pytest.mark.parametrize("text", [

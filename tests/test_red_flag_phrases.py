@@ -83,9 +83,6 @@ def test_the_generated_sets_are_not_empty():
     ("my tongue is swelling up", "breathing_chest"),
     ("she stopped responding to me a minute ago", "passing_out"),
     ("she can't stand up without the room spinning", "dizziness"),
-    ("grandma is talking to people who aren't there and doesn't know what year it is", "confusion"),
-    ("he is wandering about not knowing where he is", "confusion"),
-    ("my dad is clutching his chest and sweating", "breathing_chest"),
     ("my chest is being squeezed", "breathing_chest"),
     ("it feels like my chest is in a vice", "breathing_chest"),
     ("my arm won't go up", "one_sided_weakness"),
@@ -502,8 +499,12 @@ def test_an_ask_phrase_marked_with_equals_needs_every_word():
     ("i want to step in front of a train", "self_harm"),
     ("she told me she wants to kill herself", "self_harm"),
     ("somebody phone 999", "urgent_help"),
+    ("grandma is talking to people who aren't there and doesn't know what year it is", "confusion"),
+    ("he is wandering about not knowing where he is", "confusion"),
+    ("my dad is clutching his chest and sweating", "breathing_chest"),
 ])
-def test_a_call_for_help_or_a_plan_to_die_is_raised(text, flag):
+def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, flag):
+    """Phrases, not pairs: as visitors of the blind sets 15-19 said them (eval/README.md)."""
     affirmed, _ = flags(text)
     assert flag in affirmed, text
 

@@ -96,8 +96,8 @@ def _breaks(words: list[str], cue: int, start: int, hedge: bool = False, end: in
         return True  # "the side that is not twitching | has gone numb": the main clause's verb ends it
     for j in range(cue + 1, start):
         w = words[j]
-        if w in BREAKERS or (w == "without" and j - cue <= DOUBLE_DENIAL_REACH):
-            return True  # a "without" the cue denies is what the cue covers: "can not stand without | spinning"
+        if w in BREAKERS or (w == "without" and _cue_kind(words, j) is None):
+            return True  # a "without" itself denied is what the denial covers: "can not stand without | spinning"
         if hedge or j == cue + 1 or words[j - 1] in PREPOSITIONS or words[j - 1] in NEGATION_CUES:
             continue
         if words[j - 1] in COORDINATORS and w in NOUN_OPENERS:
