@@ -139,3 +139,12 @@ def test_no_cause_question_asks_about_a_red_flag(kb, index):
 def test_a_red_flag_may_list_words_that_make_a_meaning_hit_something_else(kb):
     droop = kb.red_flag("facial_droop")
     assert {"pulls up", "on it is own"} <= set(droop.not_by_meaning)  # normalized as what people say is
+
+
+def test_the_second_opinion_flag_is_read_and_checked(content_copy, kb):
+    assert {f.id for f in kb.red_flags if not f.second_opinion} == {"urgent_help", "self_harm"}
+    path = content_copy / "red_flags.toml"
+    path.write_text(path.read_text().replace("second_opinion = false", 'second_opinion = "no"', 1))
+    with pytest.raises(ContentError) as info:
+        load_knowledge_base(content_copy)
+    assert "'second_opinion' must be true or false" in " ".join(info.value.problems)

@@ -120,6 +120,10 @@ class RedFlag:
     passed: tuple[str, ...] = ()
     """Phrases that tell of this sign only as over ("a TIA", "a mini stroke"): never raised or asked about, but
     told not years back they bring the same warning."""
+    second_opinion: bool = True
+    """Whether the second opinion may doubt a phrase of this sign (asked about, not raised). It learned from signs
+    of the body; a call for help or a plan to die is its own evidence, and it doubted most of the blind ones it saw
+    ("ring triple zero, my husband's having a heart attack"). Questions, stories and denials are still read."""
     crisis: bool = False
     """Thoughts of self-harm: the emergency prompt for this sign is followed by dialogue.toml's crisis_line, with
     the crisis line an operator set (none: not said)."""
@@ -436,6 +440,7 @@ def _load_red_flags(root: Path, problems: _Problems
         in_prompt = _flag(item, "in_prompt", True, where, problems)
         warn_if_passed = _flag(item, "warn_if_passed", False, where, problems)
         crisis = _flag(item, "crisis", False, where, problems)
+        second_opinion = _flag(item, "second_opinion", True, where, problems)
         passed = tuple(normalize_clue(w) for w in _str_list(item, "passed", where, problems, required=False))
         if passed and not warn_if_passed:
             problems.add(where, "'passed' phrases need 'warn_if_passed = true' (they bring its warning)")
@@ -443,7 +448,8 @@ def _load_red_flags(root: Path, problems: _Problems
                              _text(item, "question", where, problems), tuple(pairs), exclude=exclude,
                              ask=ask, ask_pairs=ask_pairs, unfinished=unfinished, examples=examples, explain=explain.strip(),
                              not_by_meaning=not_by_meaning, in_prompt=in_prompt,
-                             warn_if_passed=warn_if_passed, passed=passed, crisis=crisis))
+                             warn_if_passed=warn_if_passed, passed=passed, crisis=crisis,
+                             second_opinion=second_opinion))
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if data is not None and "things" in data:
         table = data["things"]

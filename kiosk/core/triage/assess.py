@@ -152,6 +152,8 @@ class TriageIndex:
     """The meaning layer (the content's examples, embedded), or None: phrases only."""
     warn_if_passed: frozenset[str] = frozenset()
     """Red flags whose sign, told as come and gone, may have been a warning stroke (RedFlag.warn_if_passed)."""
+    unjudged: frozenset[str] = frozenset()
+    """Red flags the second opinion does not doubt (RedFlag.second_opinion false): calls for help, self-harm."""
     passed: PhraseIndex | None = None
     """Red flags' ``passed`` phrases ("a TIA"): the sign told only as over."""
 
@@ -186,6 +188,7 @@ class TriageIndex:
                              for f in kb.red_flags if f.unfinished),
             meaning=MeaningIndex.build(kb, embed, embed_content, judge) if embed is not None else None,
             warn_if_passed=frozenset(f.id for f in kb.red_flags if f.warn_if_passed),
+            unjudged=frozenset(f.id for f in kb.red_flags if not f.second_opinion),
             passed=PhraseIndex(((p, f.id, 1.0) for f in kb.red_flags for p in f.passed), every=True),
         )
 
@@ -223,7 +226,7 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
             # "his face dropped this morning and then went back to normal": a sign that came and went today is a
             # warning of a stroke (call even if it has passed), not history to ask "is that happening now?" about
             objection = None
-        chance = reading.emergency_chance(hit.said) if objection is None else None
+        chance = reading.emergency_chance(hit.said) if objection is None and hit.id not in index.unjudged else None
         if objection is None and chance is not None and chance < JUDGE_MIN:
             # the second opinion doubts it ("my love life is paralysed"): asked about first, never cleared
             asked[hit.id] = dataclasses.replace(hit, polarity=Polarity.UNCERTAIN, context="doubted", chance=chance)

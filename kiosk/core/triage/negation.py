@@ -265,10 +265,11 @@ HYPOTHETICAL = tuple(tuple(m.split()) for m in (
     "what if", "if", "in case", "should i worry", "should we worry", "what happens", "would it", "would that",
     "signs of", "sign of", "warning sign", "look out for", "watch out for", "watch for", "what are the signs",
     "how do i know", "how would i know", "is it normal", "supposed to", "ever", "what does", "what do you mean",
-    "what is", "what are", "meaning of", "mean by", "what means", "what mean",
+    "what is", "what are", "meaning of", "mean by", "what means", "what mean", "when should", "when to", "when do",
+    "what symptoms", "which symptoms", "which signs", "what number", "which number",
 ))
 """Words just before a sign that make it a question or a what-if, not a report: "what if my face went numb",
-"in case I start slurring", "should I worry if my arm goes weak"."""
+"in case I start slurring", "should I worry if my arm goes weak", "when should you call an ambulance"."""
 HYPOTHETICAL_REACH = 8
 HYPOTHETICAL_AFTER = tuple(tuple(m.split()) for m in ("warning sign", "warning signs", "sign of a stroke",
                                                       "signs of a stroke", "a symptom of", "mean", "means",
