@@ -72,6 +72,7 @@ def test_short_phrases_are_left_out_and_long_ones_allow_more_edits(sounds):
     (["confused", "i"], ["confused"], False),               # only trims it
     (["fainted"], ["fainting"], False),                      # another form of the word heard
     (["and", "steady"], ["unsteady"], False),
+    (["had", "a", "heart", "attack"], ["has", "a", "heart", "attack"], False),  # only the tense
 ])
 def test_a_phrase_counts_only_when_it_brings_a_word_that_was_not_heard(heard, phrase, brings):
     assert brings_a_word(heard, phrase) is brings

@@ -141,9 +141,15 @@ def phrase_sounds(phrases: Iterable[str], pronounce: Pronouncer) -> list[PhraseS
     return out
 
 
+TENSES = ({"has", "had", "have"}, {"is", "was"}, {"are", "were"})
+"""Forms of one helping verb. Swapping them only moves a sign in time ("nearly had a heart attack" -> "has a heart
+attack"), which recognizers rarely get wrong and the triage reads in the words heard."""
+
+
 def _same_word(a: str, b: str) -> bool:
-    """Two forms of one word: "fainted" and "fainting", "steady" and "unsteady"."""
-    return a[:STEM] == b[:STEM] or (min(len(a), len(b)) >= 4 and (a in b or b in a))
+    """Two forms of one word: "fainted" and "fainting", "steady" and "unsteady", "had" and "has"."""
+    return (a[:STEM] == b[:STEM] or (min(len(a), len(b)) >= 4 and (a in b or b in a))
+            or any(a in forms and b in forms for forms in TENSES))
 
 
 def brings_a_word(heard: Sequence[str], phrase: Sequence[str]) -> bool:
