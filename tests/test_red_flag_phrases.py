@@ -49,7 +49,7 @@ def test_phrase_in_a_sentence_is_an_emergency(phrase, flag):
         assert alarm_or_question(assess(text, INDEX)), text
 
 
-NOUNISH = [(p, f) for p, f in PHRASES if not set(p.split()) & CLAUSE_WORDS]
+NOUNISH = [(p, f) for p, f in PHRASES if not set(p.lstrip("=").split()) & CLAUSE_WORDS]
 
 
 @pytest.mark.parametrize("phrase, flag", NOUNISH)
@@ -502,9 +502,19 @@ def test_an_ask_phrase_marked_with_equals_needs_every_word():
     ("grandma is talking to people who aren't there and doesn't know what year it is", "confusion"),
     ("he is wandering about not knowing where he is", "confusion"),
     ("my dad is clutching his chest and sweating", "breathing_chest"),
+    ("quick, call one one two", "urgent_help"),
+    ("my mother has heart attack, help", "urgent_help"),
+    ("the man by the door is having an infarct", "urgent_help"),
+    ("i want to finish my life", "self_harm"),
+    ("i will end it by my own hand", "self_harm"),
+    ("he said he wants to go under a train", "self_harm"),
+    ("my wife doesn't know her own name", "confusion"),
+    ("a headache like thunder hit me a minute ago", "worst_headache"),
+    ("my chest is pressing on me and i'm sweating", "breathing_chest"),
+    ("my right leg is not carrying me", "one_sided_weakness"),
 ])
 def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, flag):
-    """Phrases, not pairs: as visitors of the blind sets 15-19 said them (eval/README.md)."""
+    """Phrases, not pairs: as visitors of the blind sets 15-19 and 21 said them (eval/README.md)."""
     affirmed, _ = flags(text)
     assert flag in affirmed, text
 
@@ -519,6 +529,13 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("he says he's going to hurt himself and he's got a knife", "self_harm"),
     ("i've decided i'm not going to be here much longer", "self_harm"),
     ("i've got the pills in my bag and i'm going to take the lot", "self_harm"),
+    ("she keeps saying she will cut herself", "self_harm"),
+    ("some days i think to jump from the balcony", "self_harm"),
+    ("better if i die", "self_harm"),
+    ("my chest is burning", "breathing_chest"),  # a heart, or heartburn
+    ("my breath is really short", "breathing_chest"),  # or the stairs
+    ("my face twitch has spread into my left hand", "passing_out"),  # a seizure marching on, or not
+    ("my arm went weak but it is gone now", "one_sided_weakness"),  # over, with no time: "is it happening now?"
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)

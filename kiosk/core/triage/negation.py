@@ -343,6 +343,11 @@ def sentence_window(words: list[str], breaks: Mapping[int, str], start: int, end
 _AGES = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
          "seventeen eighteen nineteen twenty a kid a child a boy a girl a baby a toddler a teenager a teen "
          "a young little young younger small in school at school").split()
+_OVER_UNTIMED = ("it is gone now", "this is gone now", "that is gone now", "it is gone already", "this is gone already",
+                 "gone already", "already gone", "it went away", "it has gone away", "it has passed")
+OVER_UNTIMED = tuple(tuple(m.split()) for m in _OVER_UNTIMED)
+"""A sign told as over with no time ("my head was spinning on the plane, but it is gone now"): asked about, not
+raised; and not weeks back, so never history on its own."""
 PAST_MARKERS = tuple(tuple(m.split()) for m in (
     "last year", "years ago", "year ago", "a few years back", "as a kid", "as a child", "as a toddler",
     "as a baby", "as a teenager", "as a teen", "in the past", "used to", "long ago", "long time ago",
@@ -355,7 +360,7 @@ PAST_MARKERS = tuple(tuple(m.split()) for m in (
     "wore off", "worn off", "has worn off",
     # "went a bit dizzy yesterday but today it's just my lip": only something else is left now (asked about too)
     "today it is just", "today it is only",
-) + tuple(f"when i was {age}" for age in _AGES) + tuple(f"when she was {age}" for age in _AGES)
+) + _OVER_UNTIMED + tuple(f"when i was {age}" for age in _AGES) + tuple(f"when she was {age}" for age in _AGES)
   + tuple(f"when he was {age}" for age in _AGES))
 """Time words that put a sign years back: "I had a seizure as a kid" is history, not an emergency now,
 but it is asked about ("Is that happening now?"), never cleared. Days or weeks ago still count as now;
@@ -411,7 +416,8 @@ LONG_AGO = tuple(tuple(m.split()) for m in (
     "for a few weeks", "for weeks", "for a month", "for about a month", "for months", "for a few months",
 ) + tuple(f"in {m}" for m in "january february march april may june july august september october november "
           "december".split())) + tuple(m for m in PAST_MARKERS if m not in {("wore", "off"), ("worn", "off"),
-                                                                            ("has", "worn", "off")})
+                                                                            ("has", "worn", "off")}
+                                              and m not in OVER_UNTIMED)
 """Time words that put a sign at least a week back (an anaesthetic that "wore off" is today: not one)."""
 OVER = tuple(tuple(m.split()) for m in (
     "went back to normal", "back to normal now", "came back to normal", "is back to normal", "was back to normal",
@@ -422,7 +428,8 @@ OVER = tuple(tuple(m.split()) for m in (
     "never came back", "healed", "settled", "wore off",
     "now is normal", "now it is normal", "is normal now", "normal again", "fine again", "came mostly back",
     "has cleared", "cleared since", "all cleared", "everything is okay", "everything is fine", "is okay now",
-    "that is passed", "that has passed", "has passed", "healed up",
+    "that is passed", "that has passed", "has passed", "healed up", "gone already", "already gone",
+    "passed already", "already passed",
 ))
 """Words that say a sign is over ("it went back to normal", "that passed")."""
 LASTED = re.compile(r"\bfor (?:(?:some|a few|a couple of|about|nearly|almost|around|one|two|three|four|five|six) )?"
