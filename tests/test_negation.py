@@ -25,6 +25,8 @@ def pol(text, target):
     ("i walk without any dizziness", "dizziness"),
     ("i can stand up without feeling dizzy", "dizzy"),
     ("no weakness, i can lift both arms without trouble and without numbness", "numbness"),
+    # "not going to" denies what follows (but "not going away" does not: test_affirmed)
+    ("i'm not going to hurt myself", "hurt"),
 ])
 def test_negated(text, target):
     assert pol(text, target) is Polarity.NEGATED
@@ -44,6 +46,7 @@ def test_negated(text, target):
     ("i cannot get up without falling over", "falling"),
     ("he can not walk without holding the wall and the room is spinning", "spinning"),
     ("never a day without a headache", "headache"),
+    ("the twitch is not going away and my face feels numb", "numb"),
 ])
 def test_affirmed(text, target):
     assert pol(text, target) is Polarity.AFFIRMED

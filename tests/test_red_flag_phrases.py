@@ -512,6 +512,9 @@ def test_an_ask_phrase_marked_with_equals_needs_every_word():
     ("a headache like thunder hit me a minute ago", "worst_headache"),
     ("my chest is pressing on me and i'm sweating", "breathing_chest"),
     ("my right leg is not carrying me", "one_sided_weakness"),
+    ("my chest is killing me", "breathing_chest"),
+    ("my chest keeps getting tighter", "breathing_chest"),
+    ("my knee just buckles under me", "one_sided_weakness"),
 ])
 def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, flag):
     """Phrases, not pairs: as visitors of the blind sets 15-19 and 21 said them (eval/README.md)."""
@@ -536,6 +539,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("my breath is really short", "breathing_chest"),  # or the stairs
     ("my face twitch has spread into my left hand", "passing_out"),  # a seizure marching on, or not
     ("my arm went weak but it is gone now", "one_sided_weakness"),  # over, with no time: "is it happening now?"
+    ("i'm going to hurt myself tonight", "self_harm"),  # or "...if I lift that box"
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)

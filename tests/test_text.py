@@ -25,6 +25,17 @@ def test_every_way_of_saying_cannot_reads_as_can_not(said):
     assert "can not find my words" in normalize(said)
 
 
+@pytest.mark.parametrize("said, read", [
+    ("a cannae find my words", "a can not find my words"),
+    ("she didnae know me", "she did not know me"),
+    ("she's havin a fit", "she is having a fit"),
+    ("me chest is killin' me", "me chest is killing me"),
+    ("i take aspirin and insulin", "i take aspirin and insulin"),  # not every word that ends in "in"
+])
+def test_scots_denials_and_a_dropped_g_read_as_plain_english(said, read):
+    assert normalize(said) == read
+
+
 @pytest.mark.parametrize("said", ["i wasn't able to find words for a minute", "i couldn't find words for a minute",
                                   "i'm not able to lift my arm"])
 def test_a_sign_said_with_could_not_or_not_able_to_is_the_sign(index, said):

@@ -18,7 +18,17 @@ _CONTRACTIONS = {
     "hes": "he is", "shes": "she is", "theyre": "they are", "weve": "we have", "wanna": "want to",
     "gonna": "going to", "gotta": "got to", "kinda": "kind of", "sorta": "sort of", "dunno": "do not know",
     "nothin": "nothing", "nope": "no", "nah": "no",
+    # Scots: "a cannae stand up", "she didnae know me"
+    "cannae": "can not", "canna": "can not", "dinnae": "do not", "dinna": "do not", "didnae": "did not",
+    "doesnae": "does not", "isnae": "is not", "wasnae": "was not", "willnae": "will not", "winnae": "will not",
+    "wouldnae": "would not", "couldnae": "could not", "havenae": "have not", "caint": "can not",
 }
+_DROPPED_G = frozenset("""havin goin doin feelin sittin standin walkin talkin sayin seein lookin breathin bleedin
+    hurtin burnin comin gettin losin passin fittin shakin twitchin spinnin fallin droopin slurrin throbbin poundin
+    achin tinglin makin takin thinkin tryin wakin answerin respondin dyin chokin gaspin swellin tremblin frothin
+    foamin killin jumpin kickin jerkin drivin workin sleepin eatin drinkin startin stoppin""".split())
+"""Words said with the "g" dropped ("she's havin a fit", "me chest is killin me"), read as the "-ing" word. Only
+these: "aspirin", "insulin" and "protein" end the same way."""
 _SPLIT_RE = re.compile(r"[^a-z0-9]+")
 _DIGIT_WORDS = {"1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six", "7": "seven",
                 "8": "eight", "9": "nine", "10": "ten"}
@@ -36,6 +46,8 @@ def tokens(text: str) -> list[str]:
         if not word:
             continue
         word = _DIGIT_WORDS.get(word, word)
+        if word in _DROPPED_G:
+            word += "g"
         words.extend(_CONTRACTIONS.get(word, word).split())
     return _join_spelled_letters(_one_way_to_say_cannot(words))
 

@@ -55,6 +55,8 @@ def _cue_kind(words: list[str], i: int) -> str | None:
     nxt = words[i + 1] if i + 1 < len(words) else ""
     if word == "not" and nxt in HEDGE_AFTER_NOT:
         return "hedge"
+    if word == "not" and words[i + 1:i + 3] == ["going", "to"] and words[i + 3:i + 4] != ["lie"]:
+        return "neg"  # "I'm not going to hurt myself" denies; "not going away" does not, nor "not going to lie"
     if nxt in PSEUDO_AFTER.get(word, ()):
         return None
     if word == "no" and nxt in CLAUSE_STARTERS:  # "no, my face is numb": an interjection
