@@ -315,6 +315,7 @@ def test_the_sign_finder_asks_about_a_described_sign_no_example_is_near(judged, 
     "my lip keeps twitching after my third coffee",
     "my eyelid flickers when i'm tired from night shifts",
     "where do i pay for the car park",
+    "the shelf is sagging on one side",  # nearer the things bank than any sign (FINDER_YIELDS_TO)
 ])
 def test_the_sign_finder_leaves_everyday_lines_alone(judged, text):
     answer = assess(text, judged).to_json()

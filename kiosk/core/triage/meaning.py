@@ -58,6 +58,10 @@ clauses without a sign). Chosen on the tuning sets, each scored by a finder trai
 out): see benchmarks/meaning.md."""
 FINDER_ASK_WITHOUT = 0.95
 FINDER_SIGN_MIN = 0.45
+FINDER_YIELDS_TO = frozenset({"twitch", "thing"})
+"""Look-alike banks a clause found only by the sign finder yields to, when closer to one of them than to any sign
+and close in its own right: the twitch itself, and sign words said of things or animals ("my battery's dead",
+"the horse went lame")."""
 JUDGE_CONTEXT_WORDS = 3
 """Words besides the sign's own and function words that a sentence needs for the second opinion to doubt it: "my
 face is drooping" is the sign and nothing else, so there is nothing to weigh ("my love life is totally
@@ -310,7 +314,7 @@ class MeaningIndex:
                 # ...unless it is closer, and close in its own right, to a twitch ("it's always the same side of
                 # my face that jumps"). Only the twitch bank: a denial ("my smile is even") is too near its sign
                 # ("the left side of my smile is gone") for nearness alone to tell them apart
-                twitch = (self.kinds[int(ctx_best[p])] == "twitch" and float(ctx_score[p]) >= SIGN_MIN
+                twitch = (self.kinds[int(ctx_best[p])] in FINDER_YIELDS_TO and float(ctx_score[p]) >= SIGN_MIN
                           and float(ctx_score[p]) > score)
                 if (score >= FINDER_SIGN_MIN and not twitch and self.flag_ids[f] not in hits
                         and not self._tells_else(self.flag_ids[f], piece)):
