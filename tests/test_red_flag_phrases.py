@@ -173,6 +173,8 @@ def test_an_unfinished_statement_in_the_dialogue_asks_and_a_yes_is_an_emergency(
     "the lift came to a sudden stop", "the washing machine is spinning really loudly", "i am weak at maths",
     "my eyesight is fine", "not once have i passed out", "i fainted once at my wedding twenty years ago",
     "my mother used to have seizures",
+    "years ago i fainted at a concert and it never happened again", "i had a fit as a child, never since",
+    "the dress is fitting nicely now",
 ])
 def test_signs_said_of_things_or_long_ago_are_not_emergencies(text):
     assert not alarm_or_question(assess(text, INDEX)), text
@@ -182,6 +184,9 @@ def test_signs_said_of_things_or_long_ago_are_not_emergencies(text):
     "my arm is weak and the wifi is slow", "the tv is loud and my face is drooping", "he had a fit at school",
     "she collapsed and went stiff", "there are two of you", "half his face has fallen",
     "it came on like someone flipped a switch", "my head feels like it is about to explode",
+    # a person named by a noun ends the look-back for a thing, as "he" or "my arm" does
+    "the bus driver has collapsed", "the taxi stopped and the driver collapsed",
+    "my husband is fitting on the floor",
 ])
 def test_signs_next_to_things_or_in_new_words_still_count(text):
     assert alarm_or_question(assess(text, INDEX)), text

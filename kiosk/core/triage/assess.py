@@ -447,9 +447,13 @@ def _unfinished(words: list[str], breaks: Mapping[int, str], body: frozenset[str
 
 
 PERSONAL = frozenset("i me he him she her we us they them you myself himself herself face arm arms leg legs hand "
-                     "hands side body head eye eyes mouth lip lips smile cheek speech vision words".split())
-"""A person or body word: the look-back for a thing stops here ("the tv is loud and my face is drooping").
-Possessives are left out: "the shelf in my kitchen is crooked" is about the shelf."""
+                     "hands side body head eye eyes mouth lip lips smile cheek speech vision words "
+                     "man woman lady guy boy girl baby child kid person someone somebody wife husband partner mum "
+                     "mom mam mother dad father son daughter brother sister nan gran grandma granny grandad grandpa "
+                     "friend mate neighbour neighbor colleague patient driver".split())
+"""A person or body word: the look-back for a thing stops here ("the tv is loud and my face is drooping", "the bus
+driver has collapsed", "the dog barked and my wife went limp"). Possessives are left out: "the shelf in my kitchen
+is crooked" is about the shelf."""
 THING_REACH = 8
 
 
