@@ -175,6 +175,9 @@ def test_an_unfinished_statement_in_the_dialogue_asks_and_a_yes_is_an_emergency(
     "my mother used to have seizures",
     "years ago i fainted at a concert and it never happened again", "i had a fit as a child, never since",
     "the dress is fitting nicely now",
+    # a phrase that once kept one content word: "get an ambulance" was "ambulance" anywhere
+    "the ambulance bay is blocked by a car", "the camera flash made me blink",
+    "we learned face arm speech time at school",
 ])
 def test_signs_said_of_things_or_long_ago_are_not_emergencies(text):
     assert not alarm_or_question(assess(text, INDEX)), text
@@ -520,6 +523,10 @@ def test_an_ask_phrase_marked_with_equals_needs_every_word():
     ("my chest is killing me", "breathing_chest"),
     ("my chest keeps getting tighter", "breathing_chest"),
     ("my knee just buckles under me", "one_sided_weakness"),
+    ("get us emergency help, he took too many sleeping pills", "urgent_help"),
+    ("i want to cut myself so badly right now", "self_harm"),
+    ("i can't remember what day it is and i'm scared", "confusion"),
+    ("ambulance please, she's not right", "urgent_help"),
 ])
 def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, flag):
     """Phrases, not pairs: as visitors of the blind sets 15-19 and 21 said them (eval/README.md)."""
@@ -545,6 +552,10 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("my face twitch has spread into my left hand", "passing_out"),  # a seizure marching on, or not
     ("my arm went weak but it is gone now", "one_sided_weakness"),  # over, with no time: "is it happening now?"
     ("i'm going to hurt myself tonight", "self_harm"),  # or "...if I lift that box"
+    ("i'm going to take all my tablets tonight", "self_harm"),  # or the day's dose
+    ("my dad took too many paracetamol", "urgent_help"),
+    ("his breathing sounds really strange", "breathing_chest"),
+    ("the care home said she was muddled in the night but has settled now", "confusion"),  # over, no time
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)

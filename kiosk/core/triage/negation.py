@@ -268,7 +268,8 @@ HYPOTHETICAL = tuple(tuple(m.split()) for m in (
     "signs of", "sign of", "warning sign", "look out for", "watch out for", "watch for", "what are the signs",
     "how do i know", "how would i know", "is it normal", "supposed to", "ever", "what does", "what do you mean",
     "what is", "what are", "meaning of", "mean by", "what means", "what mean", "when should", "when to", "when do",
-    "what symptoms", "which symptoms", "which signs", "what number", "which number",
+    "what symptoms", "which symptoms", "which signs", "what number", "which number", "the same as",
+    "difference between",
 ))
 """Words just before a sign that make it a question or a what-if, not a report: "what if my face went numb",
 "in case I start slurring", "should I worry if my arm goes weak", "when should you call an ambulance"."""
@@ -346,7 +347,8 @@ _AGES = ("one two three four five six seven eight nine ten eleven twelve thirtee
          "seventeen eighteen nineteen twenty a kid a child a boy a girl a baby a toddler a teenager a teen "
          "a young little young younger small in school at school").split()
 _OVER_UNTIMED = ("it is gone now", "this is gone now", "that is gone now", "it is gone already", "this is gone already",
-                 "gone already", "already gone", "it went away", "it has gone away", "it has passed")
+                 "gone already", "already gone", "it went away", "it has gone away", "it has passed",
+                 "settled now", "has settled")
 OVER_UNTIMED = tuple(tuple(m.split()) for m in _OVER_UNTIMED)
 """A sign told as over with no time ("my head was spinning on the plane, but it is gone now"): asked about, not
 raised; and not weeks back, so never history on its own."""
