@@ -5,6 +5,7 @@
                                                [--save run.json] [-- LISTEN OPTIONS...]
     python scripts/eval_redflags.py --score a.json [b.json]   # score saved runs (b: its hypotheses added)
     nice -n 15 python scripts/eval_redflags.py --set vignettes --snrs clean,10   # the dev vignettes, with top-3 cause
+    nice -n 15 python scripts/eval_redflags.py --cases blind.json --emergencies 0 --others 50   # any set, as it came
 
 Sentences: emergencies of eval/redflag_sentences.json and eval/heldout_cases.json (spread evenly when
 subsampled), and some non-emergencies of the red-flag set (look-alikes, negated, past) to watch false alarms
@@ -52,6 +53,15 @@ def tuning(n_em: int, n_other: int) -> list[dict]:
              for c in json.loads(f.read_text())["cases"]]
     return (spread([c for c in cases if c.get("emergency") is True], n_em)
             + spread([c for c in cases if c.get("emergency") is False], n_other))
+
+
+def from_file(path: Path, n_em: int, n_other: int) -> list[dict]:
+    """Red-flag sentences of any set in the vignette format (a blind set as it arrives, before it is read),
+    spread evenly; ``--emergencies 0`` takes every emergency, ``--others 0`` no look-alike."""
+    cases = json.loads(path.read_text())["cases"]
+    em = [c for c in cases if c.get("emergency") is True]
+    others = [c for c in cases if c.get("emergency") is False]
+    return (spread(em, n_em) if n_em else em) + (spread(others, n_other) if n_other else [])
 
 
 def typed(cases: list[dict]) -> dict[str, int]:
@@ -254,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                         "or the tuning sets' red-flag sentences")
     p.add_argument("--rescore", action="store_true", help="with --score: answer the saved transcripts again "
                    "with today's triage and asks")
+    p.add_argument("--cases", type=Path, help="red-flag sentences from this file (vignette format) instead of --set")
     p.add_argument("--emergencies", type=int, default=40)
     p.add_argument("--others", type=int, default=12)
     p.add_argument("--snrs", default="clean,10,5")
@@ -295,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(misses(runs[0]["results"])))
         return 0
     snrs = [None if s == "clean" else float(s) for s in args.snrs.split(",")]
-    cases = (vignettes() if args.set == "vignettes" else tuning(args.emergencies, args.others)
+    cases = (from_file(args.cases, args.emergencies, args.others) if args.cases
+             else vignettes() if args.set == "vignettes" else tuning(args.emergencies, args.others)
              if args.set == "tuning" else sentences(args.emergencies, args.others))
     t0 = time.perf_counter()
     jobs = audio_jobs(cases, snrs)
