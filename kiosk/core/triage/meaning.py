@@ -312,11 +312,11 @@ class MeaningIndex:
                 row = int(self.flag_rows[f][best_rows[f][p]])
                 score = float(sign_sim[p, row])
                 # ...unless it is closer, and close in its own right, to a twitch ("it's always the same side of
-                # my face that jumps"). Only the twitch bank: a denial ("my smile is even") is too near its sign
-                # ("the left side of my smile is gone") for nearness alone to tell them apart
-                twitch = (self.kinds[int(ctx_best[p])] in FINDER_YIELDS_TO and float(ctx_score[p]) >= SIGN_MIN
+                # my face that jumps") or a thing (FINDER_YIELDS_TO). Not the denial bank: a denial ("my smile is
+                # even") is too near its sign ("the left side of my smile is gone") for nearness alone to tell
+                yields = (self.kinds[int(ctx_best[p])] in FINDER_YIELDS_TO and float(ctx_score[p]) >= SIGN_MIN
                           and float(ctx_score[p]) > score)
-                if (score >= FINDER_SIGN_MIN and not twitch and self.flag_ids[f] not in hits
+                if (score >= FINDER_SIGN_MIN and not yields and self.flag_ids[f] not in hits
                         and not self._tells_else(self.flag_ids[f], piece)):
                     hits[self.flag_ids[f]] = MeaningHit(self.flag_ids[f], piece, self.examples[row], round(score, 3))
         signs, contexts = [], []

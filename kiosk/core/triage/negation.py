@@ -432,10 +432,9 @@ OVER = tuple(tuple(m.split()) for m in (
     "never came back", "healed", "settled", "wore off",
     "now is normal", "now it is normal", "is normal now", "normal again", "fine again", "came mostly back",
     "has cleared", "cleared since", "all cleared", "everything is okay", "everything is fine", "is okay now",
-    "that is passed", "that has passed", "has passed", "healed up", "gone already", "already gone",
-    "passed already", "already passed", "all fine now", "never since", "never again since", "not since then",
-    "never had one since", "never happened again",
-))
+    "that is passed", "that has passed", "has passed", "healed up", "passed already", "already passed",
+    "all fine now", "never since", "never again since", "not since then", "never had one since", "never happened again",
+)) + OVER_UNTIMED
 """Words that say a sign is over ("it went back to normal", "that passed")."""
 LASTED = re.compile(r"\bfor (?:(?:some|a few|a couple of|about|nearly|almost|around|one|two|three|four|five|six) )?"
                     r"(?:days|weeks|a week|a month|months|a while)\b")
