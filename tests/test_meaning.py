@@ -260,15 +260,6 @@ def test_a_call_for_help_or_a_plan_to_die_is_not_doubted_by_the_second_opinion(j
     assert all("second_opinion" not in e for e in result.to_json()["red_flag_evidence"]), text
 
 
-@pytest.mark.parametrize("text", [
-    "what number do i ring for an ambulance here",
-    "when should i call an ambulance for a twitch",
-    "which symptoms mean you should call 911",
-])
-def test_a_question_about_when_or_whom_to_call_is_asked_not_raised(judged, text):
-    result = assess(text, judged)
-    assert not result.emergency and "urgent_help" in result.ask, text
-
 
 def test_a_doubted_sign_is_asked_and_a_yes_is_the_emergency(judged, kb):
     from kiosk.core.dialogue import EventKind

@@ -258,7 +258,11 @@ def test_a_sign_that_holds_its_own_denial_is_not_denied_again_by_an_earlier_one(
 @pytest.mark.parametrize("text, sign", [
     ("is slurred speech always serious", "speech_trouble"),
     ("is numbness in the face something to worry about", "numbness"),
+    # ...or before it: when, and whom, to call is a question, not a call
+    ("what number do i ring for an ambulance here", "urgent_help"),
+    ("when should i call an ambulance for a twitch", "urgent_help"),
+    ("which symptoms mean you should call 911", "urgent_help"),
 ])
-def test_a_question_about_a_sign_said_after_it_asks_and_does_not_declare(index, text, sign):
+def test_a_question_about_a_sign_asks_and_does_not_declare(index, text, sign):
     result = assess(text, index)
     assert not result.emergency and sign in result.ask, text
