@@ -178,6 +178,7 @@ def test_an_unfinished_statement_in_the_dialogue_asks_and_a_yes_is_an_emergency(
     # a phrase that once kept one content word: "get an ambulance" was "ambulance" anywhere
     "the ambulance bay is blocked by a car", "the camera flash made me blink",
     "we learned face arm speech time at school",
+    "i can still write with my own hand", "is there an emergency help button here",
 ])
 def test_signs_said_of_things_or_long_ago_are_not_emergencies(text):
     assert not alarm_or_question(assess(text, INDEX)), text
