@@ -100,6 +100,14 @@ def test_check_fails_when_a_case_fails(content_copy):
     assert p.returncode == 1 and "wrong-1" in p.stdout and "false emergency" in p.stdout
 
 
+def test_check_fails_on_a_phrase_that_is_one_everyday_word(content_copy):
+    """"get an ambulance" once matched "the ambulance bay": its other words are optional function words."""
+    path = content_copy / "red_flags.toml"
+    path.write_text(path.read_text().replace('"=get an ambulance"', '"get an ambulance"', 1))
+    p = kiosk("check", str(content_copy))
+    assert p.returncode == 1 and "urgent_help: 'get an ambulance' matches 'ambulance' alone" in p.stdout
+
+
 def test_content_option_and_settings_file(tmp_path, content_copy):
     (tmp_path / "kiosk.toml").write_text(f'content = "{content_copy}"\nemergency_number = "112"\n')
     p = kiosk("--text", stdin="my face went numb\n", cwd=tmp_path)

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from ..core.content import Case, KnowledgeBase
 from ..core.triage import TriageIndex, assess
+from ..core.triage.matching import LITERAL, LITERAL_BELOW, STOPWORDS
 
 MAX_GRADE = 8.0
 """Highest Flesch-Kincaid grade allowed for anything a person hears."""
@@ -27,6 +28,21 @@ def reading_grades(kb: KnowledgeBase) -> list[tuple[str, float, str]]:
     import textstat  # imported here: only `kiosk check` needs it
 
     return [(where, float(textstat.flesch_kincaid_grade(text)), text) for where, text in kb.spoken_texts()]
+
+
+def one_word_phrases(kb: KnowledgeBase) -> list[tuple[str, str, str]]:
+    """(red flag, phrase, word) for each red-flag phrase that the matcher reads as one everyday word: its other
+    words are function words, which are optional ("get an ambulance" fired on "the ambulance bay"). Write it with
+    "=" to need every word, or as the one word if that word alone is the sign."""
+    found = []
+    for flag in kb.red_flags:
+        for phrase in (*flag.phrases, *flag.ask):
+            words = phrase.split()
+            content = [w for w in words if w not in STOPWORDS]
+            if (not phrase.startswith(LITERAL) and len(words) > 1 and len(content) == 1
+                    and len(content[0]) > LITERAL_BELOW):
+                found.append((flag.id, phrase, content[0]))
+    return found
 
 
 def run_case(case: Case, index: TriageIndex) -> CaseResult:
@@ -69,6 +85,12 @@ def report(kb: KnowledgeBase, out: TextIO, verbose: bool = False, index: TriageI
     out.write(f"{len(grades)} texts graded, highest {worst:.1f}, {len(too_hard)} above grade {MAX_GRADE:g}"
               f"{'' if verbose else ' (texts within a grade of the limit listed; --verbose lists all)'}\n\n")
 
+    loose = one_word_phrases(kb)
+    out.write(f"Red-flag phrases read as one everyday word (write them with '=' to need every word): {len(loose)}\n")
+    for flag_id, phrase, word in loose:
+        out.write(f"FAIL  {flag_id}: '{phrase}' matches '{word}' alone\n")
+    out.write("\n")
+
     results = run_cases(kb.cases, index or TriageIndex.build(kb))
     failed = [r for r in results if not r.passed]
     out.write(f"Regression cases ({len(results)})\n{'result':6}  {'id':12}  {'emergency':9}  {'top cause':22}  text\n")
@@ -78,4 +100,4 @@ def report(kb: KnowledgeBase, out: TextIO, verbose: bool = False, index: TriageI
                       f"{(r.got_causes[0] if r.got_causes else '-'):22}  {r.case.text[:60]}"
                       f"{'  <- ' + r.why if r.why else ''}\n")
     out.write(f"{len(results) - len(failed)} passed, {len(failed)} failed\n")
-    return not too_hard and not failed
+    return not too_hard and not failed and not loose
