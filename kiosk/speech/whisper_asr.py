@@ -58,6 +58,12 @@ utterance longer than the window gets its own length and one second more. See be
 REPEATS_RATIO = 2.4
 """A decoded segment whose text compresses (gzip) more than this says itself over and over: faster-whisper's own
 threshold for a failed decode (compression_ratio_threshold)."""
+STOPPED_EARLY_RATE = 1.5
+"""Words a second below which a short window's decode of an utterance of STOPPED_EARLY_MIN_S or more is taken to
+have stopped early: the decoder sometimes ends after the first pause ("I'm here for my lip, witch, I'm" of 7.8 s of
+"...and honestly I've been planning how to take my own life, sorry, is there a toilet"). People say 2 to 3 words a
+second; a slow or halting speaker below the rate costs one more decode, not a word."""
+STOPPED_EARLY_MIN_S = 4.0
 
 
 def hearings_of(choice: str) -> tuple[str, ...]:
@@ -170,6 +176,11 @@ def _repeats_itself(text: str) -> bool:
     from faster_whisper.transcribe import get_compression_ratio
 
     return bool(text) and get_compression_ratio(text) > REPEATS_RATIO
+
+
+def stopped_early(text: str, seconds: float) -> bool:
+    """True when ``text`` has far fewer words than ``seconds`` of speech hold (:data:`STOPPED_EARLY_RATE`)."""
+    return seconds >= STOPPED_EARLY_MIN_S and len(text.split()) < STOPPED_EARLY_RATE * seconds
 
 
 def confidence_from_segments(segments: Sequence) -> float:
@@ -307,10 +318,11 @@ class WhisperRecognizer:
         extra: dict[str, Any] = {} if self.temperature is None else {"temperature": self.temperature}
         text, segments = self._decode(pcm, self.beam_size, self.prompt, self.word_timestamps, window_s=self.window_s,
                                       **extra)
-        if self.window_s and any(s.compression_ratio > REPEATS_RATIO for s in segments):
-            # a short window sometimes leaves the decoder saying the utterance over and over: hear it in Whisper's
-            # whole window instead (rare, so the turn seldom pays for both)
-            log.info("the short window's decode repeats itself; decoding in Whisper's whole window")
+        if self.window_s and (any(s.compression_ratio > REPEATS_RATIO for s in segments)
+                              or stopped_early(text, len(pcm) / SAMPLE_RATE)):
+            # a short window sometimes leaves the decoder saying the utterance over and over, or ending it at the
+            # first pause: hear it in Whisper's whole window instead (rare, so the turn seldom pays for both)
+            log.info("the short window's decode repeats itself or stops early; decoding in Whisper's whole window")
             text, segments = self._decode(pcm, self.beam_size, self.prompt, self.word_timestamps, **extra)
         alternatives: tuple[str, ...] = ()
         if self.second:
