@@ -17,13 +17,13 @@ _CONTRACTIONS = {
     "its": "it is", "thats": "that is", "theres": "there is", "whats": "what is", "youre": "you are",
     "hes": "he is", "shes": "she is", "theyre": "they are", "weve": "we have", "wanna": "want to",
     "gonna": "going to", "gotta": "got to", "kinda": "kind of", "sorta": "sort of", "dunno": "do not know",
-    "nothin": "nothing", "nope": "no", "nah": "no",
+    "nope": "no", "nah": "no",
     # Scots: "a cannae stand up", "she didnae know me"
     "cannae": "can not", "canna": "can not", "dinnae": "do not", "dinna": "do not", "didnae": "did not",
     "doesnae": "does not", "isnae": "is not", "wasnae": "was not", "willnae": "will not", "winnae": "will not",
     "wouldnae": "would not", "couldnae": "could not", "havenae": "have not", "caint": "can not",
 }
-_DROPPED_G = frozenset("""havin goin doin feelin sittin standin walkin talkin sayin seein lookin breathin bleedin
+_DROPPED_G = frozenset("""nothin havin goin doin feelin sittin standin walkin talkin sayin seein lookin breathin bleedin
     hurtin burnin comin gettin losin passin fittin shakin twitchin spinnin fallin droopin slurrin throbbin poundin
     achin tinglin makin takin thinkin tryin wakin answerin respondin dyin chokin gaspin swellin tremblin frothin
     foamin killin jumpin kickin jerkin drivin workin sleepin eatin drinkin startin stoppin""".split())

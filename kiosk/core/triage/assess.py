@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from ..content import KnowledgeBase
 from ..text import MAX_CHARS, fluent, tokens, tokens_with_breaks
 from .matching import STOPWORDS, Match, PhraseIndex, SplitSigns, drop_contained, stem
-from .meaning import JUDGE_MIN, Embed, Judge, MeaningIndex, Reading
+from .meaning import JUDGE_MIN, PEOPLE, Embed, Judge, MeaningIndex, Reading
 from .negation import (
     NEGATION_CUES,
     Polarity,
@@ -447,10 +447,7 @@ def _unfinished(words: list[str], breaks: Mapping[int, str], body: frozenset[str
 
 
 PERSONAL = frozenset("i me he him she her we us they them you myself himself herself face arm arms leg legs hand "
-                     "hands side body head eye eyes mouth lip lips smile cheek speech vision words "
-                     "man woman lady guy boy girl baby child kid person someone somebody wife husband partner mum "
-                     "mom mam mother dad father son daughter brother sister nan gran grandma granny grandad grandpa "
-                     "friend mate neighbour neighbor colleague patient driver".split())
+                     "hands side body head eye eyes mouth lip lips smile cheek speech vision words".split()) | PEOPLE
 """A person or body word: the look-back for a thing stops here ("the tv is loud and my face is drooping", "the bus
 driver has collapsed", "the dog barked and my wife went limp"). Possessives are left out: "the shelf in my kitchen
 is crooked" is about the shelf."""

@@ -78,9 +78,11 @@ _PLACE_WORDS = frozenset(
     "ears temple lid lids eyelids brow eyebrow around round near under over across inside below above behind".split())
 """Words that name a place on the body (or where on it: "around the mouth"), a side, or how often, and say
 nothing of what it does."""
-_OWNERS = frozenset("wife husband mum mom dad son daughter grandson granddaughter grandma grandpa friend "
-                    "neighbour neighbor coworker".split())
-"""Whose it is, once "'s" is taken off ("my wife's left cheek")."""
+PEOPLE = frozenset("man woman lady guy boy girl baby child kid person someone somebody wife husband partner mum mom "
+                   "mam mother dad father son daughter grandson granddaughter brother sister nan gran grandma granny "
+                   "grandad grandpa friend mate neighbour neighbor colleague coworker patient driver".split())
+"""Words for people: whose a body part is, once "'s" is taken off ("my wife's left cheek"), and who a sign is said
+of (assess.PERSONAL: "the bus driver has collapsed" is not about the bus)."""
 _SENTENCES = re.compile(r"[.!?;]+")
 _WELL = re.compile(r"(?<![a-z'])(?:normal|normally|fine|okay|ok|alright|all right)(?![a-z'])")
 """Words that say all is well: a clause with them and no denial is not a sign by meaning ("both sides of my face
@@ -384,7 +386,7 @@ def names_only_a_place(clause: str) -> bool:
     same side"): a fragment of a longer telling, which meaning alone would put near "I've lost the sight in my
     left eye". (A statement cut off after its verb, "my face went...", is the phrase rules' to ask about.)"""
     words = [w[:-2] if w.endswith("'s") else w for w in _WORDS.findall(clause.lower())]
-    return bool(words) and all(w in _FUNCTION_WORDS or w in _PLACE_WORDS or w in _OWNERS for w in words)
+    return bool(words) and all(w in _FUNCTION_WORDS or w in _PLACE_WORDS or w in PEOPLE for w in words)
 
 
 def utterance_vector(clause_vectors: np.ndarray) -> np.ndarray:
