@@ -7,7 +7,7 @@ from typing import TextIO
 
 from ..core.content import Case, KnowledgeBase
 from ..core.triage import TriageIndex, assess
-from ..core.triage.matching import LITERAL, LITERAL_BELOW, STOPWORDS
+from ..core.triage.matching import stem
 
 MAX_GRADE = 8.0
 """Highest Flesch-Kincaid grade allowed for anything a person hears."""
@@ -30,18 +30,17 @@ def reading_grades(kb: KnowledgeBase) -> list[tuple[str, float, str]]:
     return [(where, float(textstat.flesch_kincaid_grade(text)), text) for where, text in kb.spoken_texts()]
 
 
-def one_word_phrases(kb: KnowledgeBase) -> list[tuple[str, str, str]]:
+def one_word_phrases(index: TriageIndex) -> list[tuple[str, str, str]]:
     """(red flag, phrase, word) for each red-flag phrase that the matcher reads as one everyday word: its other
     words are function words, which are optional ("get an ambulance" fired on "the ambulance bay"). Write it with
-    "=" to need every word, or as the one word if that word alone is the sign."""
+    "=" to need every word, or as the one word if that word alone is the sign. Read off the matcher's own patterns
+    (:class:`kiosk.core.triage.matching.PhraseIndex`), so the check and the matching cannot disagree."""
     found = []
-    for flag in kb.red_flags:
-        for phrase in (*flag.phrases, *flag.ask):
-            words = phrase.split()
-            content = [w for w in words if w not in STOPWORDS]
-            if (not phrase.startswith(LITERAL) and len(words) > 1 and len(content) == 1
-                    and len(content[0]) > LITERAL_BELOW):
-                found.append((flag.id, phrase, content[0]))
+    for phrases in (index.red_flags, index.asks):
+        for p in phrases.phrases if phrases is not None else ():
+            words = p.text.split()
+            if not p.pair and len(words) > 1 and len(p.pattern) == 1:
+                found.append((p.owner, p.text, next(w for w in words if stem(w) == p.pattern[0])))
     return found
 
 
@@ -85,13 +84,14 @@ def report(kb: KnowledgeBase, out: TextIO, verbose: bool = False, index: TriageI
     out.write(f"{len(grades)} texts graded, highest {worst:.1f}, {len(too_hard)} above grade {MAX_GRADE:g}"
               f"{'' if verbose else ' (texts within a grade of the limit listed; --verbose lists all)'}\n\n")
 
-    loose = one_word_phrases(kb)
+    index = index or TriageIndex.build(kb)
+    loose = one_word_phrases(index)
     out.write(f"Red-flag phrases read as one everyday word (write them with '=' to need every word): {len(loose)}\n")
     for flag_id, phrase, word in loose:
         out.write(f"FAIL  {flag_id}: '{phrase}' matches '{word}' alone\n")
     out.write("\n")
 
-    results = run_cases(kb.cases, index or TriageIndex.build(kb))
+    results = run_cases(kb.cases, index)
     failed = [r for r in results if not r.passed]
     out.write(f"Regression cases ({len(results)})\n{'result':6}  {'id':12}  {'emergency':9}  {'top cause':22}  text\n")
     for r in results:
