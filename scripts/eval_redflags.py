@@ -49,16 +49,13 @@ def sentences(n_em: int, n_other: int) -> list[dict]:
 def tuning(n_em: int, n_other: int) -> list[dict]:
     """Red-flag sentences of the tuning sets (eval/tuning/set*_redflags.json), spread evenly: for judging a
     change to the asks; eval/redflag_sentences.json stays held out for measurement."""
-    cases = [c for f in sorted((ROOT / "eval" / "tuning").glob("set*_redflags.json"))
-             for c in json.loads(f.read_text())["cases"]]
-    return (spread([c for c in cases if c.get("emergency") is True], n_em)
-            + spread([c for c in cases if c.get("emergency") is False], n_other))
+    return split(sorted((ROOT / "eval" / "tuning").glob("set*_redflags.json")), n_em, n_other)
 
 
-def from_file(path: Path, n_em: int, n_other: int) -> list[dict]:
-    """Red-flag sentences of any set in the vignette format (a blind set as it arrives, before it is read),
-    spread evenly; ``--emergencies 0`` takes every emergency, ``--others 0`` no look-alike."""
-    cases = json.loads(path.read_text())["cases"]
+def split(files: list[Path], n_em: int, n_other: int) -> list[dict]:
+    """Red-flag sentences of ``files`` (vignette format): ``n_em`` emergencies and ``n_other`` look-alikes, each
+    spread evenly; 0 emergencies takes every one, 0 look-alikes none."""
+    cases = [c for f in files for c in json.loads(f.read_text())["cases"]]
     em = [c for c in cases if c.get("emergency") is True]
     others = [c for c in cases if c.get("emergency") is False]
     return (spread(em, n_em) if n_em else em) + (spread(others, n_other) if n_other else [])
@@ -306,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(misses(runs[0]["results"])))
         return 0
     snrs = [None if s == "clean" else float(s) for s in args.snrs.split(",")]
-    cases = (from_file(args.cases, args.emergencies, args.others) if args.cases
+    cases = (split([args.cases], args.emergencies, args.others) if args.cases
              else vignettes() if args.set == "vignettes" else tuning(args.emergencies, args.others)
              if args.set == "tuning" else sentences(args.emergencies, args.others))
     t0 = time.perf_counter()
