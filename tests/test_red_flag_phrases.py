@@ -466,6 +466,9 @@ def test_a_call_for_help_or_a_wish_to_die_gets_the_emergency_prompt(text, flag):
     "i cut myself shaving and now my lip twitches",
     "i'm not going to hurt myself, i'm just tired of this twitch",
     "i can't go to the gym because of my knee",  # "can't go on" needs its "on"
+    "i forgot to take my tablets this morning",  # near a plan to die in words, not in meaning
+    "i've run out of my pills and my eyelid twitches",
+    "i've got plans for the weekend but my lip keeps jumping",
 ])
 def test_everyday_talk_of_dying_poison_or_ambulances_raises_nothing(text):
     result = assess(text, INDEX)
@@ -528,6 +531,7 @@ def test_an_ask_phrase_marked_with_equals_needs_every_word():
     ("i want to cut myself so badly right now", "self_harm"),
     ("i can't remember what day it is and i'm scared", "confusion"),
     ("ambulance please, she's not right", "urgent_help"),
+    ("a squeezing in the centre of my chest", "breathing_chest"),
 ])
 def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, flag):
     """Phrases, not pairs: as visitors of the blind sets 15-19 and 21 said them (eval/README.md)."""
@@ -557,7 +561,15 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("my dad took too many paracetamol", "urgent_help"),
     ("his breathing sounds really strange", "breathing_chest"),
     ("the care home said she was muddled in the night but has settled now", "confusion"),  # over, no time
+    ("i've been saving up my sleeping pills", "self_harm"),  # a plan, or a thrifty patient
+    ("i took the tablets deliberately, all of them", "self_harm"),
+    ("sorry, where am i", "confusion"),
+    ("i don't remember getting here", "confusion"),
+    ("someone get help", "urgent_help"),
+    ("get a nurse now", "urgent_help"),
+    ("i think i'm having a tia", "stroke_now"),  # a warning stroke said to be now, not had
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
     assert flag in unsure and flag not in affirmed, text
+
