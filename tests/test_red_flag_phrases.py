@@ -573,3 +573,24 @@ def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
     assert flag in unsure and flag not in affirmed, text
 
+
+@pytest.mark.parametrize("text, flag", [
+    ("my colleague collapsed at work last week", "passing_out"),
+    ("my neighbour fainted in the shop two weeks ago", "passing_out"),
+    ("the chest pain was last month, now it's only my lip", "breathing_chest"),
+])
+def test_a_sign_weeks_back_is_asked_about_not_raised(text, flag):
+    """Not years back, so not history; not now either: "Is that happening now?" (a stroke's warning may be weeks old)."""
+    result = assess(text, INDEX)
+    assert not result.emergency and flag in result.ask, text
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("i've had chest pain since last week and it's getting worse", "breathing_chest"),
+    ("she's been confused since last week", "confusion"),
+    ("two days ago my face went numb", "numbness"),
+    ("i've been thinking about ending it all since last month", "self_harm"),
+])
+def test_a_sign_that_began_weeks_back_and_goes_on_is_raised(text, flag):
+    affirmed, _ = flags(text)
+    assert flag in affirmed, text

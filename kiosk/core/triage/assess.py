@@ -28,6 +28,7 @@ from .negation import (
     said_today,
     sentence_window,
     settled,
+    weeks_back,
     years_back,
 )
 
@@ -384,6 +385,10 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
         if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())) or _said_of_a_thing(words, m, index, breaks or {}):
             continue
         pol, context = _phrase_polarity(words, m, breaks)
+        if pol is Polarity.AFFIRMED and m.phrase.owner not in index.unjudged and weeks_back(words, m.start, m.end, breaks):
+            # weeks back, and not said to go on: not now, but not history either (asked about); a call for
+            # help or a plan to die is its own evidence, whenever it is told
+            pol, context = Polarity.PAST, "weeks back"
         if ask_only and pol is Polarity.AFFIRMED:
             pol = Polarity.UNCERTAIN
         hit = RedFlagHit(m.phrase.owner, m.said, pol, context=context)

@@ -396,15 +396,17 @@ def both_sides(span: list[str]) -> bool:
     return _has_run(span, BOTH_SIDES)
 
 
-def in_the_past(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> bool:
-    """True when a past marker stands near the phrase at ``words[start:end]``, in the same sentence, with
-    no word of the present between them."""
+def in_the_past(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None,
+                marker_list: tuple[tuple[str, ...], ...] = PAST_MARKERS, not_after: frozenset[str] = frozenset()
+                ) -> bool:
+    """True when a past marker (of ``marker_list``, not right after a word of ``not_after``) stands near the
+    phrase at ``words[start:end]``, in the same sentence, with no word of the present between them."""
     lo, hi = sentence_window(words, breaks or {}, start, end, PAST_REACH, PAST_REACH)
-    markers = _by_first(PAST_MARKERS)
+    markers = _by_first(marker_list)
     for i in range(lo, hi):
         for m in markers.get(words[i], ()):
             n = len(m)
-            if i + n > hi or tuple(words[i:i + n]) != m:
+            if i + n > hi or tuple(words[i:i + n]) != m or (i and words[i - 1] in not_after):
                 continue
             between = words[i + n:start] if i < start else words[end:i]
             if not any(w in PRESENT and not (w == "now" and words[k + 1:k + 3] == ["and", "then"])
@@ -423,6 +425,32 @@ LONG_AGO = tuple(tuple(m.split()) for m in (
                                                                             ("has", "worn", "off")}
                                               and m not in OVER_UNTIMED)
 """Time words that put a sign at least a week back (an anaesthetic that "wore off" is today: not one)."""
+WEEKS_BACK = tuple(tuple(m.split()) for m in (
+    "weeks ago", "week ago", "last week", "last weekend", "a fortnight ago",
+    "months ago", "month ago", "last month", "ages ago",
+))
+"""Times weeks back said next to a sign ("my colleague collapsed at work last week"): not years back, so not history,
+but not now either: asked about ("Is that happening now?"), never raised at once. Days back are now: a face gone
+numb two days ago may be a stroke still going on."""
+
+
+ONGOING = frozenset("since from".split())
+"""Words before a time that make it when a sign began, not when it was ("chest pain since last week")."""
+STILL_GOING = frozenset("still again worse worsening".split())
+"""Words anywhere in the sentence that say a sign told with a time weeks back goes on ("and it's still weak")."""
+
+
+def weeks_back(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> bool:
+    """True when a time weeks back (WEEKS_BACK) stands near the phrase at ``words[start:end]``, in its
+    sentence, with no word of the present between them, and nothing in the sentence says it goes on ("since last
+    week", "still", "getting worse", "today")."""
+    lo, hi = sentence_window(words, breaks or {}, start, end, PAST_REACH, PAST_REACH)
+    sentence = words[lo:hi]
+    if _now_said(sentence) or STILL_GOING & set(sentence):
+        return False
+    return in_the_past(words, start, end, breaks, WEEKS_BACK, ONGOING)
+
+
 OVER = tuple(tuple(m.split()) for m in (
     "went back to normal", "back to normal now", "came back to normal", "is back to normal", "was back to normal",
     "recovered", "made a full recovery", "full recovery", "all better now", "it is fine now",
