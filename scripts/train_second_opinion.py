@@ -20,7 +20,11 @@ Never on the held-out sets (eval/heldout*.json, eval/redflag_sentences.json). Th
 balance (the tuning sets hold far more real emergencies than look-alikes). Run again after the content's
 banks or the tuning sets change:
 
-    .venv/bin/python scripts/train_second_opinion.py
+    .venv/bin/python scripts/train_second_opinion.py [--judge-only]
+
+``--judge-only`` refits the second opinion alone and keeps the shipped sign finder and cause guess. The shipped
+file was made so on 2026-12-05 (session 26): the finder refit with the red-flag sets 15-25 stopped asking about two
+described signs that tests keep ("his right hand overshoots everything", "keeps saying fork when she means phone").
 
 ``--leave-one-out`` measures instead how well that generalizes: each tuning set in turn is scored by the kiosk
 with a second opinion trained without it (emergencies caught; asks on its everyday cases), beside the kiosk
@@ -208,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--leave-one-out", metavar="THRESHOLDS", default="",
                         help="score each tuning set with a second opinion trained without it, at these FINDER_ASK "
                              "values (as 0.75,0.8,0.85); writes nothing")
+    parser.add_argument("--judge-only", action="store_true",
+                        help="refit only the second opinion on phrase hits; keep the sign finder and the cause guess "
+                             "of the file at --out")
     args = parser.parse_args(argv)
     encoder, why = load_encoder(cache_dir=ROOT / "models" / "cache")  # the model the kiosk runs (int8 MatMuls)
     if encoder is None:
@@ -218,6 +225,15 @@ def main(argv: list[str] | None = None) -> int:
         leave_one_out(encoder, kb, [float(t) for t in args.leave_one_out.split(",")])
         return 0
     judge, learnt = train(encoder, kb)
+    if args.judge_only:
+        from kiosk.meaning import load_judge
+
+        kept = load_judge(args.out)
+        if kept is None:
+            print(f"--judge-only needs a second opinion at {args.out} to keep its finder and cause guess")
+            return 1
+        judge = dataclasses.replace(kept, weights=judge.weights, bias=judge.bias)
+        learnt = learnt.split("; sign finder")[0] + "; sign finder and cause guess kept"
     np.savez(args.out, weights=judge.weights, bias=np.float32(judge.bias), find_weights=judge.find_weights,
              find_bias=np.float32(judge.find_bias), cause_ids=np.array(judge.cause_ids), cause_weights=judge.cause_weights,
              cause_bias=judge.cause_bias, model=np.array(encoder.model_id))
