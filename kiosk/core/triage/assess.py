@@ -384,11 +384,7 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
             continue  # already said plainly (or asked about): more mentions change nothing
         if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())) or _said_of_a_thing(words, m, index, breaks or {}):
             continue
-        pol, context = _phrase_polarity(words, m, breaks)
-        if pol is Polarity.AFFIRMED and m.phrase.owner not in index.unjudged and weeks_back(words, m.start, m.end, breaks):
-            # weeks back, and not said to go on: not now, but not history either (asked about); a call for
-            # help or a plan to die is its own evidence, whenever it is told
-            pol, context = Polarity.PAST, "weeks back"
+        pol, context = _phrase_polarity(words, m, breaks, m.phrase.owner not in index.unjudged)
         if ask_only and pol is Polarity.AFFIRMED:
             pol = Polarity.UNCERTAIN
         hit = RedFlagHit(m.phrase.owner, m.said, pol, context=context)
@@ -416,9 +412,11 @@ UNFINISHED_NEXT = frozenset("and but so then um uh erm er uhm hmm".split())
 """Words after a linking verb that show the statement stopped there ("my face went, um, and ...")."""
 
 
-def _phrase_polarity(words: list[str], m: Match, breaks: Mapping[int, str] | None) -> tuple[Polarity, str]:
+def _phrase_polarity(words: list[str], m: Match, breaks: Mapping[int, str] | None, judged: bool = True
+                     ) -> tuple[Polarity, str]:
     """(polarity, context) of a phrase hit: denied, asked about ("the nurse asked about numbness", "what if"),
-    years back, or said plainly."""
+    years back, weeks back (only a ``judged`` sign: a call for help or a plan to die is its own evidence whenever it
+    is told), or said plainly."""
     pol = polarity(words, m.start, m.positions, breaks)
     context = ""
     if pol is not Polarity.NEGATED:
@@ -427,6 +425,9 @@ def _phrase_polarity(words: list[str], m: Match, breaks: Mapping[int, str] | Non
             pol, context = asked, "question"
     if pol is Polarity.AFFIRMED and in_the_past(words, m.start, m.end, breaks):
         pol = Polarity.PAST
+    elif pol is Polarity.AFFIRMED and judged and weeks_back(words, m.start, m.end, breaks):
+        # not now, but not history either: asked about
+        pol, context = Polarity.PAST, "weeks back"
     return pol, context
 
 

@@ -436,8 +436,7 @@ numb two days ago may be a stroke still going on."""
 
 ONGOING = frozenset("since from".split())
 """Words before a time that make it when a sign began, not when it was ("chest pain since last week")."""
-STILL_GOING = frozenset("still again worse worsening".split())
-"""Words anywhere in the sentence that say a sign told with a time weeks back goes on ("and it's still weak")."""
+WORSENING = frozenset("worse worsening".split())
 
 
 def weeks_back(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> bool:
@@ -446,7 +445,8 @@ def weeks_back(words: list[str], start: int, end: int, breaks: Mapping[int, str]
     week", "still", "getting worse", "today")."""
     lo, hi = sentence_window(words, breaks or {}, start, end, PAST_REACH, PAST_REACH)
     sentence = words[lo:hi]
-    if _now_said(sentence) or STILL_GOING & set(sentence):
+    # anywhere in the sentence, not only near the sign: "my arm went weak last week and it's still weak"
+    if _now_said(sentence) or (NOW_NEAR | WORSENING) & set(sentence):
         return False
     return in_the_past(words, start, end, breaks, WEEKS_BACK, ONGOING)
 
