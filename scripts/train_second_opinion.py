@@ -115,9 +115,11 @@ def embed_all(encoder: SentenceEncoder, texts: list[str]) -> np.ndarray:
     return np.vstack([encoder.embed(texts[i:i + 64]) for i in range(0, len(texts), 64)]).astype(np.float64)
 
 
-def train(encoder: SentenceEncoder, kb: KnowledgeBase, leave_out: str = "") -> tuple[Judge, str]:
+def train(encoder: SentenceEncoder, kb: KnowledgeBase, leave_out: str = "", keep: Judge | None = None
+          ) -> tuple[Judge, str]:
     """The second opinion with its sign finder, from the banks and the tuning sets (but ``leave_out``), and a
-    line saying what it learnt from."""
+    line saying what it learnt from. With ``keep``, only the second opinion is fit; the finder and the cause guess
+    are ``keep``'s."""
     utterances = tuning_utterances(ROOT / "eval" / "tuning", leave_out)
     phrases = TriageIndex.build(kb)
     said = [(t, em) for t, em, _ in utterances if assess(t, phrases).emergency]
@@ -128,6 +130,11 @@ def train(encoder: SentenceEncoder, kb: KnowledgeBase, leave_out: str = "") -> t
     vectors = embed_all(encoder, texts)
     weights, bias = fit(vectors, labels)
     agree = float(((1.0 / (1.0 + np.exp(-(vectors @ weights + bias))) >= 0.5) == (labels > 0)).mean())
+    learnt = (f"{len(said)} tuning utterances with a phrase hit ({sum(em for _, em in said)} emergencies), "
+              f"{len(signs)} sign examples, {len(look_alikes)} look-alikes; agrees with {agree:.1%} of them")
+    if keep is not None:
+        return (dataclasses.replace(keep, weights=weights.astype(np.float32), bias=float(bias)),
+                f"{learnt}; sign finder and cause guess kept")
 
     sign_vectors = embed_all(encoder, signs)
     found, everyday = [], []
@@ -153,10 +160,8 @@ def train(encoder: SentenceEncoder, kb: KnowledgeBase, leave_out: str = "") -> t
     cause_weights, cause_bias = fit_softmax(utterances, shares)
     judge = Judge(weights.astype(np.float32), float(bias), find_weights.astype(np.float32), float(find_bias),
                   cause_ids, cause_weights.astype(np.float32), cause_bias.astype(np.float32))
-    return judge, (f"{len(said)} tuning utterances with a phrase hit ({sum(em for _, em in said)} emergencies), "
-                   f"{len(signs)} sign examples, {len(look_alikes)} look-alikes; agrees with {agree:.1%} of them; "
-                   f"sign finder: {len(found)} clauses that tell of a sign, {len(everyday)} everyday clauses; "
-                   f"cause guess: {len(described)} cause cases")
+    return judge, (f"{learnt}; sign finder: {len(found)} clauses that tell of a sign, {len(everyday)} everyday "
+                   f"clauses; cause guess: {len(described)} cause cases")
 
 
 def score(cases: list[dict], index: TriageIndex) -> tuple[int, int, int, int, int, int]:
@@ -224,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.leave_one_out:
         leave_one_out(encoder, kb, [float(t) for t in args.leave_one_out.split(",")])
         return 0
-    judge, learnt = train(encoder, kb)
+    kept = None
     if args.judge_only:
         from kiosk.meaning import load_judge
 
@@ -232,8 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         if kept is None:
             print(f"--judge-only needs a second opinion at {args.out} to keep its finder and cause guess")
             return 1
-        judge = dataclasses.replace(kept, weights=judge.weights, bias=judge.bias)
-        learnt = learnt.split("; sign finder")[0] + "; sign finder and cause guess kept"
+    judge, learnt = train(encoder, kb, keep=kept)
     np.savez(args.out, weights=judge.weights, bias=np.float32(judge.bias), find_weights=judge.find_weights,
              find_bias=np.float32(judge.find_bias), cause_ids=np.array(judge.cause_ids), cause_weights=judge.cause_weights,
              cause_bias=judge.cause_bias, model=np.array(encoder.model_id))
