@@ -179,6 +179,8 @@ def test_an_unfinished_statement_in_the_dialogue_asks_and_a_yes_is_an_emergency(
     "the ambulance bay is blocked by a car", "the camera flash made me blink",
     "we learned face arm speech time at school",
     "i can still write with my own hand", "is there an emergency help button here",
+    "my eyelid jumps like it's having its own little seizure",
+    "is this an emergency or can it wait for my gp",
 ])
 def test_signs_said_of_things_or_long_ago_are_not_emergencies(text):
     assert not alarm_or_question(assess(text, INDEX)), text
@@ -191,6 +193,8 @@ def test_signs_said_of_things_or_long_ago_are_not_emergencies(text):
     # a person named by a noun ends the look-back for a thing, as "he" or "my arm" does
     "the bus driver has collapsed", "the taxi stopped and the driver collapsed",
     "my husband is fitting on the floor",
+    # "had a fit" keeps its "a", so a hedge between was nothing
+    "he's had some kind of fit", "she had some sort of fit just now",
 ])
 def test_signs_next_to_things_or_in_new_words_still_count(text):
     assert alarm_or_question(assess(text, INDEX)), text
@@ -417,6 +421,9 @@ def test_a_stroke_asked_about_past_or_figurative_is_not_declared(text, raised):
     ("my chest hurts and my lip twitches", "breathing_chest"),
     ("my throat is closing up since i took the new pill", "breathing_chest"),
     ("my son's eyes are rolling back", "passing_out"),
+    ("please, this is an emergency, i need someone now", "urgent_help"),
+    ("i've been looking up ways to die", "self_harm"),
+    ("he says he's going to hang himself in the barn", "self_harm"),
 ])
 def test_an_emergency_beyond_the_article_is_not_passed_over(text, flag):
     """A waiting-room kiosk hears more than its topic: "I can't breathe" must not get "I can help with lip
@@ -568,6 +575,12 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("someone get help", "urgent_help"),
     ("get a nurse now", "urgent_help"),
     ("i think i'm having a tia", "stroke_now"),  # a warning stroke said to be now, not had
+    ("i was going to jump from the car park roof before i came in", "self_harm"),  # or a stunt in a film
+    ("i keep thinking about driving the van off the bridge", "self_harm"),
+    ("next thing i know i'm on the floor with people over me", "passing_out"),  # or a trip
+    ("i've got this fizzing down one side", "numbness"),  # tingling alone is a clue, not a sign
+    ("there's a pain in the middle of my chest going into my jaw", "breathing_chest"),
+    ("a heavy feeling in my chest going down my left arm", "breathing_chest"),
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
