@@ -179,7 +179,8 @@ def test_an_unfinished_statement_in_the_dialogue_asks_and_a_yes_is_an_emergency(
     "the ambulance bay is blocked by a car", "the camera flash made me blink",
     "we learned face arm speech time at school",
     "i can still write with my own hand", "is there an emergency help button here",
-    "my eyelid jumps like it's having its own little seizure",
+    # an animal's face or leg, not a person's
+    "my dog's leg is weak", "my eyelid jumps like it's having its own little seizure",
     "is this an emergency or can it wait for my gp",
 ])
 def test_signs_said_of_things_or_long_ago_are_not_emergencies(text):

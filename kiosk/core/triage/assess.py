@@ -467,16 +467,27 @@ def _said_of_a_thing(words: list[str], m: Match, index: TriageIndex, breaks: Map
     THING_REACH words in the clause for a thing word, with no person or body word in between. Pairs and
     longer phrases name the body themselves and are never dropped."""
     things = index.things
+    if things and _a_things_body(words, m.start, things):
+        return True  # a pair that starts with an animal's body word: "my cat's face looks lopsided"
     if m.phrase.pair or len(m.phrase.pattern) > 1 or not things or stem(words[m.start]) not in index.thing_signs:
         return False
     for j in range(m.start - 1, max(-1, m.start - THING_REACH - 1), -1):
         # "and" ends the look-back only before a new subject: "the flowers are wilting and drooping"
         joins = words[j] in {"and", "or"} and j + 1 < len(words) and words[j + 1] in PERSONAL
+        if _a_things_body(words, j, things):
+            return True
         if breaks.get(j + 1) or words[j] in PERSONAL or words[j] == "but" or joins:
             return False
         if stem(words[j]) in things:
             return True
     return False
+
+
+def _a_things_body(words: list[str], j: int, things: Collection[str]) -> bool:
+    """True when ``words[j]`` is a body word that an animal or a thing owns: "my cats face", "the dogs leg" (the
+    text normalizer drops the apostrophe)."""
+    return (j >= 1 and words[j] in PERSONAL and words[j] not in PEOPLE and _possessive(words[j - 1])
+            and stem(words[j - 1]) in things)
 
 
 OWNERS = frozenset("my me his her their your our the a an both left right upper lower whole half one each that "
