@@ -36,6 +36,7 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -156,8 +157,8 @@ def train(encoder: SentenceEncoder, kb: KnowledgeBase, leave_out: str = "", keep
         named = [c for c in cs if c in cause_ids]
         shares[row, [cause_ids.index(c) for c in named]] = 1.0 / len(named)
     # as the kiosk reads an utterance: its clauses embedded together, their mean
-    utterances = np.array([utterance_vector(encoder.embed(split_clauses(t)[1] or [t])) for t, _ in described])
-    cause_weights, cause_bias = fit_softmax(utterances, shares)
+    read_as_kiosk = np.array([utterance_vector(encoder.embed(split_clauses(t)[1] or [t])) for t, _ in described])
+    cause_weights, cause_bias = fit_softmax(read_as_kiosk, shares)
     judge = Judge(weights.astype(np.float32), float(bias), find_weights.astype(np.float32), float(find_bias),
                   cause_ids, cause_weights.astype(np.float32), cause_bias.astype(np.float32))
     return judge, (f"{learnt}; sign finder: {len(found)} clauses that tell of a sign, {len(everyday)} everyday "
@@ -238,9 +239,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"--judge-only needs a second opinion at {args.out} to keep its finder and cause guess")
             return 1
     judge, learnt = train(encoder, kb, keep=kept)
-    np.savez(args.out, weights=judge.weights, bias=np.float32(judge.bias), find_weights=judge.find_weights,
-             find_bias=np.float32(judge.find_bias), cause_ids=np.array(judge.cause_ids), cause_weights=judge.cause_weights,
-             cause_bias=judge.cause_bias, model=np.array(encoder.model_id))
+    arrays: dict[str, Any] = {"weights": judge.weights, "bias": np.float32(judge.bias),
+                              "cause_ids": np.array(judge.cause_ids), "model": np.array(encoder.model_id)}
+    if judge.find_weights is not None:  # a kept file may predate the finder or the cause guess (load_judge)
+        arrays.update(find_weights=judge.find_weights, find_bias=np.float32(judge.find_bias))
+    if judge.cause_weights is not None and judge.cause_bias is not None:
+        arrays.update(cause_weights=judge.cause_weights, cause_bias=judge.cause_bias)
+    np.savez(args.out, **arrays)
     print(f"{learnt}; wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 0
 
