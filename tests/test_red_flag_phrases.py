@@ -582,6 +582,10 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("i've got this fizzing down one side", "numbness"),  # tingling alone is a clue, not a sign
     ("there's a pain in the middle of my chest going into my jaw", "breathing_chest"),
     ("a heavy feeling in my chest going down my left arm", "breathing_chest"),
+    ("i've had stroke signs that keep coming and going", "stroke_now"),  # or the leaflet's words
+    ("my father he have stroke now", "stroke_now"),
+    ("he doesn't know where brian is", "confusion"),  # or he is looking for brian
+    ("i've got the pills ready at home", "self_harm"),  # or the week's box made up
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
