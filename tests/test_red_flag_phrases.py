@@ -586,6 +586,13 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("my father he have stroke now", "stroke_now"),
     ("he doesn't know where brian is", "confusion"),  # or he is looking for brian
     ("i've got the pills ready at home", "self_harm"),  # or the week's box made up
+    ("i can't cope anymore", "self_harm"),  # or with the twitch
+    ("i've been planning how i'd do it", "self_harm"),
+    ("stroke, um, i think, stroke", "stroke_now"),
+    ("she's got the f a s t signs", "stroke_now"),  # or asks what they are
+    ("fetch the doctor quick", "urgent_help"),
+    ("need, um, need a doctor now please", "urgent_help"),
+    ("she's fitting", "passing_out"),  # or fitting in
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
