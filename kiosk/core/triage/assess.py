@@ -465,10 +465,11 @@ def _said_of_a_thing(words: list[str], m: Match, index: TriageIndex, breaks: Map
 
     Only for the sign words that can describe a thing (TriageIndex.thing_signs). Looks back at most
     THING_REACH words in the clause for a thing word, with no person or body word in between. Pairs and
-    longer phrases name the body themselves and are never dropped."""
+    longer phrases name the body themselves and are dropped only when it is an animal's or a thing's ("my cat's
+    face looks lopsided")."""
     things = index.things
     if things and _a_things_body(words, m.start, things):
-        return True  # a pair that starts with an animal's body word: "my cat's face looks lopsided"
+        return True  # a phrase or pair that starts with an animal's body word
     if m.phrase.pair or len(m.phrase.pattern) > 1 or not things or stem(words[m.start]) not in index.thing_signs:
         return False
     for j in range(m.start - 1, max(-1, m.start - THING_REACH - 1), -1):
