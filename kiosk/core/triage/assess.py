@@ -475,10 +475,10 @@ def _said_of_a_thing(words: list[str], m: Match, index: TriageIndex, breaks: Map
     for j in range(m.start - 1, max(-1, m.start - THING_REACH - 1), -1):
         # "and" ends the look-back only before a new subject: "the flowers are wilting and drooping"
         joins = words[j] in {"and", "or"} and j + 1 < len(words) and words[j + 1] in PERSONAL
-        if _a_things_body(words, j, things):
-            return True
-        if breaks.get(j + 1) or words[j] in PERSONAL or words[j] == "but" or joins:
+        if breaks.get(j + 1) or words[j] == "but" or joins:
             return False
+        if words[j] in PERSONAL:
+            return _a_things_body(words, j, things)  # a person's, or an animal's ("my cats leg is weak")
         if stem(words[j]) in things:
             return True
     return False
