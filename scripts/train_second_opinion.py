@@ -16,6 +16,14 @@ clauses: of each emergency utterance or answer, the clause nearest a sign's exam
 the everyday (not trap) cases and of the answers without an emergency (no). The kiosk asks about a clause the
 finder is fairly sure of though no example is near, and drops a meaning hit the finder rules out.
 
+The same file holds a memory (:class:`kiosk.core.triage.meaning.Judge`, ``recall_*`` and ``unlike_vectors``): the
+clause that tells of the sign in each emergency of the tuning sets' cases and red-flag sentences, with its red flag
+(the phrase rules' when they find one, else its nearest sign example's), and the clauses not to mistake for one:
+the sign-like clause of each look-alike and the everyday clauses near a remembered sign. Stored as float16 vectors,
+with the clauses' text (shown as the example a hit is closest to). ``--memory-only`` remakes the memory alone;
+``--memory-leave-one-out 0.6/0.1/5,...`` measures it, each tuning set scored with a memory made without it, at
+each RECALL_MIN / RECALL_MARGIN / RECALL_AGREE (benchmarks/meaning.md).
+
 Never on the held-out sets (eval/heldout*.json, eval/redflag_sentences.json). The classes are weighted to
 balance (the tuning sets hold far more real emergencies than look-alikes). Run again after the content's
 banks or the tuning sets change:
@@ -35,6 +43,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +55,15 @@ sys.path.insert(0, str(ROOT))
 from kiosk.bench.eval_sets import read_vignettes  # noqa: E402
 from kiosk.core.content import KnowledgeBase, load_knowledge_base  # noqa: E402
 from kiosk.core.triage import TriageIndex, assess, meaning  # noqa: E402
-from kiosk.core.triage.meaning import FINDER_ASK, Judge, split_clauses, utterance_vector  # noqa: E402
+from kiosk.core.triage.meaning import (  # noqa: E402
+    FINDER_ASK,
+    RECALL_AGREE,
+    RECALL_MARGIN,
+    RECALL_MIN,
+    Judge,
+    split_clauses,
+    utterance_vector,
+)
 from kiosk.meaning import SECOND_OPINION  # noqa: E402
 from kiosk.meaning.encoder import SentenceEncoder, load_encoder  # noqa: E402
 
@@ -165,6 +182,127 @@ def train(encoder: SentenceEncoder, kb: KnowledgeBase, leave_out: str = "", keep
                    f"clauses; cause guess: {len(described)} cause cases")
 
 
+UNLIKE_NEAR = 0.5
+"""An everyday clause is kept as a look-alike of the memory when it is at least this close to a remembered sign
+(the others could never be nearer than a sign clause that clears RECALL_MIN)."""
+
+
+def memory_clauses(encoder: SentenceEncoder, kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
+    """(set, role, clause, red flag) for the memory, from the tuning sets' cases and red-flag sentences: the clause
+    that tells of the sign in each emergency ("sign", with its red flag: the phrase rules' when they find one, in
+    the clause that holds its words, else the nearest sign example's), the sign-like clause of each look-alike
+    ("unlike") and every clause of the everyday cases ("everyday")."""
+    phrases = TriageIndex.build(kb)
+    flag_of = [f.id for f in kb.red_flags for _ in f.examples]
+    sign_vectors = embed_all(encoder, [e for f in kb.red_flags for e in f.examples])
+    out: list[tuple[str, str, str, str]] = []
+    for path in sorted((ROOT / "eval" / "tuning").glob("*.json")):
+        if path.name.endswith("_sessions.json"):
+            continue
+        name = path.name.split("_")[0]
+        for c in read_vignettes(path):
+            if not isinstance(c.get("emergency"), bool):
+                continue
+            clauses = list(dict.fromkeys(split_clauses(c["text"])[1])) or [c["text"]]
+            near = embed_all(encoder, clauses) @ sign_vectors.T
+            nearest = int(near.max(axis=1).argmax())
+            if c["emergency"]:
+                clause, flag = clauses[nearest], flag_of[int(near[nearest].argmax())]
+                for hit in assess(c["text"], phrases).red_flags:
+                    said = hit.said.lower().split()
+                    holding = [x for x in clauses if all(w in x.lower().split() for w in said)]
+                    if holding:
+                        clause, flag = holding[0], hit.id
+                        break
+                out.append((name, "sign", clause, flag))
+            elif "trap" in str(c.get("id", "")):
+                out.append((name, "unlike", clauses[nearest], ""))
+            else:
+                out += [(name, "everyday", x, "") for x in clauses]
+    return out
+
+
+def memory(encoder: SentenceEncoder, rows: list[tuple[str, str, str, str]], leave_out: str = "") -> dict[str, Any]:
+    """The memory's arrays (:class:`Judge`) from :func:`memory_clauses` (but set ``leave_out``'s): each sign
+    clause once, and the look-alikes with the everyday clauses at least UNLIKE_NEAR close to a sign clause."""
+    told: dict[str, str] = {}
+    for name, role, text, flag in rows:
+        if role == "sign" and name != leave_out:
+            told.setdefault(text, flag)
+    texts = list(told)
+    recall = embed_all(encoder, texts)
+    everyday = list(dict.fromkeys(t for n, r, t, _ in rows if r == "everyday" and n != leave_out and t not in told))
+    near = (embed_all(encoder, everyday) @ recall.T).max(axis=1) >= UNLIKE_NEAR
+    unlike = list(dict.fromkeys([t for n, r, t, _ in rows if r == "unlike" and n != leave_out and t not in told]
+                                + [t for t, keep in zip(everyday, near, strict=True) if keep]))
+    return {"recall_vectors": recall.astype(np.float16), "recall_flags": np.array([told[t] for t in texts]),
+            "recall_texts": np.array(texts), "unlike_vectors": embed_all(encoder, unlike).astype(np.float16)}
+
+
+def with_memory(judge: Judge, arrays: dict[str, Any]) -> Judge:
+    """``judge`` with the memory ``arrays`` (as :func:`kiosk.meaning.load_judge` reads them)."""
+    return dataclasses.replace(
+        judge, recall_vectors=np.asarray(arrays["recall_vectors"], dtype=np.float32),
+        recall_flags=tuple(str(f) for f in arrays["recall_flags"]),
+        recall_texts=tuple(str(t) for t in arrays["recall_texts"]),
+        unlike_vectors=np.asarray(arrays["unlike_vectors"], dtype=np.float32))
+
+
+class Remembered:
+    """An encoder that embeds each text once (the leave-one-out runs embed the same clauses many times)."""
+
+    def __init__(self, encoder: SentenceEncoder) -> None:
+        self.encoder, self.known = encoder, {}  # type: ignore[var-annotated]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.known]
+        if missing:
+            self.known.update(zip(missing, self.encoder.embed(missing), strict=True))
+        return np.stack([self.known[t] for t in texts]) if texts else self.encoder.embed([])
+
+
+def memory_leave_one_out(encoder: SentenceEncoder, kb: KnowledgeBase, grid: list[tuple[float, float, int]]) -> None:
+    """Each tuning set's cases and red-flag sentences scored by the kiosk with the shipped second opinion and a
+    memory made without that set, at each (RECALL_MIN, RECALL_MARGIN) of ``grid``, beside no memory."""
+    from kiosk.meaning import load_judge
+
+    shipped = load_judge()
+    if shipped is None:
+        print("no second opinion to add a memory to")
+        return
+    shipped = dataclasses.replace(shipped, recall_vectors=None, recall_flags=(), recall_texts=(), unlike_vectors=None)
+    remembered = Remembered(encoder)
+    rows = memory_clauses(remembered, kb)  # type: ignore[arg-type]
+    heads = ["no memory"] + [f"{m:g}/{g:g}/{k}" for m, g, k in grid]
+    totals = np.zeros((len(heads), 5), dtype=int)
+    print("| tuning set (left out) | " + " | ".join(f"caught, everyday asked, look-alikes asked, false alarms: {h}"
+                                                   for h in heads) + " |")
+    for path in sorted((ROOT / "eval" / "tuning").glob("*_cases.json")) + sorted((ROOT / "eval" / "tuning").glob("*_redflags.json")):
+        cases = [c for c in read_vignettes(path) if isinstance(c.get("emergency"), bool)]
+        judge = with_memory(shipped, memory(remembered, rows, leave_out=path.name.split("_")[0]))  # type: ignore[arg-type]
+        found = []
+        for at in [None, *grid]:
+            if at is None:
+                index = TriageIndex.build(kb, remembered.embed, judge=shipped)
+            else:
+                meaning.RECALL_MIN, meaning.RECALL_MARGIN, meaning.RECALL_AGREE = at  # a measurement: the kiosk's thresholds, tried
+                index = TriageIndex.build(kb, remembered.embed, judge=judge)
+            counts = np.zeros(5, dtype=int)
+            for c in cases:
+                answer = assess(c["text"], index)
+                trap = "trap" in str(c.get("id", ""))
+                counts += [c["emergency"] and bool(answer.emergency or answer.ask), c["emergency"],
+                           not c["emergency"] and not trap and bool(answer.ask or answer.emergency),
+                           not c["emergency"] and trap and bool(answer.ask) and not answer.emergency,
+                           not c["emergency"] and bool(answer.emergency)]
+            found.append(counts)
+        meaning.RECALL_MIN, meaning.RECALL_MARGIN, meaning.RECALL_AGREE = RECALL_MIN, RECALL_MARGIN, RECALL_AGREE
+        totals += np.array(found)
+        print(f"| {path.stem} | " + " | ".join(f"{r[0]}/{r[1]}, {r[2]}, {r[3]}, {r[4]}" for r in found) + " |",
+              flush=True)
+    print("| all | " + " | ".join(f"{r[0]}/{r[1]}, {r[2]}, {r[3]}, {r[4]}" for r in totals) + " |")
+
+
 def score(cases: list[dict], index: TriageIndex) -> tuple[int, int, int, int, int, int]:
     """(emergencies caught, emergencies, everyday cases asked about, everyday cases, cause cases with a right
     cause in the first three, cause cases) of one set's cases."""
@@ -221,31 +359,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--judge-only", action="store_true",
                         help="refit only the second opinion on phrase hits; keep the sign finder and the cause guess "
                              "of the file at --out")
+    parser.add_argument("--memory-leave-one-out", metavar="GRID", default="",
+                        help="score each tuning set with a memory made without it, at these RECALL_MIN/RECALL_MARGIN "
+                             "pairs (as 0.6/0.05,0.65/0.05); writes nothing")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="remake only the memory; keep the rest of the file at --out")
     args = parser.parse_args(argv)
     encoder, why = load_encoder(cache_dir=ROOT / "models" / "cache")  # the model the kiosk runs (int8 MatMuls)
     if encoder is None:
         print(why)
         return 1
     kb = load_knowledge_base(ROOT / "content")
+    if args.memory_leave_one_out:
+        grid = [(float(m), float(g), int(k)) for m, g, k in (p.split("/") for p in args.memory_leave_one_out.split(","))]
+        memory_leave_one_out(encoder, kb, grid)
+        return 0
     if args.leave_one_out:
         leave_one_out(encoder, kb, [float(t) for t in args.leave_one_out.split(",")])
         return 0
     kept = None
-    if args.judge_only:
+    if args.judge_only or args.memory_only:
         from kiosk.meaning import load_judge
 
         kept = load_judge(args.out)
         if kept is None:
-            print(f"--judge-only needs a second opinion at {args.out} to keep its finder and cause guess")
+            print(f"--judge-only and --memory-only need a second opinion at {args.out} to keep")
             return 1
-    judge, learnt = train(encoder, kb, keep=kept)
+    judge, learnt = (kept, "second opinion, sign finder and cause guess kept") if args.memory_only and kept else \
+        train(encoder, kb, keep=kept)
+    remembered = memory(encoder, memory_clauses(encoder, kb))
+    learnt += (f"; memory: {len(remembered['recall_texts'])} sign clauses, {len(remembered['unlike_vectors'])} "
+               "clauses not to mistake for them")
     arrays: dict[str, Any] = {"weights": judge.weights, "bias": np.float32(judge.bias),
                               "cause_ids": np.array(judge.cause_ids), "model": np.array(encoder.model_id)}
     if judge.find_weights is not None:  # a kept file may predate the finder or the cause guess (load_judge)
         arrays.update(find_weights=judge.find_weights, find_bias=np.float32(judge.find_bias))
     if judge.cause_weights is not None and judge.cause_bias is not None:
         arrays.update(cause_weights=judge.cause_weights, cause_bias=judge.cause_bias)
-    np.savez(args.out, **arrays)
+    arrays.update(remembered)
+    np.savez_compressed(args.out, **arrays)
     print(f"{learnt}; wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 0
 

@@ -108,6 +108,10 @@ class _SureJudge:
     def causes(self, vector):
         return ()
 
+    def recalls(self, vectors):  # no memory
+        n = len(vectors)
+        return np.full(n, -1), np.full(n, -1.0), np.full(n, -1.0)
+
 
 def test_a_clause_the_second_opinion_is_sure_of_is_asked_about(index):
     """A clause no example is close enough to ("my husband talks"), but that the second opinion is sure tells
@@ -655,3 +659,69 @@ def test_a_halting_denial_is_not_made_a_sign(judged):
 def test_a_loss_of_sight_denied_in_so_many_words_is_not_asked_about(judged):
     answer = assess("my eyelid twitches but i haven't lost any sight, honestly", judged).to_json()
     assert not answer["emergency"] and "vision_loss" not in answer["ask"], answer
+
+
+def _remembering(index, encoder, signs: list[tuple[str, str]], unlike: list[str]):
+    """``index`` with the shipped second opinion and only this memory: (clause, red flag) told of a sign, and
+    clauses not to mistake for one."""
+    judge = dataclasses.replace(
+        index.meaning.judge, recall_vectors=encoder.embed([t for t, _ in signs]),
+        recall_flags=tuple(f for _, f in signs), recall_texts=tuple(t for t, _ in signs),
+        unlike_vectors=encoder.embed(unlike) if unlike else np.zeros((0, 384), dtype=np.float32))
+    return dataclasses.replace(index, meaning=dataclasses.replace(index.meaning, judge=judge))
+
+
+def test_the_shipped_second_opinion_remembers_the_tuning_sets_signs(judged, kb):
+    judge = judged.meaning.judge
+    assert judge.recall_vectors is not None and len(judge.recall_vectors) > 1000
+    assert len(judge.recall_flags) == len(judge.recall_texts) == len(judge.recall_vectors)
+    assert set(judge.recall_flags) <= {f.id for f in kb.red_flags}
+    assert judge.unlike_vectors is not None and judge.unlike_vectors.shape[1:] == judge.recall_vectors.shape[1:]
+
+
+def test_a_clause_close_to_a_remembered_sign_is_asked_about_as_its_sign(judged, encoder):
+    said = "she dey ask me who i be"
+    forgetting = _remembering(judged, encoder, [("the sky is blue today", "confusion")], [])
+    assert not assess(said, forgetting).ask, "nothing but the memory finds it"
+    remembering = _remembering(judged, encoder, [("he dey ask me who i be", "confusion")], [])
+    answer = assess(said, remembering).to_json()
+    assert not answer["emergency"] and answer["ask"] == ["confusion"], answer
+    evidence = answer["red_flag_evidence"][0]
+    assert evidence["how"] == "meaning" and evidence["example"] == "he dey ask me who i be"
+
+
+def test_a_clause_as_close_to_a_remembered_look_alike_is_not_asked_about(judged, encoder):
+    said = "the pikin dey shake for ground"
+    remembering = _remembering(judged, encoder, [("my pikin dey shake for ground", "passing_out")], [])
+    assert assess(said, remembering).ask == ("passing_out",)
+    remembering = _remembering(judged, encoder, [("my pikin dey shake for ground", "passing_out")],
+                               ["the pikin dey shake for ground on the telly"])
+    assert assess(said, remembering).ask == ()
+
+
+def test_a_remembered_sign_the_content_puts_far_from_the_clause_is_not_asked(judged, encoder):
+    # the clause is near the remembered one in words only: none of the content's confusion examples is near it
+    remembering = _remembering(judged, encoder, [("his eyes look glassy", "confusion")], [])
+    assert assess("he reached for his glass and knocked it over", remembering).ask == ()
+
+
+def test_a_memory_without_a_sure_sign_asks_for_help_instead(judged, encoder):
+    from kiosk.core.triage.meaning import RECALL_OTHERWISE
+
+    # remembered as trouble seeing (its nearest example was "she can't see the clock"), but it tells of confusion
+    remembering = _remembering(judged, encoder, [("she think it is night", "vision_loss")], [])
+    answer = assess("my da think it is night", remembering)
+    assert answer.ask == (RECALL_OTHERWISE,) and not answer.emergency
+
+
+def test_a_second_opinion_without_a_memory_still_loads(tmp_path):
+    from kiosk.meaning import SECOND_OPINION, load_judge
+
+    with np.load(SECOND_OPINION) as saved:
+        older = {k: saved[k] for k in saved.files if not k.startswith(("recall_", "unlike_"))}
+    np.savez(tmp_path / "older.npz", **older)
+    judge = load_judge(tmp_path / "older.npz")
+    assert judge is not None and judge.recall_vectors is None and judge.find_weights is not None
+    n = 3
+    best, score, unlike = judge.recalls(np.zeros((n, 384), dtype=np.float32))
+    assert (score == -1).all() and (unlike == -1).all() and len(best) == n

@@ -41,15 +41,24 @@ def load_judge(path: Path = SECOND_OPINION, dimensions: int = 384):
             causes = tuple(str(c) for c in saved["cause_ids"]) if "cause_ids" in saved else ()
             cause_weights = np.asarray(saved["cause_weights"], dtype=np.float32) if causes else None
             cause_bias = np.asarray(saved["cause_bias"], dtype=np.float32) if causes else None
+            # the memory came later still: a file without it gives the rest
+            recall = np.asarray(saved["recall_vectors"], dtype=np.float32) if "recall_vectors" in saved else None
+            recall_flags = tuple(str(f) for f in saved["recall_flags"]) if recall is not None else ()
+            recall_texts = tuple(str(t) for t in saved["recall_texts"]) if recall is not None else ()
+            unlike = np.asarray(saved["unlike_vectors"], dtype=np.float32) if recall is not None else None
     except (OSError, KeyError, ValueError) as err:
         _warn_once(f"second opinion not loaded ({err.__class__.__name__}): signs said plainly are raised at once; "
                    "run scripts/train_second_opinion.py")
         return None
     if (weights.shape != (dimensions,) or (finder is not None and finder.shape != (dimensions,))
-            or (cause_weights is not None and cause_weights.shape != (dimensions, len(causes)))):
+            or (cause_weights is not None and cause_weights.shape != (dimensions, len(causes)))
+            or (recall is not None and (recall.shape != (len(recall_flags), dimensions)
+                                        or len(recall_texts) != len(recall_flags)
+                                        or unlike is None or unlike.shape[1:] != (dimensions,)))):
         _warn_once(f"second opinion {path.name} does not fit the sentence model: run scripts/train_second_opinion.py")
         return None
-    return Judge(weights, bias, finder, find_bias, causes, cause_weights, cause_bias)
+    return Judge(weights, bias, finder, find_bias, causes, cause_weights, cause_bias, recall, recall_flags,
+                 recall_texts, unlike)
 
 
 def _warn_once(why: str) -> None:

@@ -650,10 +650,13 @@ def check_meaning(settings: Settings) -> Check:
 
     if encoder.note:
         return Check(name, Status.WARN, f"all-MiniLM-L6-v2 {took}, but {encoder.note}")
-    if load_judge() is None:
+    judge = load_judge()
+    if judge is None:
         return Check(name, Status.WARN, f"sentence model {took}, but not its second opinion ({SECOND_OPINION.name}): "
                                         "plain signs are raised at once; run scripts/train_second_opinion.py")
-    return Check(name, Status.OK, f"all-MiniLM-L6-v2 with int8 MatMuls and its second opinion {took}")
+    remembers = (f" (remembering {len(judge.recall_flags):,} signs told in the tuning sets)"
+                 if judge.recall_flags else "")
+    return Check(name, Status.OK, f"all-MiniLM-L6-v2 with int8 MatMuls and its second opinion{remembers} {took}")
 
 
 def check_screen_page(settings: Settings, timeout_s: float = SCREEN_TIMEOUT_S) -> Check:

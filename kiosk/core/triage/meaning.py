@@ -56,8 +56,24 @@ chance of telling of a warning sign: asked about, as the sign it is nearest to (
 near). Without a finder the second opinion's chance stands in, which needs 0.95 (it was never trained on
 clauses without a sign). Chosen on the tuning sets, each scored by a finder trained without it (leave one set
 out): see benchmarks/meaning.md."""
+RECALL_AGREE = 5
+"""...and when that sign is among this many nearest to the clause by the content's own examples (13 would be any).
+Chosen on the tuning sets (leave one set out): 5 kept every emergency that 13 caught, with 2 fewer asks on
+look-alikes, and dropped "he reached for his glass" for being near "his eyes look glassy" (confusion, 8th)."""
+RECALL_SAME = 2
+"""The remembered clause's sign is asked about when it is among this many nearest to the clause; further down the
+list the memory knows the clause tells of an emergency better than it knows which, and the kiosk asks the plain
+question of RECALL_OTHERWISE ("she thinks it is night" was remembered as trouble seeing)."""
+RECALL_OTHERWISE = "urgent_help"
 FINDER_ASK_WITHOUT = 0.95
 FINDER_SIGN_MIN = 0.45
+RECALL_MIN = 0.60
+"""Least similarity between a clause and a remembered sign clause (:attr:`Judge.recall_vectors`) for the kiosk
+to ask about that clause's sign..."""
+RECALL_MARGIN = 0.10
+"""...when it is also closer to it, by this much, than to any remembered look-alike or everyday clause and any
+"not now" example. Chosen on the tuning sets, each scored with a memory made without it (leave one set out):
+see benchmarks/meaning.md."""
 FINDER_YIELDS_TO = frozenset({"twitch", "thing"})
 """Look-alike banks a clause found only by the sign finder yields to, when closer to one of them than to any sign
 and close in its own right: the twitch itself, and sign words said of things or animals ("my battery's dead",
@@ -148,6 +164,27 @@ class Judge:
     trained on the tuning sets' cause cases: which cause does this description sound like? (Empty: no guess.)"""
     cause_weights: np.ndarray | None = field(default=None, repr=False)
     cause_bias: np.ndarray | None = field(default=None, repr=False)
+    recall_vectors: np.ndarray | None = field(default=None, repr=False)
+    """The memory: the clause that tells of the sign in each emergency of the tuning sets (one row each)..."""
+    recall_flags: tuple[str, ...] = ()
+    """...the red flag each tells of (the phrase rules' when they found one, else its nearest sign example's)..."""
+    recall_texts: tuple[str, ...] = ()
+    """...and the clause itself, shown as the example a hit is closest to (so a clinician can see why)."""
+    unlike_vectors: np.ndarray | None = field(default=None, repr=False)
+    """Clauses the memory must not be mistaken for: the sign-like clause of each look-alike of the tuning sets and
+    the clauses of their everyday cases that are close to a remembered sign."""
+
+    def recalls(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row of ``vectors``: the nearest remembered sign clause (its row), its similarity, and the highest
+        similarity to a remembered look-alike (-1 without one). Without a memory, rows of -1."""
+        n = len(vectors)
+        if self.recall_vectors is None or not len(self.recall_vectors):
+            return np.full(n, -1), np.full(n, -1.0), np.full(n, -1.0)
+        near = vectors @ self.recall_vectors.T
+        best = near.argmax(axis=1)
+        unlike = ((vectors @ self.unlike_vectors.T).max(axis=1) if self.unlike_vectors is not None
+                  and len(self.unlike_vectors) else np.full(n, -1.0))
+        return best, near[np.arange(n), best], unlike
 
     def chance(self, vectors: np.ndarray) -> np.ndarray:
         """Per row of ``vectors``, the chance that it reports an emergency now."""
@@ -297,6 +334,8 @@ class MeaningIndex:
         has_finder = self.judge is not None and self.judge.find_weights is not None
         found = self.judge.finds(vectors) if self.judge is not None and has_finder else judged
         ask_at = FINDER_ASK if has_finder else FINDER_ASK_WITHOUT
+        recalled, recall_score, unlike_score = (self.judge.recalls(vectors) if self.judge is not None
+                                                else (None, np.zeros(0), np.zeros(0)))
         for p, piece in enumerate(pieces):
             if piece not in clause_set or names_only_a_place(piece):
                 continue
@@ -321,6 +360,11 @@ class MeaningIndex:
                 if (score >= FINDER_SIGN_MIN and not yields and self.flag_ids[f] not in hits
                         and not self._tells_else(self.flag_ids[f], piece)):
                     hits[self.flag_ids[f]] = MeaningHit(self.flag_ids[f], piece, self.examples[row], round(score, 3))
+            if recalled is not None and float(recall_score[p]) >= RECALL_MIN:
+                hit = self._recall(piece, int(recalled[p]), float(recall_score[p]),
+                                   max(float(unlike_score[p]), float(ctx_score[p])), sign_sim[p], hits)
+                if hit is not None:
+                    hits[hit.id] = hit
         signs, contexts = [], []
         for sentence, marked in zip(sentences, marked_sentences(text) if sentences else [], strict=True):
             p = pieces.index(sentence)
@@ -337,6 +381,25 @@ class MeaningIndex:
             chances = tuple(zip(pieces, (float(p) for p in judged), strict=True))
         guess = self._guess(vectors[[pieces.index(c) for c in dict.fromkeys(clauses)]]) if clauses else ()
         return Reading(tuple(hits.values()), tuple(sentences), tuple(signs), tuple(contexts), unwell, chances, guess)
+
+    def _recall(self, clause: str, row: int, score: float, unlike: float, sign_sim: np.ndarray,
+                hits: dict[str, MeaningHit]) -> MeaningHit | None:
+        """The memory's reading of a clause that its remembered sign clause ``row`` is ``score`` close to (and the
+        closest look-alike or "not now" example ``unlike`` close), or None: no example was close enough, but a
+        clause that told of a sign in a tuning set is, and nothing known not to be one is as close. Asked about as
+        that clause's sign, or as RECALL_OTHERWISE (see RECALL_SAME)."""
+        if self.judge is None or score < unlike + RECALL_MARGIN or any(h.clause == clause for h in hits.values()):
+            return None
+        flag_id = self.judge.recall_flags[row]
+        near = sorted(self.flag_ids, key=lambda f: -float(sign_sim[self.flag_rows[self.flag_ids.index(f)]].max()))
+        rank = near.index(flag_id) if flag_id in near else len(near)
+        if rank >= RECALL_AGREE:
+            return None
+        if rank >= RECALL_SAME and RECALL_OTHERWISE in near:
+            flag_id = RECALL_OTHERWISE
+        if flag_id in hits or self._tells_else(flag_id, clause):
+            return None
+        return MeaningHit(flag_id, clause, self.judge.recall_texts[row], round(score, 3))
 
     def _tells_else(self, flag_id: str, clause: str) -> bool:
         """True when ``clause`` says in words that it tells something other than ``flag_id`` (its
