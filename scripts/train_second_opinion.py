@@ -28,11 +28,12 @@ Never on the held-out sets (eval/heldout*.json, eval/redflag_sentences.json). Th
 balance (the tuning sets hold far more real emergencies than look-alikes). Run again after the content's
 banks or the tuning sets change:
 
-    .venv/bin/python scripts/train_second_opinion.py [--judge-only]
+    .venv/bin/python scripts/train_second_opinion.py [--judge-only | --memory-only]
 
 ``--judge-only`` refits the second opinion alone and keeps the shipped sign finder and cause guess. The shipped
 file was made so on 2026-12-05 (session 26): the finder refit with the red-flag sets 15-25 stopped asking about two
 described signs that tests keep ("his right hand overshoots everything", "keeps saying fork when she means phone").
+Its memory was added with ``--memory-only`` on 2026-12-05 (session 28), from the tuning sets up to set 30.
 
 ``--leave-one-out`` measures instead how well that generalizes: each tuning set in turn is scored by the kiosk
 with a second opinion trained without it (emergencies caught; asks on its everyday cases), beside the kiosk
