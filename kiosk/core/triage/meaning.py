@@ -56,15 +56,6 @@ chance of telling of a warning sign: asked about, as the sign it is nearest to (
 near). Without a finder the second opinion's chance stands in, which needs 0.95 (it was never trained on
 clauses without a sign). Chosen on the tuning sets, each scored by a finder trained without it (leave one set
 out): see benchmarks/meaning.md."""
-RECALL_AGREE = 5
-"""...and when that sign is among this many nearest to the clause by the content's own examples (13 would be any).
-Chosen on the tuning sets (leave one set out): 5 kept every emergency that 13 caught, with 2 fewer asks on
-look-alikes, and dropped "he reached for his glass" for being near "his eyes look glassy" (confusion, 8th)."""
-RECALL_SAME = 2
-"""The remembered clause's sign is asked about when it is among this many nearest to the clause; further down the
-list the memory knows the clause tells of an emergency better than it knows which, and the kiosk asks the plain
-question of RECALL_OTHERWISE ("she thinks it is night" was remembered as trouble seeing)."""
-RECALL_OTHERWISE = "urgent_help"
 FINDER_ASK_WITHOUT = 0.95
 FINDER_SIGN_MIN = 0.45
 RECALL_MIN = 0.60
@@ -74,6 +65,17 @@ RECALL_MARGIN = 0.10
 """...when it is also closer to it, by this much, than to any remembered look-alike or everyday clause and any
 "not now" example. Chosen on the tuning sets, each scored with a memory made without it (leave one set out):
 see benchmarks/meaning.md."""
+RECALL_AGREE = 5
+"""...and when that sign is among this many nearest to the clause by the content's own examples (of 14 red flags
+with examples). Chosen on the tuning sets (leave one set out): 5 kept every emergency that 13 caught, with 1 fewer
+ask on everyday cases and 2 fewer on look-alikes, and drops "he reached for his glass" for being near "his eyes look
+glassy" (confusion, 7th)."""
+RECALL_SAME = 2
+"""The remembered clause's sign is asked about when it is among this many nearest to the clause; further down the
+list the memory knows the clause tells of an emergency better than it knows which, and the kiosk asks the plain
+question of RECALL_OTHERWISE ("she thinks it is night" was remembered as trouble seeing)."""
+RECALL_OTHERWISE = "urgent_help"
+"""The red flag whose plain question a memory hit asks when unsure which sign it tells of."""
 FINDER_YIELDS_TO = frozenset({"twitch", "thing"})
 """Look-alike banks a clause found only by the sign finder yields to, when closer to one of them than to any sign
 and close in its own right: the twitch itself, and sign words said of things or animals ("my battery's dead",
@@ -391,7 +393,8 @@ class MeaningIndex:
         if self.judge is None or score < unlike + RECALL_MARGIN or any(h.clause == clause for h in hits.values()):
             return None
         flag_id = self.judge.recall_flags[row]
-        near = sorted(self.flag_ids, key=lambda f: -float(sign_sim[self.flag_rows[self.flag_ids.index(f)]].max()))
+        near = [self.flag_ids[f] for f in np.argsort([-float(sign_sim[rows].max()) for rows in self.flag_rows],
+                                                      kind="stable")]
         rank = near.index(flag_id) if flag_id in near else len(near)
         if rank >= RECALL_AGREE:
             return None
