@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +65,7 @@ from kiosk.core.triage.meaning import (  # noqa: E402
     utterance_vector,
 )
 from kiosk.meaning import SECOND_OPINION  # noqa: E402
-from kiosk.meaning.encoder import SentenceEncoder, load_encoder  # noqa: E402
+from kiosk.meaning.encoder import ContentEmbeddings, SentenceEncoder, load_encoder  # noqa: E402
 
 L2 = 1e-4
 STEPS = 4000
@@ -130,8 +129,9 @@ def fit_softmax(vectors: np.ndarray, shares: np.ndarray, steps: int = 1500, rate
     return weights, bias
 
 
-def embed_all(encoder: SentenceEncoder, texts: list[str]) -> np.ndarray:
-    return np.vstack([encoder.embed(texts[i:i + 64]) for i in range(0, len(texts), 64)]).astype(np.float64)
+def embed_all(encoder: SentenceEncoder | ContentEmbeddings, texts: list[str]) -> np.ndarray:
+    embed = encoder.embed if isinstance(encoder, SentenceEncoder) else encoder
+    return np.vstack([embed(texts[i:i + 64]) for i in range(0, len(texts), 64)]).astype(np.float64)
 
 
 def train(encoder: SentenceEncoder, kb: KnowledgeBase, leave_out: str = "", keep: Judge | None = None
@@ -188,7 +188,7 @@ UNLIKE_NEAR = 0.5
 (the others could never be nearer than a sign clause that clears RECALL_MIN)."""
 
 
-def memory_clauses(encoder: SentenceEncoder, kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
+def memory_clauses(encoder: SentenceEncoder | ContentEmbeddings, kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
     """(set, role, clause, red flag) for the memory, from the tuning sets' cases and red-flag sentences: the clause
     that tells of the sign in each emergency ("sign", with its red flag: the phrase rules' when they find one, in
     the clause that holds its words, else the nearest sign example's), the sign-like clause of each look-alike
@@ -223,7 +223,8 @@ def memory_clauses(encoder: SentenceEncoder, kb: KnowledgeBase) -> list[tuple[st
     return out
 
 
-def memory(encoder: SentenceEncoder, rows: list[tuple[str, str, str, str]], leave_out: str = "") -> dict[str, Any]:
+def memory(encoder: SentenceEncoder | ContentEmbeddings, rows: list[tuple[str, str, str, str]], leave_out: str = ""
+           ) -> dict[str, Any]:
     """The memory's arrays (:class:`Judge`) from :func:`memory_clauses` (but set ``leave_out``'s): each sign
     clause once, and the look-alikes with the everyday clauses at least UNLIKE_NEAR close to a sign clause."""
     told: dict[str, str] = {}
@@ -249,22 +250,9 @@ def with_memory(judge: Judge, arrays: dict[str, Any]) -> Judge:
         unlike_vectors=np.asarray(arrays["unlike_vectors"], dtype=np.float32))
 
 
-class Remembered:
-    """An encoder that embeds each text once (the leave-one-out runs embed the same clauses many times)."""
-
-    def __init__(self, encoder: SentenceEncoder) -> None:
-        self.encoder, self.known = encoder, {}  # type: ignore[var-annotated]
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self.known]
-        if missing:
-            self.known.update(zip(missing, self.encoder.embed(missing), strict=True))
-        return np.stack([self.known[t] for t in texts]) if texts else self.encoder.embed([])
-
-
 def memory_leave_one_out(encoder: SentenceEncoder, kb: KnowledgeBase, grid: list[tuple[float, float, int]]) -> None:
     """Each tuning set's cases and red-flag sentences scored by the kiosk with the shipped second opinion and a
-    memory made without that set, at each (RECALL_MIN, RECALL_MARGIN) of ``grid``, beside no memory."""
+    memory made without that set, at each (RECALL_MIN, RECALL_MARGIN, RECALL_AGREE) of ``grid``, beside no memory."""
     from kiosk.meaning import load_judge
 
     shipped = load_judge()
@@ -272,22 +260,22 @@ def memory_leave_one_out(encoder: SentenceEncoder, kb: KnowledgeBase, grid: list
         print("no second opinion to add a memory to")
         return
     shipped = dataclasses.replace(shipped, recall_vectors=None, recall_flags=(), recall_texts=(), unlike_vectors=None)
-    remembered = Remembered(encoder)
-    rows = memory_clauses(remembered, kb)  # type: ignore[arg-type]
+    remembered = ContentEmbeddings(encoder, None)  # each clause embedded once, though every fold reads them all
+    rows = memory_clauses(remembered, kb)
     heads = ["no memory"] + [f"{m:g}/{g:g}/{k}" for m, g, k in grid]
     totals = np.zeros((len(heads), 5), dtype=int)
     print("| tuning set (left out) | " + " | ".join(f"caught, everyday asked, look-alikes asked, false alarms: {h}"
                                                    for h in heads) + " |")
     for path in sorted((ROOT / "eval" / "tuning").glob("*_cases.json")) + sorted((ROOT / "eval" / "tuning").glob("*_redflags.json")):
         cases = [c for c in read_vignettes(path) if isinstance(c.get("emergency"), bool)]
-        judge = with_memory(shipped, memory(remembered, rows, leave_out=path.name.split("_")[0]))  # type: ignore[arg-type]
+        judge = with_memory(shipped, memory(remembered, rows, leave_out=path.name.split("_")[0]))
         found = []
         for at in [None, *grid]:
             if at is None:
-                index = TriageIndex.build(kb, remembered.embed, judge=shipped)
+                index = TriageIndex.build(kb, remembered, judge=shipped)
             else:
                 meaning.RECALL_MIN, meaning.RECALL_MARGIN, meaning.RECALL_AGREE = at  # a measurement: the kiosk's thresholds, tried
-                index = TriageIndex.build(kb, remembered.embed, judge=judge)
+                index = TriageIndex.build(kb, remembered, judge=judge)
             counts = np.zeros(5, dtype=int)
             for c in cases:
                 answer = assess(c["text"], index)
@@ -361,8 +349,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="refit only the second opinion on phrase hits; keep the sign finder and the cause guess "
                              "of the file at --out")
     parser.add_argument("--memory-leave-one-out", metavar="GRID", default="",
-                        help="score each tuning set with a memory made without it, at these RECALL_MIN/RECALL_MARGIN "
-                             "pairs (as 0.6/0.05,0.65/0.05); writes nothing")
+                        help="score each tuning set with a memory made without it, at these RECALL_MIN/RECALL_MARGIN/"
+                             "RECALL_AGREE (as 0.6/0.1/5,0.65/0.1/5); writes nothing")
     parser.add_argument("--memory-only", action="store_true",
                         help="remake only the memory; keep the rest of the file at --out")
     args = parser.parse_args(argv)
