@@ -19,6 +19,8 @@ def pol(text, target):
     ("no numbness and no weakness just my lip twitching", "weakness"),
     ("i don't have any numbness in my face or weakness", "weakness"),
     ("never had slurred speech", "slurred"),
+    ("i have never fainted so far", "fainted"),
+    ("i have never had numbness like that of my aunt", "numbness"),
     ("neither dizzy nor numb", "numb"),
     ("i'm not feeling dizzy at all", "dizzy"),
     # a plain "without" denies...
@@ -47,6 +49,10 @@ def test_negated(text, target):
     ("he can not walk without holding the wall and the room is spinning", "spinning"),
     ("never a day without a headache", "headache"),
     ("the twitch is not going away and my face feels numb", "numb"),
+    # "never ... this bad" is the worst ever, not a denial
+    ("i have never had a headache this severe", "headache"),
+    ("never been so dizzy in my life", "dizzy"),
+    ("i have never felt weakness like this", "weakness"),
 ])
 def test_affirmed(text, target):
     assert pol(text, target) is Polarity.AFFIRMED

@@ -61,9 +61,30 @@ def _cue_kind(words: list[str], i: int) -> str | None:
         return None
     if word == "no" and nxt in CLAUSE_STARTERS:  # "no, my face is numb": an interjection
         return None
+    if word == "never" and _superlative(words, i):
+        return None
     if word == "without" and _denied_before(words, i):
         return None  # "I can't stand without the room spinning": two denials, so the room spins
     return "neg"
+
+
+SUPERLATIVE_REACH = 5
+"""How far after "never" a "this bad", "so dizzy" or "like this" makes it a superlative."""
+NOT_DEGREE = frozenset({"far", "much", "many", "long", "often"})
+"""After "so": "never so much as fainted", "never fainted so far" deny."""
+
+
+def _superlative(words: list[str], i: int) -> bool:
+    """ "I have never had a headache this severe", "never been so dizzy", "never felt anything like this": not a
+    denial but the worst ever, which is how a sign is told. Ends at a breaker ("never, but this time...")."""
+    for j in range(i + 1, min(len(words) - 1, i + 1 + SUPERLATIVE_REACH)):
+        w, nxt = words[j], words[j + 1]
+        if w in BREAKERS:
+            return False
+        if (w in {"this", "so"} and nxt not in NOT_DEGREE and nxt not in CLAUSE_STARTERS) or \
+                (w == "like" and nxt in {"this", "it"}):
+            return True
+    return False
 
 
 OWN_DENIALS = frozenset({"not"})
