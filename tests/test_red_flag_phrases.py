@@ -619,3 +619,27 @@ def test_a_sign_weeks_back_is_asked_about_not_raised(text, flag):
 def test_a_sign_that_began_weeks_back_and_goes_on_is_raised(text, flag):
     affirmed, _ = flags(text)
     assert flag in affirmed, text
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("stroke", "stroke_now"),
+    ("a stroke, quick", "stroke_now"),
+    ("ambulance!", "urgent_help"),
+    ("heart attack, heart attack", "urgent_help"),
+    ("um, emergency, please", "urgent_help"),
+])
+def test_a_sign_named_with_nothing_else_is_asked_about(text, flag):
+    """One word is all a person in a hurry says, or all a recognizer in noise keeps: asked, never raised."""
+    affirmed, unsure = flags(text)
+    assert flag in unsure and flag not in affirmed, text
+
+
+@pytest.mark.parametrize("text", [
+    "what are the signs of a stroke",
+    "my dad had a stroke years ago",
+    "the ambulance bay is blocked",
+    "help",  # the kiosk's help command (dialogue), not a call for help
+])
+def test_a_sign_named_in_a_sentence_is_not_said_alone(text):
+    result = assess(text, INDEX)
+    assert not result.emergency and not {"stroke_now", "urgent_help"} & set(result.ask), text

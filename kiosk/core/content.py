@@ -124,6 +124,10 @@ class RedFlag:
     """Whether the second opinion may doubt a phrase of this sign (asked about, not raised). It learned from signs
     of the body; a call for help or a plan to die is its own evidence, and it doubted most of the blind ones it saw
     ("ring triple zero, my husband's having a heart attack"). Questions, stories and denials are still read."""
+    alone: tuple[str, ...] = ()
+    """Words that, said with nothing else ("stroke", "help me", "ambulance"), make the kiosk ask about this sign: a
+    person in a hurry says one word, and a recognizer in noise may keep only the sign's name. Said within a
+    sentence they are a topic ("what are the signs of a stroke"), left to the phrases."""
     crisis: bool = False
     """Thoughts of self-harm: the emergency prompt for this sign is followed by dialogue.toml's crisis_line, with
     the crisis line an operator set (none: not said)."""
@@ -418,6 +422,7 @@ def _load_red_flags(root: Path, problems: _Problems
         ask_pairs = _pairs(item, "ask_pair", where, problems)
         exclude = tuple(normalize_clue(w) for w in _str_list(item, "exclude", where, problems, required=False))
         ask = tuple(k for k in map(_phrase_key, _str_list(item, "ask", where, problems, required=False)) if k)
+        alone = tuple(k for k in map(normalize_clue, _str_list(item, "alone", where, problems, required=False)) if k)
         unfinished = None
         if "unfinished" in item:
             group, at = item["unfinished"], f"{where} unfinished"
@@ -449,7 +454,7 @@ def _load_red_flags(root: Path, problems: _Problems
                              ask=ask, ask_pairs=ask_pairs, unfinished=unfinished, examples=examples, explain=explain.strip(),
                              not_by_meaning=not_by_meaning, in_prompt=in_prompt,
                              warn_if_passed=warn_if_passed, passed=passed, crisis=crisis,
-                             second_opinion=second_opinion))
+                             second_opinion=second_opinion, alone=alone))
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if data is not None and "things" in data:
         table = data["things"]

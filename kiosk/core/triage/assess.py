@@ -157,6 +157,8 @@ class TriageIndex:
     """Red flags the second opinion does not doubt (RedFlag.second_opinion false): calls for help, self-harm."""
     passed: PhraseIndex | None = None
     """Red flags' ``passed`` phrases ("a TIA"): the sign told only as over."""
+    alone: Mapping[str, str] = field(default_factory=dict)
+    """Words said with nothing else (RedFlag.alone, as :func:`said_alone` reads them) -> the red flag to ask about."""
 
     @classmethod
     def build(cls, kb: KnowledgeBase, embed: Embed | None = None, embed_content: Embed | None = None,
@@ -191,6 +193,7 @@ class TriageIndex:
             warn_if_passed=frozenset(f.id for f in kb.red_flags if f.warn_if_passed),
             unjudged=frozenset(f.id for f in kb.red_flags if not f.second_opinion),
             passed=PhraseIndex(((p, f.id, 1.0) for f in kb.red_flags for p in f.passed), every=True),
+            alone={said_alone(w.split()): f.id for f in kb.red_flags for w in f.alone},
         )
 
 
@@ -397,6 +400,9 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
                 unsure[hit.id] = hit
         else:
             negated.add(hit.id)
+    flag_alone = index.alone.get(said_alone(words))
+    if flag_alone is not None and flag_alone not in affirmed:
+        unsure.setdefault(flag_alone, RedFlagHit(flag_alone, " ".join(words), Polarity.UNCERTAIN))
     for flag_id, body, verbs, sides in index.unfinished:
         span = _unfinished(words, breaks or {}, body, verbs) or _side_without_twitch(words, breaks or {}, sides, index)
         if span and flag_id not in affirmed:
@@ -406,6 +412,16 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
     negated -= affirmed.keys() | unsure.keys()
     return Screened(list(affirmed.values()), list(unsure.values()), sorted(negated),
                     [h for k, h in history.items() if k not in affirmed and k not in unsure])
+
+
+ALONE_FILLER = frozenset("a an the please now right quick quickly oh god um uh er erm".split())
+"""Words that leave a word said alone still alone ("a stroke", "help, please, quick")."""
+
+
+def said_alone(words: Sequence[str]) -> str:
+    """The words of an utterance without fillers and repeats ("help help help me" -> "help me"), to compare with the
+    red flags' ``alone`` words."""
+    return " ".join(dict.fromkeys(w for w in words if w not in ALONE_FILLER))
 
 
 UNFINISHED_NEXT = frozenset("and but so then um uh erm er uhm hmm".split())
