@@ -20,6 +20,7 @@ def pol(text, target):
     ("i don't have any numbness in my face or weakness", "weakness"),
     ("never had slurred speech", "slurred"),
     ("i have never fainted so far", "fainted"),
+    ("i have never felt dizzy this morning", "dizzy"),
     ("i have never had numbness like that of my aunt", "numbness"),
     ("neither dizzy nor numb", "numb"),
     ("i'm not feeling dizzy at all", "dizzy"),

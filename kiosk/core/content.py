@@ -125,7 +125,7 @@ class RedFlag:
     of the body; a call for help or a plan to die is its own evidence, and it doubted most of the blind ones it saw
     ("ring triple zero, my husband's having a heart attack"). Questions, stories and denials are still read."""
     alone: tuple[str, ...] = ()
-    """Words that, said with nothing else ("stroke", "help me", "ambulance"), make the kiosk ask about this sign: a
+    """Words that, said with nothing else ("stroke", "ambulance", "heart attack"), make the kiosk ask about this sign: a
     person in a hurry says one word, and a recognizer in noise may keep only the sign's name. Said within a
     sentence they are a topic ("what are the signs of a stroke"), left to the phrases."""
     crisis: bool = False

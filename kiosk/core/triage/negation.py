@@ -69,20 +69,21 @@ def _cue_kind(words: list[str], i: int) -> str | None:
 
 
 SUPERLATIVE_REACH = 5
-"""How far after "never" a "this bad", "so dizzy" or "like this" makes it a superlative."""
-NOT_DEGREE = frozenset({"far", "much", "many", "long", "often"})
-"""After "so": "never so much as fainted", "never fainted so far" deny."""
+"""How far after "never" a "this bad" or "like this" makes it a superlative."""
+THIS_TIME = frozenset("time morning afternoon evening night week weekend month year summer winter spring autumn fall "
+                      "visit trip".split())
+"""After "this", a time, not a degree: "never felt dizzy this morning" denies."""
 
 
 def _superlative(words: list[str], i: int) -> bool:
-    """ "I have never had a headache this severe", "never been so dizzy", "never felt anything like this": not a
-    denial but the worst ever, which is how a sign is told. Ends at a breaker ("never, but this time...")."""
+    """ "I have never had a headache this severe", "never felt anything like this": not a denial but the worst ever,
+    which is how a sign is told. Ends at a breaker ("never, but this time..."; "so" is one, so "never been so dizzy"
+    is not denied either)."""
     for j in range(i + 1, min(len(words) - 1, i + 1 + SUPERLATIVE_REACH)):
         w, nxt = words[j], words[j + 1]
         if w in BREAKERS:
             return False
-        if (w in {"this", "so"} and nxt not in NOT_DEGREE and nxt not in CLAUSE_STARTERS) or \
-                (w == "like" and nxt in {"this", "it"}):
+        if (w == "this" and nxt not in THIS_TIME and nxt not in CLAUSE_STARTERS) or (w == "like" and nxt in {"this", "it"}):
             return True
     return False
 
