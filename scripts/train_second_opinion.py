@@ -64,7 +64,7 @@ from kiosk.core.triage.meaning import (  # noqa: E402
     split_clauses,
     utterance_vector,
 )
-from kiosk.meaning import SECOND_OPINION  # noqa: E402
+from kiosk.meaning import SECOND_OPINION, memory_fields  # noqa: E402
 from kiosk.meaning.encoder import ContentEmbeddings, SentenceEncoder, load_encoder  # noqa: E402
 
 L2 = 1e-4
@@ -243,11 +243,7 @@ def memory(encoder: SentenceEncoder | ContentEmbeddings, rows: list[tuple[str, s
 
 def with_memory(judge: Judge, arrays: dict[str, Any]) -> Judge:
     """``judge`` with the memory ``arrays`` (as :func:`kiosk.meaning.load_judge` reads them)."""
-    return dataclasses.replace(
-        judge, recall_vectors=np.asarray(arrays["recall_vectors"], dtype=np.float32),
-        recall_flags=tuple(str(f) for f in arrays["recall_flags"]),
-        recall_texts=tuple(str(t) for t in arrays["recall_texts"]),
-        unlike_vectors=np.asarray(arrays["unlike_vectors"], dtype=np.float32))
+    return dataclasses.replace(judge, **memory_fields(arrays))
 
 
 def memory_leave_one_out(encoder: SentenceEncoder, kb: KnowledgeBase, grid: list[tuple[float, float, int]]) -> None:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Mapping
 
     from ..core.content import KnowledgeBase
     from ..core.triage import TriageIndex
@@ -41,24 +41,33 @@ def load_judge(path: Path = SECOND_OPINION, dimensions: int = 384):
             causes = tuple(str(c) for c in saved["cause_ids"]) if "cause_ids" in saved else ()
             cause_weights = np.asarray(saved["cause_weights"], dtype=np.float32) if causes else None
             cause_bias = np.asarray(saved["cause_bias"], dtype=np.float32) if causes else None
-            # the memory came later still: a file without it gives the rest
-            recall = np.asarray(saved["recall_vectors"], dtype=np.float32) if "recall_vectors" in saved else None
-            recall_flags = tuple(str(f) for f in saved["recall_flags"]) if recall is not None else ()
-            recall_texts = tuple(str(t) for t in saved["recall_texts"]) if recall is not None else ()
-            unlike = np.asarray(saved["unlike_vectors"], dtype=np.float32) if recall is not None else None
+            memory = memory_fields(saved)
     except (OSError, KeyError, ValueError) as err:
         _warn_once(f"second opinion not loaded ({err.__class__.__name__}): signs said plainly are raised at once; "
                    "run scripts/train_second_opinion.py")
         return None
     if (weights.shape != (dimensions,) or (finder is not None and finder.shape != (dimensions,))
             or (cause_weights is not None and cause_weights.shape != (dimensions, len(causes)))
-            or (recall is not None and (recall.shape != (len(recall_flags), dimensions)
-                                        or len(recall_texts) != len(recall_flags)
-                                        or unlike is None or unlike.shape[1:] != (dimensions,)))):
+            or (memory and (memory["recall_vectors"].shape != (len(memory["recall_flags"]), dimensions)
+                            or len(memory["recall_texts"]) != len(memory["recall_flags"])
+                            or memory["unlike_vectors"].shape[1:] != (dimensions,)))):
         _warn_once(f"second opinion {path.name} does not fit the sentence model: run scripts/train_second_opinion.py")
         return None
-    return Judge(weights, bias, finder, find_bias, causes, cause_weights, cause_bias, recall, recall_flags,
-                 recall_texts, unlike)
+    return Judge(weights, bias, finder, find_bias, causes, cause_weights, cause_bias, **memory)
+
+
+def memory_fields(saved: Mapping[str, Any]) -> dict[str, Any]:
+    """The memory's :class:`Judge` fields from a second opinion's arrays (its file, or what
+    scripts/train_second_opinion.py makes): vectors as float32, flags and texts as tuples of str. Empty when the
+    arrays hold no memory: it came after the rest, and a file without it still gives the second opinion."""
+    import numpy as np
+
+    if "recall_vectors" not in saved:
+        return {}
+    return {"recall_vectors": np.asarray(saved["recall_vectors"], dtype=np.float32),
+            "recall_flags": tuple(str(f) for f in saved["recall_flags"]),
+            "recall_texts": tuple(str(t) for t in saved["recall_texts"]),
+            "unlike_vectors": np.asarray(saved["unlike_vectors"], dtype=np.float32)}
 
 
 def _warn_once(why: str) -> None:
