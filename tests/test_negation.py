@@ -30,6 +30,10 @@ def pol(text, target):
     ("no weakness, i can lift both arms without trouble and without numbness", "numbness"),
     # "not going to" denies what follows (but "not going away" does not: test_affirmed)
     ("i'm not going to hurt myself", "hurt"),
+    # a Scot's "nae", a clinician's "negative for" and "nil"
+    ("nae chest pain", "chest"),
+    ("negative for slurred speech", "slurred"),
+    ("nil weakness", "weakness"),
 ])
 def test_negated(text, target):
     assert pol(text, target) is Polarity.NEGATED
@@ -54,6 +58,9 @@ def test_negated(text, target):
     ("i have never had a headache this severe", "headache"),
     ("never been so dizzy in my life", "dizzy"),
     ("i have never felt weakness like this", "weakness"),
+    # "negative" denies only as "negative for"; "nae feeling" is no feeling, a sign
+    ("i keep having negative thoughts about killing myself", "killing"),
+    ("she tested negative for covid yesterday but now her face is drooping", "drooping"),
 ])
 def test_affirmed(text, target):
     assert pol(text, target) is Polarity.AFFIRMED

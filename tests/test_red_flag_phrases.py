@@ -208,6 +208,9 @@ def test_a_one_word_phrase_keeps_its_function_words():
 
 @pytest.mark.parametrize("text", [
     "dizzy no weak no only the lip is jump when i am stress",
+    "nae chest pain, breathin's fine, just the cheek jumpin",
+    "negative for slurred speech. negative for facial droop. eyelid twitch, two weeks.",
+    "nil chest pain, nil weakness, lip twitch for a fortnight",
     "the nurse asked about numbness or weakness and i said neither",
     "the pharmacist asked if i had any sudden weakness or trouble seeing and i had not",
     "the nurse said because i have none of the warning signs like a droopy face a weak arm or slurred speech",
@@ -224,6 +227,7 @@ def test_denied_reported_or_long_past_signs_are_not_emergencies(text):
     "i fainted as a kid and now my face is numb",  # the present comes back
     "it was not there at breakfast and then bang there it was",
     "when i was driving here my face went numb",  # "when i was" without an age is not the past
+    "i've nae feeling in my left arm",  # "nae" is "no": no feeling is numbness
 ])
 def test_mentions_and_the_present_are_still_flagged(text):
     assert alarm_or_question(assess(text, INDEX)), text

@@ -18,7 +18,8 @@ _CONTRACTIONS = {
     "hes": "he is", "shes": "she is", "theyre": "they are", "weve": "we have", "wanna": "want to",
     "gonna": "going to", "gotta": "got to", "kinda": "kind of", "sorta": "sort of", "dunno": "do not know",
     "nope": "no", "nah": "no",
-    # Scots: "a cannae stand up", "she didnae know me"
+    # Scots: "a cannae stand up", "she didnae know me", "nae chest pain"
+    "nae": "no",
     "cannae": "can not", "canna": "can not", "dinnae": "do not", "dinna": "do not", "didnae": "did not",
     "doesnae": "does not", "isnae": "is not", "wasnae": "was not", "willnae": "will not", "winnae": "will not",
     "wouldnae": "would not", "couldnae": "could not", "havenae": "have not", "caint": "can not",

@@ -14,7 +14,8 @@ import re
 from collections.abc import Mapping
 from enum import Enum
 
-NEGATION_CUES = frozenset({"no", "not", "never", "without", "none", "neither", "nor", "nothing", "zero", "hardly"})
+NEGATION_CUES = frozenset({"no", "not", "never", "without", "none", "neither", "nor", "nothing", "zero", "hardly",
+                           "nil", "negative"})
 HEDGE_AFTER_NOT = frozenset({"sure", "know", "certain", "think", "believe", "positive", "remember", "tell"})
 """After "not": "I'm not sure if my arm is weak" reports a doubt, not an absence."""
 PSEUDO_AFTER = {"not": frozenset({"only", "just", "even", "stop", "stopping", "quit", "go", "gone", "going", "helping", "help", "getting", "sleep", "sleeping", "eat", "eaten", "eating"}),
@@ -53,6 +54,8 @@ def _cue_kind(words: list[str], i: int) -> str | None:
     if word not in NEGATION_CUES:
         return None
     nxt = words[i + 1] if i + 1 < len(words) else ""
+    if word == "negative" and nxt != "for":
+        return None  # a clinician's "negative for slurred speech" denies; "negative thoughts" is no denial
     if word == "not" and nxt in HEDGE_AFTER_NOT:
         return "hedge"
     if word == "not" and words[i + 1:i + 3] == ["going", "to"] and words[i + 3:i + 4] != ["lie"]:
@@ -238,7 +241,7 @@ def _a_list_under(words: list[str], cue: int, start: int, end: int) -> bool:
     return any(w in {"or", "nor"} for w in span)
 
 
-DENIALS_AFTER = frozenset({"no", "not", "none", "never", "nope", "nah"})
+DENIALS_AFTER = frozenset({"no", "not", "none", "never", "nope", "nah", "nil"})
 
 
 def _denied_after(words: list[str], end: int, breaks: Mapping[int, str]) -> bool:
