@@ -179,7 +179,7 @@ def listen(jobs: list[dict], options: list[str]) -> list[dict]:
 
 
 KINDS = {"alt": "another hypothesis", "sound": "sounds like", "unclear": "unclear word", "triage": "triage",
-         "denial": "no way to deny it", "phonetic": "has the sounds of"}
+         "denial": "no way to deny it", "phonetic": "has the sounds of", "spelling": "is spelled like"}
 """Each kind of ask by the words of its ``why`` (kiosk.faces.asks); a kind not listed here is never counted."""
 
 
@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="print the benchmark report's noise section from two saved runs (kiosk.bench.noise_stage)")
     p.add_argument("--typed-tuning", action="store_true",
                    help="count the hearing asks on the tuning sets' typed sentences (needless on non-emergencies)")
-    p.add_argument("--ask-kinds", default="alt,sound,unclear,triage,denial,phonetic",
+    p.add_argument("--ask-kinds", default="alt,sound,unclear,triage,denial,phonetic,spelling",
                    help="which asks count (alt, sound, unclear, denial, phonetic; triage: the triage's own ask "
                         "list)")
     args = p.parse_args(argv)

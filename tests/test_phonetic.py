@@ -131,3 +131,36 @@ def test_words_are_read_as_the_recognizer_writes_them():
 def test_a_pronouncer_over_given_entries():
     say = Pronouncer({"numb": "N AH1 M"})
     assert say("numb") == ("N", "AH", "M") and say("dumb") is None
+
+
+# A non-word one letter from a sign word: what Whisper tiny.en wrote for "slurring words now" (Piper joe, set 37's
+# spoken sentences, benchmarks/noise.md section 32), and for words of other sign phrases.
+@pytest.mark.parametrize("heard,flag", [
+    ("Flurring words now.", "speech_trouble"),
+    ("Plurring words now.", "speech_trouble"),
+    ("my vision is glurry", "vision_loss"),
+])
+def test_a_non_word_spelled_like_a_sign_word_is_asked_about_never_declared(sounds, index, heard, flag):
+    from kiosk.faces.asks import spelling_asks
+
+    asks = spelling_asks(heard, _triage(index), sounds)
+    assert [a.flag for a in asks] == [flag] and "is spelled like" in asks[0].why
+    assert not assess(heard, index).emergency  # the transcript itself raises nothing: the ask is the catch
+
+
+@pytest.mark.parametrize("heard", [
+    "my shins feel prickly after the run",   # a real word the dictionary lacks: written often enough to be one
+    "the lip feels a bit fizzy, same as for weeks",
+    "her face droops when she smiles, it always has",  # the sign word itself, not a respelling
+    "i am not plurring my words",  # respelled and still denied
+])
+def test_real_words_and_denials_are_not_respelled_into_signs(sounds, index, heard):
+    from kiosk.faces.asks import spelling_asks
+
+    assert spelling_asks(heard, _triage(index), sounds) == []
+
+
+def test_a_spelling_ask_reaches_the_kiosk_answer(sounds, index):
+    heard = Transcript("Plurring words now.", 0.6, True, (), ("Claring words now.",))
+    primary = assess(heard.text, index).to_json()
+    assert [a.flag for a in asks_for(heard, primary, _triage(index), sounds)] == ["speech_trouble"]

@@ -1,13 +1,14 @@
 """What the recognizer may have misheard: signs to ASK about, never to declare (the listen and voice edge).
 
 Almost every emergency lost in noise is the sign word itself misheard ("my face went hum", "I feel busy",
-"slurge"), so triage of the transcript finds nothing. Five guarded rescues, each giving an :class:`Ask`:
+"slurge"), so triage of the transcript finds nothing. Six guarded rescues, each giving an :class:`Ask`:
 
 * a red flag that triage finds only in another hypothesis of the same audio (``Transcript.alternatives``);
 * a word that sounds like a sign word (metaphone, jellyfish) right after a "feel/went" verb;
 * a sign word denied in a way no one says it ("my cheek won't numb": "went numb" misheard);
 * a stretch of words with nearly the sounds of a red-flag phrase ("seeking to am everything" for "seeing two of
   everything": kiosk.faces.phonetic), when the sentence with the phrase in its place is a red flag to the triage;
+* a word no one writes, one letter from a word of a sign phrase ("plurring words now"), on the same condition;
 * a word the recognizer was unsure of (word probability below :data:`LOW_WORD_P`) next to a body word.
 
 An ask makes the kiosk put that sign's own yes/no question; on its own it never raises an emergency, so a
@@ -52,6 +53,10 @@ NOT_SIGNS = frozenset(
 
 COMMON_ZIPF = 5.5
 """Words at least this frequent (wordfreq Zipf: 'them', 'some', 'when') are never taken for a misheard sign."""
+WRITTEN_ZIPF = 1.0
+"""A word at least this frequent in writing (wordfreq Zipf) is a word, even if the pronouncing dictionary lacks it
+("shins", "fizzy", "mazed" in a farmer's dialect): never respelled as a sign word. A recognizer's spelling of sounds
+it could not place ("plurring") is never written."""
 CLOSE_SPELLING = 55.0
 """Spelling similarity (0-100) a one-sound-off word needs to count as a sound-alike."""
 WINDOW = 4
@@ -80,12 +85,17 @@ def _around(words: Sequence[str], i: int) -> str:
     return " ".join(words[max(0, i - 3):i + 4])
 
 
-def _very_common(word: str) -> bool:
+def _zipf(word: str) -> float:
+    """How often ``word`` is written (wordfreq's Zipf scale), or 0 without wordfreq."""
     try:
         from wordfreq import zipf_frequency
     except ImportError:
-        return False
-    return zipf_frequency(word, "en") >= COMMON_ZIPF
+        return 0.0
+    return zipf_frequency(word, "en")
+
+
+def _very_common(word: str) -> bool:
+    return _zipf(word) >= COMMON_ZIPF
 
 
 def _code(word: str) -> str:
@@ -239,13 +249,33 @@ def phonetic_asks(text: str, triage, sounds: SignSounds | None, found: Iterable[
     return out
 
 
+def spelling_asks(text: str, triage, sounds: SignSounds | None, found: Iterable[str] = ()) -> list[Ask]:
+    """Asks for a heard non-word one letter from a sign word ("plurring words now" for "slurring"): the sign word
+    is put in its place and the sentence triaged again, as :func:`phonetic_asks` does; only a red flag that
+    triage then raises is asked about. Flags in ``found`` are skipped; without ``sounds`` there are none."""
+    if sounds is None:
+        return []
+    words = words_of(text)
+    out: list[Ask] = []
+    seen = set(found)
+    respelled = [(i, sign) for i, sign in sounds.respellings(words) if _zipf(words[i]) < WRITTEN_ZIPF]
+    for i, sign in respelled[:MAX_REWRITES]:
+        for flag in flags_in(triage(" ".join([*words[:i], sign, *words[i + 1:]]))):
+            if flag not in seen:
+                seen.add(flag)
+                out.append(Ask(flag, f"'{words[i]}' is spelled like '{sign}'", words[i]))
+    return out
+
+
 def rescues(text: str, triage, sounds: SignSounds | None, found: Iterable[str] = ()) -> list[Ask]:
     """The asks that read one hypothesis for a misheard sign word: a sound-alike after a linking verb, a denial
-    no one says, a stretch with a sign phrase's sounds. Flags in ``found`` are skipped."""
+    no one says, a stretch with a sign phrase's sounds, a non-word spelled like a sign word. Flags in ``found``
+    are skipped."""
     seen = set(found)
     out = sound_alike_asks(text, seen)
     out += misheard_denial_asks(text, seen | {a.flag for a in out})
     out += phonetic_asks(text, triage, sounds, seen | {a.flag for a in out})
+    out += spelling_asks(text, triage, sounds, seen | {a.flag for a in out})
     return out
 
 

@@ -37,6 +37,9 @@ STEM = 5
 """Letters two words must share from the start to count as forms of one word."""
 EDIT_SHARE = 0.2
 """Sound edits allowed, as a share of the phrase's sounds (at least one)."""
+MIN_LETTERS = 5
+"""Shortest heard non-word, and shortest sign word, compared by spelling (:meth:`SignSounds.respellings`): one
+letter off a shorter word is too often another word ("numb", "numbs")."""
 
 _STRESS = re.compile(r"\d")
 """Stress marks: AH0 and AH1 are one sound here."""
@@ -163,11 +166,13 @@ def brings_a_word(heard: Sequence[str], phrase: Sequence[str]) -> bool:
 
 
 class SignSounds:
-    """The red-flag phrases of the content as sounds, and the dictionary to say heard words with."""
+    """The red-flag phrases of the content as sounds, the words of those phrases as spelled, and the dictionary to
+    say heard words with."""
 
-    def __init__(self, pronounce: Pronouncer, phrases: Sequence[PhraseSound]):
+    def __init__(self, pronounce: Pronouncer, phrases: Sequence[PhraseSound], sign_words: Iterable[str] = ()):
         self.pronounce = pronounce
         self.phrases = tuple(phrases)
+        self.sign_words = tuple(sorted({w for w in sign_words if len(w) >= MIN_LETTERS}))
         self._spelled = [self._spell(p.sounds) for p in self.phrases]
         self._limits = np.array([allowed_edits(len(p.sounds)) for p in self.phrases], dtype=np.int32)
 
@@ -200,14 +205,32 @@ class SignSounds:
         found.sort(key=lambda a: (a.edits, a.start))
         return found
 
+    def respellings(self, words: Sequence[str]) -> list[tuple[int, str]]:
+        """(position, sign word) for each heard word that no dictionary holds and that is one letter from a word
+        of a sign phrase: "plurring" and "flurring" for "slurring". A recognizer that cannot place a word writes
+        a spelling of its sounds, which has none in the dictionary, so :meth:`alikes` cannot say it; a real word
+        one letter from a sign word ("weary", "dozy") is left to the sounds."""
+        out: list[tuple[int, str]] = []
+        for i, word in enumerate(words):
+            if len(word) < MIN_LETTERS or self.pronounce(word) is not None:
+                continue
+            for sign, edits, _ in process.extract(word, self.sign_words, scorer=Levenshtein.distance,
+                                                  score_cutoff=1, limit=None):
+                if edits:
+                    out.append((i, sign))
+        return out
+
 
 def sign_sounds(kb: KnowledgeBase) -> SignSounds | None:
-    """The knowledge base's red-flag phrases as sounds (built once per list of phrases), or None without the
-    dictionary (the kiosk then does without these asks)."""
+    """The knowledge base's red-flag phrases as sounds and spellings (built once per list of phrases), or None
+    without the dictionary (the kiosk then does without these asks)."""
     return _sign_sounds(tuple(p for f in kb.red_flags for p in f.phrases))
 
 
 @functools.lru_cache(maxsize=4)
 def _sign_sounds(phrases: tuple[str, ...]) -> SignSounds | None:
     pronounce = load_pronouncer()
-    return None if pronounce is None else SignSounds(pronounce, phrase_sounds(phrases, pronounce))
+    if pronounce is None:
+        return None
+    sign_words = (w for p in phrases for w in words_of(p.removeprefix(LITERAL)))
+    return SignSounds(pronounce, phrase_sounds(phrases, pronounce), sign_words)
