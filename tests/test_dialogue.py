@@ -359,6 +359,15 @@ def test_commands_anytime(dialogue, kb):
     state, turns = run(dialogue, ["my lip twitches when I drink coffee", "say that again", "help"])
     assert turns[1].replies == turns[0].replies
     assert turns[2].replies[0].text == kb.dialogue["help"] and turns[2].replies[1].text == turns[0].text
+
+
+def test_help_cried_more_than_once_asks_for_emergency_help_not_how_the_kiosk_works(dialogue, kb):
+    """"help" once is the help command; "help, help, I need help" is a person in trouble, at the start or mid-visit."""
+    for said in (["help help i need help"], ["my lip twitches when I drink coffee", "no", "help me, help me"]):
+        state, turns = run(dialogue, said)
+        assert state.pending.target == "urgent_help", said
+        assert turns[-1].replies[-1].text == kb.red_flag("urgent_help").question
+        assert kb.dialogue["help"] not in [r.text for r in turns[-1].replies]
     state, turn = dialogue.hear(state, "I want to talk to a person")
     assert EventKind.STAFF_ALERT in kinds(turn) and turn.text == kb.dialogue["staff_alert"]
     state, turn = dialogue.hear(state, "start over")

@@ -631,6 +631,9 @@ def test_a_sign_that_began_weeks_back_and_goes_on_is_raised(text, flag):
     ("ambulance!", "urgent_help"),
     ("heart attack, heart attack", "urgent_help"),
     ("um, emergency, please", "urgent_help"),
+    # "help" cried more than once is a person in trouble (set 38, heard: "Help, help, I need help, help, help me.")
+    ("help, help, i need help, help, help me", "urgent_help"),
+    ("help me, help me please", "urgent_help"),
 ])
 def test_a_sign_named_with_nothing_else_is_asked_about(text, flag):
     """One word is all a person in a hurry says, or all a recognizer in noise keeps: asked, never raised."""
@@ -643,6 +646,9 @@ def test_a_sign_named_with_nothing_else_is_asked_about(text, flag):
     "my dad had a stroke years ago",
     "the ambulance bay is blocked",
     "help",  # the kiosk's help command (dialogue), not a call for help
+    "help me",
+    "help, how does this work, help",  # twice, but asking how the kiosk works
+    "i need help with the help button",
 ])
 def test_a_sign_named_in_a_sentence_is_not_said_alone(text):
     result = assess(text, INDEX)

@@ -366,7 +366,7 @@ class Dialogue:
             return state, Turn(self._then_question(state, self._say(command.value)), expect=self._expect(state))
         if command is Command.REPEAT:
             return state, Turn(state.last or (Reply(self._say("nothing_to_repeat")),), expect=self._expect(state))
-        if command is Command.HELP:
+        if command is Command.HELP and not unsure:  # "help, help, I need help" is a cry: its question below
             if state.pending is None and self._unclear_opening(state):
                 return self._screen_unclear(state, (Reply(self._say("help")),))  # "help me please" may be urgent
             return state, Turn(self._then_question(state, self._say("help")), expect=self._expect(state))

@@ -400,7 +400,7 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
                 unsure[hit.id] = hit
         else:
             negated.add(hit.id)
-    flag_alone = index.alone.get(said_alone(words))
+    flag_alone = index.alone.get(said_alone(words)) or (CRY_FOR_HELP if cries_for_help(words, index) else None)
     if flag_alone is not None and flag_alone not in affirmed:
         unsure.setdefault(flag_alone, RedFlagHit(flag_alone, " ".join(words), Polarity.UNCERTAIN))
     for flag_id, body, verbs, sides in index.unfinished:
@@ -416,6 +416,20 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
 
 ALONE_FILLER = frozenset("a an the please now right quick quickly oh god um uh er erm".split())
 """Words that leave a word said alone still alone ("a stroke", "help, please, quick")."""
+
+
+CRY_FOR_HELP = "urgent_help"
+"""The red flag asked about when "help" is cried more than once (:func:`cries_for_help`)."""
+CRY_WORDS = frozenset("help me us him her i we need someone somebody anyone anybody".split())
+"""Words a cry for help is made of, fillers aside ("help, help, I need help, help me")."""
+
+
+def cries_for_help(words: Sequence[str], index: TriageIndex) -> bool:
+    """ "help" said twice or more with nothing but a cry's words ("help, help, I need help"): a person in trouble,
+    not one asking how the kiosk works, who says "help" once (the help command, kiosk.core.intents). Only when the
+    content has :data:`CRY_FOR_HELP` among the red flags with words said alone."""
+    return (words.count("help") >= 2 and CRY_FOR_HELP in index.alone.values()
+            and all(w in CRY_WORDS or w in ALONE_FILLER for w in words))
 
 
 def said_alone(words: Sequence[str]) -> str:
