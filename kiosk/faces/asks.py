@@ -237,16 +237,8 @@ def phonetic_asks(text: str, triage, sounds: SignSounds | None, found: Iterable[
     if sounds is None:
         return []
     words = words_of(text)
-    out: list[Ask] = []
-    seen = set(found)
-    for alike in sounds.alikes(words)[:MAX_REWRITES]:
-        heard = " ".join(words[alike.start:alike.end])
-        rewritten = " ".join([*words[:alike.start], alike.phrase, *words[alike.end:]])
-        for flag in flags_in(triage(rewritten)):
-            if flag not in seen:
-                seen.add(flag)
-                out.append(Ask(flag, f"'{heard}' has the sounds of '{alike.phrase}'", heard))
-    return out
+    alikes = [(a.start, a.end, a.phrase) for a in sounds.alikes(words)]
+    return _asks_put_back(words, alikes, "has the sounds of", triage, found)
 
 
 def spelling_asks(text: str, triage, sounds: SignSounds | None, found: Iterable[str] = ()) -> list[Ask]:
@@ -256,14 +248,23 @@ def spelling_asks(text: str, triage, sounds: SignSounds | None, found: Iterable[
     if sounds is None:
         return []
     words = words_of(text)
+    respelled = [(i, i + 1, sign) for i, sign in sounds.respellings(words) if _zipf(words[i]) < WRITTEN_ZIPF]
+    return _asks_put_back(words, respelled, "is spelled like", triage, found)
+
+
+def _asks_put_back(words: Sequence[str], candidates: Sequence[tuple[int, int, str]], kind: str, triage,
+                   found: Iterable[str]) -> list[Ask]:
+    """For each candidate (start, end, words to put back), the first :data:`MAX_REWRITES`: ``words[start:end]``
+    replaced and the sentence triaged again; a red flag it raises that is not in ``found`` nor asked already is
+    asked about, "'heard' ``kind`` 'put back'"."""
     out: list[Ask] = []
     seen = set(found)
-    respelled = [(i, sign) for i, sign in sounds.respellings(words) if _zipf(words[i]) < WRITTEN_ZIPF]
-    for i, sign in respelled[:MAX_REWRITES]:
-        for flag in flags_in(triage(" ".join([*words[:i], sign, *words[i + 1:]]))):
+    for start, end, put in candidates[:MAX_REWRITES]:
+        heard = " ".join(words[start:end])
+        for flag in flags_in(triage(" ".join([*words[:start], put, *words[end:]]))):
             if flag not in seen:
                 seen.add(flag)
-                out.append(Ask(flag, f"'{words[i]}' is spelled like '{sign}'", words[i]))
+                out.append(Ask(flag, f"'{heard}' {kind} '{put}'", heard))
     return out
 
 
