@@ -4,6 +4,7 @@ import re
 import pytest
 
 from kiosk.core.content import CAUSE_IDS, ContentError, load_knowledge_base
+from kiosk.core.triage import TriageIndex, assess
 
 
 def test_shipped_content_loads_with_all_13_causes(kb):
@@ -148,3 +149,15 @@ def test_the_second_opinion_flag_is_read_and_checked(content_copy, kb):
     with pytest.raises(ContentError) as info:
         load_knowledge_base(content_copy)
     assert "'second_opinion' must be true or false" in " ".join(info.value.problems)
+
+
+def test_a_cried_word_is_read_checked_and_drives_the_cry_for_help(content_copy, kb):
+    """The cry for help is content a clinician can edit: the words, and which red flag they ask about."""
+    assert kb.red_flag("urgent_help").cried == ("help",)
+    cry = "help, help, i need help, help me"
+    assert "urgent_help" in assess(cry, TriageIndex.build(kb)).ask
+    path = content_copy / "red_flags.toml"
+    edit(path, 'cried = ["help"]', "cried = []")
+    assert "urgent_help" not in assess(cry, TriageIndex.build(load_knowledge_base(content_copy))).ask
+    edit(path, "cried = []", 'cried = ["help me"]')
+    assert any("'cried' word 'help me' must be one word" in p for p in problems_for(content_copy))

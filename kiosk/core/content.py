@@ -128,6 +128,10 @@ class RedFlag:
     """Words that, said with nothing else ("stroke", "ambulance", "heart attack"), make the kiosk ask about this sign: a
     person in a hurry says one word, and a recognizer in noise may keep only the sign's name. Said within a
     sentence they are a topic ("what are the signs of a stroke"), left to the phrases."""
+    cried: tuple[str, ...] = ()
+    """Single words that, said twice or more with nothing but a cry's words ("help, help, I need help, help me"),
+    make the kiosk ask about this sign. Said once such a word may be a command ("help" is the help command), and
+    ``alone`` folds repeats, so a cry needs its own list."""
     crisis: bool = False
     """Thoughts of self-harm: the emergency prompt for this sign is followed by dialogue.toml's crisis_line, with
     the crisis line an operator set (none: not said)."""
@@ -423,6 +427,10 @@ def _load_red_flags(root: Path, problems: _Problems
         exclude = tuple(normalize_clue(w) for w in _str_list(item, "exclude", where, problems, required=False))
         ask = tuple(k for k in map(_phrase_key, _str_list(item, "ask", where, problems, required=False)) if k)
         alone = tuple(k for k in map(normalize_clue, _str_list(item, "alone", where, problems, required=False)) if k)
+        cried = tuple(k for k in map(normalize_clue, _str_list(item, "cried", where, problems, required=False)) if k)
+        for word in cried:
+            if " " in word:
+                problems.add(where, f"'cried' word '{word}' must be one word (it is counted: said twice or more)")
         unfinished = None
         if "unfinished" in item:
             group, at = item["unfinished"], f"{where} unfinished"
@@ -454,7 +462,7 @@ def _load_red_flags(root: Path, problems: _Problems
                              ask=ask, ask_pairs=ask_pairs, unfinished=unfinished, examples=examples, explain=explain.strip(),
                              not_by_meaning=not_by_meaning, in_prompt=in_prompt,
                              warn_if_passed=warn_if_passed, passed=passed, crisis=crisis,
-                             second_opinion=second_opinion, alone=alone))
+                             second_opinion=second_opinion, alone=alone, cried=cried))
     things: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if data is not None and "things" in data:
         table = data["things"]

@@ -159,6 +159,8 @@ class TriageIndex:
     """Red flags' ``passed`` phrases ("a TIA"): the sign told only as over."""
     alone: Mapping[str, str] = field(default_factory=dict)
     """Words said with nothing else (RedFlag.alone, as :func:`said_alone` reads them) -> the red flag to ask about."""
+    cried: Mapping[str, str] = field(default_factory=dict)
+    """A word cried twice or more (RedFlag.cried, as :func:`cried_flag` reads it) -> the red flag to ask about."""
 
     @classmethod
     def build(cls, kb: KnowledgeBase, embed: Embed | None = None, embed_content: Embed | None = None,
@@ -194,6 +196,7 @@ class TriageIndex:
             unjudged=frozenset(f.id for f in kb.red_flags if not f.second_opinion),
             passed=PhraseIndex(((p, f.id, 1.0) for f in kb.red_flags for p in f.passed), every=True),
             alone={said_alone(w.split()): f.id for f in kb.red_flags for w in f.alone},
+            cried={w: f.id for f in kb.red_flags for w in f.cried},
         )
 
 
@@ -400,7 +403,7 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
                 unsure[hit.id] = hit
         else:
             negated.add(hit.id)
-    flag_alone = index.alone.get(said_alone(words)) or (CRY_FOR_HELP if cries_for_help(words, index) else None)
+    flag_alone = index.alone.get(said_alone(words)) or cried_flag(words, index)
     if flag_alone is not None and flag_alone not in affirmed:
         unsure.setdefault(flag_alone, RedFlagHit(flag_alone, " ".join(words), Polarity.UNCERTAIN))
     for flag_id, body, verbs, sides in index.unfinished:
@@ -418,18 +421,18 @@ ALONE_FILLER = frozenset("a an the please now right quick quickly oh god um uh e
 """Words that leave a word said alone still alone ("a stroke", "help, please, quick")."""
 
 
-CRY_FOR_HELP = "urgent_help"
-"""The red flag asked about when "help" is cried more than once (:func:`cries_for_help`)."""
-CRY_WORDS = frozenset("help me us him her i we need someone somebody anyone anybody".split())
-"""Words a cry for help is made of, fillers aside ("help, help, I need help, help me")."""
+CRY_WORDS = frozenset("me us him her i we need someone somebody anyone anybody".split())
+"""Words a cry is made of besides the cried word, fillers aside ("help, help, I need help, help me")."""
 
 
-def cries_for_help(words: Sequence[str], index: TriageIndex) -> bool:
-    """ "help" said twice or more with nothing but a cry's words ("help, help, I need help"): a person in trouble,
-    not one asking how the kiosk works, who says "help" once (the help command, kiosk.core.intents). Only when the
-    content has :data:`CRY_FOR_HELP` among the red flags with words said alone."""
-    return (words.count("help") >= 2 and CRY_FOR_HELP in index.alone.values()
-            and all(w in CRY_WORDS or w in ALONE_FILLER for w in words))
+def cried_flag(words: Sequence[str], index: TriageIndex) -> str | None:
+    """The red flag of a word cried twice or more with nothing but a cry's words (RedFlag.cried: "help, help, I need
+    help"): a person in trouble, not one asking how the kiosk works, who says "help" once (the help command,
+    kiosk.core.intents). None for anything else."""
+    for word, flag_id in index.cried.items():
+        if words.count(word) >= 2 and all(w == word or w in CRY_WORDS or w in ALONE_FILLER for w in words):
+            return flag_id
+    return None
 
 
 def said_alone(words: Sequence[str]) -> str:
