@@ -213,6 +213,7 @@ def test_a_one_word_phrase_keeps_its_function_words():
     "nil chest pain, nil weakness, lip twitch for a fortnight",
     "the nurse asked about numbness or weakness and i said neither",
     "the pharmacist asked if i had any sudden weakness or trouble seeing and i had not",
+    "my wife wants me to ask whether chest pain and a twitch are linked, i don't have chest pain though",
     "the nurse said because i have none of the warning signs like a droopy face a weak arm or slurred speech",
     "i fainted once when i was a young girl in church but that was sixty years ago",
     "she had a fit as a toddler and never again",

@@ -276,7 +276,7 @@ ANSWERED_NO = tuple(tuple(m.split()) for m in (
 ))
 
 
-ASKING = frozenset({"asked", "asking", "checked", "wanted", "wondered"})
+ASKING = frozenset({"ask", "asked", "asking", "checked", "wanted", "wondered"})
 """A question word anywhere shortly before the sign, with "if"/"whether"/"about" between: "they asked me at
 the front desk if my face was drooping"."""
 
