@@ -288,6 +288,13 @@ def test_the_shipped_second_opinion_has_a_sign_finder(judged):
     assert judge.find_weights is not None and judge.find_weights.shape == judge.weights.shape
 
 
+def test_slang_for_a_wish_to_die_is_asked_by_meaning_where_a_phrase_would_catch_top_up(judged):
+    """"top myself" as a phrase also matched "topping up my coffee myself" (words between): it is an example."""
+    assert "self_harm" in assess("i keep thinking i could just top myself", judged).ask
+    answer = assess("topping up my coffee myself, my lip twitches", judged)
+    assert not answer.emergency and "self_harm" not in answer.ask
+
+
 @pytest.mark.parametrize(("text", "sign"), [
     ("i went to grab the door handle and my hand went past it", "one_sided_weakness"),
     ("he reached for his glass and knocked it over, his right hand overshoots everything", "one_sided_weakness"),

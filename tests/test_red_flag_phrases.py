@@ -461,6 +461,8 @@ def test_breathing_words_of_everyday_talk_ask_or_pass(text, asked):
     ("i've been thinking about hurting myself", "self_harm"),
     ("life is not worth living", "self_harm"),
     ("i'm self harming again", "self_harm"),
+    ("been thinking of doing myself in", "self_harm"),  # slang (set 40); "done myself in at the gym" is worn out
+    ("i keep listing to one side", "dizziness"),
 ])
 def test_a_call_for_help_or_a_wish_to_die_gets_the_emergency_prompt(text, flag):
     """Beyond the article too: before, these were out of scope ("I help with lip and face twitching")."""
@@ -482,6 +484,8 @@ def test_a_call_for_help_or_a_wish_to_die_gets_the_emergency_prompt(text, flag):
     "i forgot to take my tablets this morning",  # near a plan to die in words, not in meaning
     "i've run out of my pills and my eyelid twitches",
     "i've got plans for the weekend but my lip keeps jumping",
+    "i've done myself in at the gym, my calves are twitching",
+    "i top up my tea myself and my lip twitches",
 ])
 def test_everyday_talk_of_dying_poison_or_ambulances_raises_nothing(text):
     result = assess(text, INDEX)
@@ -545,6 +549,7 @@ def test_an_ask_phrase_marked_with_equals_needs_every_word():
     ("i can't remember what day it is and i'm scared", "confusion"),
     ("ambulance please, she's not right", "urgent_help"),
     ("a squeezing in the centre of my chest", "breathing_chest"),
+    ("acute visual loss right eye, onset ten minutes", "vision_loss"),  # clinical shorthand (set 39)
 ])
 def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, flag):
     """Phrases, not pairs: as visitors of the blind sets 15-19 and 21 said them (eval/README.md)."""
@@ -577,6 +582,8 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("i've been saving up my sleeping pills", "self_harm"),  # a plan, or a thrifty patient
     ("i took the tablets deliberately, all of them", "self_harm"),
     ("sorry, where am i", "confusion"),
+    ("i'm mixed up, i don't know what i was doing", "confusion"),  # or mixed up about a time (set 39)
+    ("not much point carrying on anymore", "self_harm"),  # or waiting in a queue
     ("i don't remember getting here", "confusion"),
     ("someone get help", "urgent_help"),
     ("get a nurse now", "urgent_help"),
