@@ -272,9 +272,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="print the benchmark report's noise section from two saved runs (kiosk.bench.noise_stage)")
     p.add_argument("--typed-tuning", action="store_true",
                    help="count the hearing asks on the tuning sets' typed sentences (needless on non-emergencies)")
-    p.add_argument("--ask-kinds", default="alt,sound,unclear,triage,denial,phonetic,spelling",
-                   help="which asks count (alt, sound, unclear, denial, phonetic; triage: the triage's own ask "
-                        "list)")
+    p.add_argument("--ask-kinds", default=",".join(KINDS),
+                   help=f"which asks count ({', '.join(k for k in KINDS if k != 'triage')}; triage: the triage's "
+                        "own ask list)")
     args = p.parse_args(argv)
     ASK_KINDS.clear()
     ASK_KINDS.update(k for k in args.ask_kinds.split(",") if k)
