@@ -280,3 +280,32 @@ def test_a_sign_that_holds_its_own_denial_is_not_denied_again_by_an_earlier_one(
 def test_a_question_about_a_sign_asks_and_does_not_declare(index, text, sign):
     result = assess(text, index)
     assert not result.emergency and sign in result.ask, text
+
+
+@pytest.mark.parametrize("text, sign", [
+    # the kiosk's question said back, then a bare no: asked, not cleared ("no, more of a pressure" may follow)
+    ("chest pain? no", "breathing_chest"),
+    ("chest pain? not now, i had heartburn after a curry last night", "breathing_chest"),
+    ("numb? no, just twitchy", "numbness"),
+])
+def test_a_sign_said_back_and_answered_no_is_asked_about_not_declared(index, text, sign):
+    result = assess(text, index)
+    assert not result.emergency and sign in result.ask, text
+
+
+@pytest.mark.parametrize("text", [
+    "my face is numb. no one is helping me",
+    "chest pain. not breathing.",
+    "chest pain? yes",
+])
+def test_a_no_that_answers_nothing_leaves_the_sign_raised(index, text):
+    assert assess(text, index).emergency, text
+
+
+def test_a_phrase_whose_last_word_was_said_as_two_ends_where_the_spoken_words_end(index):
+    # "chest pain" also matches the joined form "chestpain", one phrase word said as two: a no after it still
+    # answers it
+    assert not assess("chest pain, no", index).emergency
+    words = tokens("chest pain no")
+    assert polarity(words, 0, (0,), {}, end=2) is Polarity.NEGATED
+    assert polarity(words, 0, (0,), {}) is Polarity.AFFIRMED  # without the end, "pain" looked like the next word

@@ -338,7 +338,7 @@ def passed_signs(text: str, index: TriageIndex) -> tuple[str, ...]:
     for m in found:
         lo, hi = sentence_window(words, breaks, m.start, m.end, len(words), len(words))
         sentence, near = words[lo:hi], words[max(lo, m.start - PASSED_REACH):min(hi, m.end + PASSED_REACH)]
-        if (polarity(words, m.start, m.positions, breaks) is Polarity.AFFIRMED
+        if (polarity(words, m.start, m.positions, breaks, m.end) is Polarity.AFFIRMED
                 and mentioned(words, m.start, m.end, breaks) is None and not years_back(sentence)
                 and not both_sides(near) and not BOTH_LIMBS & set(near) and not long_standing_in(near, sentence)
                 and not any(cue is not None and cue.search(" ".join(sentence)) for cue in cues)):
@@ -450,7 +450,7 @@ def _phrase_polarity(words: list[str], m: Match, breaks: Mapping[int, str] | Non
     """(polarity, context) of a phrase hit: denied, asked about ("the nurse asked about numbness", "what if"),
     years back, weeks back (only a ``judged`` sign: a call for help or a plan to die is its own evidence whenever it
     is told), or said plainly."""
-    pol = polarity(words, m.start, m.positions, breaks)
+    pol = polarity(words, m.start, m.positions, breaks, m.end)
     context = ""
     if pol is not Polarity.NEGATED:
         asked = mentioned(words, m.start, m.end, breaks)
@@ -654,7 +654,7 @@ def _quoted(words: list[str], clues: Sequence[Match]) -> tuple[str, ...]:
 def _cause_clues(words: list[str], index: TriageIndex,
                  breaks: Mapping[int, str] | None = None) -> list[tuple[Match, bool]]:
     """Every cause clue said, with whether it was denied ("I don't drink coffee")."""
-    return [(m, polarity(words, m.start, m.positions, breaks) is Polarity.NEGATED)
+    return [(m, polarity(words, m.start, m.positions, breaks, m.end) is Polarity.NEGATED)
             for m in drop_contained(index.causes.find(words))]
 
 

@@ -186,13 +186,16 @@ def _across_punctuation(words: list[str], cue: int, start: int, end: int, breaks
 
 
 def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
-             breaks: Mapping[int, str] | None = None) -> Polarity:
+             breaks: Mapping[int, str] | None = None, end: int | None = None) -> Polarity:
     """Whether the phrase that begins at word ``start`` is affirmed, negated, or uncertain.
 
-    ``breaks`` marks punctuation between words (see :func:`kiosk.text.tokens_with_breaks`)."""
+    ``breaks`` marks punctuation between words (see :func:`kiosk.text.tokens_with_breaks`); ``end`` is the index
+    after the phrase's last spoken word (a match's ``end``), which ``positions`` alone cannot tell when the last
+    phrase word was said as two ("chest pain" for "chestpain")."""
     breaks = breaks or {}
     inside = set(positions)
-    end = max(positions, default=start) + 1
+    if end is None:
+        end = max(positions, default=start) + 1
     # "my face is not numb" matches the phrase "my face is numb" around the negation: a cue in a gap counts
     for gap in range(start, end - 1):
         if gap not in inside:
@@ -231,6 +234,8 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
         result = Polarity.UNCERTAIN
     if result is Polarity.AFFIRMED and _denied_after(words, end, breaks):
         return Polarity.NEGATED
+    if result is Polarity.AFFIRMED and _answered_no(words, start, end, breaks):
+        return Polarity.UNCERTAIN
     return result
 
 
@@ -259,6 +264,20 @@ def _denied_after(words: list[str], end: int, breaks: Mapping[int, str]) -> bool
         return True
     # "dizzy no weak no": another short item follows, itself answered with a no
     return nxt + 1 < len(words) and words[nxt + 1] in DENIALS_AFTER or (nxt + 2 < len(words) and words[nxt + 2] in DENIALS_AFTER)
+
+
+def _answered_no(words: list[str], start: int, end: int, breaks: Mapping[int, str]) -> bool:
+    """ "chest pain? no, not now": a sign said as a sentence of its own (a question said back, or a list read
+    out) and the next sentence opening with a bare no ("no", "not now", "none"). Asked about, not cleared: "chest
+    pain? no, more of a pressure" is one too."""
+    if end >= len(words) or breaks.get(end) != "." or (start > 0 and breaks.get(start) != "."):
+        return False
+    if words[end] not in DENIALS_AFTER:
+        return False
+    nxt = end + 1
+    if words[end] == "not" and nxt < len(words) and not breaks.get(nxt):
+        nxt += 1  # "not now", "not really", "not today"
+    return nxt >= len(words) or bool(breaks.get(nxt)) or words[nxt] in BREAKERS
 
 
 REPORTED = tuple(tuple(m.split()) for m in (
