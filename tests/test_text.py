@@ -36,6 +36,17 @@ def test_scots_denials_and_a_dropped_g_read_as_plain_english(said, read):
     assert normalize(said) == read
 
 
+@pytest.mark.parametrize("said, read", [
+    ("'e's 'avin a stroke, look at 'im", "he is having a stroke look at him"),
+    ("me 'ead's killin' me", "me heads killing me"),
+    # an apostrophe before a word that drops no "h" is only dropped itself
+    ("rock 'n' roll 'til 'em", "rock n roll til em"),
+    ("and 'is arm and 'and", "and his arm and hand"),
+])
+def test_a_dropped_h_marked_by_an_apostrophe_is_read_with_its_h(said, read):
+    assert normalize(said) == read
+
+
 @pytest.mark.parametrize("said", ["i wasn't able to find words for a minute", "i couldn't find words for a minute",
                                   "i'm not able to lift my arm"])
 def test_a_sign_said_with_could_not_or_not_able_to_is_the_sign(index, said):

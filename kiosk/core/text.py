@@ -30,6 +30,11 @@ _DROPPED_G = frozenset("""nothin havin goin doin feelin sittin standin walkin ta
     foamin killin jumpin kickin jerkin drivin workin sleepin eatin drinkin startin stoppin""".split())
 """Words said with the "g" dropped ("she's havin a fit", "me chest is killin me"), read as the "-ing" word. Only
 these: "aspirin", "insulin" and "protein" end the same way."""
+_DROPPED_H = frozenset("""e es ed ell im is er ers erself imself ave avin aving as ad ead eads eadache elp elpin
+    elping urt urts urtin urting and ands eart ome ere ospital orrible""".split())
+"""Words written with the "h" dropped and an apostrophe in its place ("'e's 'avin a stroke, look at 'im"), read
+with the "h". Only after an apostrophe: "and", "is" and "ad" are words of their own."""
+_DROPPED_H_RE = re.compile(r"(?<![a-z0-9])['\u2019]([a-z]+)\b")
 _SPLIT_RE = re.compile(r"[^a-z0-9]+")
 _DIGIT_WORDS = {"1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six", "7": "seven",
                 "8": "eight", "9": "nine", "10": "ten"}
@@ -41,6 +46,7 @@ def tokens(text: str) -> list[str]:
     """Split text into normalized words (see the module docstring)."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = _DROPPED_H_RE.sub(lambda m: ("h" if m[1] in _DROPPED_H else "") + m[1], text)
     text = text.replace("'", "").replace("\u2019", "").replace("`", "")
     words: list[str] = []
     for word in _SPLIT_RE.split(text):
