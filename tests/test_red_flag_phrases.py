@@ -605,10 +605,22 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("fetch the doctor quick", "urgent_help"),
     ("need, um, need a doctor now please", "urgent_help"),
     ("she's fitting", "passing_out"),  # or fitting in
+    ("i think i'm having one of them brain attacks", "stroke_now"),  # the stroke associations' name; or "what is one"
+    ("i keep thinking of stepping off the boat and not coming back up", "self_harm"),  # drowning told as going under
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
     assert flag in unsure and flag not in affirmed, text
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("the diver went under and did not come back up for ages, it was on telly", "self_harm"),
+    ("i'm not coming back up those stairs again, my knees", "self_harm"),
+    ("we're walking into the sea for a swim later", "self_harm"),
+])
+def test_going_under_told_of_something_else_asks_nothing(text, flag):
+    affirmed, unsure = flags(text)
+    assert flag not in affirmed | unsure, text
 
 
 @pytest.mark.parametrize("text, flag", [
