@@ -260,7 +260,7 @@ def _denied_after(words: list[str], end: int, breaks: Mapping[int, str]) -> bool
     if start > 0 and words[start - 1] not in DENIALS_AFTER and not breaks.get(start):
         return False  # not the start of a "x no, y no" list: "a crazy diet no potatoes no beans" lists what is not eaten
     nxt = end + 1
-    if nxt >= len(words) or breaks.get(nxt) or words[nxt] in BREAKERS:
+    if _clause_ends(words, nxt, breaks):
         return True
     # "dizzy no weak no": another short item follows, itself answered with a no
     return nxt + 1 < len(words) and words[nxt + 1] in DENIALS_AFTER or (nxt + 2 < len(words) and words[nxt + 2] in DENIALS_AFTER)
@@ -277,7 +277,12 @@ def _answered_no(words: list[str], start: int, end: int, breaks: Mapping[int, st
     nxt = end + 1
     if words[end] == "not" and nxt < len(words) and not breaks.get(nxt):
         nxt += 1  # "not now", "not really", "not today"
-    return nxt >= len(words) or bool(breaks.get(nxt)) or words[nxt] in BREAKERS
+    return _clause_ends(words, nxt, breaks)
+
+
+def _clause_ends(words: list[str], i: int, breaks: Mapping[int, str]) -> bool:
+    """The clause ends before word ``i``: the text ends, punctuation, or a breaker such as "only"."""
+    return i >= len(words) or bool(breaks.get(i)) or words[i] in BREAKERS
 
 
 REPORTED = tuple(tuple(m.split()) for m in (
