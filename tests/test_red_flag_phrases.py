@@ -661,6 +661,28 @@ def test_a_sign_named_with_nothing_else_is_asked_about(text, flag):
     assert flag in unsure and flag not in affirmed, text
 
 
+@pytest.mark.parametrize("text, flag", [
+    ("emergency? yes, it is", "urgent_help"),
+    ("emergency? yes, it is, it help now", "urgent_help"),  # a call for help heard half
+    ("my lip keeps jumping. stroke? yeah", "stroke_now"),
+])
+def test_a_sign_word_said_back_and_answered_yes_is_asked_about(text, flag):
+    """As if the kiosk had asked: the word is said alone, then answered; "yes, it is" must not hide it."""
+    affirmed, unsure = flags(text)
+    assert flag in unsure and flag not in affirmed, text
+
+
+@pytest.mark.parametrize("text", [
+    "emergency? no, just a twitch",
+    "ambulance? no thanks, i can walk",
+    "the emergency room was busy. yes, we waited an hour",  # the word in a sentence, not said alone
+    "we watched emergency on tv. yes, the whole series",
+])
+def test_a_sign_word_answered_no_or_said_in_a_sentence_is_not_asked_as_said_back(text):
+    result = assess(text, INDEX)
+    assert not result.emergency and "urgent_help" not in result.ask, text
+
+
 @pytest.mark.parametrize("text", [
     "what are the signs of a stroke",
     "my dad had a stroke years ago",

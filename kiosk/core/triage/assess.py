@@ -8,6 +8,7 @@ import dataclasses
 import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 from ..content import KnowledgeBase
@@ -403,7 +404,8 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
                 unsure[hit.id] = hit
         else:
             negated.add(hit.id)
-    flag_alone = index.alone.get(said_alone(words)) or cried_flag(words, index)
+    flag_alone = index.alone.get(said_alone(words)) or cried_flag(words, index) or _alone_answered_yes(
+        words, breaks or {}, index)
     if flag_alone is not None and flag_alone not in affirmed:
         unsure.setdefault(flag_alone, RedFlagHit(flag_alone, " ".join(words), Polarity.UNCERTAIN))
     for flag_id, body, verbs, sides in index.unfinished:
@@ -439,6 +441,21 @@ def said_alone(words: Sequence[str]) -> str:
     """The words of an utterance without fillers and repeats ("help help help me" -> "help me"), to compare with the
     red flags' ``alone`` words."""
     return " ".join(dict.fromkeys(w for w in words if w not in ALONE_FILLER))
+
+
+YES_OPENERS = frozenset("yes yeah yep yup aye definitely absolutely".split())
+"""Words that open a yes to a question the speaker said back ("emergency? yes, it is")."""
+
+
+def _alone_answered_yes(words: list[str], breaks: Mapping[int, str], index: TriageIndex) -> str | None:
+    """The red flag of a word said as a sentence of its own and answered yes in the next ("emergency? yes, it is,
+    get help"), as if the kiosk had asked it: the counterpart of :func:`said_alone`'s whole utterance, which "yes,
+    it is" would otherwise hide. Asked about, as the word alone is."""
+    ends = [0] + sorted(j for j, kind in breaks.items() if kind == ".") + [len(words)]
+    for lo, hi in pairwise(ends):
+        if hi < len(words) and words[hi] in YES_OPENERS and (flag_id := index.alone.get(said_alone(words[lo:hi]))):
+            return flag_id
+    return None
 
 
 UNFINISHED_NEXT = frozenset("and but so then um uh erm er uhm hmm".split())
