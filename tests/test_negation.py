@@ -34,6 +34,7 @@ def pol(text, target):
     ("nae chest pain", "chest"),
     ("negative for slurred speech", "slurred"),
     ("nil weakness", "weakness"),
+    ("nobody collapsed here", "collapsed"),
 ])
 def test_negated(text, target):
     assert pol(text, target) is Polarity.NEGATED
@@ -61,6 +62,9 @@ def test_negated(text, target):
     # "negative" denies only as "negative for"; "nae feeling" is no feeling, a sign
     ("i keep having negative thoughts about killing myself", "killing"),
     ("she tested negative for covid yesterday but now her face is drooping", "drooping"),
+    # "nobody" denies what happens to nobody, not what happens while nobody helps
+    ("nobody is helping me and my face is drooping", "drooping"),
+    ("nobody knows my face went numb an hour ago", "numb"),
 ])
 def test_affirmed(text, target):
     assert pol(text, target) is Polarity.AFFIRMED

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from enum import Enum
 
 NEGATION_CUES = frozenset({"no", "not", "never", "without", "none", "neither", "nor", "nothing", "zero", "hardly",
-                           "nil", "negative"})
+                           "nil", "negative", "nobody"})
 HEDGE_AFTER_NOT = frozenset({"sure", "know", "certain", "think", "believe", "positive", "remember", "tell"})
 """After "not": "I'm not sure if my arm is weak" reports a doubt, not an absence."""
 PSEUDO_AFTER = {"not": frozenset({"only", "just", "even", "stop", "stopping", "quit", "go", "gone", "going", "helping", "help", "getting", "sleep", "sleeping", "eat", "eaten", "eating"}),
@@ -395,6 +395,11 @@ def sentence_window(words: list[str], breaks: Mapping[int, str], start: int, end
 _AGES = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
          "seventeen eighteen nineteen twenty a kid a child a boy a girl a baby a toddler a teenager a teen "
          "a young little young younger small in school at school").split()
+_YEARS = tuple(f"in {year}" for year in range(1930, 2026)) + tuple(
+    f"in twenty {n}" for n in "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen "
+                              "twenty".split())
+"""A year named: "he blacked out at a wedding in 2015" (recognizers write years in digits). Up to last year; a year
+not listed is read as now (raised), the safe side."""
 _OVER_UNTIMED = ("it is gone now", "this is gone now", "that is gone now", "it is gone already", "this is gone already",
                  "gone already", "already gone", "it went away", "it has gone away", "it has passed",
                  "settled now", "has settled")
@@ -413,7 +418,7 @@ PAST_MARKERS = tuple(tuple(m.split()) for m in (
     "wore off", "worn off", "has worn off",
     # "went a bit dizzy yesterday but today it's just my lip": only something else is left now (asked about too)
     "today it is just", "today it is only",
-) + _OVER_UNTIMED + tuple(f"when i was {age}" for age in _AGES) + tuple(f"when she was {age}" for age in _AGES)
+) + _OVER_UNTIMED + _YEARS + tuple(f"when i was {age}" for age in _AGES) + tuple(f"when she was {age}" for age in _AGES)
   + tuple(f"when he was {age}" for age in _AGES))
 """Time words that put a sign years back: "I had a seizure as a kid" is history, not an emergency now,
 but it is asked about ("Is that happening now?"), never cleared. Days or weeks ago still count as now;
