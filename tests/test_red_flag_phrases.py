@@ -111,6 +111,7 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "i need help with my twitch",
     "he nearly killed himself laughing",
     "he could have killed himself on that ladder",
+    "i was a little confused by the directions to this clinic, but i found my way",
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)
@@ -120,6 +121,8 @@ def test_look_alikes_are_not_red_flags(text):
 @pytest.mark.parametrize("text, flag", [
     ("i had a seizure as a kid and my lip twitches", "passing_out"),
     ("years ago my face was numb for a day and now my lip twitches", "numbness"),
+    ("he blacked out at a wedding in 2015 and now his eyelid twitches", "passing_out"),  # a year, as heard
+    ("my face went numb in twenty nineteen, now my lip twitches", "numbness"),
 ])
 def test_a_sign_long_in_the_past_is_asked_about_not_cleared(text, flag):
     from kiosk.core.dialogue import Dialogue
@@ -573,6 +576,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("my chest is burning", "breathing_chest"),  # a heart, or heartburn
     ("my breath is really short", "breathing_chest"),  # or the stairs
     ("my face twitch has spread into my left hand", "passing_out"),  # a seizure marching on, or not
+    ("my arm and face are jerking nonstop and i can't stop it", "passing_out"),  # or a leg falling asleep
     ("my arm went weak but it is gone now", "one_sided_weakness"),  # over, with no time: "is it happening now?"
     ("i'm going to hurt myself tonight", "self_harm"),  # or "...if I lift that box"
     ("i'm going to take all my tablets tonight", "self_harm"),  # or the day's dose
