@@ -112,6 +112,8 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "he nearly killed himself laughing",
     "he could have killed himself on that ladder",
     "i was a little confused by the directions to this clinic, but i found my way",
+    "i stumbled on the step outside",
+    "they should do away with these queues",
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)
@@ -577,6 +579,8 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("my breath is really short", "breathing_chest"),  # or the stairs
     ("my face twitch has spread into my left hand", "passing_out"),  # a seizure marching on, or not
     ("my arm and face are jerking nonstop and i can't stop it", "passing_out"),  # or a leg falling asleep
+    ("i've been thinking of doing away with myself", "self_harm"),  # not raised: "do away with it myself" matches too
+    ("i have twice stumbled since i came in", "dizziness"),  # or two trips
     ("my arm went weak but it is gone now", "one_sided_weakness"),  # over, with no time: "is it happening now?"
     ("i'm going to hurt myself tonight", "self_harm"),  # or "...if I lift that box"
     ("i'm going to take all my tablets tonight", "self_harm"),  # or the day's dose
