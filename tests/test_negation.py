@@ -313,3 +313,27 @@ def test_a_phrase_whose_last_word_was_said_as_two_ends_where_the_spoken_words_en
     words = tokens("chest pain no")
     assert polarity(words, 0, (0,), {}, end=2) is Polarity.NEGATED
     assert polarity(words, 0, (0,), {}) is Polarity.AFFIRMED  # without the end, "pain" looked like the next word
+
+
+@pytest.mark.parametrize("text, sign", [
+    # a sign taken back as soon as it is said: asked about, since the person may be correcting only a word
+    ("my left arm is numb, no wait, it's not numb, it was pins and needles from leaning on the counter", "numbness"),
+    ("i had a seizure, no sorry, wrong word, a sneezing fit all morning", "passing_out"),
+    ("i lost my balance, no, i tripped on the kerb outside", "dizziness"),
+    # two denials, one inside the other: which way it goes is the person's to say
+    ("it's not that i'm not seeing double, i am, there are two kiosks in front of me", "vision_loss"),
+    ("it's not that i can't feel my hand, i can, it's just cold from waiting outside", "numbness"),
+])
+def test_a_sign_taken_back_or_denied_twice_is_asked_about(index, text, sign):
+    result = assess(text, index)
+    assert not result.emergency and sign in result.ask, text
+
+
+@pytest.mark.parametrize("text", [
+    "my right arm is weak, no wait, my left arm is weak",  # a correction of where, not whether
+    "my face is drooping, no wait, my whole left side",
+    "my face is numb, not that i know why",
+])
+def test_a_correction_of_where_leaves_the_sign_raised(index, text):
+    assert assess(text, index).emergency, text
+

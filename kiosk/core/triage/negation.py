@@ -68,6 +68,8 @@ def _cue_kind(words: list[str], i: int) -> str | None:
         return None
     if word == "without" and _denied_before(words, i):
         return None  # "I can't stand without the room spinning": two denials, so the room spins
+    if word == "not" and (_not_that_not(words, i) or _not_that_not(words, _not_that_before(words, i))):
+        return "hedge"  # "it's not that I'm not seeing double" affirms, "not that I can't feel it" denies: asked
     return "neg"
 
 
@@ -97,6 +99,30 @@ denial earlier in the sentence belongs to something else. Not "nothing" ("no arm
 "never", which in a sign is a superlative ("a headache like never before"), and can be denied."""
 DOUBLE_DENIAL_REACH = 4
 """How far before "without" a denial makes it a double one ("can not get up without", "never goes a day without")."""
+
+
+NOT_THAT = frozenset({"that", "like"})
+SUBJECT_AUX = frozenset("i you he she we they it am is are was were can could do does did have has had will would".split())
+"""The words that may stand between the two denials of "not that I can't ...": a subject and its verb."""
+
+
+def _not_that_not(words: list[str], i: int) -> bool:
+    """ "not that I can't", "not like he's not": a denial of a denial at ``i`` (-1: none). Which way it goes is for
+    the person to say, and a recognizer may have lost either "not": both denials are read as hedges."""
+    if i < 0 or words[i] != "not" or words[i + 1:i + 2] == [] or words[i + 1] not in NOT_THAT:
+        return False
+    k = i + 2
+    while k < len(words) and words[k] in SUBJECT_AUX:
+        k += 1
+    return k > i + 2 and k < len(words) and words[k] in {"not", "never"}
+
+
+def _not_that_before(words: list[str], i: int) -> int:
+    """Where the "not that" of a "not that I'm not" stands before the second "not" at ``i``, or -1."""
+    k = i - 1
+    while k > 0 and words[k] in SUBJECT_AUX:
+        k -= 1
+    return k - 1 if k < i - 1 and k > 0 and words[k] in NOT_THAT and words[k - 1] == "not" else -1
 
 
 def _denied_before(words: list[str], i: int) -> bool:
@@ -234,9 +260,36 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
         result = Polarity.UNCERTAIN
     if result is Polarity.AFFIRMED and _denied_after(words, end, breaks):
         return Polarity.NEGATED
-    if result is Polarity.AFFIRMED and _answered_no(words, start, end, breaks):
+    if result is Polarity.AFFIRMED and (_answered_no(words, start, end, breaks) or _taken_back(words, end, breaks)):
         return Polarity.UNCERTAIN
     return result
+
+
+TAKEN_BACK = tuple(tuple(m.split()) for m in (
+    "no wait", "no sorry", "sorry no", "sorry wrong word", "wrong word", "scratch that", "no scratch that",
+    "actually no", "no actually", "no no", "no i mean", "no hang on", "no hold on",
+))
+"""Words that take back what was just said ("I had a seizure, no sorry, wrong word, a sneezing fit")."""
+WHERE_WORDS = frozenset("left right other one both side arm arms leg legs hand hands foot feet face eye eyes cheek lip "
+                        "mouth".split())
+"""A correction that names a side or a part corrects where, not whether ("my right arm is weak, no wait, the left")."""
+CORRECTION_REACH = 4
+
+
+def _taken_back(words: list[str], end: int, breaks: Mapping[int, str]) -> bool:
+    """A sign taken back as soon as it is said: a correction ("no wait", "no sorry", "wrong word", or a bare "no"
+    set off by a pause: "I lost my balance, no, I tripped"), just after it, that does not name a side or a part.
+    Asked about, not cleared: the person may be correcting a word, not the sign."""
+    if end >= len(words) or not breaks.get(end):
+        return False
+    runs = [m for m in _by_first(TAKEN_BACK).get(words[end], ()) if tuple(words[end:end + len(m)]) == m]
+    if runs:
+        after = end + len(max(runs, key=len))
+    elif words[end] == "no" and breaks.get(end + 1):
+        after = end + 1
+    else:
+        return False
+    return not WHERE_WORDS & set(words[after:after + CORRECTION_REACH])
 
 
 def _a_list_under(words: list[str], cue: int, start: int, end: int) -> bool:
