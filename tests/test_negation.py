@@ -337,3 +337,15 @@ def test_a_sign_taken_back_or_denied_twice_is_asked_about(index, text, sign):
 def test_a_correction_of_where_leaves_the_sign_raised(index, text):
     assert assess(text, index).emergency, text
 
+
+@pytest.mark.parametrize("text, raised", [
+    ("he thinks i'm slurring. i'm not slurring", False),  # said, then denied in the same words: asked
+    ("chest pain with the twitch, is it connected? i don't have chest pain, only asking", False),
+    ("my wife is slurring, i'm not slurring", True),  # another person
+    ("my face is numb, my arm is not numb", True),  # another part
+])
+def test_a_sign_denied_later_in_the_same_words_is_asked_about(index, text, raised):
+    result = assess(text, index)
+    assert result.emergency is raised, text
+    if not raised:
+        assert result.ask, text

@@ -673,6 +673,8 @@ def test_a_sign_named_with_nothing_else_is_asked_about(text, flag):
     ("emergency? yes, it is", "urgent_help"),
     ("emergency? yes, it is, it help now", "urgent_help"),  # a call for help heard half
     ("my lip keeps jumping. stroke? yeah", "stroke_now"),
+    ("emergency? of course it is", "urgent_help"),  # any yes that can open an answer (kiosk.core.intents)
+    ("stroke? uh huh, her face", "stroke_now"),
 ])
 def test_a_sign_word_said_back_and_answered_yes_is_asked_about(text, flag):
     """As if the kiosk had asked: the word is said alone, then answered; "yes, it is" must not hide it."""
@@ -703,3 +705,15 @@ def test_a_sign_word_answered_no_or_said_in_a_sentence_is_not_asked_as_said_back
 def test_a_sign_named_in_a_sentence_is_not_said_alone(text):
     result = assess(text, INDEX)
     assert not result.emergency and not {"stroke_now", "urgent_help"} & set(result.ask), text
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("help, it's a stroke, my dad", "stroke_now"),
+    ("stroke, it's a stroke, my mum", "stroke_now"),
+    ("emergency, my husband, over here", "urgent_help"),
+])
+def test_a_sign_word_said_as_a_clause_of_its_own_is_asked_about(text, flag):
+    """The words around it are often only who or where; asked, as the word alone is."""
+    affirmed, unsure = flags(text)
+    assert flag in unsure and flag not in affirmed, text
+

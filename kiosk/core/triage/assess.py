@@ -16,6 +16,7 @@ from ..text import MAX_CHARS, fluent, tokens, tokens_with_breaks
 from .matching import STOPWORDS, Match, PhraseIndex, SplitSigns, drop_contained, stem
 from .meaning import JUDGE_MIN, PEOPLE, Embed, Judge, MeaningIndex, Reading
 from .negation import (
+    DENIALS_AFTER,
     NEGATION_CUES,
     Polarity,
     both_sides,
@@ -384,9 +385,17 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
     negated: set[str] = set()
     history: dict[str, RedFlagHit] = {}
     # a sign's own phrases, then the phrases that only ask about it ("weakness" with nothing named), read alike
-    found = [(m, False) for m in index.red_flags.find(words)]
-    found += [(m, True) for m in index.asks.find(words)] if index.asks is not None else []
+    asks = index.asks.find(words) if index.asks is not None else []
+    # an ask that holds a sign's own phrase is the narrower reading of those words ("dizzy when I stood up")
+    narrower = [a for a in asks if not _excluded(words, a, index.exclusions.get(a.phrase.owner, ()))]
+    found = [(m, False) for m in index.red_flags.find(words) if not _inside_an_ask(m, narrower)]
+    found += [(m, True) for m in asks]
+    taken_back: set[str] = set()
+    first_at: dict[str, int] = {}
     for m, ask_only in found:
+        owner = m.phrase.owner
+        if owner in affirmed and not ask_only and _denied_again(words, m, affirmed[owner].said, first_at[owner], breaks):
+            taken_back.add(m.phrase.owner)
         if m.phrase.owner in affirmed or (ask_only and m.phrase.owner in unsure):
             continue  # already said plainly (or asked about): more mentions change nothing
         if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())) or _said_of_a_thing(words, m, index, breaks or {}):
@@ -399,12 +408,15 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
             history.setdefault(hit.id, dataclasses.replace(hit, polarity=Polarity.PAST, context="over"))
         elif pol is Polarity.AFFIRMED:
             affirmed.setdefault(hit.id, hit)
+            first_at.setdefault(hit.id, m.start)
         elif pol in (Polarity.UNCERTAIN, Polarity.PAST):
             if pol is Polarity.UNCERTAIN or hit.id not in unsure:
                 unsure[hit.id] = hit
         else:
             negated.add(hit.id)
-    flag_alone = index.alone.get(said_alone(words)) or cried_flag(words, index) or _alone_answered_yes(
+    for flag_id in taken_back:  # "he says I'm slurring. I'm not slurring": asked, not raised, never cleared
+        unsure[flag_id] = dataclasses.replace(affirmed.pop(flag_id), polarity=Polarity.UNCERTAIN, context="denied")
+    flag_alone = index.alone.get(said_alone(words)) or cried_flag(words, index) or _alone_in_a_clause(
         words, breaks or {}, index)
     if flag_alone is not None and flag_alone not in affirmed:
         unsure.setdefault(flag_alone, RedFlagHit(flag_alone, " ".join(words), Polarity.UNCERTAIN))
@@ -417,6 +429,36 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
     negated -= affirmed.keys() | unsure.keys()
     return Screened(list(affirmed.values()), list(unsure.values()), sorted(negated),
                     [h for k, h in history.items() if k not in affirmed and k not in unsure])
+
+
+def _denied_again(words: list[str], m: Match, said: str, at: int, breaks: Mapping[int, str] | None) -> bool:
+    """True when ``m`` says the words ``said`` of an affirmed hit at ``at`` again, later, and denies them: the sign
+    said, then taken back ("he thinks I'm slurring. I'm not slurring")."""
+    if m.said != said or m.start <= at or polarity(words, m.start, m.positions, breaks, m.end) is not Polarity.NEGATED:
+        return False
+    # of the same person and part: "my face is numb, my arm is not numb" and "my wife is slurring, I'm not" stand
+    return _whose(words, m.start, breaks) <= _whose(words, at, breaks)
+
+
+WHOSE_REACH = 4
+PEOPLE_WORDS = frozenset("i me he him she her we us they them you".split()) | PEOPLE
+
+
+def _whose(words: list[str], start: int, breaks: Mapping[int, str] | None) -> set[str]:
+    """The person and body words among the WHOSE_REACH words before ``start``, in its sentence; "i" when no person
+    is named ("chest pain, ... I don't have chest pain")."""
+    lo, _ = sentence_window(words, breaks or {}, start, start + 1, WHOSE_REACH, 0)
+    whose = {w for w in words[lo:start] if w in PERSONAL}
+    return whose if whose & PEOPLE_WORDS else whose | {"i"}
+
+
+def _inside_an_ask(m: Match, asks: Sequence[Match]) -> bool:
+    """True when every word of the phrase hit ``m`` lies in a longer ask of the same sign, said without a word
+    between."""
+    used = set(m.positions)
+    # said as one run: "so dizzy I can't stand up" is not "dizzy standing up" with three words between
+    return any(a.phrase.owner == m.phrase.owner and len(a.positions) > len(used) and used <= set(a.positions)
+               and a.end - a.start == len(a.positions) for a in asks)
 
 
 ALONE_FILLER = frozenset("a an the please now right quick quickly oh god um uh er erm".split())
@@ -443,17 +485,14 @@ def said_alone(words: Sequence[str]) -> str:
     return " ".join(dict.fromkeys(w for w in words if w not in ALONE_FILLER))
 
 
-YES_OPENERS = frozenset("yes yeah yep yup aye definitely absolutely".split())
-"""Words that open a yes to a question the speaker said back ("emergency? yes, it is")."""
-
-
-def _alone_answered_yes(words: list[str], breaks: Mapping[int, str], index: TriageIndex) -> str | None:
-    """The red flag of a word said as a sentence of its own and answered yes in the next ("emergency? yes, it is,
-    get help"), as if the kiosk had asked it: the counterpart of :func:`said_alone`'s whole utterance, which "yes,
-    it is" would otherwise hide. Asked about, as the word alone is."""
-    ends = [0] + sorted(j for j, kind in breaks.items() if kind == ".") + [len(words)]
+def _alone_in_a_clause(words: list[str], breaks: Mapping[int, str], index: TriageIndex) -> str | None:
+    """The red flag of an ``alone`` word said as a clause of its own in a longer utterance ("help, it's a stroke, my
+    dad"; "emergency? yes, it is"), unless the next clause answers it no ("ambulance? no, I can walk"). Asked about,
+    as the word alone is: the words around it are often only who or where."""
+    ends = [0] + sorted(breaks) + [len(words)]
     for lo, hi in pairwise(ends):
-        if hi < len(words) and words[hi] in YES_OPENERS and (flag_id := index.alone.get(said_alone(words[lo:hi]))):
+        flag_id = index.alone.get(said_alone(words[lo:hi]))
+        if flag_id is not None and not (hi < len(words) and words[hi] in DENIALS_AFTER):
             return flag_id
     return None
 
