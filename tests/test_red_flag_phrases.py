@@ -717,3 +717,20 @@ def test_a_sign_word_said_as_a_clause_of_its_own_is_asked_about(text, flag):
     affirmed, unsure = flags(text)
     assert flag in unsure and flag not in affirmed, text
 
+
+@pytest.mark.parametrize("text, flag", [
+    ("i got dizzy standing up too fast, it passed in a second", "dizziness"),
+    ("i felt light headed when i stood up, fine now", "dizziness"),
+])
+def test_dizzy_on_standing_up_is_asked_about(text, flag):
+    """Most often a head rush that passes in seconds, but not always."""
+    affirmed, unsure = flags(text)
+    assert flag in unsure and flag not in affirmed, text
+
+
+@pytest.mark.parametrize("text", [
+    "i'm so dizzy i can't stand up",
+    "so dizzy i can not get up off this bench",
+])
+def test_dizzy_and_unable_to_stand_is_raised(text):
+    assert "dizziness" in flags(text)[0], text
