@@ -734,3 +734,16 @@ def test_dizzy_on_standing_up_is_asked_about(text, flag):
 ])
 def test_dizzy_and_unable_to_stand_is_raised(text):
     assert "dizziness" in flags(text)[0], text
+
+
+@pytest.mark.parametrize("text", [
+    "do you want to die?",  # said to someone else: a parent at the kerb, or the room's "do you want to do this?" misheard
+    "honestly you want to die when the twitch goes on all day",
+])
+def test_want_to_die_said_to_another_is_asked_about(text):
+    affirmed, unsure = flags(text)
+    assert "self_harm" in unsure and "self_harm" not in affirmed, text
+
+
+def test_want_to_die_said_of_oneself_is_raised():
+    assert "self_harm" in flags("thank you. i want to die")[0]
