@@ -747,3 +747,11 @@ def test_want_to_die_said_to_another_is_asked_about(text):
 
 def test_want_to_die_said_of_oneself_is_raised():
     assert "self_harm" in flags("thank you. i want to die")[0]
+
+
+@pytest.mark.parametrize("text", [
+    "my auntie in cork is after having a mini stroke, they rang me this morning",  # Irish English: she has had one
+    "after having a stroke last year my dad walks with a stick",
+])
+def test_a_stroke_told_after_having_it_is_not_raised(text):
+    assert "stroke_now" not in flags(text)[0], text
