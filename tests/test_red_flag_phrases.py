@@ -755,3 +755,12 @@ def test_want_to_die_said_of_oneself_is_raised():
 ])
 def test_a_stroke_told_after_having_it_is_not_raised(text):
     assert "stroke_now" not in flags(text)[0], text
+
+
+@pytest.mark.parametrize("text", [
+    "this is crushing, going into my jaw",  # the chest word lost, as a recognizer may lose it
+    "a pressing feeling down my left arm",
+])
+def test_a_crushing_feeling_going_into_the_jaw_or_left_arm_is_asked_about(text):
+    affirmed, unsure = flags(text)
+    assert "breathing_chest" in unsure and "breathing_chest" not in affirmed, text
