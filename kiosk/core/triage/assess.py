@@ -387,7 +387,7 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
     # a sign's own phrases, then the phrases that only ask about it ("weakness" with nothing named), read alike
     asks = index.asks.find(words) if index.asks is not None else []
     # an ask that holds a sign's own phrase is the narrower reading of those words ("dizzy when I stood up")
-    narrower = [a for a in asks if not _excluded(words, a, index.exclusions.get(a.phrase.owner, ()))]
+    narrower = _spans_by_word([a for a in asks if not _excluded(words, a, index.exclusions.get(a.phrase.owner, ()))])
     found = [(m, False) for m in index.red_flags.find(words) if not _inside_an_ask(m, narrower)]
     found += [(m, True) for m in asks]
     taken_back: set[str] = set()
@@ -452,13 +452,26 @@ def _whose(words: list[str], start: int, breaks: Mapping[int, str] | None) -> se
     return whose if whose & PEOPLE_WORDS else whose | {"i"}
 
 
-def _inside_an_ask(m: Match, asks: Sequence[Match]) -> bool:
-    """True when every word of the phrase hit ``m`` lies in a longer ask of the same sign, said without a word
-    between."""
-    used = set(m.positions)
-    # said as one run: "so dizzy I can't stand up" is not "dizzy standing up" with three words between
-    return any(a.phrase.owner == m.phrase.owner and len(a.positions) > len(used) and used <= set(a.positions)
-               and a.end - a.start == len(a.positions) for a in asks)
+Spans = dict[tuple[str, int], list[tuple[int, int]]]
+
+
+def _spans_by_word(asks: Sequence[Match]) -> Spans:
+    """(sign, word) -> the (start, end) of each ask of that sign over that word, said as one run: "so dizzy I can't
+    stand up" is not "dizzy standing up" with three words between. Indexed by word so that 100 kB of one phrase said
+    over and over stays linear."""
+    spans: Spans = {}
+    for a in asks:
+        if a.end - a.start == len(a.positions):
+            for p in range(a.start, a.end):
+                spans.setdefault((a.phrase.owner, p), []).append((a.start, a.end))
+    return spans
+
+
+def _inside_an_ask(m: Match, spans: Spans) -> bool:
+    """True when every word of the phrase hit ``m`` lies in a longer ask of the same sign (``spans``)."""
+    lo, hi = min(m.positions), max(m.positions)
+    return any(start <= lo and hi < end and end - start > len(set(m.positions))
+               for start, end in spans.get((m.phrase.owner, lo), ()))
 
 
 ALONE_FILLER = frozenset("a an the please now right quick quickly oh god um uh er erm".split())
