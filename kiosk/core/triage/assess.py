@@ -385,9 +385,10 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
     negated: set[str] = set()
     history: dict[str, RedFlagHit] = {}
     # a sign's own phrases, then the phrases that only ask about it ("weakness" with nothing named), read alike
-    asks = index.asks.find(words) if index.asks is not None else []
+    asks = [a for a in (index.asks.find(words) if index.asks is not None else [])
+            if not _excluded(words, a, index.exclusions.get(a.phrase.owner, ()))]
     # an ask that holds a sign's own phrase is the narrower reading of those words ("dizzy when I stood up")
-    narrower = _spans_by_word([a for a in asks if not _excluded(words, a, index.exclusions.get(a.phrase.owner, ()))])
+    narrower = _spans_by_word(asks)
     found = [(m, False) for m in index.red_flags.find(words) if not _inside_an_ask(m, narrower)]
     found += [(m, True) for m in asks]
     taken_back: set[str] = set()
@@ -395,12 +396,13 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
     for m, ask_only in found:
         owner = m.phrase.owner
         if owner in affirmed and not ask_only and _denied_again(words, m, affirmed[owner].said, first_at[owner], breaks):
-            taken_back.add(m.phrase.owner)
-        if m.phrase.owner in affirmed or (ask_only and m.phrase.owner in unsure):
+            taken_back.add(owner)
+        if owner in affirmed or (ask_only and owner in unsure):
             continue  # already said plainly (or asked about): more mentions change nothing
-        if _excluded(words, m, index.exclusions.get(m.phrase.owner, ())) or _said_of_a_thing(words, m, index, breaks or {}):
-            continue
-        pol, context = _phrase_polarity(words, m, breaks, m.phrase.owner not in index.unjudged)
+        if (not ask_only and _excluded(words, m, index.exclusions.get(owner, ()))) or _said_of_a_thing(
+                words, m, index, breaks or {}):
+            continue  # asks were checked against the exclusions above
+        pol, context = _phrase_polarity(words, m, breaks, owner not in index.unjudged)
         if ask_only and pol is Polarity.AFFIRMED:
             pol = Polarity.UNCERTAIN
         hit = RedFlagHit(m.phrase.owner, m.said, pol, context=context)

@@ -109,7 +109,7 @@ SUBJECT_AUX = frozenset("i you he she we they it am is are was were can could do
 def _not_that_not(words: list[str], i: int) -> bool:
     """ "not that I can't", "not like he's not": a denial of a denial at ``i`` (-1: none). Which way it goes is for
     the person to say, and a recognizer may have lost either "not": both denials are read as hedges."""
-    if i < 0 or words[i] != "not" or words[i + 1:i + 2] == [] or words[i + 1] not in NOT_THAT:
+    if i < 0 or words[i] != "not" or i + 1 >= len(words) or words[i + 1] not in NOT_THAT:
         return False
     k = i + 2
     while k < len(words) and words[k] in SUBJECT_AUX:
