@@ -721,6 +721,18 @@ def test_a_sign_named_in_a_sentence_is_not_said_alone(text):
     # the heart's pain with the chest word lost, as a recognizer may lose it
     ("this is crushing, going into my jaw", "breathing_chest"),
     ("a pressing feeling down my left arm", "breathing_chest"),
+    # a form read out and answered no, the field a word or two longer or the no a word longer
+    ("self harm thoughts: none. mood: stressed but ok.", "self_harm"),
+    ("seizures: none ever. family history: my aunt had epilepsy.", "passing_out"),
+    ("numbness: none at all", "numbness"),
+    # a sign left by a stroke had before is there since then, not sudden now
+    ("they said my father can't speak properly since his stroke, it's heartbreaking", "speech_trouble"),
+    ("my left arm has been weak since my stroke", "one_sided_weakness"),
+    # explained
+    ("the chest pain turned out to be indigestion", "breathing_chest"),
+    # a wish to walk into the water; a muscle or someone not named "seizing"
+    ("i've been thinking about walking off the end of the pier and not coming back", "self_harm"),
+    ("the muscles in my calf are seizing", "passing_out"),
 ])
 def test_a_sign_told_so_that_it_may_not_be_now_or_the_speakers_is_asked_about(text, flag):
     affirmed, unsure = flags(text)
@@ -731,6 +743,10 @@ def test_a_sign_told_so_that_it_may_not_be_now_or_the_speakers_is_asked_about(te
     ("i'm so dizzy i can't stand up", "dizziness"),  # not "dizzy ... standing up" with words between
     ("so dizzy i can not get up off this bench", "dizziness"),
     ("thank you. i want to die", "self_harm"),
+    ("the twitching spread down his whole body and now he's seizing", "passing_out"),
+    ("she started seizing on the floor", "passing_out"),
+    ("my left arm has been weak since my stroke but now my face is drooping", "facial_droop"),
+    ("since his stroke this morning he can't speak properly", "speech_trouble"),
 ])
 def test_the_same_signs_told_as_now_and_the_speakers_are_raised(text, flag):
     assert flag in flags(text)[0], text
@@ -742,3 +758,15 @@ def test_the_same_signs_told_as_now_and_the_speakers_are_raised(text, flag):
 ])
 def test_a_stroke_told_after_having_it_is_not_raised(text):
     assert "stroke_now" not in flags(text)[0], text
+
+
+@pytest.mark.parametrize("text", [
+    "my back is seizing up",
+    "the police seized my car last month",
+    "the bank is seizing the house",
+    "we walked into the sea for a paddle",
+    "we're going to walk off the pier to the chippy",
+])
+def test_seizing_things_and_walks_by_the_sea_ask_nothing(text):
+    affirmed, unsure = flags(text)
+    assert not affirmed and not {"passing_out", "self_harm"} & set(unsure), text

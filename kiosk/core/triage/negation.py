@@ -300,6 +300,16 @@ def _a_list_under(words: list[str], cue: int, start: int, end: int) -> bool:
 
 
 DENIALS_AFTER = frozenset({"no", "not", "none", "never", "nope", "nah", "nil"})
+DENIAL_TAILS = (("ever",), ("whatsoever",), ("thankfully",), ("today",), ("currently",), ("yet",), ("at", "all"))
+"""Words that may close a bare no without changing it ("seizures: none ever", "chest pain, none at all")."""
+FIELD_WORDS = 2
+"""Words a sign read out as a form's field may carry before its answer ("self harm thoughts: none", "numbness left
+side: no")."""
+
+
+def _past_tail(words: list[str], i: int) -> int:
+    """``i``, or past the :data:`DENIAL_TAILS` words that begin there."""
+    return next((i + len(t) for t in DENIAL_TAILS if tuple(words[i:i + len(t)]) == t), i)
 
 
 def _denied_after(words: list[str], end: int, breaks: Mapping[int, str]) -> bool:
@@ -313,7 +323,7 @@ def _denied_after(words: list[str], end: int, breaks: Mapping[int, str]) -> bool
     if start > 0 and words[start - 1] not in DENIALS_AFTER and not breaks.get(start):
         return False  # not the start of a "x no, y no" list: "a crazy diet no potatoes no beans" lists what is not eaten
     nxt = end + 1
-    if _clause_ends(words, nxt, breaks):
+    if _clause_ends(words, nxt, breaks) or (not breaks.get(nxt) and _clause_ends(words, _past_tail(words, nxt), breaks)):
         return True
     # "dizzy no weak no": another short item follows, itself answered with a no
     return nxt + 1 < len(words) and words[nxt + 1] in DENIALS_AFTER or (nxt + 2 < len(words) and words[nxt + 2] in DENIALS_AFTER)
@@ -322,15 +332,19 @@ def _denied_after(words: list[str], end: int, breaks: Mapping[int, str]) -> bool
 def _answered_no(words: list[str], start: int, end: int, breaks: Mapping[int, str]) -> bool:
     """ "chest pain? no, not now": a sign said as a sentence of its own (a question said back, or a list read
     out) and the next sentence opening with a bare no ("no", "not now", "none"). Asked about, not cleared: "chest
-    pain? no, more of a pressure" is one too."""
-    if end >= len(words) or breaks.get(end) != "." or (start > 0 and breaks.get(start) != "."):
+    pain? no, more of a pressure" is one too. A form's field may hold a word or two more ("self harm thoughts: none")
+    and the no a word after it ("none ever")."""
+    if start > 0 and breaks.get(start) != ".":
         return False
-    if words[end] not in DENIALS_AFTER:
+    field = next((j for j in range(end, min(len(words), end + FIELD_WORDS + 1)) if breaks.get(j)), None)
+    if field is None or breaks[field] != "." or any(w in LINKING_VERBS or w in DENIALS_AFTER for w in words[end:field]):
         return False
-    nxt = end + 1
-    if words[end] == "not" and nxt < len(words) and not breaks.get(nxt):
+    if words[field] not in DENIALS_AFTER:
+        return False
+    nxt = field + 1
+    if words[field] == "not" and nxt < len(words) and not breaks.get(nxt):
         nxt += 1  # "not now", "not really", "not today"
-    return _clause_ends(words, nxt, breaks)
+    return _clause_ends(words, nxt, breaks) or (not breaks.get(nxt) and _clause_ends(words, _past_tail(words, nxt), breaks))
 
 
 def _clause_ends(words: list[str], i: int, breaks: Mapping[int, str]) -> bool:
@@ -455,7 +469,9 @@ _YEARS = tuple(f"in {year}" for year in range(1930, 2026)) + tuple(
 not listed is read as now (raised), the safe side."""
 _OVER_UNTIMED = ("it is gone now", "this is gone now", "that is gone now", "it is gone already", "this is gone already",
                  "gone already", "already gone", "it went away", "it has gone away", "it has passed",
-                 "settled now", "has settled")
+                 "settled now", "has settled",
+                 # explained: "a chest pain that turned out to be indigestion"
+                 "turned out to be", "turned out it was", "turns out it was", "turns out to be")
 OVER_UNTIMED = tuple(tuple(m.split()) for m in _OVER_UNTIMED)
 """A sign told as over with no time ("my head was spinning on the plane, but it is gone now"): asked about, not
 raised; and not weeks back, so never history on its own."""
@@ -535,6 +551,9 @@ LONG_AGO = tuple(tuple(m.split()) for m in (
 WEEKS_BACK = tuple(tuple(m.split()) for m in (
     "weeks ago", "week ago", "last week", "last weekend", "a fortnight ago",
     "months ago", "month ago", "last month", "ages ago",
+    # a sign left by a stroke had before ("he can't speak properly since his stroke"): there since, asked about
+    "since my stroke", "since his stroke", "since her stroke", "since their stroke", "since the stroke",
+    "after my stroke", "after his stroke", "after her stroke", "after their stroke",
 ))
 """Times weeks back said next to a sign ("my colleague collapsed at work last week"): not years back, so not history,
 but not now either: asked about ("Is that happening now?"), never raised at once. Days back are now: a face gone
