@@ -83,6 +83,10 @@ def test_a_phrase_counts_only_when_it_brings_a_word_that_was_not_heard(heard, ph
     ("It's what not in there, that's breakfast, and then bam, demic, wag.", "sudden_onset"),  # "then bang", 5 dB
     ("My daughter said I sound front when I talk.", "speech_trouble"),       # "sound drunk", 5 dB
     ("My mum keeps painting at the table.", "passing_out"),                  # made up: one sound off
+    # put back into a question, the sign is only asked about by triage, and still asked (set 37, 5 dB and clean)
+    ("It's a normal that I'm seeing that right now, too, of everything in my eye-lattest twitching.", "vision_loss"),
+    ("Is it normal to think I'm out killing yourself every day? Because I am, I'm thinking about it right now.",
+     "self_harm"),
 ])
 def test_a_stretch_with_a_sign_phrases_sounds_is_asked(sounds, index, heard, flag):
     primary = assess(heard, index).to_json()

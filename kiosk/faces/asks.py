@@ -232,8 +232,9 @@ sets; each costs one triage)."""
 def phonetic_asks(text: str, triage, sounds: SignSounds | None, found: Iterable[str] = ()) -> list[Ask]:
     """Asks for a stretch of ``text`` that sounds like a red-flag phrase (kiosk.faces.phonetic): the phrase is
     put in its place and the sentence triaged again (``triage``: text -> JSON answer), so a denial or a look-alike
-    around it still counts; only a red flag that triage then raises is asked about. Flags in ``found`` are
-    skipped; without ``sounds`` (no dictionary) there are none."""
+    around it still counts; a red flag that triage then finds, raised or only asked about, is asked about (a sign
+    put back into a question, "is it normal that I'm seeing two of everything right now", is only asked about, and
+    is most often a real one). Flags in ``found`` are skipped; without ``sounds`` (no dictionary) there are none."""
     if sounds is None:
         return []
     words = words_of(text)
@@ -243,8 +244,8 @@ def phonetic_asks(text: str, triage, sounds: SignSounds | None, found: Iterable[
 
 def spelling_asks(text: str, triage, sounds: SignSounds | None, found: Iterable[str] = ()) -> list[Ask]:
     """Asks for a heard non-word one letter from a sign word ("plurring words now" for "slurring"): the sign word
-    is put in its place and the sentence triaged again, as :func:`phonetic_asks` does; only a red flag that
-    triage then raises is asked about. Flags in ``found`` are skipped; without ``sounds`` there are none."""
+    is put in its place and the sentence triaged again, as :func:`phonetic_asks` does, and what triage then finds
+    is asked about. Flags in ``found`` are skipped; without ``sounds`` there are none."""
     if sounds is None:
         return []
     words = words_of(text)
