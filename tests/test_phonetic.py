@@ -87,6 +87,7 @@ def test_a_phrase_counts_only_when_it_brings_a_word_that_was_not_heard(heard, ph
     ("It's a normal that I'm seeing that right now, too, of everything in my eye-lattest twitching.", "vision_loss"),
     ("Is it normal to think I'm out killing yourself every day? Because I am, I'm thinking about it right now.",
      "self_harm"),
+    ("I'm clumbed and whizz living, been thinking about tucking my own life.", "self_harm"),  # set 48, clean
 ])
 def test_a_stretch_with_a_sign_phrases_sounds_is_asked(sounds, index, heard, flag):
     primary = assess(heard, index).to_json()
