@@ -469,9 +469,7 @@ _YEARS = tuple(f"in {year}" for year in range(1930, 2026)) + tuple(
 not listed is read as now (raised), the safe side."""
 _OVER_UNTIMED = ("it is gone now", "this is gone now", "that is gone now", "it is gone already", "this is gone already",
                  "gone already", "already gone", "it went away", "it has gone away", "it has passed",
-                 "settled now", "has settled",
-                 # explained: "a chest pain that turned out to be indigestion"
-                 "turned out to be", "turned out it was", "turns out it was", "turns out to be")
+                 "settled now", "has settled")
 OVER_UNTIMED = tuple(tuple(m.split()) for m in _OVER_UNTIMED)
 """A sign told as over with no time ("my head was spinning on the plane, but it is gone now"): asked about, not
 raised; and not weeks back, so never history on its own."""
