@@ -300,16 +300,20 @@ def _a_list_under(words: list[str], cue: int, start: int, end: int) -> bool:
 
 
 DENIALS_AFTER = frozenset({"no", "not", "none", "never", "nope", "nah", "nil"})
-DENIAL_TAILS = (("ever",), ("whatsoever",), ("thankfully",), ("today",), ("currently",), ("yet",), ("at", "all"))
+DENIAL_TAILS = tuple(tuple(m.split()) for m in ("ever", "whatsoever", "thankfully", "today", "currently", "yet", "at all"))
 """Words that may close a bare no without changing it ("seizures: none ever", "chest pain, none at all")."""
 FIELD_WORDS = 2
 """Words a sign read out as a form's field may carry before its answer ("self harm thoughts: none", "numbness left
 side: no")."""
 
 
-def _past_tail(words: list[str], i: int) -> int:
-    """``i``, or past the :data:`DENIAL_TAILS` words that begin there."""
-    return next((i + len(t) for t in DENIAL_TAILS if tuple(words[i:i + len(t)]) == t), i)
+def _no_ends_clause(words: list[str], nxt: int, breaks: Mapping[int, str]) -> bool:
+    """The clause ends before word ``nxt``, just after a bare no, or after a :data:`DENIAL_TAILS` run said there
+    with no punctuation before it."""
+    if _clause_ends(words, nxt, breaks):
+        return True
+    tail = next((t for t in DENIAL_TAILS if tuple(words[nxt:nxt + len(t)]) == t), ())
+    return bool(tail) and not breaks.get(nxt) and _clause_ends(words, nxt + len(tail), breaks)
 
 
 def _denied_after(words: list[str], end: int, breaks: Mapping[int, str]) -> bool:
@@ -323,7 +327,7 @@ def _denied_after(words: list[str], end: int, breaks: Mapping[int, str]) -> bool
     if start > 0 and words[start - 1] not in DENIALS_AFTER and not breaks.get(start):
         return False  # not the start of a "x no, y no" list: "a crazy diet no potatoes no beans" lists what is not eaten
     nxt = end + 1
-    if _clause_ends(words, nxt, breaks) or (not breaks.get(nxt) and _clause_ends(words, _past_tail(words, nxt), breaks)):
+    if _no_ends_clause(words, nxt, breaks):
         return True
     # "dizzy no weak no": another short item follows, itself answered with a no
     return nxt + 1 < len(words) and words[nxt + 1] in DENIALS_AFTER or (nxt + 2 < len(words) and words[nxt + 2] in DENIALS_AFTER)
@@ -344,7 +348,7 @@ def _answered_no(words: list[str], start: int, end: int, breaks: Mapping[int, st
     nxt = field + 1
     if words[field] == "not" and nxt < len(words) and not breaks.get(nxt):
         nxt += 1  # "not now", "not really", "not today"
-    return _clause_ends(words, nxt, breaks) or (not breaks.get(nxt) and _clause_ends(words, _past_tail(words, nxt), breaks))
+    return _no_ends_clause(words, nxt, breaks)
 
 
 def _clause_ends(words: list[str], i: int, breaks: Mapping[int, str]) -> bool:
