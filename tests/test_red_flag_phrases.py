@@ -731,6 +731,14 @@ def test_a_sign_named_in_a_sentence_is_not_said_alone(text):
     # a wish to walk into the water; a muscle or someone not named "seizing"
     ("i've been thinking about walking off the end of the pier and not coming back", "self_harm"),
     ("the muscles in my calf are seizing", "passing_out"),
+    # a thought of taking every pill at hand
+    ("the tablets are on the table and i'm tempted to take the lot", "self_harm"),
+    ("i keep thinking about, like, swallowing them all", "self_harm"),
+    # what a twitch may become, asked; a story's sign
+    ("could my lip twitch turn into a droopy face", "facial_droop"),
+    ("can stress lead to numbness in the face", "numbness"),
+    ("in the film the old man goes numb down one side", "numbness"),
+    ("on the radio they said a man collapsed at the match", "passing_out"),
 ])
 def test_a_sign_told_so_that_it_may_not_be_now_or_the_speakers_is_asked_about(text, flag):
     affirmed, unsure = flags(text)
@@ -747,6 +755,9 @@ def test_a_sign_told_so_that_it_may_not_be_now_or_the_speakers_is_asked_about(te
     ("since his stroke this morning he can't speak properly", "speech_trouble"),
     ("i've been thinking about taking my life", "self_harm"),  # "taking" does not stem to "take"
     ("turned out it was a stroke, his face is drooping", "facial_droop"),  # an explanation is of what came before
+    ("my twitch has started to turn into a droop on the left side", "facial_droop"),  # what it became, told
+    ("in the film he fainted and now my arm has gone numb", "numbness"),  # the speaker's own, after the story
+    ("in the game today i took a knock and now i'm dizzy", "dizziness"),  # a player's game is no story
 ])
 def test_the_same_signs_told_as_now_and_the_speakers_are_raised(text, flag):
     assert flag in flags(text)[0], text

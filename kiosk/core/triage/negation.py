@@ -401,6 +401,46 @@ HYPOTHETICAL_AFTER = tuple(tuple(m.split()) for m in ("warning sign", "warning s
 """The same said after the sign: "is slurred speech a warning sign", "is numbness always serious"."""
 
 
+LEADS_TO = tuple(tuple(m.split()) for m in ("turn into", "turns into", "lead to", "leads to", "develop into",
+                                             "develops into", "progress to", "progresses to"))
+"""What a sign may become, said just before it or inside a body-sign pair: "can a lip twitch turn into facial
+drooping", "does stress lead to numbness". A question about the sign, not a report of it ("turned into" is a report,
+and is not here)."""
+LEADS_TO_REACH = 3
+MAY = frozenset("can could does do did will would might may".split())
+"""A "turn into" is a question or a worry only after one of these: "my twitch has started to turn into a droop"
+is a report."""
+
+
+def _may_lead_to(span: list[str], start: int) -> bool:
+    """``span``: the sentence up to the end of a sign found at ``start`` in it. A LEADS_TO run just before the sign
+    or inside it (a body-sign pair), with a MAY word in the few words before that run."""
+    for i in range(max(0, start - LEADS_TO_REACH), len(span)):
+        for run in LEADS_TO:
+            if tuple(span[i:i + len(run)]) == run and MAY & set(span[max(0, i - LEADS_TO_REACH - 2):i]):
+                return True
+    return False
+STORY = tuple(tuple(m.split()) for m in (
+    "in the film", "in a film", "in the movie", "in a movie", "in the book", "in a book", "in the audiobook",
+    "in the audio book", "in the novel", "in a novel", "in the episode", "in the series", "in the documentary",
+    "in the podcast", "in the story", "in the cartoon", "in the soap", "in my dream", "in a dream", "in the dream",
+    "on the telly", "on tv", "on the tv", "on the radio"))
+"""A story set before a sign: "in the audiobook the woman goes numb down one side". A game, a show or a video are
+left out: a player or a performer tells their own sign that way ("in the game today I went dizzy")."""
+OWN_OR_NOW = frozenset("i i'm me my myself we our us now today".split())
+"""Words that bring the speaker or the present in between a story and a sign: "in the film he fainted and now my
+face is drooping" is a report."""
+
+
+def _in_a_story(before: list[str]) -> bool:
+    """A story run in ``before`` (the sentence up to the sign), with nothing of the speaker or of now after it."""
+    for i in range(len(before)):
+        for run in STORY:
+            if tuple(before[i:i + len(run)]) == run and not OWN_OR_NOW & set(before[i + len(run):]):
+                return True
+    return False
+
+
 HEDGED_IF = frozenset({"sure", "know", "wonder", "wondering", "tell", "unsure", "certain", "see", "check", "whether"})
 """Words before "if" that make it a hedge about a sign, not a what-if: "not sure if my arm is weak"."""
 
@@ -414,13 +454,14 @@ def _what_if(near: list[str]) -> bool:
 
 
 def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> Polarity | None:
-    """A sign inside a reported question, a list of warning signs or a what-if: NEGATED when the answer that
+    """A sign inside a reported question, a list of warning signs, a what-if or a story: NEGATED when the answer that
     follows in the sentence is a no ("... and I said neither"), else UNCERTAIN (asked about); None when the
     sign is not a mention."""
     lo, hi = sentence_window(words, breaks or {}, start, end, REPORTED_REACH, len(words))
     before = words[lo:start]
     near = words[max(lo, start - HYPOTHETICAL_REACH):start]
-    if not (_asked_before(before) or _has_run(before, REPORTED) or _what_if(near)
+    if not (_asked_before(before) or _has_run(before, REPORTED) or _what_if(near) or _in_a_story(before)
+            or _may_lead_to(words[lo:end], start - lo)
             or _has_run(words[end:end + HYPOTHETICAL_REACH], HYPOTHETICAL_AFTER)):
         return None
     return Polarity.NEGATED if _has_run(words[end:hi], ANSWERED_NO) else Polarity.UNCERTAIN
