@@ -569,6 +569,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("my lips are blowing up like balloons", "breathing_chest"),
     ("my walking is all over the place", "dizziness"),
     ("we need help now", "urgent_help"),
+    ("please help me now", "urgent_help"),  # "help me" alone stays the help command
     ("he says he's going to hurt himself and he's got a knife", "self_harm"),
     ("i've decided i'm not going to be here much longer", "self_harm"),
     ("i've got the pills in my bag and i'm going to take the lot", "self_harm"),
