@@ -11,7 +11,7 @@ cover it, so the dialogue asks instead of clearing it; AFFIRMED otherwise.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from enum import Enum
 
 NEGATION_CUES = frozenset({"no", "not", "never", "without", "none", "neither", "nor", "nothing", "zero", "hardly",
@@ -408,18 +408,18 @@ drooping", "does stress lead to numbness". A question about the sign, not a repo
 and is not here)."""
 LEADS_TO_REACH = 3
 MAY = frozenset("can could does do did will would might may".split())
-"""A "turn into" is a question or a worry only after one of these: "my twitch has started to turn into a droop"
-is a report."""
+"""A "turn into" is a question or a worry only after one of these, at most MAY_REACH words before it: "can a
+lip twitch turn into", "could this lead to"; "my twitch has started to turn into a droop" is a report."""
+MAY_REACH = 5
 
 
 def _may_lead_to(span: list[str], start: int) -> bool:
     """``span``: the sentence up to the end of a sign found at ``start`` in it. A LEADS_TO run just before the sign
     or inside it (a body-sign pair), with a MAY word in the few words before that run."""
-    for i in range(max(0, start - LEADS_TO_REACH), len(span)):
-        for run in LEADS_TO:
-            if tuple(span[i:i + len(run)]) == run and MAY & set(span[max(0, i - LEADS_TO_REACH - 2):i]):
-                return True
-    return False
+    return any(i >= start - LEADS_TO_REACH and MAY & set(span[max(0, i - MAY_REACH):i])
+               for i, _ in _runs_in(span, LEADS_TO))
+
+
 STORY = tuple(tuple(m.split()) for m in (
     "in the film", "in a film", "in the movie", "in a movie", "in the book", "in a book", "in the audiobook",
     "in the audio book", "in the novel", "in a novel", "in the episode", "in the series", "in the documentary",
@@ -434,11 +434,7 @@ face is drooping" is a report."""
 
 def _in_a_story(before: list[str]) -> bool:
     """A story run in ``before`` (the sentence up to the sign), with nothing of the speaker or of now after it."""
-    for i in range(len(before)):
-        for run in STORY:
-            if tuple(before[i:i + len(run)]) == run and not OWN_OR_NOW & set(before[i + len(run):]):
-                return True
-    return False
+    return any(not OWN_OR_NOW & set(before[i + len(run):]) for i, run in _runs_in(before, STORY))
 
 
 HEDGED_IF = frozenset({"sure", "know", "wonder", "wondering", "tell", "unsure", "certain", "see", "check", "whether"})
@@ -469,8 +465,13 @@ def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] 
 
 def _has_run(span: list[str], runs: tuple[tuple[str, ...], ...]) -> bool:
     """True when one of ``runs`` stands, word for word, in ``span``."""
+    return next(_runs_in(span, runs), None) is not None
+
+
+def _runs_in(span: list[str], runs: tuple[tuple[str, ...], ...]) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """(position, run) for each of ``runs`` that stands, word for word, in ``span``, first to last."""
     by_first = _by_first(runs)
-    return any(tuple(span[i:i + len(m)]) == m for i, word in enumerate(span) for m in by_first.get(word, ()))
+    return ((i, m) for i, word in enumerate(span) for m in by_first.get(word, ()) if tuple(span[i:i + len(m)]) == m)
 
 
 _RUNS_BY_FIRST: dict[int, tuple[tuple[tuple[str, ...], ...], dict[str, list[tuple[str, ...]]]]] = {}
