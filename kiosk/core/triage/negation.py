@@ -282,7 +282,7 @@ def _taken_back(words: list[str], end: int, breaks: Mapping[int, str]) -> bool:
     Asked about, not cleared: the person may be correcting a word, not the sign."""
     if end >= len(words) or not breaks.get(end):
         return False
-    runs = [m for m in _by_first(TAKEN_BACK).get(words[end], ()) if tuple(words[end:end + len(m)]) == m]
+    runs = _runs_at(words, end, TAKEN_BACK)
     if runs:
         after = end + len(max(runs, key=len))
     elif words[end] == "no" and breaks.get(end + 1):
@@ -312,7 +312,7 @@ def _no_ends_clause(words: list[str], nxt: int, breaks: Mapping[int, str]) -> bo
     with no punctuation before it."""
     if _clause_ends(words, nxt, breaks):
         return True
-    tail = next((t for t in DENIAL_TAILS if tuple(words[nxt:nxt + len(t)]) == t), ())
+    tail = next(iter(_runs_at(words, nxt, DENIAL_TAILS)), ())
     return bool(tail) and not breaks.get(nxt) and _clause_ends(words, nxt + len(tail), breaks)
 
 
@@ -442,11 +442,7 @@ HEDGED_IF = frozenset({"sure", "know", "wonder", "wondering", "tell", "unsure", 
 
 
 def _what_if(near: list[str]) -> bool:
-    for i in range(len(near)):
-        for run in HYPOTHETICAL:
-            if tuple(near[i:i + len(run)]) == run and not (run == ("if",) and i > 0 and near[i - 1] in HEDGED_IF):
-                return True
-    return False
+    return any(not (run == ("if",) and i > 0 and near[i - 1] in HEDGED_IF) for i, run in _runs_in(near, HYPOTHETICAL))
 
 
 def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> Polarity | None:
@@ -470,8 +466,14 @@ def _has_run(span: list[str], runs: tuple[tuple[str, ...], ...]) -> bool:
 
 def _runs_in(span: list[str], runs: tuple[tuple[str, ...], ...]) -> Iterator[tuple[int, tuple[str, ...]]]:
     """(position, run) for each of ``runs`` that stands, word for word, in ``span``, first to last."""
-    by_first = _by_first(runs)
-    return ((i, m) for i, word in enumerate(span) for m in by_first.get(word, ()) if tuple(span[i:i + len(m)]) == m)
+    return ((i, m) for i in range(len(span)) for m in _runs_at(span, i, runs))
+
+
+def _runs_at(span: list[str], i: int, runs: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
+    """The ``runs`` that stand, word for word, in ``span`` from position ``i`` (none past its end)."""
+    if i >= len(span):
+        return []
+    return [m for m in _by_first(runs).get(span[i], ()) if tuple(span[i:i + len(m)]) == m]
 
 
 _RUNS_BY_FIRST: dict[int, tuple[tuple[tuple[str, ...], ...], dict[str, list[tuple[str, ...]]]]] = {}
@@ -715,13 +717,8 @@ def said_today(sentence: list[str]) -> bool:
 
 def _now_said(span: list[str]) -> bool:
     """A word of now in ``span`` that is not denied ("nothing came on suddenly" says it was not sudden)."""
-    for i in range(len(span)):
-        for m in NOW_IN_SENTENCE:
-            if tuple(span[i:i + len(m)]) == m and not _DENIERS & set(span[max(0, i - 3):i]):
-                if m == ("an", "hour") and i and span[i - 1] in _HOW_OFTEN:
-                    continue
-                return True
-    return False
+    return any(not _DENIERS & set(span[max(0, i - 3):i]) and not (m == ("an", "hour") and i and span[i - 1] in _HOW_OFTEN)
+               for i, m in _runs_in(span, NOW_IN_SENTENCE))
 
 
 def _long_standing(span: list[str]) -> bool:
