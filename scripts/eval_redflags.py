@@ -179,7 +179,8 @@ def listen(jobs: list[dict], options: list[str]) -> list[dict]:
 
 
 KINDS = {"alt": "another hypothesis", "sound": "sounds like", "unclear": "unclear word", "triage": "triage",
-         "denial": "no way to deny it", "phonetic": "has the sounds of", "spelling": "is spelled like"}
+         "denial": "no way to deny it", "phonetic": "has the sounds of", "spelling": "is spelled like",
+         "number": "may be the number"}
 """Each kind of ask by the words of its ``why`` (kiosk.faces.asks); a kind not listed here is never counted."""
 
 

@@ -169,3 +169,52 @@ def test_a_spelling_ask_reaches_the_kiosk_answer(sounds, index):
     heard = Transcript("Plurring words now.", 0.6, True, (), ("Claring words now.",))
     primary = assess(heard.text, index).to_json()
     assert [a.flag for a in asks_for(heard, primary, _triage(index), sounds)] == ["speech_trouble"]
+
+
+def test_the_numbers_to_call_come_from_the_content(sounds):
+    assert {"911", "999", "112", "000"} <= set(sounds.numbers)
+
+
+# An emergency number misheard after "call": what Whisper tiny.en wrote for set 49's and 50's spoken "call 999 now
+# please" and "call 911" (benchmarks/noise.md section 39), and one more of each shape.
+@pytest.mark.parametrize("heard,number", [
+    ("Call 959, now please.", "999"),
+    ("please ring 939 for me", "999"),
+    ("Help, call mine 100-11.", "911"),
+    ("somebody dial 900 11 quick", "911"),
+])
+def test_a_misheard_emergency_number_after_call_is_asked_about_never_declared(sounds, index, heard, number):
+    from kiosk.faces.asks import number_asks
+
+    asks = number_asks(heard, _triage(index), sounds)
+    assert [a.flag for a in asks] == ["urgent_help"] and f"may be the number '{number}'" in asks[0].why
+    assert not assess(heard, index).emergency or heard.startswith("Help")
+
+
+@pytest.mark.parametrize("heard", [
+    "call 999 now",                       # the number itself: the triage reads it
+    "call 909-948-2000 for the pharmacy",  # a whole phone number, not a misheard short one
+    "my PIN is 959",                      # no call verb
+    "I called him at 9.15 this morning",  # a time, not after the verb
+])
+def test_numbers_that_are_no_misheard_emergency_number_ask_nothing(sounds, index, heard):
+    from kiosk.faces.asks import number_asks
+
+    assert number_asks(heard, _triage(index), sounds) == []
+
+
+def test_a_misheard_number_in_a_question_stays_a_question(sounds, index):
+    """Put back, the number is read as the sentence reads: "should I call 959" is the question it was."""
+    from kiosk.faces.asks import number_asks
+
+    asks = number_asks("when should I call 959 about a twitch?", _triage(index), sounds)
+    put_back = assess("when should I call 999 about a twitch?", index)
+    assert not put_back.emergency
+    assert [a.flag for a in asks] == [f for f in put_back.to_json()["red_flags"] if f == "urgent_help"]
+
+
+def test_a_number_ask_reaches_the_kiosk_answer(sounds, index):
+    heard = Transcript("Call 959, now please.", 0.6, True)
+    primary = assess(heard.text, index).to_json()
+    assert not primary["emergency"]
+    assert [a.flag for a in asks_for(heard, primary, _triage(index), sounds)] == ["urgent_help"]

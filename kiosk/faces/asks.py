@@ -1,7 +1,7 @@
 """What the recognizer may have misheard: signs to ASK about, never to declare (the listen and voice edge).
 
 Almost every emergency lost in noise is the sign word itself misheard ("my face went hum", "I feel busy",
-"slurge"), so triage of the transcript finds nothing. Six guarded rescues, each giving an :class:`Ask`:
+"slurge"), so triage of the transcript finds nothing. Seven guarded rescues, each giving an :class:`Ask`:
 
 * a red flag that triage finds only in another hypothesis of the same audio (``Transcript.alternatives``);
 * a word that sounds like a sign word (metaphone, jellyfish) right after a "feel/went" verb;
@@ -9,6 +9,7 @@ Almost every emergency lost in noise is the sign word itself misheard ("my face 
 * a stretch of words with nearly the sounds of a red-flag phrase ("seeking to am everything" for "seeing two of
   everything": kiosk.faces.phonetic), when the sentence with the phrase in its place is a red flag to the triage;
 * a word no one writes, one letter from a word of a sign phrase ("plurring words now"), on the same condition;
+* a number after "call" or "ring" near an emergency number the content names ("call 959"), on the same condition;
 * a word the recognizer was unsure of (word probability below :data:`LOW_WORD_P`) next to a body word.
 
 An ask makes the kiosk put that sign's own yes/no question; on its own it never raises an emergency, so a
@@ -16,6 +17,7 @@ sound-alike cannot cause a false alarm. Pure functions: the public triage call i
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -269,6 +271,62 @@ def _asks_put_back(words: Sequence[str], candidates: Sequence[tuple[int, int, st
     return out
 
 
+CALL_VERBS = frozenset(
+    "call calls calling called ring rings ringing rang dial dials dialing dialling dialed dialled phone phoning".split())
+"""Verbs after which a number heard is a phone number."""
+NINE_WORDS = frozenset("nine nein mine my".split())
+"""Heard for "nine" before the rest of a number ("call mine 100-11" for "call nine one one")."""
+NUMBER_FILLERS = frozenset("the a an emergency i'm".split())
+"""One word the recognizer puts between the verb and the number ("call the 900 11")."""
+MORE_DIGITS = 3
+"""Digits a heard number may have beyond the emergency number it holds ("900-11", "90011" for 911)."""
+_NUMBER_TOKENS = re.compile(r"\d[\d.,-]*|[a-z']+")
+
+
+def _near_number(digits: str, number: str) -> bool:
+    """Heard ``digits`` may be ``number`` misheard: one digit off ("959" for 999), or the number's digits in order
+    with at most :data:`MORE_DIGITS` more, starting alike ("90011", "9.11" for 911; "10012" for 112)."""
+    if len(digits) == len(number):
+        return sum(a != b for a, b in zip(digits, number, strict=True)) <= 1
+    if not digits or digits[0] != number[0] or len(digits) > len(number) + MORE_DIGITS:
+        return False
+    rest = iter(digits)
+    return all(d in rest for d in number)
+
+
+def _heard_numbers(tokens: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(start, end, digits) of each number heard right after a call verb (one filler word may come between; a
+    nine word just before the digits counts as a 9)."""
+    out: list[tuple[int, int, str]] = []
+    for i, t in enumerate(tokens):
+        if t not in CALL_VERBS:
+            continue
+        start = end = i + 1
+        if end < len(tokens) and tokens[end] in NUMBER_FILLERS | NINE_WORDS:
+            end += 1
+        digits = "9" if end > start and tokens[start] in NINE_WORDS else ""
+        while end < len(tokens) and tokens[end][0].isdigit():
+            digits += "".join(c for c in tokens[end] if c.isdigit())
+            end += 1
+        if end > start and tokens[end - 1][0].isdigit():
+            out.append((start, end, digits))
+    return out
+
+
+def number_asks(text: str, triage, sounds: SignSounds | None, found: Iterable[str] = ()) -> list[Ask]:
+    """Asks for a number after a call verb that may be an emergency number the content names, misheard ("call
+    959", "call 900 11", "call mine 100-11"): the number is put in its place and the sentence triaged again, as
+    :func:`phonetic_asks` does, so "should I call 959 about this" stays the question it was. What triage then finds
+    is asked about, never declared. Flags in ``found`` are skipped; without ``sounds`` there are none."""
+    if sounds is None or not sounds.numbers:
+        return []
+    tokens = _NUMBER_TOKENS.findall(text.lower().replace("’", "'"))
+    candidates = [(start, end, number) for start, end, digits in _heard_numbers(tokens)
+                  if " ".join(tokens[start:end]).rstrip(".,-") not in sounds.numbers
+                  for number in sounds.numbers if _near_number(digits, number)]
+    return _asks_put_back(tokens, candidates, "may be the number", triage, found)
+
+
 def rescues(text: str, triage, sounds: SignSounds | None, found: Iterable[str] = ()) -> list[Ask]:
     """The asks that read one hypothesis for a misheard sign word: a sound-alike after a linking verb, a denial
     no one says, a stretch with a sign phrase's sounds, a non-word spelled like a sign word. Flags in ``found``
@@ -278,6 +336,7 @@ def rescues(text: str, triage, sounds: SignSounds | None, found: Iterable[str] =
     out += misheard_denial_asks(text, seen | {a.flag for a in out})
     out += phonetic_asks(text, triage, sounds, seen | {a.flag for a in out})
     out += spelling_asks(text, triage, sounds, seen | {a.flag for a in out})
+    out += number_asks(text, triage, sounds, seen | {a.flag for a in out})
     return out
 
 

@@ -44,6 +44,8 @@ letter off a shorter word is too often another word ("numb", "numbs")."""
 _STRESS = re.compile(r"\d")
 """Stress marks: AH0 and AH1 are one sound here."""
 _WORD = re.compile(r"[a-z']+")
+_NUMBER = re.compile(r"\b\d{3,}\b")
+"""A phone number a phrase names ("call 999")."""
 _LETTERS = {p: chr(0x100 + i) for i, p in enumerate(
     "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH".split())}
 """One character a phoneme of the dictionary (ARPAbet), so that rapidfuzz compares every stretch with every phrase
@@ -166,13 +168,15 @@ def brings_a_word(heard: Sequence[str], phrase: Sequence[str]) -> bool:
 
 
 class SignSounds:
-    """The red-flag phrases of the content as sounds, the words of those phrases as spelled, and the dictionary to
-    say heard words with."""
+    """The red-flag phrases of the content as sounds, the words of those phrases as spelled, the phone numbers they
+    name, and the dictionary to say heard words with."""
 
-    def __init__(self, pronounce: Pronouncer, phrases: Sequence[PhraseSound], sign_words: Iterable[str] = ()):
+    def __init__(self, pronounce: Pronouncer, phrases: Sequence[PhraseSound], sign_words: Iterable[str] = (),
+                 numbers: Iterable[str] = ()):
         self.pronounce = pronounce
         self.phrases = tuple(phrases)
         self.sign_words = tuple(sorted({w for w in sign_words if len(w) >= MIN_LETTERS}))
+        self.numbers = tuple(dict.fromkeys(numbers))
         self._spelled = [self._spell(p.sounds) for p in self.phrases]
         self._limits = np.array([allowed_edits(len(p.sounds)) for p in self.phrases], dtype=np.int32)
 
@@ -233,4 +237,5 @@ def _sign_sounds(phrases: tuple[str, ...]) -> SignSounds | None:
     if pronounce is None:
         return None
     sign_words = (w for p in phrases for w in words_of(p.removeprefix(LITERAL)))
-    return SignSounds(pronounce, phrase_sounds(phrases, pronounce), sign_words)
+    numbers = (n for p in phrases for n in _NUMBER.findall(p))
+    return SignSounds(pronounce, phrase_sounds(phrases, pronounce), sign_words, numbers)
