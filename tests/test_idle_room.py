@@ -102,6 +102,23 @@ def test_a_soft_line_is_answered_when_it_names_a_sign_or_may_have(idle_session):
     assert not session._from_the_room(soft, heard, heard.text)
 
 
+def test_a_soft_line_with_a_sign_only_put_back_into_a_question_is_the_rooms_talk(idle_session):
+    """The kitchen's distant "do you want to do this?" has the sounds of "do you want to die", a question to someone
+    else that triage only asks about: the idle kiosk answered it now and then before anyone came (the whole-session
+    test below). A sign the misheard words tell is still answered, however soft."""
+    from kiosk.faces.voice import STAND_OUT_DB
+
+    session, soft = idle_session(), said(STAND_OUT_DB - 3)
+    room = Transcript("Do you want to do this?", 0.4, True)
+    assert session._ask_for(room, room.text) is not None  # the rescue still finds it...
+    assert session._from_the_room(soft, room, room.text)  # ...but it tells no sign: the room's talk
+    for text in ("my face went hum", "Call 959, now please."):
+        assert not session._from_the_room(soft, Transcript(text, 0.4, True), text), text
+    # a visitor already at the kiosk is asked, as before
+    session.conversation.hear("my lip keeps twitching", 0.0)
+    assert not session._from_the_room(soft, room, room.text)
+
+
 def test_a_visit_under_way_a_wake_phrase_or_push_to_talk_is_never_judged_by_loudness(idle_session):
     from kiosk.faces.voice import STAND_OUT_DB
 

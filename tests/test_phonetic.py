@@ -218,3 +218,11 @@ def test_a_number_ask_reaches_the_kiosk_answer(sounds, index):
     primary = assess(heard.text, index).to_json()
     assert not primary["emergency"]
     assert [a.flag for a in asks_for(heard, primary, _triage(index), sounds)] == ["urgent_help"]
+
+
+def test_a_sign_put_back_into_a_question_is_asked_but_not_told(sounds, index):
+    """Ask.told: whether the words, so read, tell the sign (the idle kiosk's room rule answers only those)."""
+    room = phonetic_asks("do you want to do this?", _triage(index), sounds)
+    assert [(a.flag, a.told) for a in room] == [("self_harm", False)]
+    told = phonetic_asks("I'm seeing to have everything right now", _triage(index), sounds)
+    assert [(a.flag, a.told) for a in told] == [("vision_loss", True)]

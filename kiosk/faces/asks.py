@@ -72,11 +72,15 @@ UNCLEAR = "unclear_sign"
 
 @dataclass(frozen=True)
 class Ask:
-    """A sign to ask about: ``flag`` (red flag id), ``why`` (what caused it) and ``heard`` (the words)."""
+    """A sign to ask about: ``flag`` (red flag id), ``why`` (what caused it) and ``heard`` (the words).
+    ``told``: the words, so read, tell the sign (a sound-alike after "went"; a sentence put back or another
+    hypothesis that the triage raises it in), not only mention it (put back into a question: "do you want to do
+    this?" read as "do you want to die?"). An idle kiosk answers a soft line of the room only for a told sign."""
 
     flag: str
     why: str
     heard: str
+    told: bool = True
 
     def to_json(self) -> dict:
         return {"id": self.flag, "why": self.why, "heard": self.heard}
@@ -217,13 +221,18 @@ def unclear_word_asks(words: Sequence, found: Iterable[str] = (), negated: bool 
         if w.confidence < LOW_WORD_P and len(t) >= 3 and t not in BODY_WORDS and t not in NOT_SIGNS \
                 and clause[i] not in denied \
                 and any(x in BODY_WORDS for x in tokens[max(0, i - WINDOW):i + WINDOW + 1]):
-            return [Ask(UNCLEAR, f"unclear word '{t}' ({w.confidence:.2f})", _around(tokens, i))]
+            return [Ask(UNCLEAR, f"unclear word '{t}' ({w.confidence:.2f})", _around(tokens, i), told=False)]
     return []
 
 
 def flags_in(answer: dict) -> list[str]:
     """Red flags of one triage JSON answer (``assess(...).to_json()``)."""
     return list(answer.get("red_flags") or [])
+
+
+def told_in(answer: dict, flag: str) -> bool:
+    """``flag`` raised in one triage JSON answer, not only asked about."""
+    return flag in flags_in(answer) and flag not in (answer.get("ask") or ())
 
 
 MAX_REWRITES = 8
@@ -264,10 +273,11 @@ def _asks_put_back(words: Sequence[str], candidates: Sequence[tuple[int, int, st
     seen = set(found)
     for start, end, put in candidates[:MAX_REWRITES]:
         heard = " ".join(words[start:end])
-        for flag in flags_in(triage(" ".join([*words[:start], put, *words[end:]]))):
+        answer = triage(" ".join([*words[:start], put, *words[end:]]))
+        for flag in flags_in(answer):
             if flag not in seen:
                 seen.add(flag)
-                out.append(Ask(flag, f"'{heard}' {kind} '{put}'", heard))
+                out.append(Ask(flag, f"'{heard}' {kind} '{put}'", heard, told_in(answer, flag)))
     return out
 
 
@@ -345,10 +355,11 @@ def hypothesis_flags(texts: Iterable[str], triage, found: Iterable[str] = ()) ->
     seen = set(found)
     out: list[Ask] = []
     for alt in texts:
-        for flag in flags_in(triage(alt)) if alt.strip() else ():
+        answer = triage(alt) if alt.strip() else {}
+        for flag in flags_in(answer):
             if flag not in seen:
                 seen.add(flag)
-                out.append(Ask(flag, "another hypothesis", alt))
+                out.append(Ask(flag, "another hypothesis", alt, told_in(answer, flag)))
     return out
 
 

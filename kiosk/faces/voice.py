@@ -466,13 +466,15 @@ class VoiceSession:
     def _from_the_room(self, utterance: Utterance, heard, text: str) -> bool:
         """True for a line taken as the room's own talk, not answered (STAND_OUT_DB): no visit under way (nothing
         placed, no question open: State.under_way), no wake phrase or push to talk, the line hardly out of the room
-        (or many voices at once, Utterance.many_voices), and nothing in it the kiosk acts on (nor a sign the
-        recognizer may have misheard, kiosk.faces.asks). Logged without its words."""
+        (or many voices at once, Utterance.many_voices), and nothing in it the kiosk acts on, nor a sign the
+        recognizer may have misheard that the words, so read, tell (kiosk.faces.asks, Ask.told). A sign only put
+        back into a question is the room's talk: the kitchen's distant "do you want to do this?" read as "do you
+        want to die?" was answered, now and then, before anyone came. Logged without its words."""
         over = utterance.over_room_db
         soft = over is not None and over < self.stand_out_db
         if (not self.stand_out_db or not (soft or utterance.many_voices) or self.conversation.state.under_way
                 or self.wake_words or self.push_to_talk or self.dialogue.gives_something(text)
-                or self._ask_for(heard, text) is not None):
+                or any(ask.told for ask in self._asks_for(heard, text))):
             return False
         why = "many voices at once" if utterance.many_voices else f"{over:.1f} dB out of the room"
         log.info("not answered: a line with no visit under way, %s (the room's own talk?)", why)
@@ -538,22 +540,26 @@ class VoiceSession:
                 self._held = self.conversation.last
 
     def _ask_for(self, heard, text: str):
-        """The first ask (kiosk.faces.asks) for a heard utterance, when the dialogue is not already asking about
-        or acting on a red flag and the transcript itself has none; else None."""
+        """The first ask (kiosk.faces.asks) for a heard utterance (:meth:`_asks_for`), or None."""
+        found = self._asks_for(heard, text)
+        return found[0] if found else None
+
+    def _asks_for(self, heard, text: str) -> list:
+        """The asks (kiosk.faces.asks) for a heard utterance, when the dialogue is not already asking about or
+        acting on a red flag and the transcript itself has none; else none."""
         from ..core.triage import assess
         from .asks import asks_for
 
         state = self.conversation.state
         if not self.asks or (state.pending is not None and state.pending.kind in {"red_flag", "screening"}):
-            return None
+            return []
         index = getattr(self.conversation.dialogue, "index", None)
         if index is None:
-            return None
+            return []
         primary = assess(text, index).to_json()
         if primary["red_flags"] or primary["ask"]:
-            return None
-        found = asks_for(heard, primary, lambda t: assess(t, index).to_json(), self.sign_sounds())
-        return found[0] if found else None
+            return []
+        return asks_for(heard, primary, lambda t: assess(t, index).to_json(), self.sign_sounds())
 
     def sign_sounds(self) -> SignSounds | None:
         """The content's red-flag phrases as sounds (kiosk.faces.phonetic, kept per phrase list, so edited content
