@@ -482,6 +482,7 @@ def test_a_call_for_help_or_a_wish_to_die_gets_the_emergency_prompt(text, flag):
     "i had bad food poisoning last week and now my lip twitches",
     "she is on a steroid taper for a poison ivy rash",
     "last month i called the ambulance for my neighbour and my lip twitches",
+    "i called 112 last winter when my dad fell, and my lip twitches",  # a call made, with any number
     "i hurt myself at the gym and my eyelid twitches",  # hurt or cut by accident: not this sign, not even asked
     "i cut myself shaving and now my lip twitches",
     "i'm not going to hurt myself, i'm just tired of this twitch",
@@ -740,6 +741,11 @@ def test_a_sign_named_in_a_sentence_is_not_said_alone(text):
     ("can stress lead to numbness in the face", "numbness"),
     ("in the film the old man goes numb down one side", "numbness"),
     ("on the radio they said a man collapsed at the match", "passing_out"),
+    # whether to call, in a what-if; a part an actor plays; going away for good
+    ("should we ring 999 if her lip starts pulling sideways again?", "urgent_help"),
+    ("do i need to call an ambulance in case the numbness comes back", "urgent_help"),
+    ("in the script my character says she wants to die", "self_harm"),
+    ("some nights i think i should just disappear for good", "self_harm"),
 ])
 def test_a_sign_told_so_that_it_may_not_be_now_or_the_speakers_is_asked_about(text, flag):
     affirmed, unsure = flags(text)
@@ -759,6 +765,8 @@ def test_a_sign_told_so_that_it_may_not_be_now_or_the_speakers_is_asked_about(te
     ("my twitch has started to turn into a droop on the left side", "facial_droop"),  # what it became, told
     ("in the film he fainted and now my arm has gone numb", "numbness"),  # the speaker's own, after the story
     ("in the game today i took a knock and now i'm dizzy", "dizziness"),  # a player's game is no story
+    ("should i call an ambulance? my face is drooping on the left", "facial_droop"),  # no what-if: a report
+    ("in the play last night i was fine but tonight my arm has gone numb", "numbness"),  # the speaker's own
 ])
 def test_the_same_signs_told_as_now_and_the_speakers_are_raised(text, flag):
     assert flag in flags(text)[0], text

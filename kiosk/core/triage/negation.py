@@ -424,9 +424,12 @@ STORY = tuple(tuple(m.split()) for m in (
     "in the film", "in a film", "in the movie", "in a movie", "in the book", "in a book", "in the audiobook",
     "in the audio book", "in the novel", "in a novel", "in the episode", "in the series", "in the documentary",
     "in the podcast", "in the story", "in the cartoon", "in the soap", "in my dream", "in a dream", "in the dream",
-    "on the telly", "on tv", "on the tv", "on the radio"))
-"""A story set before a sign: "in the audiobook the woman goes numb down one side". A game, a show or a video are
-left out: a player or a performer tells their own sign that way ("in the game today I went dizzy")."""
+    "on the telly", "on tv", "on the tv", "on the radio",
+    "my character", "his character", "her character", "playing a character", "play a character", "my line is",
+    "my lines are", "in the script", "in the scene", "in this scene", "in the play", "in a play"))
+"""A story set before a sign: "in the audiobook the woman goes numb down one side", or a part an actor plays ("my
+line is call an ambulance"). A game, a show or a video are left out: a player or a performer tells their own sign
+that way ("in the game today I went dizzy"); "a character" alone too ("my dad, quite a character, just collapsed")."""
 OWN_OR_NOW = frozenset("i i'm me my myself we our us now today".split())
 """Words that bring the speaker or the present in between a story and a sign: "in the film he fainted and now my
 face is drooping" is a report."""
@@ -435,6 +438,22 @@ face is drooping" is a report."""
 def _in_a_story(before: list[str]) -> bool:
     """A story run in ``before`` (the sentence up to the sign), with nothing of the speaker or of now after it."""
     return any(not OWN_OR_NOW & set(before[i + len(run):]) for i, run in _runs_in(before, STORY))
+
+
+SHOULD_I = tuple(tuple(m.split()) for m in (
+    "should i", "should we", "shall i", "shall we", "do i", "do we"))
+"""A question whether to act, just before a sign ("should I call an ambulance", "do I need an ambulance")..."""
+SHOULD_I_REACH = 3
+IF_AFTER = tuple(tuple(m.split()) for m in ("if", "in case", "whenever"))
+"""... with a condition after it: "should I call an ambulance if it ever spreads?" asks what to do in a what-if.
+Without the condition ("should I call an ambulance?") it stays a call for help."""
+
+
+def _should_if(before: list[str], after: list[str]) -> bool:
+    """A SHOULD_I run ending at most SHOULD_I_REACH words before the sign, and an IF_AFTER run within
+    HYPOTHETICAL_REACH words after it (the sentence's words ``before`` and ``after`` the sign)."""
+    return (any(i + len(run) >= len(before) - SHOULD_I_REACH for i, run in _runs_in(before, SHOULD_I))
+            and _has_run(after[:HYPOTHETICAL_REACH], IF_AFTER))
 
 
 HEDGED_IF = frozenset({"sure", "know", "wonder", "wondering", "tell", "unsure", "certain", "see", "check", "whether"})
@@ -453,7 +472,7 @@ def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] 
     before = words[lo:start]
     near = words[max(lo, start - HYPOTHETICAL_REACH):start]
     if not (_asked_before(before) or _has_run(before, REPORTED) or _what_if(near) or _in_a_story(before)
-            or _may_lead_to(words[lo:end], start - lo)
+            or _may_lead_to(words[lo:end], start - lo) or _should_if(before, words[end:hi])
             or _has_run(words[end:end + HYPOTHETICAL_REACH], HYPOTHETICAL_AFTER)):
         return None
     return Polarity.NEGATED if _has_run(words[end:hi], ANSWERED_NO) else Polarity.UNCERTAIN
