@@ -746,6 +746,10 @@ def test_a_sign_named_in_a_sentence_is_not_said_alone(text):
     ("do i need to call an ambulance in case the numbness comes back", "urgent_help"),
     ("in the script my character says she wants to die", "self_harm"),
     ("some nights i think i should just disappear for good", "self_harm"),
+    # breathless or gasping alone, a pain down the left arm, a cry to anyone near: asked (sets 51 and 52, heard)
+    ("i'm breathless just sitting in this chair", "breathing_chest"),
+    ("there's a pain down my left arm and i feel clammy", "breathing_chest"),
+    ("help me, please, someone", "urgent_help"),
 ])
 def test_a_sign_told_so_that_it_may_not_be_now_or_the_speakers_is_asked_about(text, flag):
     affirmed, unsure = flags(text)
