@@ -339,8 +339,8 @@ def number_asks(text: str, triage, sounds: SignSounds | None, found: Iterable[st
 
 def rescues(text: str, triage, sounds: SignSounds | None, found: Iterable[str] = ()) -> list[Ask]:
     """The asks that read one hypothesis for a misheard sign word: a sound-alike after a linking verb, a denial
-    no one says, a stretch with a sign phrase's sounds, a non-word spelled like a sign word. Flags in ``found``
-    are skipped."""
+    no one says, a stretch with a sign phrase's sounds, a non-word spelled like a sign word, a misheard emergency
+    number. Flags in ``found`` are skipped."""
     seen = set(found)
     out = sound_alike_asks(text, seen)
     out += misheard_denial_asks(text, seen | {a.flag for a in out})
