@@ -770,6 +770,7 @@ def test_a_sign_told_so_that_it_may_not_be_now_or_the_speakers_is_asked_about(te
     ("in the film he fainted and now my arm has gone numb", "numbness"),  # the speaker's own, after the story
     ("in the game today i took a knock and now i'm dizzy", "dizziness"),  # a player's game is no story
     ("should i call an ambulance? my face is drooping on the left", "facial_droop"),  # no what-if: a report
+    ("yes i do, i feel dizzy when i stand, even if i sit", "dizziness"),  # "do, i" is no "do i" question
     ("in the play last night i was fine but tonight my arm has gone numb", "numbness"),  # the speaker's own
 ])
 def test_the_same_signs_told_as_now_and_the_speakers_are_raised(text, flag):

@@ -449,10 +449,13 @@ IF_AFTER = tuple(tuple(m.split()) for m in ("if", "in case", "whenever"))
 Without the condition ("should I call an ambulance?") it stays a call for help."""
 
 
-def _should_if(before: list[str], after: list[str]) -> bool:
-    """A SHOULD_I run ending at most SHOULD_I_REACH words before the sign, and an IF_AFTER run within
-    HYPOTHETICAL_REACH words after it (the sentence's words ``before`` and ``after`` the sign)."""
-    return (any(i + len(run) >= len(before) - SHOULD_I_REACH for i, run in _runs_in(before, SHOULD_I))
+def _should_if(before: list[str], after: list[str], breaks: Mapping[int, str], lo: int) -> bool:
+    """A SHOULD_I run ending at most SHOULD_I_REACH words before the sign, with no punctuation inside it ("yes I
+    do, I feel dizzy if I stand" is no question), and an IF_AFTER run within HYPOTHETICAL_REACH words after the
+    sign (the sentence's words ``before`` and ``after`` the sign; ``before`` starts at word ``lo``)."""
+    return (any(i + len(run) >= len(before) - SHOULD_I_REACH
+                and not any(lo + j in breaks for j in range(i + 1, i + len(run)))
+                for i, run in _runs_in(before, SHOULD_I))
             and _has_run(after[:HYPOTHETICAL_REACH], IF_AFTER))
 
 
@@ -472,7 +475,7 @@ def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] 
     before = words[lo:start]
     near = words[max(lo, start - HYPOTHETICAL_REACH):start]
     if not (_asked_before(before) or _has_run(before, REPORTED) or _what_if(near) or _in_a_story(before)
-            or _may_lead_to(words[lo:end], start - lo) or _should_if(before, words[end:hi])
+            or _may_lead_to(words[lo:end], start - lo) or _should_if(before, words[end:hi], breaks or {}, lo)
             or _has_run(words[end:end + HYPOTHETICAL_REACH], HYPOTHETICAL_AFTER)):
         return None
     return Polarity.NEGATED if _has_run(words[end:hi], ANSWERED_NO) else Polarity.UNCERTAIN
