@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from kiosk.core.triage import assess
-from kiosk.faces.asks import asks_for, phonetic_asks
+from kiosk.faces.asks import asks_for, number_asks, phonetic_asks
 from kiosk.faces.phonetic import (
     MIN_PHONEMES,
     Pronouncer,
@@ -184,8 +184,6 @@ def test_the_numbers_to_call_come_from_the_content(sounds):
     ("somebody dial 900 11 quick", "911"),
 ])
 def test_a_misheard_emergency_number_after_call_is_asked_about_never_declared(sounds, index, heard, number):
-    from kiosk.faces.asks import number_asks
-
     asks = number_asks(heard, _triage(index), sounds)
     assert [a.flag for a in asks] == ["urgent_help"] and f"may be the number '{number}'" in asks[0].why
     assert not assess(heard, index).emergency or heard.startswith("Help")
@@ -198,15 +196,11 @@ def test_a_misheard_emergency_number_after_call_is_asked_about_never_declared(so
     "I called him at 9.15 this morning",  # a time, not after the verb
 ])
 def test_numbers_that_are_no_misheard_emergency_number_ask_nothing(sounds, index, heard):
-    from kiosk.faces.asks import number_asks
-
     assert number_asks(heard, _triage(index), sounds) == []
 
 
 def test_a_misheard_number_in_a_question_stays_a_question(sounds, index):
     """Put back, the number is read as the sentence reads: "should I call 959" is the question it was."""
-    from kiosk.faces.asks import number_asks
-
     asks = number_asks("when should I call 959 about a twitch?", _triage(index), sounds)
     put_back = assess("when should I call 999 about a twitch?", index)
     assert not put_back.emergency

@@ -29,7 +29,7 @@ from ..ops.events import report_error
 from ..ops.settings import Settings
 from ..speech.asr import transcribe
 from ..speech.whisper_asr import WINDOW_S
-from .asks import other_hypotheses_asks, with_ask
+from .asks import Ask, asks_for, other_hypotheses_asks, with_ask
 from .phonetic import SignSounds, sign_sounds
 
 if TYPE_CHECKING:
@@ -544,11 +544,10 @@ class VoiceSession:
         found = self._asks_for(heard, text)
         return found[0] if found else None
 
-    def _asks_for(self, heard, text: str) -> list:
+    def _asks_for(self, heard, text: str) -> list[Ask]:
         """The asks (kiosk.faces.asks) for a heard utterance, when the dialogue is not already asking about or
         acting on a red flag and the transcript itself has none; else none."""
         from ..core.triage import assess
-        from .asks import asks_for
 
         state = self.conversation.state
         if not self.asks or (state.pending is not None and state.pending.kind in {"red_flag", "screening"}):
