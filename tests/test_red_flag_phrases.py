@@ -475,6 +475,47 @@ def test_a_call_for_help_or_a_wish_to_die_gets_the_emergency_prompt(text, flag):
     assert result.emergency and flag in {h.id for h in result.red_flags}, text
 
 
+DONE = sorted((run, f.id) for f in KB.red_flags for run in f.done)
+"""Every run a red flag lists as its act already done ("called 999")."""
+
+
+@pytest.mark.parametrize("run, flag", DONE)
+def test_each_act_told_as_done_is_asked_about_not_raised(run, flag):
+    """Each run listed as done holds a phrase of its sign (a run that matches none would do nothing), and said
+    alone it asks: help may be on its way, or not."""
+    raised, asked = flags(run)
+    assert flag not in raised and flag in asked, run
+
+
+@pytest.mark.parametrize("text", [
+    "i called 999, they're on their way",
+    "i'm calling 911 right now",
+    "i just called 119 for my dad",
+    "we called one zero eight last night",
+    "my husband called an ambulance for me ten minutes ago",
+])
+def test_a_call_made_today_is_asked_about(text):
+    """A call made is not a call for help, but help may be on its way: asked, never cleared (it was silent)."""
+    result = assess(text, INDEX)
+    assert not result.emergency and "urgent_help" in result.ask, text
+
+
+@pytest.mark.parametrize("text", [
+    "i called 108 last week about it",  # 108, 102, 119 and 995 raised the emergency prompt here
+    "i called 995 a month ago when my dad fell",
+    "i called 102 when my mum had her fall last year",
+    "last month i called the ambulance for my neighbour",
+])
+def test_a_call_made_weeks_back_is_a_story(text):
+    result = assess(text, INDEX)
+    assert not result.emergency and "urgent_help" not in result.ask, text
+
+
+def test_a_call_asked_for_still_raises_beside_one_made():
+    result = assess("i called 999 an hour ago and still no one is here. call an ambulance now", INDEX)
+    assert "urgent_help" in {h.id for h in result.red_flags}
+
+
 @pytest.mark.parametrize("text", [
     "i'm dying for a coffee",
     "this job is killing me and my lip twitches",

@@ -92,6 +92,9 @@ class RedFlag:
     order unless the third is true, is this red flag ("my whole left side feels heavy")."""
     exclude: tuple[str, ...] = ()
     """Exact words that look like a phrase but are not the sign ("this form is confusing")."""
+    done: tuple[str, ...] = ()
+    """Exact words that tell the sign's act as done, not asked for ("I called 999"): asked about, and a story
+    when told as weeks or years back."""
     ask: tuple[str, ...] = ()
     """Phrases that make the kiosk ask about this sign, never raise it: "a few minutes ago" may be a
     sudden start ("Did it start all of a sudden?")."""
@@ -425,6 +428,7 @@ def _load_red_flags(root: Path, problems: _Problems
         pairs = _pairs(item, "pair", where, problems)
         ask_pairs = _pairs(item, "ask_pair", where, problems)
         exclude = tuple(normalize_clue(w) for w in _str_list(item, "exclude", where, problems, required=False))
+        done = tuple(normalize_clue(w) for w in _str_list(item, "done", where, problems, required=False))
         ask = tuple(k for k in map(_phrase_key, _str_list(item, "ask", where, problems, required=False)) if k)
         alone = tuple(k for k in map(normalize_clue, _str_list(item, "alone", where, problems, required=False)) if k)
         cried = tuple(k for k in map(normalize_clue, _str_list(item, "cried", where, problems, required=False)) if k)
@@ -458,7 +462,7 @@ def _load_red_flags(root: Path, problems: _Problems
         if passed and not warn_if_passed:
             problems.add(where, "'passed' phrases need 'warn_if_passed = true' (they bring its warning)")
         flags.append(RedFlag(ident, _text(item, "name", where, problems), tuple(dict.fromkeys(phrases)),
-                             _text(item, "question", where, problems), tuple(pairs), exclude=exclude,
+                             _text(item, "question", where, problems), tuple(pairs), exclude=exclude, done=done,
                              ask=ask, ask_pairs=ask_pairs, unfinished=unfinished, examples=examples, explain=explain.strip(),
                              not_by_meaning=not_by_meaning, in_prompt=in_prompt,
                              warn_if_passed=warn_if_passed, passed=passed, crisis=crisis,

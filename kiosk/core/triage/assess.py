@@ -142,6 +142,8 @@ class TriageIndex:
     the kiosk asks about the sign, never raises it."""
     exclusions: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     """Red-flag id -> exact word runs that are not that sign ("confusing")."""
+    done: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    """Red-flag id -> exact word runs that tell the sign's act as done (RedFlag.done: "called 999")."""
     scope_clue_causes: frozenset[str] = frozenset()
     """Causes whose strong clues alone put a request in scope."""
     things: frozenset[str] = frozenset()
@@ -187,6 +189,7 @@ class TriageIndex:
             asks=PhraseIndex(((p, f.id, 1.0, pair) for f in kb.red_flags for p, pair in f.ask_phrases()), every=True),
             split_signs=SplitSigns.build(w for f in kb.red_flags for p, _ in f.match_phrases() for w in p.split()),
             exclusions={f.id: tuple(tuple(e.split()) for e in f.exclude) for f in kb.red_flags if f.exclude},
+            done={f.id: tuple(tuple(e.split()) for e in f.done) for f in kb.red_flags if f.done},
             scope_clue_causes=frozenset(kb.scope_clue_causes),
             things=frozenset(stem(w) for w in kb.things[0]),
             thing_signs=frozenset(stem(w) for w in kb.things[1]),
@@ -402,11 +405,14 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
         if (not ask_only and _excluded(words, m, index.exclusions.get(owner, ()))) or _said_of_a_thing(
                 words, m, index, breaks or {}):
             continue  # asks were checked against the exclusions above
-        pol, context = _phrase_polarity(words, m, breaks, owner not in index.unjudged)
-        if ask_only and pol is Polarity.AFFIRMED:
+        # a call made ("I called 999, they're on their way") is asked about, and weeks back it is a story
+        done = not ask_only and _excluded(words, m, index.done.get(owner, ()))
+        pol, context = _phrase_polarity(words, m, breaks, done or owner not in index.unjudged)
+        if (ask_only or done) and pol is Polarity.AFFIRMED:
             pol = Polarity.UNCERTAIN
         hit = RedFlagHit(m.phrase.owner, m.said, pol, context=context)
-        if pol in (Polarity.AFFIRMED, Polarity.PAST) and settled(words, m.start, m.end, breaks):
+        if (pol is Polarity.PAST and done) or (pol in (Polarity.AFFIRMED, Polarity.PAST) and settled(
+                words, m.start, m.end, breaks)):
             history.setdefault(hit.id, dataclasses.replace(hit, polarity=Polarity.PAST, context="over"))
         elif pol is Polarity.AFFIRMED:
             affirmed.setdefault(hit.id, hit)
