@@ -468,6 +468,8 @@ def test_breathing_words_of_everyday_talk_ask_or_pass(text, asked):
     ("i'm self harming again", "self_harm"),
     ("been thinking of doing myself in", "self_harm"),  # slang (set 40); "done myself in at the gym" is worn out
     ("i keep listing to one side", "dizziness"),
+    ("get a paramedic to the car park now, he's gone grey", "urgent_help"),
+    ("we need the paramedics in here", "urgent_help"),
 ])
 def test_a_call_for_help_or_a_wish_to_die_gets_the_emergency_prompt(text, flag):
     """Beyond the article too: before, these were out of scope ("I help with lip and face twitching")."""
@@ -533,6 +535,7 @@ def test_a_call_asked_for_still_raises_beside_one_made():
     "i've got plans for the weekend but my lip keeps jumping",
     "i've done myself in at the gym, my calves are twitching",
     "i top up my tea myself and my lip twitches",
+    "my daughter is training to be a paramedic and says my lip twitch is nothing",
 ])
 def test_everyday_talk_of_dying_poison_or_ambulances_raises_nothing(text):
     result = assess(text, INDEX)
@@ -791,6 +794,11 @@ def test_a_sign_named_in_a_sentence_is_not_said_alone(text):
     ("i'm breathless just sitting in this chair", "breathing_chest"),
     ("there's a pain down my left arm and i feel clammy", "breathing_chest"),
     ("help me, please, someone", "urgent_help"),
+    # whether a sign is reason enough to call: the sign and the call are both asked about
+    ("is a drooping face something to call 999 about?", "facial_droop"),
+    ("is a drooping face something to call 999 about?", "urgent_help"),
+    ("is slurred speech a reason to call an ambulance?", "speech_trouble"),
+    ("is slurred speech a reason to call an ambulance?", "urgent_help"),
 ])
 def test_a_sign_told_so_that_it_may_not_be_now_or_the_speakers_is_asked_about(text, flag):
     affirmed, unsure = flags(text)
@@ -813,6 +821,8 @@ def test_a_sign_told_so_that_it_may_not_be_now_or_the_speakers_is_asked_about(te
     ("should i call an ambulance? my face is drooping on the left", "facial_droop"),  # no what-if: a report
     ("yes i do, i feel dizzy when i stand, even if i sit", "dizziness"),  # "do, i" is no "do i" question
     ("in the play last night i was fine but tonight my arm has gone numb", "numbness"),  # the speaker's own
+    ("is there anything you can do? my face is drooping, reason to call 999 i think", "facial_droop"),  # a report
+    ("is the ambulance coming? my husband collapsed, he's not a reason to wait", "passing_out"),
 ])
 def test_the_same_signs_told_as_now_and_the_speakers_are_raised(text, flag):
     assert flag in flags(text)[0], text

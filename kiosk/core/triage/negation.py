@@ -467,6 +467,24 @@ def _what_if(near: list[str]) -> bool:
     return any(not (run == ("if",) and i > 0 and near[i - 1] in HEDGED_IF) for i, run in _runs_in(near, HYPOTHETICAL))
 
 
+WORTH_A_CALL = tuple(tuple(m.split()) for m in ("a reason to", "reason to", "something to", "worth", "grounds to",
+                                                "enough to", "bad enough to", "serious enough to"))
+"""Words that weigh a sign against a call for help: in a question that opens with one of QUESTION_OPENERS, the
+sign just before them ("is a drooping face something to call 999 about?") and the call just after them ("is
+slurring a reason to call 999?") are asked about, not reported."""
+QUESTION_OPENERS = frozenset("is are would does do should".split())
+WORTH_REACH = 2
+
+
+def _weighed_for_a_call(words: list[str], breaks: Mapping[int, str], start: int, end: int) -> bool:
+    """True when the sign at ``words[start:end]`` is weighed in a yes/no question (WORTH_A_CALL)."""
+    opener = max((j for j in range(start + 1) if j == 0 or breaks.get(j) == "."), default=0)
+    if words[opener] not in QUESTION_OPENERS:
+        return False
+    return (any(start - len(run) == i for i, run in _runs_in(words[opener:start], WORTH_A_CALL) for i in [i + opener])
+            or any(i <= WORTH_REACH for i, _ in _runs_in(words[end:end + WORTH_REACH + 3], WORTH_A_CALL)))
+
+
 def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> Polarity | None:
     """A sign inside a reported question, a list of warning signs, a what-if or a story: NEGATED when the answer that
     follows in the sentence is a no ("... and I said neither"), else UNCERTAIN (asked about); None when the
@@ -476,7 +494,8 @@ def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] 
     near = words[max(lo, start - HYPOTHETICAL_REACH):start]
     if not (_asked_before(before) or _has_run(before, REPORTED) or _what_if(near) or _in_a_story(before)
             or _may_lead_to(words[lo:end], start - lo) or _should_if(before, words[end:hi], breaks or {}, lo)
-            or _has_run(words[end:end + HYPOTHETICAL_REACH], HYPOTHETICAL_AFTER)):
+            or _has_run(words[end:end + HYPOTHETICAL_REACH], HYPOTHETICAL_AFTER)
+            or _weighed_for_a_call(words, breaks or {}, start, end)):
         return None
     return Polarity.NEGATED if _has_run(words[end:hi], ANSWERED_NO) else Polarity.UNCERTAIN
 
