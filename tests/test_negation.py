@@ -1,9 +1,9 @@
 """Negation and its scope, decided word by word."""
 import pytest
 
-from kiosk.core.text import tokens
+from kiosk.core.text import tokens, tokens_with_breaks
 from kiosk.core.triage import assess
-from kiosk.core.triage.negation import Polarity, polarity
+from kiosk.core.triage.negation import Polarity, mentioned, polarity
 
 
 def pol(text, target):
@@ -103,6 +103,8 @@ def pol_punct(text, target):
     ("not much pain, my speech is slurred", "slurred"),
     ("no cold or flu, and my face went numb this morning", "numb"),
     ("Not really... I feel dizzy.", "dizzy"),
+    ("nobody came, call an ambulance now", "call"),  # an order after a comma is a clause of its own
+    ("no one is answering, please ring 999", "ring"),
 ])
 def test_a_sentence_end_or_a_new_clause_stops_a_negation(text, target):
     assert pol_punct(text, target) is Polarity.AFFIRMED
@@ -349,3 +351,20 @@ def test_a_sign_denied_later_in_the_same_words_is_asked_about(index, text, raise
     assert result.emergency is raised, text
     if not raised:
         assert result.ask, text
+
+
+@pytest.mark.parametrize("text", [
+    "no idea what's happening, my face is drooping",
+    "i don't know what's going on, my face is drooping",
+    "what's wrong with me, my face is drooping",
+])
+def test_a_cry_of_what_is_happening_is_no_question_about_the_sign(index, text):
+    assert "facial_droop" in {h.id for h in assess(text, index).red_flags}, text
+
+
+@pytest.mark.parametrize("text", ["what is happening when your face droops", "what is facial drooping"])
+def test_what_is_said_of_the_sign_itself_stays_a_question(text):
+    words, breaks = tokens_with_breaks(text)
+    start = next(i for i, w in enumerate(words) if w.startswith("droop"))
+    assert mentioned(words, start, start + 1, breaks) is Polarity.UNCERTAIN
+

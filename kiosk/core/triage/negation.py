@@ -189,6 +189,11 @@ def _verb_follows(words: list[str], j: int, stop: int) -> bool:
         for w in words[j + 2:stop])
 
 
+ORDERS = frozenset("call ring phone dial get send fetch help".split())
+"""A phrase that opens with one of these just after a comma (a "please" may come between) is an order of its own,
+not one more item denied: "nobody came, call an ambulance now"."""
+
+
 def _across_punctuation(words: list[str], cue: int, start: int, end: int, breaks: Mapping[int, str]) -> Polarity | None:
     """How punctuation between a cue and a phrase changes the cue's reach; None when there is none.
 
@@ -203,6 +208,8 @@ def _across_punctuation(words: list[str], cue: int, start: int, end: int, breaks
     last = max(j for j, _ in marks)
     between = words[last:start]
     if len(between) > LIST_ITEM_WORDS or any(w in CLAUSE_STARTERS or w in BREAKERS for w in between):
+        return Polarity.AFFIRMED
+    if words[start] in ORDERS and set(between) <= {"please"}:
         return Polarity.AFFIRMED
     after = words[end:end + 3]
     if any(w in COORDINATORS for w in words[cue + 1:start]) or any(w in {"or", "nor"} for w in after) or \
@@ -463,8 +470,21 @@ HEDGED_IF = frozenset({"sure", "know", "wonder", "wondering", "tell", "unsure", 
 """Words before "if" that make it a hedge about a sign, not a what-if: "not sure if my arm is weak"."""
 
 
-def _what_if(near: list[str]) -> bool:
-    return any(not (run == ("if",) and i > 0 and near[i - 1] in HEDGED_IF) for i, run in _runs_in(near, HYPOTHETICAL))
+ALARM_AFTER_WHAT = frozenset("happening going wrong this happened".split())
+"""After "what is": a cry of alarm ("what is happening, my face is drooping"), not a question about the sign that
+follows it in a clause of its own."""
+
+
+def _what_if(near: list[str], breaks: Mapping[int, str], at: int) -> bool:
+    """A HYPOTHETICAL run in ``near`` (the words just before a sign, from ``words[at]``)."""
+    return any(not (run == ("if",) and i > 0 and near[i - 1] in HEDGED_IF) and not _a_cry(near, i, run, breaks, at)
+               for i, run in _runs_in(near, HYPOTHETICAL))
+
+
+def _a_cry(near: list[str], i: int, run: tuple[str, ...], breaks: Mapping[int, str], at: int) -> bool:
+    """ "what is happening, ...": the run at ``near[i]`` is a cry of alarm, ended by punctuation before the sign."""
+    return (run == ("what", "is") and near[i + 2:i + 3] != [] and near[i + 2] in ALARM_AFTER_WHAT
+            and any(at + j in breaks for j in range(i + 3, len(near) + 1)))
 
 
 WORTH_A_CALL = tuple(tuple(m.split()) for m in ("a reason to", "reason to", "something to", "worth", "grounds to",
@@ -492,7 +512,7 @@ def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] 
     lo, hi = sentence_window(words, breaks or {}, start, end, REPORTED_REACH, len(words))
     before = words[lo:start]
     near = words[max(lo, start - HYPOTHETICAL_REACH):start]
-    if not (_asked_before(before) or _has_run(before, REPORTED) or _what_if(near) or _in_a_story(before)
+    if not (_asked_before(before) or _has_run(before, REPORTED) or _what_if(near, breaks or {}, max(lo, start - HYPOTHETICAL_REACH)) or _in_a_story(before)
             or _may_lead_to(words[lo:end], start - lo) or _should_if(before, words[end:hi], breaks or {}, lo)
             or _has_run(words[end:end + HYPOTHETICAL_REACH], HYPOTHETICAL_AFTER)
             or _weighed_for_a_call(words, breaks or {}, start, end)):
