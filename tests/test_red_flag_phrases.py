@@ -482,11 +482,13 @@ DONE = sorted((run, f.id) for f in KB.red_flags for run in f.done)
 
 
 @pytest.mark.parametrize("run, flag", DONE)
-def test_each_act_told_as_done_is_asked_about_not_raised(run, flag):
-    """Each run listed as done holds a phrase of its sign (a run that matches none would do nothing), and said
-    alone it asks: help may be on its way, or not."""
-    raised, asked = flags(run)
+def test_each_act_told_as_done_is_asked_about_when_now_and_a_story_without(run, flag):
+    """Each run listed as done holds a phrase of its sign (a run that matches none would do nothing): told as now
+    it asks, since help may be on its way; with no time, it is a story."""
+    raised, asked = flags(f"we {run} just now")
     assert flag not in raised and flag in asked, run
+    raised, asked = flags(f"we {run} for a neighbour")
+    assert flag not in raised | asked, run
 
 
 @pytest.mark.parametrize("text", [
@@ -497,7 +499,7 @@ def test_each_act_told_as_done_is_asked_about_not_raised(run, flag):
     "my husband called an ambulance for me ten minutes ago",
 ])
 def test_a_call_made_today_is_asked_about(text):
-    """A call made is not a call for help, but help may be on its way: asked, never cleared (it was silent)."""
+    """A call made is not a call for help, but told as now help may be on its way: asked, never cleared."""
     result = assess(text, INDEX)
     assert not result.emergency and "urgent_help" in result.ask, text
 
@@ -507,8 +509,10 @@ def test_a_call_made_today_is_asked_about(text):
     "i called 995 a month ago when my dad fell",
     "i called 102 when my mum had her fall last year",
     "last month i called the ambulance for my neighbour",
+    "my neighbour called the ambulance for her husband, he's fine now",  # no word of now
+    "i once called 911 for a stranger",
 ])
-def test_a_call_made_weeks_back_is_a_story(text):
+def test_a_call_made_weeks_back_or_with_no_time_is_a_story(text):
     result = assess(text, INDEX)
     assert not result.emergency and "urgent_help" not in result.ask, text
 

@@ -93,8 +93,8 @@ class RedFlag:
     exclude: tuple[str, ...] = ()
     """Exact words that look like a phrase but are not the sign ("this form is confusing")."""
     done: tuple[str, ...] = ()
-    """Exact words that tell the sign's act as done, not asked for ("I called 999"): asked about, and a story
-    when told as weeks or years back."""
+    """Exact words that tell the sign's act as done, not asked for ("I called 999"): asked about when its
+    sentence tells it as now ("they're on their way"), else a story."""
     ask: tuple[str, ...] = ()
     """Phrases that make the kiosk ask about this sign, never raise it: "a few minutes ago" may be a
     sudden start ("Did it start all of a sudden?")."""

@@ -30,6 +30,7 @@ from .negation import (
     said_today,
     sentence_window,
     settled,
+    told_as_now,
     weeks_back,
     years_back,
 )
@@ -389,7 +390,8 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
     history: dict[str, RedFlagHit] = {}
     # a sign's own phrases, then the phrases that only ask about it ("weakness" with nothing named), read alike
     asks = [a for a in (index.asks.find(words) if index.asks is not None else [])
-            if not _excluded(words, a, index.exclusions.get(a.phrase.owner, ()))]
+            if not _excluded(words, a, index.exclusions.get(a.phrase.owner, ()))
+            and not _a_story_done(words, a, index, breaks)]
     # an ask that holds a sign's own phrase is the narrower reading of those words ("dizzy when I stood up")
     narrower = _spans_by_word(asks)
     found = [(m, False) for m in index.red_flags.find(words) if not _inside_an_ask(m, narrower)]
@@ -405,14 +407,15 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
         if (not ask_only and _excluded(words, m, index.exclusions.get(owner, ()))) or _said_of_a_thing(
                 words, m, index, breaks or {}):
             continue  # asks were checked against the exclusions above
-        # a call made ("I called 999, they're on their way") is asked about, and weeks back it is a story
+        # a call made: asked about when told as now ("I called 999, they're on their way"), else a story, kept as
+        # history so that the meaning layer does not read it again as a call for help
         done = not ask_only and _excluded(words, m, index.done.get(owner, ()))
         pol, context = _phrase_polarity(words, m, breaks, done or owner not in index.unjudged)
         if (ask_only or done) and pol is Polarity.AFFIRMED:
             pol = Polarity.UNCERTAIN
         hit = RedFlagHit(m.phrase.owner, m.said, pol, context=context)
-        if (pol is Polarity.PAST and done) or (pol in (Polarity.AFFIRMED, Polarity.PAST) and settled(
-                words, m.start, m.end, breaks)):
+        if (done and (pol is Polarity.PAST or _a_story_done(words, m, index, breaks))) or (
+                pol in (Polarity.AFFIRMED, Polarity.PAST) and settled(words, m.start, m.end, breaks)):
             history.setdefault(hit.id, dataclasses.replace(hit, polarity=Polarity.PAST, context="over"))
         elif pol is Polarity.AFFIRMED:
             affirmed.setdefault(hit.id, hit)
@@ -673,6 +676,13 @@ def _side_without_twitch(words: list[str], breaks: Mapping[int, str], sides: tup
             if not (index.scope.find(rest) or index.red_flags.find(rest)):
                 return begin, end
     return None
+
+
+def _a_story_done(words: list[str], m: Match, index: TriageIndex, breaks: Mapping[int, str] | None) -> bool:
+    """True when ``m`` lies in a run its sign lists as done (RedFlag.done) and nothing in the sentence tells it as
+    now: a story ("my neighbour called an ambulance for her husband"). Told as now ("I called 999, they're on their
+    way"), help may be under way, and it is asked about."""
+    return _excluded(words, m, index.done.get(m.phrase.owner, ())) and not told_as_now(words, m.start, m.end, breaks)
 
 
 def _excluded(words: list[str], m: Match, runs: tuple[tuple[str, ...], ...]) -> bool:

@@ -776,6 +776,21 @@ def said_today(sentence: list[str]) -> bool:
     return _now_said(sentence) and not _has_run(sentence, LONG_AGO)
 
 
+UNDER_WAY = tuple(tuple(m.split()) for m in (
+    "on their way", "on the way", "on its way", "is coming", "are coming", "waiting for", "just", "am calling",
+    "is calling", "are calling", "have called", "has called",
+))
+"""Words that tell a call for help as made now: help is under way ("I've called 999, they're on their way")."""
+
+
+def told_as_now(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> bool:
+    """True when the sentence of ``words[start:end]`` (an act told as done, such as a call made) puts it now: a word
+    of now (NOW_IN_SENTENCE) or of help under way (UNDER_WAY). Without one it is a story ("my neighbour called an
+    ambulance for her husband, he's fine now")."""
+    lo, hi = sentence_window(words, breaks or {}, start, end, SETTLED_REACH, SETTLED_REACH)
+    return _now_said(words[lo:hi]) or _has_run(words[lo:hi], UNDER_WAY)
+
+
 def _now_said(span: list[str]) -> bool:
     """A word of now in ``span`` that is not denied ("nothing came on suddenly" says it was not sudden)."""
     return any(not _DENIERS & set(span[max(0, i - 3):i]) and not (m == ("an", "hour") and i and span[i - 1] in _HOW_OFTEN)
