@@ -94,6 +94,25 @@ def test_a_sign_with_a_question_a_past_or_an_explanation_is_asked_not_raised(ind
     assert not answer["emergency"] and answer["ask"], answer
 
 
+@pytest.mark.parametrize("text", [
+    "should i call an ambulance, my face is drooping",
+    "is it normal to have a headache this bad, it came on in seconds, it's the worst i've ever had",
+])
+def test_a_sign_told_in_its_own_clause_beside_a_question_is_raised(index, text):
+    """The question is the call's or the kiosk's, not the sign's: the clause that tells the sign has its subject and
+    no question word (it was asked about, the whole sentence read as a question)."""
+    assert assess(text, index).emergency, text
+
+
+@pytest.mark.parametrize("text", [
+    "if my lip twitches and my arm goes weak, i must call an ambulance?",
+    "my student asked me what to do if someone can't breathe, i told her to call 999, is that right",
+])
+def test_a_clause_after_a_what_if_or_a_report_stays_part_of_it(index, text):
+    answer = assess(text, index).to_json()
+    assert not answer["emergency"] and answer["ask"], answer
+
+
 class _SureJudge:
     """A second opinion that is sure every clause tells of a sign now (and has no sign finder of its own)."""
 

@@ -16,6 +16,7 @@ from ..text import MAX_CHARS, fluent, tokens, tokens_with_breaks
 from .matching import STOPWORDS, Match, PhraseIndex, SplitSigns, drop_contained, stem
 from .meaning import JUDGE_MIN, PEOPLE, Embed, Judge, MeaningIndex, Reading
 from .negation import (
+    CLAUSE_STARTERS,
     DENIALS_AFTER,
     NEGATION_CUES,
     Polarity,
@@ -239,6 +240,9 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
             # "his face dropped this morning and then went back to normal": a sign that came and went today is a
             # warning of a stroke (call even if it has passed), not history to ask "is that happening now?" about
             objection = None
+        if objection is not None and objection.kind == "question" and _told_beside_a_question(
+                words, breaks or {}, hit.said, index):
+            objection = None
         chance = reading.emergency_chance(hit.said) if objection is None and hit.id not in index.unjudged else None
         if objection is None and chance is not None and chance < JUDGE_MIN:
             # the second opinion doubts it ("my love life is paralysed"): asked about first, never cleared
@@ -266,6 +270,28 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
             asked[m.id] = hit
     return Screened(raised, list(asked.values()), [n for n in negated if n not in asked],
                     [h for h in history if h.id not in asked and all(r.id != h.id for r in raised)])
+
+
+def _told_beside_a_question(words: list[str], breaks: Mapping[int, str], said: str, index: TriageIndex) -> bool:
+    """True when the words ``said`` stand in a clause of their own, after a comma, that opens with its subject and
+    holds no question cue: "should I call an ambulance, my face is drooping" asks about the call and tells the droop,
+    though the sentence as a whole reads as a question."""
+    run = said.split()
+    start = next((i for i in range(len(words) - len(run) + 1) if words[i:i + len(run)] == run), None)
+    if start is None or index.meaning is None:
+        return False
+    lo = max((j for j in breaks if j <= start), default=0)
+    hi = min((j for j in breaks if j > start), default=len(words))
+    opens = max((j for j in breaks if j <= start and breaks[j] == "."), default=0)
+    cue = index.meaning.cues.get("question")
+    return (lo > opens and words[lo] in CLAUSE_STARTERS and cue is not None
+            and cue.search(" ".join(words[lo:hi])) is None and not GOVERNING & set(words[opens:hi]))
+
+
+GOVERNING = frozenset("if unless whenever case asked told said says".split())
+"""Words that make the clauses after them part of one what-if or report ("if my arm goes weak, I must call an
+ambulance?", "she asked what to do if someone can't breathe, I told her to call 999"): no clause there is told
+apart from the question."""
 
 
 def _said_haltingly(text: str, index: TriageIndex, found: Collection[str]) -> list[RedFlagHit]:
