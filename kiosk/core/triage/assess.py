@@ -433,14 +433,17 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
         if (not ask_only and _excluded(words, m, index.exclusions.get(owner, ()))) or _said_of_a_thing(
                 words, m, index, breaks or {}):
             continue  # asks were checked against the exclusions above
-        # a call made: asked about when told as now ("I called 999, they're on their way"), else a story, kept as
-        # history so that the meaning layer does not read it again as a call for help
+        # a call made: asked about when told as now ("I called 999, they're on their way"); with no time, the
+        # phrase says nothing and the meaning layer reads the sentence ("somebody called 911" may be a misheard
+        # "somebody call 911"); weeks back, it is history
         done = not ask_only and _excluded(words, m, index.done.get(owner, ()))
+        if done and _a_story_done(words, m, index, breaks) and not weeks_back(words, m.start, m.end, breaks):
+            continue
         pol, context = _phrase_polarity(words, m, breaks, done or owner not in index.unjudged)
         if (ask_only or done) and pol is Polarity.AFFIRMED:
             pol = Polarity.UNCERTAIN
         hit = RedFlagHit(m.phrase.owner, m.said, pol, context=context)
-        if (done and (pol is Polarity.PAST or _a_story_done(words, m, index, breaks))) or (
+        if (done and pol is Polarity.PAST) or (
                 pol in (Polarity.AFFIRMED, Polarity.PAST) and settled(words, m.start, m.end, breaks)):
             history.setdefault(hit.id, dataclasses.replace(hit, polarity=Polarity.PAST, context="over"))
         elif pol is Polarity.AFFIRMED:
