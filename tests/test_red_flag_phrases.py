@@ -540,6 +540,7 @@ def test_a_call_asked_for_still_raises_beside_one_made():
     "i've done myself in at the gym, my calves are twitching",
     "i top up my tea myself and my lip twitches",
     "my daughter is training to be a paramedic and says my lip twitch is nothing",
+    "can you help me out? i need help with this form",  # help twice, but not only a cry's words
 ])
 def test_everyday_talk_of_dying_poison_or_ambulances_raises_nothing(text):
     result = assess(text, INDEX)
@@ -712,6 +713,7 @@ def test_a_sign_that_began_weeks_back_and_goes_on_is_raised(text, flag):
     # "help" cried more than once is a person in trouble (set 38, heard: "Help, help, I need help, help, help me.")
     ("help, help, i need help, help, help me", "urgent_help"),
     ("help me, help me please", "urgent_help"),
+    ("help me out, please, i need help", "urgent_help"),  # set 54, heard for "help me now please, i need help"
 ])
 def test_a_sign_named_with_nothing_else_is_asked_about(text, flag):
     """One word is all a person in a hurry says, or all a recognizer in noise keeps: asked, never raised."""
@@ -795,6 +797,7 @@ def test_a_sign_named_in_a_sentence_is_not_said_alone(text):
     ("in the script my character says she wants to die", "self_harm"),
     ("some nights i think i should just disappear for good", "self_harm"),
     # breathless or gasping alone, a pain down the left arm, a cry to anyone near: asked (sets 51 and 52, heard)
+    ("corally emergency right now, my twitch is not normal", "urgent_help"),  # set 53, "call" lost
     ("i'm breathless just sitting in this chair", "breathing_chest"),
     ("there's a pain down my left arm and i feel clammy", "breathing_chest"),
     ("help me, please, someone", "urgent_help"),

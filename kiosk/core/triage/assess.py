@@ -518,8 +518,9 @@ ALONE_FILLER = frozenset("a an the please now right quick quickly oh god um uh e
 """Words that leave a word said alone still alone ("a stroke", "help, please, quick")."""
 
 
-CRY_WORDS = frozenset("me us him her i we need someone somebody anyone anybody".split())
-"""Words a cry is made of besides the cried word, fillers aside ("help, help, I need help, help me")."""
+CRY_WORDS = frozenset("me us him her i we need someone somebody anyone anybody out".split())
+"""Words a cry is made of besides the cried word, fillers aside ("help, help, I need help, help me"; "help me out,
+please, I need help", which the recognizer also writes for "help me now please, I need help")."""
 
 
 def cried_flag(words: Sequence[str], index: TriageIndex) -> str | None:
