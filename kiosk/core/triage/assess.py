@@ -272,6 +272,12 @@ def screen_red_flags(words: list[str], index: TriageIndex, breaks: Mapping[int, 
                     [h for h in history if h.id not in asked and all(r.id != h.id for r in raised)])
 
 
+GOVERNING = frozenset("if unless whenever case asked told said says".split())
+"""Words that make the clauses after them part of one what-if or report ("if my arm goes weak, I must call an
+ambulance?", "she asked what to do if someone can't breathe, I told her to call 999"): no clause there is told
+apart from the question."""
+
+
 def _told_beside_a_question(words: list[str], breaks: Mapping[int, str], said: str, index: TriageIndex) -> bool:
     """True when the words ``said`` stand in a clause of their own, after a comma, that opens with its subject and
     holds no question cue: "should I call an ambulance, my face is drooping" asks about the call and tells the droop,
@@ -286,12 +292,6 @@ def _told_beside_a_question(words: list[str], breaks: Mapping[int, str], said: s
     cue = index.meaning.cues.get("question")
     return (lo > opens and words[lo] in CLAUSE_STARTERS and cue is not None
             and cue.search(" ".join(words[lo:hi])) is None and not GOVERNING & set(words[opens:hi]))
-
-
-GOVERNING = frozenset("if unless whenever case asked told said says".split())
-"""Words that make the clauses after them part of one what-if or report ("if my arm goes weak, I must call an
-ambulance?", "she asked what to do if someone can't breathe, I told her to call 999"): no clause there is told
-apart from the question."""
 
 
 def _said_haltingly(text: str, index: TriageIndex, found: Collection[str]) -> list[RedFlagHit]:

@@ -494,6 +494,7 @@ sign just before them ("is a drooping face something to call 999 about?") and th
 slurring a reason to call 999?") are asked about, not reported."""
 QUESTION_OPENERS = frozenset("is are would does do should".split())
 WORTH_REACH = 2
+"""At most this many words between a sign and the WORTH_A_CALL run after it ("is slurred speech really a reason")."""
 
 
 def _weighed_for_a_call(words: list[str], breaks: Mapping[int, str], start: int, end: int) -> bool:
@@ -501,7 +502,7 @@ def _weighed_for_a_call(words: list[str], breaks: Mapping[int, str], start: int,
     opener = max((j for j in range(start + 1) if j == 0 or breaks.get(j) == "."), default=0)
     if words[opener] not in QUESTION_OPENERS:
         return False
-    return (any(start - len(run) == i for i, run in _runs_in(words[opener:start], WORTH_A_CALL) for i in [i + opener])
+    return (any(opener + i + len(run) == start for i, run in _runs_in(words[opener:start], WORTH_A_CALL))
             or any(i <= WORTH_REACH for i, _ in _runs_in(words[end:end + WORTH_REACH + 3], WORTH_A_CALL)))
 
 
@@ -511,8 +512,9 @@ def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] 
     sign is not a mention."""
     lo, hi = sentence_window(words, breaks or {}, start, end, REPORTED_REACH, len(words))
     before = words[lo:start]
-    near = words[max(lo, start - HYPOTHETICAL_REACH):start]
-    if not (_asked_before(before) or _has_run(before, REPORTED) or _what_if(near, breaks or {}, max(lo, start - HYPOTHETICAL_REACH)) or _in_a_story(before)
+    at = max(lo, start - HYPOTHETICAL_REACH)
+    near = words[at:start]
+    if not (_asked_before(before) or _has_run(before, REPORTED) or _what_if(near, breaks or {}, at) or _in_a_story(before)
             or _may_lead_to(words[lo:end], start - lo) or _should_if(before, words[end:hi], breaks or {}, lo)
             or _has_run(words[end:end + HYPOTHETICAL_REACH], HYPOTHETICAL_AFTER)
             or _weighed_for_a_call(words, breaks or {}, start, end)):
