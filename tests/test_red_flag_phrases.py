@@ -513,6 +513,8 @@ def test_a_call_made_today_is_asked_about(text):
     "i once called 911 for a stranger",
 ])
 def test_a_call_made_weeks_back_or_with_no_time_is_a_story(text):
+    """To the phrase rules. Weeks back it is history; with no time the meaning layer, where the kiosk has one, still
+    reads the sentence ("somebody called 911" may be a misheard "somebody call 911")."""
     result = assess(text, INDEX)
     assert not result.emergency and "urgent_help" not in result.ask, text
 
