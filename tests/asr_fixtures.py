@@ -35,6 +35,11 @@ def piper(text: str, out_dir: Path, name: str, length_scale: float = 1.0) -> byt
     piper_mod = pytest.importorskip("piper", reason="bash scripts/setup.sh --test (piper-tts: natural test speech)")
     voice = _piper_voices.get("joe")
     if voice is None:
+        # Piper's sampling noise is drawn inside its ONNX model, from a generator seeded when the model loads:
+        # unseeded, the same sentence sounded different each run ("DiGeorge" once heard as "died George")
+        import onnxruntime
+
+        onnxruntime.set_seed(PIPER_SEED)
         voice = _piper_voices.setdefault("joe", piper_mod.PiperVoice.load(joe.model_path(),
                                                                            config_path=joe.config_path()))
     raw, wav = out_dir / f"{name}-raw.wav", out_dir / f"{name}.wav"
@@ -45,6 +50,8 @@ def piper(text: str, out_dir: Path, name: str, length_scale: float = 1.0) -> byt
 
 
 _piper_voices: dict = {}
+PIPER_SEED = 38
+"""The test voice's noise seed: a test run hears the same speech every time."""
 
 
 def speech_sets() -> dict[str, list[tuple[Path, str]]]:
