@@ -288,7 +288,7 @@ def _told_beside_a_question(words: list[str], breaks: Mapping[int, str], said: s
         return False
     lo = max((j for j in breaks if j <= start), default=0)
     hi = min((j for j in breaks if j > start), default=len(words))
-    opens = max((j for j in breaks if j <= start and breaks[j] == "."), default=0)
+    opens, _ = sentence_window(words, breaks, start, start + 1, len(words), 0)
     cue = index.meaning.cues.get("question")
     return (lo > opens and words[lo] in CLAUSE_STARTERS and cue is not None
             and cue.search(" ".join(words[lo:hi])) is None and not GOVERNING & set(words[opens:hi]))
@@ -437,7 +437,7 @@ def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str
         # phrase says nothing and the meaning layer reads the sentence ("somebody called 911" may be a misheard
         # "somebody call 911"); weeks back, it is history
         done = not ask_only and _excluded(words, m, index.done.get(owner, ()))
-        if done and _a_story_done(words, m, index, breaks) and not weeks_back(words, m.start, m.end, breaks):
+        if done and not told_as_now(words, m.start, m.end, breaks) and not weeks_back(words, m.start, m.end, breaks):
             continue
         pol, context = _phrase_polarity(words, m, breaks, done or owner not in index.unjudged)
         if (ask_only or done) and pol is Polarity.AFFIRMED:

@@ -499,7 +499,7 @@ WORTH_REACH = 2
 
 def _weighed_for_a_call(words: list[str], breaks: Mapping[int, str], start: int, end: int) -> bool:
     """True when the sign at ``words[start:end]`` is weighed in a yes/no question (WORTH_A_CALL)."""
-    opener = max((j for j in range(start + 1) if j == 0 or breaks.get(j) == "."), default=0)
+    opener, _ = sentence_window(words, breaks, start, end, len(words), 0)
     if words[opener] not in QUESTION_OPENERS:
         return False
     return (any(opener + i + len(run) == start for i, run in _runs_in(words[opener:start], WORTH_A_CALL))
