@@ -658,6 +658,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("i've had stroke signs that keep coming and going", "stroke_now"),  # or the leaflet's words
     ("my father he have stroke now", "stroke_now"),
     ("my mother is have a stroke in the kitchen", "stroke_now"),  # a learner's "is have" (set 55)
+    ("style 999 please, it's my dad", "urgent_help"),  # "dial" misheard (set 55)
     ("she keeps going off in a swoon", "passing_out"),  # the old word for a faint, or falling for someone (set 56)
     ("he doesn't know where brian is", "confusion"),  # or he is looking for brian
     ("i've got the pills ready at home", "self_harm"),  # or the week's box made up
