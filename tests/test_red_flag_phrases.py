@@ -660,6 +660,10 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("my mother is have a stroke in the kitchen", "stroke_now"),  # a learner's "is have" (set 55)
     ("style 999 please, it's my dad", "urgent_help"),  # "dial" misheard (set 55)
     ("she keeps going off in a swoon", "passing_out"),  # the old word for a faint, or falling for someone (set 56)
+    ("her whole body started shaking and she's still not right", "passing_out"),  # a fit, or a shiver (set 57)
+    ("he's shaking on the ground and won't stop", "passing_out"),  # a fit, or the floor under a machine (set 57)
+    ("i want to put my car into a wall tonight", "self_harm"),  # or a crash told (set 57)
+    ("i don't know what i'm doing here, who are all these people", "confusion"),  # or a long wait (set 58)
     ("he doesn't know where brian is", "confusion"),  # or he is looking for brian
     ("i've got the pills ready at home", "self_harm"),  # or the week's box made up
     ("i can't cope anymore", "self_harm"),  # or with the twitch
