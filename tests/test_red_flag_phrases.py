@@ -664,6 +664,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("he's shaking on the ground and won't stop", "passing_out"),  # a fit, or the floor under a machine (set 57)
     ("i want to put my car into a wall tonight", "self_harm"),  # or a crash told (set 57)
     ("i don't know what i'm doing here, who are all these people", "confusion"),  # or a long wait (set 58)
+    ("it's all going blurry in front of me", "vision_loss"),  # or a photo, a screen (set 58, heard)
     ("he doesn't know where brian is", "confusion"),  # or he is looking for brian
     ("i've got the pills ready at home", "self_harm"),  # or the week's box made up
     ("i can't cope anymore", "self_harm"),  # or with the twitch
