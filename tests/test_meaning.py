@@ -717,11 +717,11 @@ def test_a_clause_close_to_a_remembered_sign_is_asked_about_as_its_sign(judged, 
 
 
 def test_a_clause_as_close_to_a_remembered_look_alike_is_not_asked_about(judged, encoder):
-    said = "the pikin dey shake for ground"
-    remembering = _remembering(judged, encoder, [("my pikin dey shake for ground", "passing_out")], [])
+    said = "the pikin dey tremble for ground"
+    remembering = _remembering(judged, encoder, [("my pikin dey tremble for ground", "passing_out")], [])
     assert assess(said, remembering).ask == ("passing_out",)
-    remembering = _remembering(judged, encoder, [("my pikin dey shake for ground", "passing_out")],
-                               ["the pikin dey shake for ground on the telly"])
+    remembering = _remembering(judged, encoder, [("my pikin dey tremble for ground", "passing_out")],
+                               ["the pikin dey tremble for ground on the telly"])
     assert assess(said, remembering).ask == ()
 
 
