@@ -189,6 +189,25 @@ def test_no_sound_device_here_is_a_warning_not_a_crash():
     assert doctor.check_record_playback(s).status is Status.WARN
 
 
+class _TwoDevices:
+    """sounddevice as a USB headset and an HDMI output present it."""
+
+    @staticmethod
+    def query_devices():
+        return [{"name": "USB Headset: Audio", "max_input_channels": 1, "max_output_channels": 2},
+                {"name": "HDMI 0", "max_input_channels": 0, "max_output_channels": 2}]
+
+
+def test_the_configured_device_is_found_by_name_or_index_and_a_wrong_one_lists_what_there_is():
+    sd = _TwoDevices()
+    assert doctor.check_microphone(Settings(), sd).detail == "USB Headset: Audio (device 0)"
+    assert doctor.check_speaker(Settings(output_device="hdmi"), sd).detail == "HDMI 0 (device 1)"
+    assert doctor.check_speaker(Settings(output_device="1"), sd).status is Status.OK
+    wrong = doctor.check_microphone(Settings(input_device="hdmi"), sd)
+    assert wrong.status is Status.FAIL
+    assert wrong.detail == "input_device 'hdmi' not found; available: 0: USB Headset: Audio"
+
+
 def test_missing_portaudio_says_which_package_to_install(monkeypatch):
     real = ctypes.util.find_library
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None if "portaudio" in name else real(name))

@@ -307,35 +307,32 @@ def _pick(devices: list[tuple[int, str]], wanted: str) -> tuple[int, str] | None
 
 def check_microphone(settings: Settings, sd: Any = None) -> Check:
     """A microphone is there (the configured one when ``input_device`` is set)."""
-    sd = sd or _import_sounddevice()
-    if isinstance(sd, Check):
-        return Check("microphone", sd.status, sd.detail)
-    devices = _devices(sd, "input")
-    if not devices:
-        return Check("microphone", Status.WARN, "No microphone found: the kiosk will use typed input "
-                                                "(plug one in; `arecord -l` lists what the system sees)")
-    found = _pick(devices, settings.input_device)
-    if found is None:
-        names = ", ".join(f"{i}: {n}" for i, n in devices)
-        return Check("microphone", Status.FAIL, f"input_device {settings.input_device!r} not found; "
-                                                f"available: {names}")
-    return Check("microphone", Status.OK, f"{found[1]} (device {found[0]})")
+    return _check_device("microphone", "input", settings.input_device, sd,
+                         "No microphone found: the kiosk will use typed input "
+                         "(plug one in; `arecord -l` lists what the system sees)")
 
 
 def check_speaker(settings: Settings, sd: Any = None) -> Check:
     """A speaker is there (the configured one when ``output_device`` is set)."""
+    return _check_device("speaker", "output", settings.output_device, sd,
+                         "No speaker found: replies will only be shown on the screen "
+                         "(plug one in; `aplay -l` lists what the system sees)")
+
+
+def _check_device(name: str, kind: str, wanted: str, sd: Any, none_found: str) -> Check:
+    """The ``kind`` ("input" or "output") device ``wanted`` (any when empty) is there; ``none_found`` is the
+    warning when the system has no such device at all."""
     sd = sd or _import_sounddevice()
     if isinstance(sd, Check):
-        return Check("speaker", sd.status, sd.detail)
-    devices = _devices(sd, "output")
+        return Check(name, sd.status, sd.detail)
+    devices = _devices(sd, kind)
     if not devices:
-        return Check("speaker", Status.WARN, "No speaker found: replies will only be shown on the screen "
-                                             "(plug one in; `aplay -l` lists what the system sees)")
-    found = _pick(devices, settings.output_device)
+        return Check(name, Status.WARN, none_found)
+    found = _pick(devices, wanted)
     if found is None:
         names = ", ".join(f"{i}: {n}" for i, n in devices)
-        return Check("speaker", Status.FAIL, f"output_device {settings.output_device!r} not found; available: {names}")
-    return Check("speaker", Status.OK, f"{found[1]} (device {found[0]})")
+        return Check(name, Status.FAIL, f"{kind}_device {wanted!r} not found; available: {names}")
+    return Check(name, Status.OK, f"{found[1]} (device {found[0]})")
 
 
 def rms_dbfs(samples: Any) -> float:
