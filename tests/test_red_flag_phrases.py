@@ -86,6 +86,8 @@ def test_the_generated_sets_are_not_empty():
     ("my chest is being squeezed", "breathing_chest"),
     ("it feels like my chest is in a vice", "breathing_chest"),
     ("my arm won't go up", "one_sided_weakness"),
+    ("a crushing pain in the middle of my chest", "breathing_chest"),
+    ("there's a pain right across my chest", "breathing_chest"),
 ])
 def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     affirmed, _ = flags(text)
@@ -294,6 +296,11 @@ def test_a_very_recent_start_is_asked_about_not_raised():
     ("my alarm would not wake me up", "passing_out"),  # a deep sleeper, or a person who cannot be woken: asked
     ("my walking is off since this morning", "dizziness"),
     ("i'm tripping over my own feet since lunch", "dizziness"),
+    ("i'm certain it's a stroke", "stroke_now"),  # named with certainty, but also how a story of one ends
+    ("i have reason to believe i am suffering a stroke", "stroke_now"),
+    ("i don't know what's happening, where is this place", "confusion"),
+    ("who are all these people", "confusion"),
+    ("i keep thinking of driving the van into a wall", "self_harm"),
 ])
 def test_a_sign_in_vague_words_is_asked_about_never_raised(text, flag):
     """A body word with a vague word (ask_pair): "my voice sounds odd" may be a stroke or a cold, so the kiosk asks
@@ -653,7 +660,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("i keep thinking about driving the van off the bridge", "self_harm"),
     ("next thing i know i'm on the floor with people over me", "passing_out"),  # or a trip
     ("i've got this fizzing down one side", "numbness"),  # tingling alone is a clue, not a sign
-    ("there's a pain in the middle of my chest going into my jaw", "breathing_chest"),
+    ("there's something in the middle of my chest going into my jaw", "breathing_chest"),  # a pain there raises
     ("a heavy feeling in my chest going down my left arm", "breathing_chest"),
     ("i've had stroke signs that keep coming and going", "stroke_now"),  # or the leaflet's words
     ("my father he have stroke now", "stroke_now"),
