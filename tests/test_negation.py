@@ -216,6 +216,38 @@ def test_a_new_clause_after_a_denial_leaves_the_denial_standing(index, text, sig
     assert sign in assess(text, index).negated_flags, text
 
 
+@pytest.mark.parametrize("text, sign", [
+    ("my arm hasn't gone weak", "one_sided_weakness"),
+    ("my face hasn't gone droopy", "facial_droop"),
+    ("my face has not gone all droopy, just the lip twitches", "facial_droop"),
+    ("me face ain't gone numb nor nothing", "numbness"),
+    ("my arm did not go weak at all", "one_sided_weakness"),
+    ("my speech hasn't gone slurred", "speech_trouble"),
+    ("i haven't gone dizzy", "dizziness"),
+])
+def test_a_sign_denied_with_gone_is_cleared(index, text, sign):
+    """ "Not gone" and a state ("weak", "droopy", "numb") deny that the body part went that way."""
+    from kiosk.core.triage import assess
+
+    result = assess(text, index)
+    assert not result.emergency and not result.ask and sign in result.negated_flags, text
+
+
+@pytest.mark.parametrize("text, sign", [
+    ("my arm is weak and it has not gone away", "one_sided_weakness"),
+    ("my face went numb an hour ago and it hasn't gone", "numbness"),
+    ("the numbness in my face has not gone", "numbness"),
+    ("my face hasn't gone back to how it was, it's still drooping", "facial_droop"),
+    ("my vision has not gone back to normal", "vision_loss"),
+])
+def test_a_sign_that_has_not_gone_away_is_still_a_sign(index, text, sign):
+    """ "Not gone" with "away", "back" or nothing after it says the sign stays: never cleared."""
+    from kiosk.core.triage import assess
+
+    result = assess(text, index)
+    assert result.emergency or sign in result.ask, text
+
+
 def test_a_sign_that_only_something_else_is_left_of_today_is_asked_about_not_declared(index):
     from kiosk.core.triage import assess
 

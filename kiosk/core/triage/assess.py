@@ -327,7 +327,7 @@ def _denies(words: list[str], breaks: Mapping[int, str], flag_id: str, index: Tr
 
 
 DENIAL_FILLERS = frozenset("a an any the have had has got feel feeling felt been am is are was were do does did "
-                           "my his her really at all".split())
+                           "my his her really at all go gone going".split())
 """Words that may stand between a denial and the sign it denies ("not have any", "not feeling")."""
 
 

@@ -60,6 +60,8 @@ def _cue_kind(words: list[str], i: int) -> str | None:
         return "hedge"
     if word == "not" and words[i + 1:i + 3] == ["going", "to"] and words[i + 3:i + 4] != ["lie"]:
         return "neg"  # "I'm not going to hurt myself" denies; "not going away" does not, nor "not going to lie"
+    if word == "not" and nxt in GOING and _a_state_after(words, i + 2):
+        return "neg"  # "my arm hasn't gone weak" denies the sign; "not gone away" keeps what has not gone
     if nxt in PSEUDO_AFTER.get(word, ()):
         return None
     if word == "no" and nxt in CLAUSE_STARTERS:  # "no, my face is numb": an interjection
@@ -71,6 +73,23 @@ def _cue_kind(words: list[str], i: int) -> str | None:
     if word == "not" and (_not_that_not(words, i) or _not_that_not(words, _not_that_before(words, i))):
         return "hedge"  # "it's not that I'm not seeing double" affirms, "not that I can't feel it" denies: asked
     return "neg"
+
+
+GOING = frozenset({"go", "gone", "going"})
+STATES = frozenset(
+    "weak numb dead floppy limp heavy slack saggy droopy drooped droopey lopsided crooked wonky blurry blurred fuzzy "
+    "misty dim dark black blank grey gray white blind double dizzy giddy woozy faint funny weird strange slurred "
+    "tingly stiff cold wobbly blue purple pale".split())
+"""What a body part may "go": after "not gone", one of these is the sign denied ("my face hasn't gone droopy"); any
+other word ("away", "back", "down") or none is no denial ("the numbness has not gone", "not gone back to normal")."""
+STATE_FILLERS = frozenset({"all", "any", "really", "too", "at", "that", "very", "a", "bit", "little", "proper"})
+
+
+def _a_state_after(words: list[str], i: int) -> bool:
+    """A state word at ``i``, maybe after a filler or two ("not gone all droopy", "not gone a bit numb")."""
+    while i < len(words) and words[i] in STATE_FILLERS:
+        i += 1
+    return i < len(words) and words[i] in STATES
 
 
 SUPERLATIVE_REACH = 5
