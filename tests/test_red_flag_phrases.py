@@ -116,6 +116,7 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "i was a little confused by the directions to this clinic, but i found my way",
     "i stumbled on the step outside",
     "they should do away with these queues",
+    "my head's spinning with all the paperwork at work",  # the contraction read "heads" (sets 65, 66)
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)
@@ -683,6 +684,8 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("she's fitting", "passing_out"),  # or fitting in
     ("i think i'm having one of them brain attacks", "stroke_now"),  # the stroke associations' name; or "what is one"
     ("i keep thinking of stepping off the boat and not coming back up", "self_harm"),  # drowning told as going under
+    ("my sister is sat in the car and she's been planning to end it, she's got it worked out", "self_harm"),  # or a boyfriend
+    ("he's on the kitchen floor frothing at the mouth", "passing_out"),  # a fit, or an angry man (set 66)
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
