@@ -35,6 +35,7 @@ def pol(text, target):
     ("negative for slurred speech", "slurred"),
     ("nil weakness", "weakness"),
     ("nobody collapsed here", "collapsed"),
+    ("i have not had numbness for two hours", "numbness"),
 ])
 def test_negated(text, target):
     assert pol(text, target) is Polarity.NEGATED
@@ -65,6 +66,10 @@ def test_negated(text, target):
     # "nobody" denies what happens to nobody, not what happens while nobody helps
     ("nobody is helping me and my face is drooping", "drooping"),
     ("nobody knows my face went numb an hour ago", "numb"),
+    # "not twenty minutes ago" is "less than": a time, no denial (set 66)
+    ("i keeled over not twenty minutes ago", "minutes"),
+    ("not ten minutes later my arm went weak", "weak"),
+    ("it started not an hour since", "hour"),
 ])
 def test_affirmed(text, target):
     assert pol(text, target) is Polarity.AFFIRMED

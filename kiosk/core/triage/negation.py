@@ -60,6 +60,8 @@ def _cue_kind(words: list[str], i: int) -> str | None:
         return "hedge"
     if word == "not" and words[i + 1:i + 3] == ["going", "to"] and words[i + 3:i + 4] != ["lie"]:
         return "neg"  # "I'm not going to hurt myself" denies; "not going away" does not, nor "not going to lie"
+    if word == "not" and _less_than_a_time_ago(words, i + 1):
+        return None  # "not twenty minutes ago" tells how recent, it denies nothing
     if word == "not" and nxt in GOING and _a_state_after(words, i + 2):
         return "neg"  # "my arm hasn't gone weak" denies the sign; "not gone away" keeps what has not gone
     if nxt in PSEUDO_AFTER.get(word, ()):
@@ -90,6 +92,21 @@ def _a_state_after(words: list[str], i: int) -> bool:
     while i < len(words) and words[i] in STATE_FILLERS:
         i += 1
     return i < len(words) and words[i] in STATES
+
+
+AMOUNTS = frozenset("a an half one two three four five six seven eight nine ten fifteen twenty thirty forty fifty "
+                    "sixty ninety".split())
+TIME_UNITS = frozenset("second seconds minute minutes hour hours day days week weeks".split())
+TIME_AGO = frozenset("ago since back before earlier later".split())
+
+
+def _less_than_a_time_ago(words: list[str], i: int) -> bool:
+    """ "not twenty minutes ago", "not an hour since", "not ten minutes later": "less than", a time (from ``i``)."""
+    run = words[i:i + 4]
+    if not run or not (run[0] in AMOUNTS or run[0].isdigit()):
+        return False
+    unit = next((k for k, w in enumerate(run) if w in TIME_UNITS), None)
+    return unit is not None and i + unit + 1 < len(words) and words[i + unit + 1] in TIME_AGO
 
 
 SUPERLATIVE_REACH = 5
