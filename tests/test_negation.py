@@ -229,6 +229,9 @@ def test_a_new_clause_after_a_denial_leaves_the_denial_standing(index, text, sig
     ("my arm did not go weak at all", "one_sided_weakness"),
     ("my speech hasn't gone slurred", "speech_trouble"),
     ("i haven't gone dizzy", "dizziness"),
+    ("my vision has not gone, it's just the eyelid twitching", "vision_loss"),  # "gone" is the sign word itself
+    ("my vision is not going dark", "vision_loss"),
+    ("my face is not falling, i check in mirror", "facial_droop"),
 ])
 def test_a_sign_denied_with_gone_is_cleared(index, text, sign):
     """ "Not gone" and a state ("weak", "droopy", "numb") deny that the body part went that way."""
@@ -244,6 +247,7 @@ def test_a_sign_denied_with_gone_is_cleared(index, text, sign):
     ("the numbness in my face has not gone", "numbness"),
     ("my face hasn't gone back to how it was, it's still drooping", "facial_droop"),
     ("my vision has not gone back to normal", "vision_loss"),
+    ("my sight hasn't gone completely but it's dim", "vision_loss"),
 ])
 def test_a_sign_that_has_not_gone_away_is_still_a_sign(index, text, sign):
     """ "Not gone" with "away", "back" or nothing after it says the sign stays: never cleared."""

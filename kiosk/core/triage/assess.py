@@ -317,8 +317,13 @@ def _denies(words: list[str], breaks: Mapping[int, str], flag_id: str, index: Tr
     if flag_id not in _screen_words(words, index, breaks).negated:
         return False
     for m in index.red_flags.find(words):
-        if m.phrase.owner != flag_id or any(words[j] not in STOPWORDS and not words[j].endswith("ing")
-                                            for j in range(m.start, m.end) if j not in m.positions):
+        if m.phrase.owner != flag_id:
+            continue
+        gap = [j for j in range(m.start, m.end) if j not in m.positions]
+        if any(words[j] in NEGATION_CUES and j + 1 in m.positions for j in gap) and all(
+                words[j] in STOPWORDS or words[j] in NEGATION_CUES for j in gap):
+            return True  # "my vision has not gone": the denial is inside the phrase, right before its sign word
+        if any(words[j] not in STOPWORDS and not words[j].endswith("ing") for j in gap):
             continue  # "no trouble finding my words" is one thing denied; "no, hand's a bit useless" says a sign
         cue = next((j for j in range(m.start - 1, -1, -1) if words[j] not in DENIAL_FILLERS), -1)
         if cue >= 0 and words[cue] in NEGATION_CUES:

@@ -94,6 +94,17 @@ def _a_state_after(words: list[str], i: int) -> bool:
     return i < len(words) and words[i] in STATES
 
 
+STAYING = frozenset("away back yet anywhere off down completely fully entirely totally altogether".split())
+"""After "not gone": the sign stays ("not gone away") or is partly there ("not gone completely")."""
+
+
+def _not_the_going(words: list[str], i: int, inside: set[int]) -> bool:
+    """ "my vision has not gone": a "not" whose next word is the phrase's own sign word "gone" (or "going") denies
+    it, unless the sign stays ("has not gone back to normal")."""
+    return (words[i] == "not" and i + 1 in inside and words[i + 1] in GOING
+            and (i + 2 >= len(words) or words[i + 2] not in STAYING))
+
+
 AMOUNTS = frozenset("a an half one two three four five six seven eight nine ten fifteen twenty thirty forty fifty "
                     "sixty ninety".split())
 TIME_UNITS = frozenset("second seconds minute minutes hour hours day days week weeks".split())
@@ -271,6 +282,8 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
             if any(breaks.get(j) == "." for j in range(gap + 1, end)):
                 break
             kind = _cue_kind(words, gap)
+            if kind is None and _not_the_going(words, gap, inside):
+                kind = "neg"
             if kind == "neg":
                 return Polarity.NEGATED
             if kind == "hedge":
