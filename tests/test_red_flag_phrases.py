@@ -687,6 +687,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("my sister is sat in the car and she's been planning to end it, she's got it worked out", "self_harm"),  # or a boyfriend
     ("he's on the kitchen floor frothing at the mouth", "passing_out"),  # a fit, or an angry man (set 66)
     ("there's a tingle in my face and in my hand as well, all on the left", "numbness"),  # or a cramped sitting (set 65)
+    ("there's a lass in the corridor and she's not coming round", "passing_out"),  # or not visiting tonight (set 66)
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
