@@ -235,8 +235,6 @@ def test_a_new_clause_after_a_denial_leaves_the_denial_standing(index, text, sig
 ])
 def test_a_sign_denied_with_gone_is_cleared(index, text, sign):
     """ "Not gone" and a state ("weak", "droopy", "numb") deny that the body part went that way."""
-    from kiosk.core.triage import assess
-
     result = assess(text, index)
     assert not result.emergency and not result.ask and sign in result.negated_flags, text
 
@@ -251,8 +249,6 @@ def test_a_sign_denied_with_gone_is_cleared(index, text, sign):
 ])
 def test_a_sign_that_has_not_gone_away_is_still_a_sign(index, text, sign):
     """ "Not gone" with "away", "back" or nothing after it says the sign stays: never cleared."""
-    from kiosk.core.triage import assess
-
     result = assess(text, index)
     assert result.emergency or sign in result.ask, text
 
