@@ -70,3 +70,15 @@ def test_a_halting_sentence_is_read_straight(said, straight):
 def test_a_sentence_that_does_not_halt_has_no_straight_reading(said):
     assert fluent(said) is None
 
+
+
+@pytest.mark.parametrize("said, read", [
+    ("he keeled ower", "he keeled over"),
+    ("ma heid is splittin", "ma head is splitting"),
+    ("he inna respondin", "he is not responding"),
+    ("i want to hurt mysen", "i want to hurt myself"),
+    ("there's nowt wrong wi me arm", "there is nothing wrong with me arm"),
+    ("she's not movin", "she is not moving"),
+])
+def test_dialect_words_with_no_other_meaning_are_read_as_standard_english(said, read):
+    assert tokens(said) == read.split()

@@ -23,11 +23,21 @@ _CONTRACTIONS = {
     "cannae": "can not", "canna": "can not", "dinnae": "do not", "dinna": "do not", "didnae": "did not",
     "doesnae": "does not", "isnae": "is not", "wasnae": "was not", "willnae": "will not", "winnae": "will not",
     "wouldnae": "would not", "couldnae": "could not", "havenae": "have not", "caint": "can not",
+    # Shropshire and the Potteries: "he inna respondin", "me arm wunna lift"
+    "inna": "is not", "isna": "is not", "wasna": "was not", "wunna": "will not", "dunna": "do not",
+    "didna": "did not", "wouldna": "would not", "couldna": "could not", "shouldna": "should not",
+    # Scots and northern English words with no other meaning: "keeled ower", "ma heid", "come roon", "hurt mysen"
+    "ower": "over", "oot": "out", "roon": "round", "roond": "round", "doon": "down", "noo": "now", "heid": "head",
+    "heids": "heads", "licht": "light", "sair": "sore", "aboot": "about", "fae": "from", "wi": "with",
+    "gonnae": "going to", "masel": "myself", "mysel": "myself", "hissel": "himself", "hersel": "herself",
+    "mysen": "myself", "missen": "myself", "hissen": "himself", "hersen": "herself", "nowt": "nothing",
+    "owt": "anything", "summat": "something",
 }
 _DROPPED_G = frozenset("""nothin havin goin doin feelin sittin standin walkin talkin sayin seein lookin breathin bleedin
     hurtin burnin comin gettin losin passin fittin shakin twitchin spinnin fallin droopin slurrin throbbin poundin
     achin tinglin makin takin thinkin tryin wakin answerin respondin dyin chokin gaspin swellin tremblin frothin
-    foamin killin jumpin kickin jerkin drivin workin sleepin eatin drinkin startin stoppin""".split())
+    foamin killin jumpin kickin jerkin drivin workin sleepin eatin drinkin startin stoppin movin speakin openin
+    seizin convulsin faintin collapsin droolin wobblin swayin splittin bangin thumpin""".split())
 """Words said with the "g" dropped ("she's havin a fit", "me chest is killin me"), read as the "-ing" word. Only
 these: "aspirin", "insulin" and "protein" end the same way."""
 _DROPPED_H = frozenset("""e es ed ell im is er ers erself imself ave avin aving as ad ead eads eadache elp elpin
