@@ -405,3 +405,41 @@ def test_what_is_said_of_the_sign_itself_stays_a_question(text):
     start = next(i for i, w in enumerate(words) if w.startswith("droop"))
     assert mentioned(words, start, start + 1, breaks) is Polarity.UNCERTAIN
 
+
+
+@pytest.mark.parametrize("text, sign", [
+    ("it's not that i'm confused, my lip twitches", "confusion"),
+    ("is not that i am dizzy, only my lip is moving", "dizziness"),
+])
+def test_not_that_denies_the_sign_after_its_subject(index, text, sign):
+    result = assess(text, index)
+    assert not result.emergency and sign not in result.ask, text
+
+
+@pytest.mark.parametrize("text, cleared", [
+    ("my mum said are you slurring, i said no i'm not, it's only my lip", True),
+    ("my husband said is your face drooping and i checked and it's not, it's just the lip", True),
+    ("she said are you dizzy", False),  # asked back, not answered: asked about
+])
+def test_a_question_put_to_the_speaker_and_said_back_is_a_mention(text, cleared):
+    words, breaks = tokens_with_breaks(text)
+    start = next(i for i, w in enumerate(words) if w in {"slurring", "drooping", "dizzy"})
+    assert mentioned(words, start, start + 1, breaks) is (Polarity.NEGATED if cleared else Polarity.UNCERTAIN)
+
+
+@pytest.mark.parametrize("text", [
+    "my wife said are you ok, and then my words came out all wrong",  # the sign after the question is told
+    "my wife said you're slurring your words and my face is drooping",  # a report, not a question
+])
+def test_a_sign_told_beside_a_quoted_question_is_still_raised(index, text):
+    assert assess(text, index).emergency, text
+
+
+def test_the_worst_of_all_his_life_is_no_lifelong_sign(index):
+    result = assess("my brother have the worst pain of head of all his life, it come very fast", index)
+    assert result.emergency or "worst_headache" in result.ask
+
+
+def test_a_sign_with_its_own_not_in_a_list_of_nots_is_not_denied(index):
+    result = assess("help my mother fell and not open the eyes not speaking not moving please doctor come", index)
+    assert result.emergency or {"passing_out", "urgent_help"} <= set(result.ask)

@@ -200,6 +200,8 @@ def _breaks(words: list[str], cue: int, start: int, hedge: bool = False, end: in
             return True  # a "without" itself denied is what the denial covers: "can not stand without | spinning"
         if hedge or j == cue + 1 or words[j - 1] in PREPOSITIONS or words[j - 1] in NEGATION_CUES:
             continue
+        if j == cue + 2 and words[cue + 1] in NOT_THAT:
+            continue  # "it's not that I'm confused": the subject after "not that" is the one denied, as after "like"
         if words[j - 1] in COORDINATORS and w in NOUN_OPENERS:
             if _verb_follows(words, j, max(start + 1, end or 0)):
                 return True
@@ -289,9 +291,11 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
             if kind == "hedge":
                 return Polarity.UNCERTAIN
     result = Polarity.AFFIRMED
-    # a phrase that opens with a breaker ("then bang", "but suddenly") starts a new clause of its own
+    # a phrase that opens with a breaker ("then bang", "but suddenly") starts a new clause of its own, and so does a
+    # plea ("... not moving please doctor come") unless denied right before it ("no please ambulance")
     opens_clause = len(positions) > 1 and words[start] in {"then", "but", "and", "so", "now"}
-    reach = start - 1 if opens_clause else max(-1, start - 2 * SCOPE_WORDS - 1)
+    plea = len(positions) > 1 and words[start] == "please"
+    reach = start - 1 if opens_clause else max(-1, start - 2 if plea else start - 2 * SCOPE_WORDS - 1)
     for cue in range(start - 1, reach, -1):
         if cue in inside:
             continue
@@ -314,7 +318,10 @@ def polarity(words: list[str], start: int, positions: tuple[int, ...] = (),
         if start - cue <= SCOPE_WORDS or _a_list_under(words, cue, start, end):
             return Polarity.NEGATED
         result = Polarity.UNCERTAIN
-    if result is Polarity.AFFIRMED and _denied_after(words, end, breaks):
+    if result is Polarity.AFFIRMED and _denied_after(words, end, breaks) and not any(
+            words[p] in OWN_DENIALS for p in inside):
+        # a phrase with its own "not" is followed by more of the same ("not open the eyes not speaking not moving"),
+        # not by a bare no to it
         return Polarity.NEGATED
     if result is Polarity.AFFIRMED and (_answered_no(words, start, end, breaks) or _taken_back(words, end, breaks)):
         return Polarity.UNCERTAIN
@@ -496,6 +503,32 @@ def _in_a_story(before: list[str]) -> bool:
     return any(not OWN_OR_NOW & set(before[i + len(run):]) for i, run in _runs_in(before, STORY))
 
 
+QUOTING = frozenset("said says asked asks asking goes went".split())
+"""Words that open a question said back word for word: "my husband said is your face drooping"."""
+QUESTION_OPENERS_QUOTED = tuple(tuple(m.split()) for m in (
+    "are you", "is your", "is it", "do you", "does your", "have you", "has your", "can you", "did you", "am i",
+    "is my", "are your", "were you", "was your"))
+"""How a yes/no question put to the speaker opens, after QUOTING (and an optional "me")."""
+QUOTED_REACH = 3
+"""At most this many words between the question's opening and its sign: "said are you ok, and then my words came
+out all wrong" reports the sign after the question."""
+
+
+def _quoted_question(words: list[str], breaks: Mapping[int, str], lo: int, start: int) -> bool:
+    """The sign at ``start`` is the subject of a yes/no question someone put to the speaker and the speaker says
+    back ("my mum said are you slurring, I said no"), within the question's own words (no punctuation between):
+    a mention, like "she asked if I was slurring", not a report."""
+    for i in range(lo, start):
+        if words[i] not in QUOTING:
+            continue
+        k = i + 1 + (i + 1 < start and words[i + 1] == "me")
+        run = next(iter(_runs_at(words[:start], k, QUESTION_OPENERS_QUOTED)), None)
+        if run is not None and start - (k + len(run)) <= QUOTED_REACH and not any(
+                j in breaks for j in range(k + 1, start + 1)):
+            return True
+    return False
+
+
 SHOULD_I = tuple(tuple(m.split()) for m in (
     "should i", "should we", "shall i", "shall we", "do i", "do we"))
 """A question whether to act, just before a sign ("should I call an ambulance", "do I need an ambulance")..."""
@@ -566,6 +599,7 @@ def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] 
     if not (_asked_before(before) or _has_run(before, REPORTED) or _what_if(near, breaks or {}, at) or _in_a_story(before)
             or _may_lead_to(words[lo:end], start - lo) or _should_if(before, words[end:hi], breaks or {}, lo)
             or _has_run(words[end:end + HYPOTHETICAL_REACH], HYPOTHETICAL_AFTER)
+            or _quoted_question(words, breaks or {}, lo, start)
             or _weighed_for_a_call(words, breaks or {}, start, end)):
         return None
     return Polarity.NEGATED if _has_run(words[end:hi], ANSWERED_NO) else Polarity.UNCERTAIN
@@ -622,9 +656,13 @@ def sentence_window(words: list[str], breaks: Mapping[int, str], start: int, end
 _AGES = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
          "seventeen eighteen nineteen twenty a kid a child a boy a girl a baby a toddler a teenager a teen "
          "a young little young younger small in school at school").split()
+_UNITS = "one two three four five six seven eight nine".split()
 _YEARS = tuple(f"in {year}" for year in range(1930, 2026)) + tuple(
     f"in twenty {n}" for n in "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen "
-                              "twenty".split())
+                              "twenty".split()) + tuple(
+    # a year said short ("passed out at a wedding in ninety eight"); not "in twenty" or "in forty", which are minutes,
+    # nor in digits ("in 90 seconds")
+    f"in {tens} {unit}" for tens in "fifty sixty seventy eighty ninety".split() for unit in _UNITS)
 """A year named: "he blacked out at a wedding in 2015" (recognizers write years in digits). Up to last year; a year
 not listed is read as now (raised), the safe side."""
 _OVER_UNTIMED = ("it is gone now", "this is gone now", "that is gone now", "it is gone already", "this is gone already",
@@ -848,8 +886,13 @@ def _now_said(span: list[str]) -> bool:
                for i, m in _runs_in(span, NOW_IN_SENTENCE))
 
 
+SUPERLATIVE_OF = frozenset({"of", "in"})
+"""Before "all my life", these make it a superlative, not a span: "the worst pain of all his life"."""
+
+
 def _long_standing(span: list[str]) -> bool:
-    return _has_run(span, LONG_STANDING) or LONG_SPAN.search(" ".join(span)) is not None
+    return any(not (run[0] == "all" and i and span[i - 1] in SUPERLATIVE_OF) for i, run in _runs_in(
+        span, LONG_STANDING)) or LONG_SPAN.search(" ".join(span)) is not None
 
 
 def long_standing_in(clause: list[str], sentence: list[str]) -> bool:
