@@ -875,3 +875,22 @@ def test_a_stroke_told_after_having_it_is_not_raised(text):
 def test_seizing_things_and_walks_by_the_sea_ask_nothing(text):
     affirmed, unsure = flags(text)
     assert not affirmed and not {"passing_out", "self_harm"} & set(unsure), text
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("it feels like ants crawling all down my left side", "numbness"),
+    ("he's bitten his tongue and he's not right", "passing_out"),
+    ("her arms and legs are shaking and she won't answer", "passing_out"),
+    ("he won't open his eyes, he's just lying there", "passing_out"),
+    ("please doctor come, it's my dad", "urgent_help"),
+    ("i was thinking about jumping off something", "self_harm"),
+    ("i don't feel safe on my own tonight", "self_harm"),
+])
+def test_new_ways_of_telling_a_sign_are_at_least_asked_about(text, flag):
+    affirmed, unsure = flags(text)
+    assert flag in affirmed or flag in unsure, text
+
+
+def test_a_year_said_short_puts_a_faint_in_the_past():
+    affirmed, unsure = flags("i passed out at a wedding in ninety eight, never since")
+    assert "passing_out" not in affirmed
