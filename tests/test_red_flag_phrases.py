@@ -885,6 +885,8 @@ def test_seizing_things_and_walks_by_the_sea_ask_nothing(text):
     ("please doctor come, it's my dad", "urgent_help"),
     ("i was thinking about jumping off something", "self_harm"),
     ("i don't feel safe on my own tonight", "self_harm"),
+    ("my dad is next to me, please somebody come", "urgent_help"),
+    ("i think i am getting a stroke", "stroke_now"),
 ])
 def test_new_ways_of_telling_a_sign_are_at_least_asked_about(text, flag):
     affirmed, unsure = flags(text)
