@@ -887,6 +887,7 @@ def test_seizing_things_and_walks_by_the_sea_ask_nothing(text):
     ("i don't feel safe on my own tonight", "self_harm"),
     ("my dad is next to me, please somebody come", "urgent_help"),
     ("i think i am getting a stroke", "stroke_now"),
+    ("my throat feels funny and i can hardly swallow", "breathing_chest"),
 ])
 def test_new_ways_of_telling_a_sign_are_at_least_asked_about(text, flag):
     affirmed, unsure = flags(text)
@@ -896,3 +897,8 @@ def test_new_ways_of_telling_a_sign_are_at_least_asked_about(text, flag):
 def test_a_year_said_short_puts_a_faint_in_the_past():
     affirmed, unsure = flags("i passed out at a wedding in ninety eight, never since")
     assert "passing_out" not in affirmed
+
+
+def test_pills_hard_to_swallow_ask_nothing():
+    affirmed, unsure = flags("i find it hard to swallow pills, and my lip twitches")
+    assert "breathing_chest" not in affirmed | unsure
