@@ -902,3 +902,9 @@ def test_a_year_said_short_puts_a_faint_in_the_past():
 def test_pills_hard_to_swallow_ask_nothing():
     affirmed, unsure = flags("i find it hard to swallow pills, and my lip twitches")
     assert "breathing_chest" not in affirmed | unsure
+
+
+@pytest.mark.parametrize("text", ["how long do you have to get help for a stroke?", "should i get checked for a stroke"])
+def test_getting_care_for_a_stroke_asks_nothing(text):
+    affirmed, unsure = flags(text)
+    assert "stroke_now" not in affirmed | unsure, text
