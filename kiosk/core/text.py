@@ -27,7 +27,8 @@ _CONTRACTIONS = {
     "inna": "is not", "isna": "is not", "wasna": "was not", "wunna": "will not", "dunna": "do not",
     "didna": "did not", "wouldna": "would not", "couldna": "could not", "shouldna": "should not",
     # Scots and northern English words with no other meaning: "keeled ower", "ma heid", "come roon", "hurt mysen"
-    "ower": "over", "oot": "out", "roon": "round", "roond": "round", "doon": "down", "noo": "now", "heid": "head",
+    # (not "noo", Scots for "now": typed, it is far more often a long "no")
+    "ower": "over", "oot": "out", "roon": "round", "roond": "round", "doon": "down", "heid": "head",
     "heids": "heads", "licht": "light", "sair": "sore", "aboot": "about", "fae": "from", "wi": "with",
     "gonnae": "going to", "masel": "myself", "mysel": "myself", "hissel": "himself", "hersel": "herself",
     "mysen": "myself", "missen": "myself", "hissen": "himself", "hersen": "herself", "nowt": "nothing",
