@@ -406,7 +406,6 @@ def test_what_is_said_of_the_sign_itself_stays_a_question(text):
     assert mentioned(words, start, start + 1, breaks) is Polarity.UNCERTAIN
 
 
-
 @pytest.mark.parametrize("text, sign", [
     ("it's not that i'm confused, my lip twitches", "confusion"),
     ("is not that i am dizzy, only my lip is moving", "dizziness"),

@@ -688,6 +688,16 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("he's on the kitchen floor frothing at the mouth", "passing_out"),  # a fit, or an angry man (set 66)
     ("there's a tingle in my face and in my hand as well, all on the left", "numbness"),  # or a cramped sitting (set 65)
     ("there's a lass in the corridor and she's not coming round", "passing_out"),  # or not visiting tonight (set 66)
+    ("it feels like ants crawling all down my left side", "numbness"),  # or a skin that crawls (set 68)
+    ("he's bitten his tongue and he's not right", "passing_out"),  # a fit, or a bite at dinner (set 68)
+    ("her arms and legs are shaking and she won't answer", "passing_out"),  # a fit, or a shiver (set 68)
+    ("he won't open his eyes, he's just lying there", "passing_out"),  # or a sleepy child (set 68)
+    ("please doctor come, it's my dad", "urgent_help"),  # (set 68)
+    ("i was thinking about jumping off something", "self_harm"),  # or into a pool (set 68)
+    ("i don't feel safe on my own tonight", "self_harm"),  # or a dark street (set 68)
+    ("my dad is next to me, please somebody come", "urgent_help"),  # or for a form (set 67, heard)
+    ("i think i am getting a stroke", "stroke_now"),  # or a worry for later (set 68, heard)
+    ("my throat feels funny and i can hardly swallow", "breathing_chest"),  # or a stroke (set 68, heard)
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
@@ -875,23 +885,6 @@ def test_a_stroke_told_after_having_it_is_not_raised(text):
 def test_seizing_things_and_walks_by_the_sea_ask_nothing(text):
     affirmed, unsure = flags(text)
     assert not affirmed and not {"passing_out", "self_harm"} & set(unsure), text
-
-
-@pytest.mark.parametrize("text, flag", [
-    ("it feels like ants crawling all down my left side", "numbness"),
-    ("he's bitten his tongue and he's not right", "passing_out"),
-    ("her arms and legs are shaking and she won't answer", "passing_out"),
-    ("he won't open his eyes, he's just lying there", "passing_out"),
-    ("please doctor come, it's my dad", "urgent_help"),
-    ("i was thinking about jumping off something", "self_harm"),
-    ("i don't feel safe on my own tonight", "self_harm"),
-    ("my dad is next to me, please somebody come", "urgent_help"),
-    ("i think i am getting a stroke", "stroke_now"),
-    ("my throat feels funny and i can hardly swallow", "breathing_chest"),
-])
-def test_new_ways_of_telling_a_sign_are_at_least_asked_about(text, flag):
-    affirmed, unsure = flags(text)
-    assert flag in affirmed or flag in unsure, text
 
 
 def test_a_year_said_short_puts_a_faint_in_the_past():
