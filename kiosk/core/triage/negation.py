@@ -522,9 +522,8 @@ def _quoted_question(words: list[str], breaks: Mapping[int, str], lo: int, start
         if words[i] not in QUOTING:
             continue
         k = i + 1 + (i + 1 < start and words[i + 1] == "me")
-        run = next(iter(_runs_at(words[:start], k, QUESTION_OPENERS_QUOTED)), None)
-        if run is not None and start - (k + len(run)) <= QUOTED_REACH and not any(
-                j in breaks for j in range(k + 1, start + 1)):
+        runs = _runs_at(words[:start], k, QUESTION_OPENERS_QUOTED)  # cut at the sign: the opening is before it
+        if runs and start - (k + len(runs[0])) <= QUOTED_REACH and not any(j in breaks for j in range(k + 1, start + 1)):
             return True
     return False
 
