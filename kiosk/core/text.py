@@ -33,6 +33,9 @@ _CONTRACTIONS = {
     "gonnae": "going to", "masel": "myself", "mysel": "myself", "hissel": "himself", "hersel": "herself",
     "mysen": "myself", "missen": "myself", "hissen": "himself", "hersen": "herself", "nowt": "nothing",
     "owt": "anything", "summat": "something",
+    # Norfolk and the West Country: "he ent answering", "me face ent drooping" (ENT the clinic is written in capitals:
+    # see tokens)
+    "ent": "is not",
 }
 _DROPPED_G = frozenset("""nothin havin goin doin feelin sittin standin walkin talkin sayin seein lookin breathin bleedin
     hurtin burnin comin gettin losin passin fittin shakin twitchin spinnin fallin droopin slurrin throbbin poundin
@@ -46,6 +49,8 @@ _DROPPED_H = frozenset("""e es ed ell im is er ers erself imself ave avin aving 
 """Words written with the "h" dropped and an apostrophe in its place ("'e's 'avin a stroke, look at 'im"), read
 with the "h". Only after an apostrophe: "and", "is" and "ad" are words of their own."""
 _DROPPED_H_RE = re.compile(r"(?<![a-z0-9])['\u2019]([a-z]+)\b")
+_ENT_CLINIC = re.compile(r"\bENT\b")
+"""The ear, nose and throat clinic, as a recognizer writes it, kept apart from the dialect "ent" ("is not")."""
 _SPLIT_RE = re.compile(r"[^a-z0-9]+")
 _DIGIT_WORDS = {"1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six", "7": "seven",
                 "8": "eight", "9": "nine", "10": "ten"}
@@ -56,7 +61,7 @@ MAX_CHARS = 2000
 def tokens(text: str) -> list[str]:
     """Split text into normalized words (see the module docstring)."""
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = _ENT_CLINIC.sub("ear nose and throat", "".join(ch for ch in text if not unicodedata.combining(ch))).lower()
     text = _DROPPED_H_RE.sub(lambda m: ("h" if m[1] in _DROPPED_H else "") + m[1], text)
     text = text.replace("'", "").replace("\u2019", "").replace("`", "")
     words: list[str] = []
