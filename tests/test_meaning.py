@@ -86,6 +86,7 @@ def test_a_sign_found_only_by_meaning_is_asked_with_its_example(index):
     "my lip is still numb from the dentist, the injection has not worn off yet",
     "what should I do if my face starts drooping",
     "I felt dizzy on the rollercoaster last week",
+    "i was spinning on the roundabout with my son and got giddy",
     "i was scared i was having a stroke but it was bells palsy",
     "how would i know if i was having a stroke",
 ])

@@ -117,6 +117,7 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "i stumbled on the step outside",
     "they should do away with these queues",
     "my head's spinning with all the paperwork at work",  # the contraction read "heads" (sets 65, 66)
+    "me legs are dead after a twelve hour shift",  # both legs: tired (sets 15 to 70)
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)
@@ -698,6 +699,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("my dad is next to me, please somebody come", "urgent_help"),  # or for a form (set 67, heard)
     ("i think i am getting a stroke", "stroke_now"),  # or a worry for later (set 68, heard)
     ("my throat feels funny and i can hardly swallow", "breathing_chest"),  # or a stroke (set 68, heard)
+    ("some days i think about driving off and never coming back", "self_harm"),  # or leaving a job (set 69)
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
