@@ -118,6 +118,7 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "they should do away with these queues",
     "my head's spinning with all the paperwork at work",  # the contraction read "heads" (sets 65, 66)
     "me legs are dead after a twelve hour shift",  # both legs: tired (sets 15 to 70)
+    "please help my lip twitches all day",  # a plea about the twitch, not for someone in danger
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)
@@ -700,6 +701,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("i think i am getting a stroke", "stroke_now"),  # or a worry for later (set 68, heard)
     ("my throat feels funny and i can hardly swallow", "breathing_chest"),  # or a stroke (set 68, heard)
     ("some days i think about driving off and never coming back", "self_harm"),  # or leaving a job (set 69)
+    ("she's sat next to me and something is wrong, please help", "urgent_help"),  # a plea, its sign lost (set 68, heard)
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
