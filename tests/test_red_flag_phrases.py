@@ -702,6 +702,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("my throat feels funny and i can hardly swallow", "breathing_chest"),  # or a stroke (set 68, heard)
     ("some days i think about driving off and never coming back", "self_harm"),  # or leaving a job (set 69)
     ("she's sat next to me and something is wrong, please help", "urgent_help"),  # a plea, its sign lost (set 68, heard)
+    ("i've had enough of it all and no one'd miss me", "self_harm"),  # or a day off work (set 69)
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)

@@ -40,6 +40,7 @@ def test_every_way_of_saying_cannot_reads_as_can_not(said):
     ("he ent answering me", "he is not answering me"),
     ("me face en't drooping", "me face is not drooping"),
     ("I saw ENT last week", "i saw ear nose and throat last week"),  # the clinic, in a recognizer's capitals
+    ("no one'd notice", "no one would notice"),
 ])
 def test_scots_denials_and_a_dropped_g_read_as_plain_english(said, read):
     assert normalize(said) == read

@@ -36,6 +36,8 @@ _CONTRACTIONS = {
     # Norfolk and the West Country: "he ent answering", "me face ent drooping" (ENT the clinic is written in capitals:
     # see tokens)
     "ent": "is not",
+    # "'d" after "one" and "nobody" ("no one'd miss me")
+    "oned": "one would", "nobodyd": "nobody would",
 }
 _DROPPED_G = frozenset("""nothin havin goin doin feelin sittin standin walkin talkin sayin seein lookin breathin bleedin
     hurtin burnin comin gettin losin passin fittin shakin twitchin spinnin fallin droopin slurrin throbbin poundin
