@@ -63,7 +63,8 @@ MAX_CHARS = 2000
 def tokens(text: str) -> list[str]:
     """Split text into normalized words (see the module docstring)."""
     text = unicodedata.normalize("NFKD", text)
-    text = _ENT_CLINIC.sub("ear nose and throat", "".join(ch for ch in text if not unicodedata.combining(ch))).lower()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _ENT_CLINIC.sub("ear nose and throat", text).lower()
     text = _DROPPED_H_RE.sub(lambda m: ("h" if m[1] in _DROPPED_H else "") + m[1], text)
     text = text.replace("'", "").replace("\u2019", "").replace("`", "")
     words: list[str] = []
