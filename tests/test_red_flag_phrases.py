@@ -119,6 +119,9 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "my head's spinning with all the paperwork at work",  # the contraction read "heads" (sets 65, 66)
     "me legs are dead after a twelve hour shift",  # both legs: tired (sets 15 to 70)
     "please help my lip twitches all day",  # a plea about the twitch, not for someone in danger
+    "i find it hard to swallow pills, and my lip twitches",  # no closing throat
+    "how long do you have to get help for a stroke?",  # getting care for one, not "getting a stroke"
+    "should i get checked for a stroke",
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)
@@ -130,6 +133,7 @@ def test_look_alikes_are_not_red_flags(text):
     ("years ago my face was numb for a day and now my lip twitches", "numbness"),
     ("he blacked out at a wedding in 2015 and now his eyelid twitches", "passing_out"),  # a year, as heard
     ("my face went numb in twenty nineteen, now my lip twitches", "numbness"),
+    ("he passed out at a wedding in ninety eight and now his eyelid twitches", "passing_out"),  # a year said short
 ])
 def test_a_sign_long_in_the_past_is_asked_about_not_cleared(text, flag):
     from kiosk.core.dialogue import Dialogue
@@ -891,18 +895,3 @@ def test_seizing_things_and_walks_by_the_sea_ask_nothing(text):
     affirmed, unsure = flags(text)
     assert not affirmed and not {"passing_out", "self_harm"} & set(unsure), text
 
-
-def test_a_year_said_short_puts_a_faint_in_the_past():
-    affirmed, unsure = flags("i passed out at a wedding in ninety eight, never since")
-    assert "passing_out" not in affirmed
-
-
-def test_pills_hard_to_swallow_ask_nothing():
-    affirmed, unsure = flags("i find it hard to swallow pills, and my lip twitches")
-    assert "breathing_chest" not in affirmed | unsure
-
-
-@pytest.mark.parametrize("text", ["how long do you have to get help for a stroke?", "should i get checked for a stroke"])
-def test_getting_care_for_a_stroke_asks_nothing(text):
-    affirmed, unsure = flags(text)
-    assert "stroke_now" not in affirmed | unsure, text
