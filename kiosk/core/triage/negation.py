@@ -655,13 +655,13 @@ def sentence_window(words: list[str], breaks: Mapping[int, str], start: int, end
 _AGES = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
          "seventeen eighteen nineteen twenty a kid a child a boy a girl a baby a toddler a teenager a teen "
          "a young little young younger small in school at school").split()
-_UNITS = "one two three four five six seven eight nine".split()
+_ONE_TO_NINE = "one two three four five six seven eight nine".split()
 _YEARS = tuple(f"in {year}" for year in range(1930, 2026)) + tuple(
     f"in twenty {n}" for n in "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen "
                               "twenty".split()) + tuple(
     # a year said short ("passed out at a wedding in ninety eight"); not "in twenty" or "in forty", which are minutes,
     # nor in digits ("in 90 seconds")
-    f"in {tens} {unit}" for tens in "fifty sixty seventy eighty ninety".split() for unit in _UNITS)
+    f"in {tens} {unit}" for tens in "fifty sixty seventy eighty ninety".split() for unit in _ONE_TO_NINE)
 """A year named: "he blacked out at a wedding in 2015" (recognizers write years in digits). Up to last year; a year
 not listed is read as now (raised), the safe side."""
 _OVER_UNTIMED = ("it is gone now", "this is gone now", "that is gone now", "it is gone already", "this is gone already",
