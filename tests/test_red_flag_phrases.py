@@ -621,6 +621,10 @@ def test_an_ask_phrase_marked_with_equals_needs_every_word():
     ("ambulance please, she's not right", "urgent_help"),
     ("a squeezing in the centre of my chest", "breathing_chest"),
     ("acute visual loss right eye, onset ten minutes", "vision_loss"),  # clinical shorthand (set 39)
+    ("ma lad's takin a fit on the flair", "passing_out"),  # Scots and Irish (sets 71, 72)
+    ("she took a fit in the chair just now", "passing_out"),
+    ("me kist is that tight ah canna get me breath", "breathing_chest"),
+    ("ah'd be better aff deid", "self_harm"),
 ])
 def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, flag):
     """Phrases, not pairs: as visitors of the blind sets 15-19 and 21 said them (eval/README.md)."""
@@ -707,6 +711,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("some days i think about driving off and never coming back", "self_harm"),  # or leaving a job (set 69)
     ("she's sat next to me and something is wrong, please help", "urgent_help"),  # a plea, its sign lost (set 68, heard)
     ("i've had enough of it all and no one'd miss me", "self_harm"),  # or a day off work (set 69)
+    ("i've been savin up me tablets to take 'em all tonight", "self_harm"),  # (set 71)
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)

@@ -41,6 +41,10 @@ def test_every_way_of_saying_cannot_reads_as_can_not(said):
     ("me face en't drooping", "me face is not drooping"),
     ("I saw ENT last week", "i saw ear nose and throat last week"),  # the clinic, in a recognizer's capitals
     ("no one'd notice", "no one would notice"),
+    ("me kist is tight, ah'd be better aff deid", "me chest is tight i would be better off dead"),
+    ("he disna ken whaur he is, seein twa o aathing", "he does not ken where he is seeing two o everything"),
+    ("da bairn is takkin a fit, me wirds is aw wrang", "da bairn is taking a fit me words is all wrong"),
+    ("i hent got no reason, savin up me tablets", "i have not got no reason saving up me tablets"),
 ])
 def test_scots_denials_and_a_dropped_g_read_as_plain_english(said, read):
     assert normalize(said) == read
@@ -50,7 +54,10 @@ def test_scots_denials_and_a_dropped_g_read_as_plain_english(said, read):
     ("'e's 'avin a stroke, look at 'im", "he is having a stroke look at him"),
     ("me 'ead's killin' me", "me heads killing me"),
     # an apostrophe before a word that drops no "h" is only dropped itself
-    ("rock 'n' roll 'til 'em", "rock n roll til em"),
+    ("rock 'n' roll 'til", "rock n roll til"),
+    # and "'em" is "them" ("em" alone is a filler)
+    ("i'll take 'em all", "i will take them all"),
+    ("em, my lip", "em my lip"),
     ("and 'is arm and 'and", "and his arm and hand"),
 ])
 def test_a_dropped_h_marked_by_an_apostrophe_is_read_with_its_h(said, read):

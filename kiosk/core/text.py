@@ -33,9 +33,18 @@ _CONTRACTIONS = {
     "gonnae": "going to", "masel": "myself", "mysel": "myself", "hissel": "himself", "hersel": "herself",
     "mysen": "myself", "missen": "myself", "hissen": "himself", "hersen": "herself", "nowt": "nothing",
     "owt": "anything", "summat": "something",
+    # and more of them, Scots to Shetland ("me kist is tight", "better aff deid", "seein twa o aathing",
+    # "takkin a fit"), and "ah" for "I" where a verb is joined to it ("ah've", not the bare "ah", which is a filler)
+    "deid": "dead", "aff": "off", "kist": "chest", "braeth": "breath", "breith": "breath", "een": "eyes",
+    "twa": "two", "wirds": "words", "wurds": "words", "disna": "does not", "disnae": "does not", "whaur": "where",
+    "whaar": "where", "naethin": "nothing", "aathing": "everything", "awthing": "everything", "drappit": "dropped",
+    "mooth": "mouth", "wrang": "wrong", "waur": "worse", "lik": "like", "mummlin": "mumbling", "takkin": "taking",
+    "shakkin": "shaking", "whit": "what", "wha": "who", "aw": "all", "ahve": "i have", "ahd": "i would", "ahll": "i will",
     # Norfolk and the West Country: "he ent answering", "me face ent drooping" (ENT the clinic is written in capitals:
     # see tokens)
     "ent": "is not",
+    # Suffolk: "i hent got no reason to keep goin"
+    "hent": "have not",
     # "'d" after "one" and "nobody" ("no one'd miss me")
     "oned": "one would", "nobodyd": "nobody would",
 }
@@ -43,13 +52,15 @@ _DROPPED_G = frozenset("""nothin havin goin doin feelin sittin standin walkin ta
     hurtin burnin comin gettin losin passin fittin shakin twitchin spinnin fallin droopin slurrin throbbin poundin
     achin tinglin makin takin thinkin tryin wakin answerin respondin dyin chokin gaspin swellin tremblin frothin
     foamin killin jumpin kickin jerkin drivin workin sleepin eatin drinkin startin stoppin movin speakin openin
-    seizin convulsin faintin collapsin droolin wobblin swayin splittin bangin thumpin""".split())
+    seizin convulsin faintin collapsin droolin wobblin swayin splittin bangin thumpin savin cuttin endin""".split())
 """Words said with the "g" dropped ("she's havin a fit", "me chest is killin me"), read as the "-ing" word. Only
 these: "aspirin", "insulin" and "protein" end the same way."""
 _DROPPED_H = frozenset("""e es ed ell im is er ers erself imself ave avin aving as ad ead eads eadache elp elpin
     elping urt urts urtin urting and ands eart ome ere ospital orrible""".split())
 """Words written with the "h" dropped and an apostrophe in its place ("'e's 'avin a stroke, look at 'im"), read
 with the "h". Only after an apostrophe: "and", "is" and "ad" are words of their own."""
+_AFTER_APOSTROPHE = {word: "h" + word for word in _DROPPED_H} | {"em": "them"}
+"""The dropped-h words read with the "h", and "'em" read as "them" ("i take 'em all")."""
 _DROPPED_H_RE = re.compile(r"(?<![a-z0-9])['\u2019]([a-z]+)\b")
 _ENT_CLINIC = re.compile(r"\bENT\b")
 """The ear, nose and throat clinic, as a recognizer writes it, kept apart from the dialect "ent" ("is not")."""
@@ -65,7 +76,7 @@ def tokens(text: str) -> list[str]:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _ENT_CLINIC.sub("ear nose and throat", text).lower()
-    text = _DROPPED_H_RE.sub(lambda m: ("h" if m[1] in _DROPPED_H else "") + m[1], text)
+    text = _DROPPED_H_RE.sub(lambda m: _AFTER_APOSTROPHE.get(m[1], m[1]), text)
     text = text.replace("'", "").replace("\u2019", "").replace("`", "")
     words: list[str] = []
     for word in _SPLIT_RE.split(text):
