@@ -391,10 +391,12 @@ CLAUSE_OPENERS = frozenset("i my he his she her they their we our it its this th
 
 def _new_clause(words: list[str], lo: int, hi: int, blockers: frozenset[str]) -> bool:
     """True when ``words[lo:hi]`` starts a new clause: a blocker word, except "and"/"or" joining two words
-    about the same thing ("tingling and heavy"); those block only before a new subject ("and my face")."""
+    about the same thing ("tingling and heavy"); those block only before a new subject ("and my face"). "but only"
+    narrows what was said, it starts no clause: "pins and needles, but only down my right side"."""
     for j in range(lo, hi):
         if words[j] in blockers:
-            if words[j] in {"and", "or"} and not (j + 1 < len(words) and words[j + 1] in CLAUSE_OPENERS):
+            after = words[j + 1] if j + 1 < len(words) else ""
+            if (words[j] in {"and", "or"} and after not in CLAUSE_OPENERS) or (words[j] == "but" and after == "only"):
                 continue
             return True
     return False
