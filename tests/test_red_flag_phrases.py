@@ -824,6 +824,8 @@ def test_a_sign_named_in_a_sentence_is_not_said_alone(text):
     ("self harm thoughts: none. mood: stressed but ok.", "self_harm"),
     ("seizures: none ever. family history: my aunt had epilepsy.", "passing_out"),
     ("numbness: none at all", "numbness"),
+    ("twitching: yes. thoughts of self harm: no.", "self_harm"),  # the field's words before the sign (set 72)
+    ("any numbness? no.", "numbness"),
     # a sign left by a stroke had before is there since then, not sudden now
     ("they said my father can't speak properly since his stroke, it's heartbreaking", "speech_trouble"),
     ("my left arm has been weak since my stroke", "one_sided_weakness"),
@@ -838,6 +840,7 @@ def test_a_sign_named_in_a_sentence_is_not_said_alone(text):
     ("can stress lead to numbness in the face", "numbness"),
     ("in the film the old man goes numb down one side", "numbness"),
     ("on the radio they said a man collapsed at the match", "passing_out"),
+    ("you see it on those adverts, face falling, arm weak", "facial_droop"),  # the stroke adverts (set 72)
     # whether to call, in a what-if; a part an actor plays; going away for good
     ("should we ring 999 if her lip starts pulling sideways again?", "urgent_help"),
     ("do i need to call an ambulance in case the numbness comes back", "urgent_help"),
@@ -871,6 +874,8 @@ def test_a_sign_told_so_that_it_may_not_be_now_or_the_speakers_is_asked_about(te
     ("turned out it was a stroke, his face is drooping", "facial_droop"),  # an explanation is of what came before
     ("my twitch has started to turn into a droop on the left side", "facial_droop"),  # what it became, told
     ("in the film he fainted and now my arm has gone numb", "numbness"),  # the speaker's own, after the story
+    ("i saw the advert and now my face is drooping", "facial_droop"),  # the speaker's own, after the advert
+    ("i am dizzy. not metaphorically. the room is turning", "dizziness"),  # told, not a form's field answered
     ("in the game today i took a knock and now i'm dizzy", "dizziness"),  # a player's game is no story
     ("should i call an ambulance? my face is drooping on the left", "facial_droop"),  # no what-if: a report
     ("yes i do, i feel dizzy when i stand, even if i sit", "dizziness"),  # "do, i" is no "do i" question

@@ -368,6 +368,8 @@ DENIAL_TAILS = tuple(tuple(m.split()) for m in ("ever", "whatsoever", "thankfull
 FIELD_WORDS = 2
 """Words a sign read out as a form's field may carry before its answer ("self harm thoughts: none", "numbness left
 side: no")."""
+FIELD_NOT_BEFORE = frozenset("i he she we they you am".split())
+"""Words that make what comes before a sign a sentence, not a form's field."""
 
 
 def _no_ends_clause(words: list[str], nxt: int, breaks: Mapping[int, str]) -> bool:
@@ -399,13 +401,18 @@ def _denied_after(words: list[str], end: int, breaks: Mapping[int, str]) -> bool
 def _answered_no(words: list[str], start: int, end: int, breaks: Mapping[int, str]) -> bool:
     """ "chest pain? no, not now": a sign said as a sentence of its own (a question said back, or a list read
     out) and the next sentence opening with a bare no ("no", "not now", "none"). Asked about, not cleared: "chest
-    pain? no, more of a pressure" is one too. A form's field may hold a word or two more ("self harm thoughts: none")
-    and the no a word after it ("none ever")."""
-    if start > 0 and breaks.get(start) != ".":
+    pain? no, more of a pressure" is one too. A form's field may hold a word or two more, before or after the sign
+    ("thoughts of self harm: no", "self harm thoughts: none", "any numbness? no"), and the no a word after it
+    ("none ever")."""
+    opens = next((j for j in range(start, max(-1, start - FIELD_WORDS - 1), -1) if j == 0 or breaks.get(j)), None)
+    if opens is None or opens > 0 and breaks[opens] != ".":
         return False
     field = next((j for j in range(end, min(len(words), end + FIELD_WORDS + 1)) if breaks.get(j)), None)
-    if field is None or breaks[field] != "." or any(w in LINKING_VERBS or w in DENIALS_AFTER for w in words[end:field]):
+    if field is None or breaks[field] != "." or any(w in LINKING_VERBS or w in DENIALS_AFTER
+                                                    for w in words[opens:start] + words[end:field]):
         return False
+    if FIELD_NOT_BEFORE & set(words[opens:start]):
+        return False  # "i am dizzy. not metaphorically." is told, not a field answered
     if words[field] not in DENIALS_AFTER:
         return False
     nxt = field + 1
@@ -488,6 +495,9 @@ STORY = tuple(tuple(m.split()) for m in (
     "in the audio book", "in the novel", "in a novel", "in the episode", "in the series", "in the documentary",
     "in the podcast", "in the story", "in the cartoon", "in the soap", "in my dream", "in a dream", "in the dream",
     "on the telly", "on tv", "on the tv", "on the radio",
+    # the stroke adverts that show the signs ("you see it on those adverts, face falling, arm weak")
+    "on the advert", "on the adverts", "on those adverts", "in the advert", "in the adverts", "in an advert",
+    "in that advert", "in those adverts",
     "my character", "his character", "her character", "playing a character", "play a character", "my line is",
     "my lines are", "in the script", "in the scene", "in this scene", "in the play", "in a play"))
 """A story set before a sign: "in the audiobook the woman goes numb down one side", or a part an actor plays ("my
