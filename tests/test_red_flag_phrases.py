@@ -122,6 +122,11 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "i find it hard to swallow pills, and my lip twitches",  # no closing throat
     "how long do you have to get help for a stroke?",  # getting care for one, not "getting a stroke"
     "should i get checked for a stroke",
+    # an exclude skips one "my", "the", "this"... between its words
+    "i can't swallow my tablets, they're too big",
+    "i'm confused by this form",
+    "i'm confused about my appointment time",
+    "he took a coughing fit at the bingo",
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)

@@ -720,14 +720,31 @@ def _a_story_done(words: list[str], m: Match, index: TriageIndex, breaks: Mappin
     return _excluded(words, m, index.done.get(m.phrase.owner, ())) and not told_as_now(words, m.start, m.end, breaks)
 
 
+EXCLUDE_OPTIONAL = frozenset("my the his her their our your this these those some a an".split())
+"""Words an exclude's run may skip one of between two of its words: "can not swallow pills" also covers "can not
+swallow my pills" and "these pills", so the content lists a look-alike once, not once per owner."""
+
+
 def _excluded(words: list[str], m: Match, runs: tuple[tuple[str, ...], ...]) -> bool:
-    """True when every matched word lies inside an exact run listed as not this sign."""
+    """True when every matched word lies inside a run listed as not this sign (its words in order, with at most
+    one EXCLUDE_OPTIONAL word between two of them)."""
     for run in runs:
-        n = len(run)
-        for i in range(max(0, m.start - n + 1), min(len(words) - n, m.end - 1) + 1):
-            if tuple(words[i:i + n]) == run and all(i <= p < i + n for p in m.positions):
+        for i in range(max(0, m.start - 2 * len(run) + 2), m.start + 1):
+            end = _run_end(words, i, run)
+            if end is not None and all(i <= p < end for p in m.positions):
                 return True
     return False
+
+
+def _run_end(words: list[str], i: int, run: tuple[str, ...]) -> int | None:
+    """Where ``run`` ends when it is said from ``words[i]`` (see :func:`_excluded`), or None."""
+    for k, word in enumerate(run):
+        if k and i + 1 < len(words) and words[i] != word and words[i] in EXCLUDE_OPTIONAL and words[i + 1] == word:
+            i += 1
+        if i >= len(words) or words[i] != word:
+            return None
+        i += 1
+    return i
 
 
 def score_causes(words: list[str], index: TriageIndex, boosts: Mapping[str, float] | None = None,
