@@ -861,6 +861,8 @@ def test_a_sign_named_in_a_sentence_is_not_said_alone(text):
     ("is a drooping face something to call 999 about?", "urgent_help"),
     ("is slurred speech a reason to call an ambulance?", "speech_trouble"),
     ("is slurred speech a reason to call an ambulance?", "urgent_help"),
+    ("is numbness in the face dangerous? i don't have it", "numbness"),  # how bad a sign is, asked (set 71)
+    ("is slurred speech serious?", "speech_trouble"),
 ])
 def test_a_sign_told_so_that_it_may_not_be_now_or_the_speakers_is_asked_about(text, flag):
     affirmed, unsure = flags(text)

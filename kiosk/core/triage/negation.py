@@ -585,16 +585,22 @@ sign just before them ("is a drooping face something to call 999 about?") and th
 slurring a reason to call 999?") are asked about, not reported."""
 QUESTION_OPENERS = frozenset("is are would does do should".split())
 WORTH_REACH = 2
-"""At most this many words between a sign and the WORTH_A_CALL run after it ("is slurred speech really a reason")."""
+"""At most this many words between a sign and the WORTH_A_CALL run after it ("is slurred speech really a reason"),
+and between the question's opening and the sign it weighs by HOW_BAD."""
+HOW_BAD = tuple(tuple(m.split()) for m in ("dangerous", "serious", "an emergency"))
+"""Words that weigh how bad a sign is, in a question that opens on the sign ("is numbness in the face dangerous?",
+"is slurred speech serious?"). Said after a report ("my face is drooping, is that serious?") the sign does not open
+the question, and it stays a report."""
 
 
 def _weighed_for_a_call(words: list[str], breaks: Mapping[int, str], start: int, end: int) -> bool:
-    """True when the sign at ``words[start:end]`` is weighed in a yes/no question (WORTH_A_CALL)."""
-    opener, _ = sentence_window(words, breaks, start, end, len(words), 0)
+    """True when the sign at ``words[start:end]`` is weighed in a yes/no question (WORTH_A_CALL, HOW_BAD)."""
+    opener, hi = sentence_window(words, breaks, start, end, len(words), len(words))
     if words[opener] not in QUESTION_OPENERS:
         return False
     return (any(opener + i + len(run) == start for i, run in _runs_in(words[opener:start], WORTH_A_CALL))
-            or any(i <= WORTH_REACH for i, _ in _runs_in(words[end:end + WORTH_REACH + 3], WORTH_A_CALL)))
+            or any(i <= WORTH_REACH for i, _ in _runs_in(words[end:end + WORTH_REACH + 3], WORTH_A_CALL))
+            or (start - opener <= WORTH_REACH + 1 and _has_run(words[end:hi], HOW_BAD)))
 
 
 def mentioned(words: list[str], start: int, end: int, breaks: Mapping[int, str] | None = None) -> Polarity | None:
