@@ -717,6 +717,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("she's sat next to me and something is wrong, please help", "urgent_help"),  # a plea, its sign lost (set 68, heard)
     ("i've had enough of it all and no one'd miss me", "self_harm"),  # or a day off work (set 69)
     ("i've been savin up me tablets to take 'em all tonight", "self_harm"),  # (set 71)
+    ("i won't be here after tonight, it's all planned", "self_harm"),  # or a trip (set 72, heard)
     ("pins and needles, but only down my right side", "numbness"),  # "but only" narrows, it is no new clause
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
