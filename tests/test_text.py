@@ -42,6 +42,7 @@ def test_every_way_of_saying_cannot_reads_as_can_not(said):
     ("I saw ENT last week", "i saw ear nose and throat last week"),  # the clinic, in a recognizer's capitals
     ("no one'd notice", "no one would notice"),
     ("me kist is tight, ah'd be better aff deid", "me chest is tight i would be better off dead"),
+    ("the warst sair heid", "the worst sore head"),
     ("he disna ken whaur he is, seein twa o aathing", "he does not ken where he is seeing two o everything"),
     ("da bairn is takkin a fit, me wirds is aw wrang", "da bairn is taking a fit me words is all wrong"),
     ("i hent got no reason, savin up me tablets", "i have not got no reason saving up me tablets"),
