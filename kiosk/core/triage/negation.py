@@ -405,7 +405,7 @@ def _answered_no(words: list[str], start: int, end: int, breaks: Mapping[int, st
     ("thoughts of self harm: no", "self harm thoughts: none", "any numbness? no"), and the no a word after it
     ("none ever")."""
     opens = next((j for j in range(start, max(-1, start - FIELD_WORDS - 1), -1) if j == 0 or breaks.get(j)), None)
-    if opens is None or opens > 0 and breaks[opens] != ".":
+    if opens is None or (opens > 0 and breaks[opens] != "."):
         return False
     field = next((j for j in range(end, min(len(words), end + FIELD_WORDS + 1)) if breaks.get(j)), None)
     if field is None or breaks[field] != "." or any(w in LINKING_VERBS or w in DENIALS_AFTER
@@ -589,8 +589,8 @@ WORTH_REACH = 2
 and between the question's opening and the sign it weighs by HOW_BAD."""
 HOW_BAD = tuple(tuple(m.split()) for m in ("dangerous", "serious", "an emergency"))
 """Words that weigh how bad a sign is, in a question that opens on the sign ("is numbness in the face dangerous?",
-"is slurred speech serious?"). Said after a report ("my face is drooping, is that serious?") the sign does not open
-the question, and it stays a report."""
+"is slurred speech serious?"). Asked after a report ("i feel dizzy, is this dangerous?") the sign does not open the
+question, and this rule leaves it a report."""
 
 
 def _weighed_for_a_call(words: list[str], breaks: Mapping[int, str], start: int, end: int) -> bool:
