@@ -44,7 +44,7 @@ ANSWERS = [
     # --- several no-words together, intensifiers and fillers
     ("hell no", NO), ("no not at all", NO), ("nah not really", NO), ("no no no", NO), ("no never", NO),
     ("well no", NO), ("um no", NO), ("oh no", NO), ("no sir", NO), ("no I don't", NO), ("no it didn't", NO),
-    ("nope, not at all, thanks", NO), ("no and no", NO),
+    ("nope, not at all, thanks", NO), ("no and no", NO), ("aw no", NO),  # Scots "aw" reads "all", a filler here
     # a "no" whose rest only echoes the question is still a clean no
     ("no I don't have any of those", NO), ("never had it before", NO), ("I've never had that", NO),
     ("no to all of them", NO),
