@@ -38,8 +38,9 @@ _CONTRACTIONS = {
     "deid": "dead", "aff": "off", "kist": "chest", "braeth": "breath", "breith": "breath", "een": "eyes",
     "twa": "two", "wirds": "words", "wurds": "words", "disna": "does not", "disnae": "does not", "whaur": "where",
     "whaar": "where", "naethin": "nothing", "aathing": "everything", "awthing": "everything", "drappit": "dropped",
-    "mooth": "mouth", "wrang": "wrong", "waur": "worse", "warst": "worst", "lik": "like", "mummlin": "mumbling", "takkin": "taking",
-    "shakkin": "shaking", "whit": "what", "wha": "who", "aw": "all", "ahve": "i have", "ahd": "i would", "ahll": "i will",
+    "mooth": "mouth", "wrang": "wrong", "waur": "worse", "warst": "worst", "lik": "like", "mummlin": "mumbling",
+    "takkin": "taking", "shakkin": "shaking", "whit": "what", "wha": "who", "aw": "all", "ahve": "i have",
+    "ahd": "i would", "ahll": "i will",
     # Norfolk and the West Country: "he ent answering", "me face ent drooping" (ENT the clinic is written in capitals:
     # see tokens)
     "ent": "is not",
