@@ -46,6 +46,7 @@ def test_every_way_of_saying_cannot_reads_as_can_not(said):
     ("he disna ken whaur he is, seein twa o aathing", "he does not ken where he is seeing two o everything"),
     ("da bairn is takkin a fit, me wirds is aw wrang", "da bairn is taking a fit me words is all wrong"),
     ("i hent got no reason, savin up me tablets", "i have not got no reason saving up me tablets"),
+    ("no wantin tae be here ony mair, walkin intae the sea", "no wanting to be here any more walking into the sea"),
 ])
 def test_scots_denials_and_a_dropped_g_read_as_plain_english(said, read):
     assert normalize(said) == read

@@ -40,7 +40,7 @@ _CONTRACTIONS = {
     "whaar": "where", "naethin": "nothing", "aathing": "everything", "awthing": "everything", "drappit": "dropped",
     "mooth": "mouth", "wrang": "wrong", "waur": "worse", "warst": "worst", "lik": "like", "mummlin": "mumbling",
     "takkin": "taking", "shakkin": "shaking", "whit": "what", "wha": "who", "aw": "all", "ahve": "i have",
-    "ahd": "i would", "ahll": "i will",
+    "ahd": "i would", "ahll": "i will", "ony": "any", "mair": "more", "tae": "to", "intae": "into",
     # Norfolk and the West Country: "he ent answering", "me face ent drooping" (ENT the clinic is written in capitals:
     # see tokens)
     "ent": "is not",
@@ -53,7 +53,8 @@ _DROPPED_G = frozenset("""nothin havin goin doin feelin sittin standin walkin ta
     hurtin burnin comin gettin losin passin fittin shakin twitchin spinnin fallin droopin slurrin throbbin poundin
     achin tinglin makin takin thinkin tryin wakin answerin respondin dyin chokin gaspin swellin tremblin frothin
     foamin killin jumpin kickin jerkin drivin workin sleepin eatin drinkin startin stoppin movin speakin openin
-    seizin convulsin faintin collapsin droolin wobblin swayin splittin bangin thumpin savin cuttin endin""".split())
+    seizin convulsin faintin collapsin droolin wobblin swayin splittin bangin thumpin savin cuttin endin
+    wantin""".split())
 """Words said with the "g" dropped ("she's havin a fit", "me chest is killin me"), read as the "-ing" word. Only
 these: "aspirin", "insulin" and "protein" end the same way."""
 _DROPPED_H = frozenset("""e es ed ell im is er ers erself imself ave avin aving as ad ead eads eadache elp elpin
