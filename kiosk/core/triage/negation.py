@@ -699,7 +699,9 @@ PAST_MARKERS = tuple(tuple(m.split()) for m in (
     # "went a bit dizzy yesterday but today it's just my lip": only something else is left now (asked about too)
     "today it is just", "today it is only",
 ) + _OVER_UNTIMED + _YEARS + tuple(f"when i was {age}" for age in _AGES) + tuple(f"when she was {age}" for age in _AGES)
-  + tuple(f"when he was {age}" for age in _AGES))
+  + tuple(f"when he was {age}" for age in _AGES)
+  # the northern "I were" ("back when I were a lad")
+  + tuple(f"when i were {age}" for age in _AGES) + tuple(f"when we were {age}" for age in _AGES))
 """Time words that put a sign years back: "I had a seizure as a kid" is history, not an emergency now,
 but it is asked about ("Is that happening now?"), never cleared. Days or weeks ago still count as now;
 "when I was driving" is not a marker, only an age or a stage of life after it is."""
