@@ -404,6 +404,25 @@ def test_a_sign_word_the_recognizer_split_is_asked_about(text, flag):
     assert any(e["id"] == flag and e.get("context") == "split" for e in answer["red_flag_evidence"]), answer
 
 
+@pytest.mark.parametrize("text, flag", [
+    ("me brother had a stroke and i know the look, i think me mate's having one right now", "stroke_now"),  # set 73
+    ("my dad had a stroke last year at a wedding and now i'm scared i'm having one", "stroke_now"),
+    ("he had a heart attack last month and i think he is having another one now", "urgent_help"),
+])
+def test_a_sign_named_before_and_said_again_as_one_is_asked_about(text, flag):
+    """ "having one" read as the thing named before it; asked, never raised: "one" may stand for anything."""
+    answer = assess(text, INDEX).to_json()
+    assert not answer["emergency"] and flag in answer["ask"], answer
+    assert any(e["id"] == flag and e.get("context") == "one" for e in answer["red_flag_evidence"]), answer
+
+
+@pytest.mark.parametrize("text", ["i had a cup of tea and now i'm having another one",
+                                  "i had a seizure as a kid, i'm not having one now"])
+def test_one_said_again_names_no_new_sign_unless_it_is_one(text):
+    answer = assess(text, INDEX).to_json()
+    assert not answer["emergency"] and not any(e.get("context") == "one" for e in answer["red_flag_evidence"]), answer
+
+
 def test_words_that_only_sound_like_a_sign_word_are_nothing():
     for text in ["i drink strong black tea all day and my lip twitches", "where do i pay for the parking",
                  "he pulls faces every day since he was small"]:  # "day since" sounds like "dizziness"

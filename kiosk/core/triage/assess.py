@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from ..content import KnowledgeBase
 from ..text import MAX_CHARS, fluent, tokens, tokens_with_breaks
-from .matching import STOPWORDS, Match, PhraseIndex, SplitSigns, drop_contained, stem
+from .matching import STOPWORDS, Match, PhraseIndex, SplitSigns, drop_contained, one_named_again, stem
 from .meaning import JUDGE_MIN, PEOPLE, Embed, Judge, MeaningIndex, Reading
 from .negation import (
     CLAUSE_STARTERS,
@@ -400,17 +400,25 @@ def read_meaning(text: str, index: TriageIndex, phrase_hit: bool) -> Reading | N
 
 
 def _screen_phrases(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None) -> Screened:
-    """The phrase rules, on the words as written and, where a long sign word may have been split by the
-    recognizer ("face is draw ping"), on the words joined back: a sign found only that way is asked about."""
+    """The phrase rules, on the words as written and on two more readings: where a long sign word may have been
+    split by the recognizer ("face is draw ping"), the words joined back; where "having one" may stand for something
+    named earlier ("my brother had a stroke, I think my mate is having one"), that name in its place. A sign found
+    only in another reading is asked about."""
     screened = _screen_words(words, index, breaks)
+    readings = [(r, "one") for r in one_named_again(words, breaks or {})]
     respelled = index.split_signs.respell(words, breaks or {}) if index.split_signs is not None else None
-    if respelled is None:
+    if respelled is not None:
+        readings.insert(0, (respelled, "split"))
+    if not readings:
         return screened
     placed = {h.id for h in screened.affirmed + screened.unsure + screened.settled} | set(screened.negated)
-    again = _screen_words(respelled[0], index, respelled[1])
-    new = [dataclasses.replace(h, polarity=Polarity.UNCERTAIN, context="split") for h in again.affirmed + again.unsure
-           if h.id not in placed and h.polarity is not Polarity.PAST]
-    return screened._replace(unsure=screened.unsure + list({h.id: h for h in new}.values()))
+    new: dict[str, RedFlagHit] = {}
+    for (other, other_breaks), why in readings:
+        again = _screen_words(other, index, other_breaks)
+        for h in again.affirmed + again.unsure:
+            if h.id not in placed and h.id not in new and h.polarity is not Polarity.PAST:
+                new[h.id] = dataclasses.replace(h, polarity=Polarity.UNCERTAIN, context=why)
+    return screened._replace(unsure=screened.unsure + list(new.values()))
 
 
 def _screen_words(words: list[str], index: TriageIndex, breaks: Mapping[int, str] | None) -> Screened:

@@ -486,3 +486,33 @@ class SplitSigns:
                 out.append(words[i])
                 i += 1
         return (out, moved) if changed else None
+
+
+ONE_AFTER = frozenset("having have has".split())
+"""Verbs before a "one" that may stand for something named earlier ("my brother had a stroke, I think my mate is
+having one"). Not "had": one told as had is history; nor "getting", more often a fear for later ("scared of getting
+one")."""
+ONE_ANTECEDENTS = 4
+"""Earlier "a ..." names tried for each such "one", nearest first: a long story holds many."""
+
+
+def one_named_again(words: list[str], breaks: Mapping[int, str]) -> list[tuple[list[str], dict[int, str]]]:
+    """Readings of ``words`` with a "having one" (or "having another one") told as a thing named before it: each of
+    the nearest "a"/"an" before it with the one or two words after ("a stroke", "a heart attack"), unbroken by
+    punctuation, put in its place, with ``breaks`` moved to match. Which of them names a sign is for the phrase rules
+    to say."""
+    readings: list[tuple[list[str], dict[int, str]]] = []
+    for at, word in enumerate(words):
+        verb = at - 2 if at > 1 and words[at - 1] == "another" else at - 1  # "having another one"
+        if word != "one" or verb < 0 or words[verb] not in ONE_AFTER:
+            continue
+        starts = [i for i in range(verb - 1, -1, -1) if words[i] in ("a", "an")][:ONE_ANTECEDENTS]
+        for i in starts:
+            for n in (3, 2):
+                name = words[i:i + n]
+                if i + n > verb or any(i + k in breaks for k in range(1, n)):
+                    continue
+                shift = n - (at - verb)
+                readings.append((words[:verb + 1] + name + words[at + 1:],
+                                 {k + shift if k > at else k: v for k, v in breaks.items() if not verb < k <= at}))
+    return readings
