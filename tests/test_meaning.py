@@ -89,6 +89,7 @@ def test_a_sign_found_only_by_meaning_is_asked_with_its_example(index):
     "i was spinning on the roundabout with my son and got giddy",
     "i was scared i was having a stroke but it was bells palsy",
     "how would i know if i was having a stroke",
+    "i watched a programme about epilepsy last night and now i'm paranoid my twitchy lip is a seizure",  # set 73
 ])
 def test_a_sign_with_a_question_a_past_or_an_explanation_is_asked_not_raised(index, text):
     answer = assess(text, index).to_json()
