@@ -852,6 +852,9 @@ def test_a_sign_named_in_a_sentence_is_not_said_alone(text):
     ("numbness: none at all", "numbness"),
     ("twitching: yes. thoughts of self harm: no.", "self_harm"),  # the field's words before the sign (set 72)
     ("any numbness? no.", "numbness"),
+    # a doctor's question said back with its answer, after a comma too (set 73, heard)
+    ("doctor asked me before, is your face falling? no. only the small twitch", "facial_droop"),
+    ("do you have chest pain? no.", "breathing_chest"),
     # a sign left by a stroke had before is there since then, not sudden now
     ("they said my father can't speak properly since his stroke, it's heartbreaking", "speech_trouble"),
     ("my left arm has been weak since my stroke", "one_sided_weakness"),
@@ -910,6 +913,7 @@ def test_a_sign_told_so_that_it_may_not_be_now_or_the_speakers_is_asked_about(te
     ("in the play last night i was fine but tonight my arm has gone numb", "numbness"),  # the speaker's own
     ("is there anything you can do? my face is drooping, reason to call 999 i think", "facial_droop"),  # a report
     ("is the ambulance coming? my husband collapsed, he's not a reason to wait", "passing_out"),
+    ("is your arm weak? yes, the left one", "one_sided_weakness"),  # a doctor's question answered yes
 ])
 def test_the_same_signs_told_as_now_and_the_speakers_are_raised(text, flag):
     assert flag in flags(text)[0], text

@@ -370,6 +370,10 @@ FIELD_WORDS = 2
 side: no")."""
 FIELD_NOT_BEFORE = frozenset("i he she we they you am".split())
 """Words that make what comes before a sign a sentence, not a form's field."""
+QUESTION_OPENERS = frozenset("is are was were do does did have has any".split())
+"""Words that open a yes/no question asked of a sign ("is your face falling?", "do you have chest pain?")."""
+QUESTION_WORDS = 3
+"""Words such a question may hold before its sign ("do you have")."""
 
 
 def _no_ends_clause(words: list[str], nxt: int, breaks: Mapping[int, str]) -> bool:
@@ -403,15 +407,22 @@ def _answered_no(words: list[str], start: int, end: int, breaks: Mapping[int, st
     out) and the next sentence opening with a bare no ("no", "not now", "none"). Asked about, not cleared: "chest
     pain? no, more of a pressure" is one too. A form's field may hold a word or two more, before or after the sign
     ("thoughts of self harm: no", "self harm thoughts: none", "any numbness? no"), and the no a word after it
-    ("none ever")."""
-    opens = next((j for j in range(start, max(-1, start - FIELD_WORDS - 1), -1) if j == 0 or breaks.get(j)), None)
-    if opens is None or (opens > 0 and breaks[opens] != "."):
+    ("none ever"). A question asked of the sign may open with up to three words ("is your arm weak? no", "do you have
+    chest pain? no"): a question a doctor asked, said back with its answer."""
+    opens = next((j for j in range(start, max(-1, start - QUESTION_WORDS - 1), -1) if j == 0 or breaks.get(j)), None)
+    if opens is None:
+        return False
+    asked = words[opens] in QUESTION_OPENERS and start > opens
+    if opens > 0 and breaks[opens] != "." and not asked:  # "the doctor asked, is your face falling? no."
+        return False
+    if start - opens > FIELD_WORDS and not asked:
         return False
     field = next((j for j in range(end, min(len(words), end + FIELD_WORDS + 1)) if breaks.get(j)), None)
+    before = [] if asked else words[opens:start]
     if field is None or breaks[field] != "." or any(w in LINKING_VERBS or w in DENIALS_AFTER
-                                                    for w in words[opens:start] + words[end:field]):
+                                                    for w in before + words[end:field]):
         return False
-    if FIELD_NOT_BEFORE & set(words[opens:start]):
+    if FIELD_NOT_BEFORE & set(before):
         return False  # "i am dizzy. not metaphorically." is told, not a field answered
     if words[field] not in DENIALS_AFTER:
         return False
