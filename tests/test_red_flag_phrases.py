@@ -127,6 +127,7 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "i'm confused by this form",
     "i'm confused about my appointment time",
     "he took a coughing fit at the bingo",
+    "i don't trust myself around cake",  # not trusting oneself, with no time or "alone"
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)
@@ -650,6 +651,7 @@ def test_an_ask_phrase_marked_with_equals_needs_every_word():
     ("she took a fit in the chair just now", "passing_out"),
     ("me kist is that tight ah canna get me breath", "breathing_chest"),
     ("ah'd be better aff deid", "self_harm"),
+    ("my husband he fall, he lose the conscience for a moment", "passing_out"),  # a learner's word (set 74)
 ])
 def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, flag):
     """Phrases, not pairs: as visitors of the blind sets 15-19 and 21 said them (eval/README.md)."""
@@ -739,6 +741,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("i've been savin up me tablets to take 'em all tonight", "self_harm"),  # (set 71)
     ("i won't be here after tonight, it's all planned", "self_harm"),  # or a trip (set 72, heard)
     ("pins and needles, but only down my right side", "numbness"),  # "but only" narrows, it is no new clause
+    ("i've got a hosepipe in the van. i don't trust myself today.", "self_harm"),  # (set 74, heard)
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
