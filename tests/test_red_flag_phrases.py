@@ -409,6 +409,7 @@ def test_a_sign_word_the_recognizer_split_is_asked_about(text, flag):
     ("me brother had a stroke and i know the look, i think me mate's having one right now", "stroke_now"),  # set 73
     ("my dad had a stroke last year at a wedding and now i'm scared i'm having one", "stroke_now"),
     ("he had a heart attack last month and i think he is having another one now", "urgent_help"),
+    ("the blood and the stroke and i know the look, i've been the main skiers having one right now", "stroke_now"),  # heard
 ])
 def test_a_sign_named_before_and_said_again_as_one_is_asked_about(text, flag):
     """ "having one" read as the thing named before it; asked, never raised: "one" may stand for anything."""

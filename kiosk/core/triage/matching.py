@@ -492,13 +492,15 @@ ONE_AFTER = frozenset("having have has".split())
 """Verbs before a "one" that may stand for something named earlier ("my brother had a stroke, I think my mate is
 having one"). Not "had": one told as had is history; nor "getting", more often a fear for later ("scared of getting
 one")."""
-ONE_ANTECEDENTS = 4
-"""Earlier "a ..." names tried for each such "one", nearest first: a long story holds many."""
+ONE_ANTECEDENTS = 6
+"""Earlier "a ..." or "the ..." names tried for each such "one", nearest first: a long story holds many."""
+ONE_ARTICLES = frozenset("a an the".split())
+"""Words that open a name a "one" may stand for ("a stroke"; heard, "the stroke")."""
 
 
 def one_named_again(words: list[str], breaks: Mapping[int, str]) -> list[tuple[list[str], dict[int, str]]]:
     """Readings of ``words`` with a "having one" (or "having another one") told as a thing named before it: each of
-    the nearest "a"/"an" before it with the one or two words after ("a stroke", "a heart attack"), unbroken by
+    the nearest "a", "an" or "the" before it with the one or two words after ("a stroke", "a heart attack"), unbroken by
     punctuation, put in its place, with ``breaks`` moved to match. Which of them names a sign is for the phrase rules
     to say."""
     readings: list[tuple[list[str], dict[int, str]]] = []
@@ -506,7 +508,7 @@ def one_named_again(words: list[str], breaks: Mapping[int, str]) -> list[tuple[l
         verb = at - 2 if at > 1 and words[at - 1] == "another" else at - 1  # "having another one"
         if word != "one" or verb < 0 or words[verb] not in ONE_AFTER:
             continue
-        starts = [i for i in range(verb - 1, -1, -1) if words[i] in ("a", "an")][:ONE_ANTECEDENTS]
+        starts = [i for i in range(verb - 1, -1, -1) if words[i] in ONE_ARTICLES][:ONE_ANTECEDENTS]
         for i in starts:
             for n in (3, 2):
                 name = words[i:i + n]
