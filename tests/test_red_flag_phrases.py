@@ -128,6 +128,7 @@ def test_a_sign_said_in_other_words_is_caught_by_its_body_sign_pair(text, flag):
     "i'm confused about my appointment time",
     "he took a coughing fit at the bingo",
     "i don't trust myself around cake",  # not trusting oneself, with no time or "alone"
+    "what is happening to my lip, it twitches all day",  # not "what is happening to me"
 ])
 def test_look_alikes_are_not_red_flags(text):
     affirmed, unsure = flags(text)
@@ -743,6 +744,7 @@ def test_a_sign_or_a_call_for_help_said_in_a_visitor_s_words_is_raised(text, fla
     ("i won't be here after tonight, it's all planned", "self_harm"),  # or a trip (set 72, heard)
     ("pins and needles, but only down my right side", "numbness"),  # "but only" narrows, it is no new clause
     ("i've got a hosepipe in the van. i don't trust myself today.", "self_harm"),  # (set 74, heard)
+    ("you hear about strokes and you think not me, but that's what's happening to me right now", "urgent_help"),
 ])
 def test_words_that_may_tell_an_emergency_ask_its_question(text, flag):
     affirmed, unsure = flags(text)
