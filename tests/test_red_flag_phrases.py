@@ -421,7 +421,7 @@ def test_a_sign_named_before_and_said_again_as_one_is_asked_about(text, flag):
 
 @pytest.mark.parametrize("text", ["i had a cup of tea and now i'm having another one",
                                   "i had a seizure as a kid, i'm not having one now"])
-def test_one_said_again_names_no_new_sign_unless_it_is_one(text):
+def test_a_one_that_stands_for_no_sign_finds_nothing_new(text):
     answer = assess(text, INDEX).to_json()
     assert not answer["emergency"] and not any(e.get("context") == "one" for e in answer["red_flag_evidence"]), answer
 
