@@ -370,10 +370,8 @@ FIELD_WORDS = 2
 side: no")."""
 FIELD_NOT_BEFORE = frozenset("i he she we they you am".split())
 """Words that make what comes before a sign a sentence, not a form's field."""
-QUESTION_OPENERS = frozenset("is are was were do does did have has any".split())
-"""Words that open a yes/no question asked of a sign ("is your face falling?", "do you have chest pain?")."""
 QUESTION_WORDS = 3
-"""Words such a question may hold before its sign ("do you have")."""
+"""Words a yes/no question (one of QUESTION_OPENERS, below) may hold before its sign ("do you have")."""
 
 
 def _no_ends_clause(words: list[str], nxt: int, breaks: Mapping[int, str]) -> bool:
